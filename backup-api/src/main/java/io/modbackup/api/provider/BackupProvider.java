@@ -1,0 +1,194 @@
+package io.modbackup.api.provider;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Filesystem-like external storage that backups are written to, in the shape of Rama's own
+ * backup provider SPI.
+ *
+ * <p><b>Keys</b> are {@code /}-separated relative paths such as {@code blobs/ab/ab12...}. A key is
+ * valid when {@link ObjectKeys#requireValidKey(String)} accepts it; an invalid key or prefix fails
+ * the returned future with an {@link IllegalArgumentException} naming it. A key is never also a
+ * "directory" of another key (a provider may refuse to store {@code a} next to {@code a/b}).
+ *
+ * <p><b>Threading</b>: implementations are thread-safe. The engine calls them from its own bounded
+ * executor, keeps many operations in flight, and never calls from runtime task threads. No method
+ * blocks its caller on I/O: the work happens when the returned future runs.
+ *
+ * <p><b>Errors</b>: an absent key is never an error except where stated. Every other failure
+ * completes the future exceptionally, normally with a {@link BackupStorageException} naming the key
+ * and the cause. A provider never turns an error (permission denied, network failure) into
+ * {@code false}, {@code null} or an empty listing.
+ *
+ * <p><b>Idempotency</b>: every operation may be retried. A retried put overwrites; a retried delete
+ * of an already deleted key succeeds.
+ *
+ * <p>Implementations are loaded by {@link ProviderLoader} from the config string
+ * {@code backup.provider: "<fully.qualified.Class> <argument>"}: they need a public constructor
+ * taking the one {@code String} argument, or a public no-argument constructor when there is none.
+ */
+public interface BackupProvider extends AutoCloseable {
+
+    /** Page size used by listings when the caller asks for the provider default. */
+    int DEFAULT_PAGE_SIZE = 1000;
+
+    /**
+     * Stores {@code length} bytes read from {@code in} under {@code key}, replacing any object there.
+     * Readers never observe a partial object: until the future completes they see the old object (or
+     * none), afterwards the new one. The provider reads {@code in} to its end or to {@code length}
+     * bytes, streaming (memory does not grow with {@code length}); the caller closes {@code in} after
+     * the future completes. Fails with {@link BackupStorageException} when {@code in} holds fewer
+     * than {@code length} bytes, and nothing is stored then.
+     */
+    CompletableFuture<Void> putObject(String key, InputStream in, long length);
+
+    /**
+     * Opens the object stored under {@code key}. Completes with {@code null} when there is no such
+     * object. The caller must close the stream; reading it streams (memory does not grow with the
+     * object's size). Failures while reading the stream surface as {@link IOException}s from it.
+     */
+    CompletableFuture<InputStream> getObject(String key);
+
+    /**
+     * Whether an object is stored under {@code key}. Completes with {@code false} only when the
+     * provider knows the object is absent; any failure to find out (permission, network) fails the
+     * future.
+     */
+    CompletableFuture<Boolean> hasKey(String key);
+
+    /** Deletes the object under {@code key}. Idempotent: deleting an absent key succeeds. */
+    CompletableFuture<Void> deleteObject(String key);
+
+    /**
+     * Lists, in lexicographic (UTF-16 code unit) order, the full keys of all objects whose key starts
+     * with {@code prefix} ({@code ""} lists everything), at most {@link #DEFAULT_PAGE_SIZE} per page.
+     * {@code pageToken} is {@code null} for the first page, else a token from a previous page of the
+     * same listing; a token the provider did not issue fails the future with
+     * {@link IllegalArgumentException}. Keys written or deleted during a paginated listing may or may
+     * not appear; every key present for the whole listing appears exactly once.
+     */
+    CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken);
+
+    /**
+     * Lists, in lexicographic order, the names directly under {@code prefix}, which is {@code ""} or
+     * ends with {@code /}. Each object's name appears once as its last key segment; each
+     * "directory" (a name with objects below it) appears once with a trailing {@code /}. At most
+     * {@code pageSize} names per page, or {@link #DEFAULT_PAGE_SIZE} when {@code pageSize <= 0}.
+     * Page tokens behave as in {@link #listKeysRecursive(String, String)}.
+     */
+    CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize);
+
+    /**
+     * Sets the listener told of bytes moved by later operations, replacing any previous one;
+     * {@code null} removes it. The listener is called from provider threads and must be quick and
+     * thread-safe.
+     */
+    void setProgressListener(ProgressListener listener);
+
+    /**
+     * Releases the provider's threads and connections. Operations in flight may fail afterwards.
+     * Idempotent.
+     */
+    @Override
+    void close();
+
+    /**
+     * Stores the file at {@code source} under {@code key}, as {@link #putObject}. Providers override
+     * this with faster transfers (parallel multipart uploads); the default streams the file.
+     */
+    default CompletableFuture<Void> putFile(String key, Path source) {
+        final InputStream in;
+        final long length;
+        try {
+            length = Files.size(source);
+            in = Files.newInputStream(source);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(
+                    new BackupStorageException("cannot read " + source + " to upload it as '" + key + "'", e));
+        }
+        return putObject(key, in, length).whenComplete((ok, err) -> closeQuietly(in));
+    }
+
+    /**
+     * Downloads the object under {@code key} to {@code target}, replacing it, and completes with
+     * {@code true}; completes with {@code false}, creating nothing, when the object is absent. The
+     * file appears whole or not at all. Providers override this with faster transfers (parallel
+     * ranged reads); the default copies the stream on the thread that completes
+     * {@link #getObject}.
+     */
+    default CompletableFuture<Boolean> getFile(String key, Path target) {
+        return getObject(key).thenApply(in -> {
+            if (in == null) {
+                return false;
+            }
+            Path partial = target.resolveSibling(target.getFileName() + ".partial");
+            try (InputStream stream = in; OutputStream out = Files.newOutputStream(partial)) {
+                stream.transferTo(out);
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot download '" + key + "' to " + target, e);
+            }
+            try {
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot move downloaded '" + key + "' into " + target, e);
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Deletes every key in {@code keys}, as {@link #deleteObject} does, and completes when all are
+     * gone. Providers override this with batch deletes; the default issues the deletes concurrently.
+     */
+    default CompletableFuture<Void> deleteObjects(List<String> keys) {
+        List<CompletableFuture<Void>> deletes = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            deletes.add(deleteObject(key));
+        }
+        return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // The upload's own outcome is what the caller needs; a close failure after it adds nothing.
+        }
+    }
+
+    /**
+     * One page of a listing. {@code nextPageToken} is {@code null} on the last page.
+     *
+     * @param keys the keys or names of this page, in lexicographic order
+     * @param nextPageToken the token for the next page, or {@code null} when this is the last page
+     */
+    record KeysPage(List<String> keys, String nextPageToken) {
+        public KeysPage {
+            keys = List.copyOf(Objects.requireNonNull(keys, "keys"));
+        }
+
+        /** Whether another page follows this one. */
+        public boolean hasNextPage() {
+            return nextPageToken != null;
+        }
+    }
+
+    /** Direction of a transfer reported to a {@link ProgressListener}. */
+    enum Direction { UPLOAD, DOWNLOAD }
+
+    /** Told of bytes moved, for progress bars and metrics. Called from provider threads. */
+    @FunctionalInterface
+    interface ProgressListener {
+        /** {@code bytes} more bytes of the object {@code key} moved in {@code direction}. */
+        void bytesTransferred(Direction direction, String key, long bytes);
+    }
+}

@@ -1,0 +1,389 @@
+package io.modbackup.core.provider.local;
+
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.provider.BackupStorageException;
+import io.modbackup.api.provider.ObjectKeys;
+import io.modbackup.api.provider.PageTokens;
+import io.modbackup.api.provider.ProgressInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded default provider: objects are files under a root directory, keys are their relative
+ * paths. Writes go to a temporary file that is fsynced and atomically renamed over the key, so a
+ * crash never leaves a partial object under a key; all I/O streams, so memory does not depend on
+ * object size. Blocking file I/O runs on the provider's own small thread pool.
+ *
+ * <p>Config: {@code backup.provider: "io.modbackup.core.provider.local.LocalDirectoryProvider /path/to/dir"}.
+ * The directory is created when absent.
+ */
+public final class LocalDirectoryProvider implements BackupProvider {
+    private static final Logger log = LoggerFactory.getLogger(LocalDirectoryProvider.class);
+
+    /** Root-level directory holding in-flight writes; never part of the key space. */
+    static final String TEMP_DIR = ".modbackup-tmp";
+    /** Age after which a temporary file can only be a crashed writer's leftover. */
+    static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
+    private static final int BUFFER_SIZE = 256 * 1024;
+    private static final int DEFAULT_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+    private final Path root;
+    private final Path tempDir;
+    private final ExecutorService executor;
+    private volatile ProgressListener progressListener;
+
+    /** The provider for the directory named by the config argument. */
+    public LocalDirectoryProvider(String directory) {
+        this(parseDirectory(directory), DEFAULT_THREADS);
+    }
+
+    /** A provider for {@code root}, doing its file I/O on {@code threads} threads. */
+    public LocalDirectoryProvider(Path root, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.root = root.toAbsolutePath().normalize();
+        this.tempDir = this.root.resolve(TEMP_DIR);
+        try {
+            Files.createDirectories(this.root);
+            Files.createDirectories(tempDir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot use " + this.root + " as a backup directory: " + e, e);
+        }
+        removeStaleTemporaryFiles();
+        this.executor = Executors.newFixedThreadPool(threads, daemonThreads("modbackup-local-io-"));
+    }
+
+    /**
+     * Deletes temporary files that a crashed writer left behind. Only old ones: another process on a
+     * shared directory may be writing the young ones right now.
+     */
+    private void removeStaleTemporaryFiles() {
+        Instant cutoff = Instant.now().minus(STALE_TEMP_AGE);
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(tempDir)) {
+            for (Path temp : temps) {
+                if (Files.getLastModifiedTime(temp).toInstant().isBefore(cutoff)) {
+                    deleteQuietly(temp);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot clean temporary files in {}: {}", tempDir, e.toString());
+        }
+    }
+
+    /** The directory holding the objects. */
+    public Path root() {
+        return root;
+    }
+
+    private static Path parseDirectory(String directory) {
+        if (directory == null || directory.isBlank()) {
+            throw new IllegalArgumentException("LocalDirectoryProvider needs a directory as its argument, "
+                    + "e.g. \"io.modbackup.core.provider.local.LocalDirectoryProvider /var/backups/modbackup\"");
+        }
+        return Path.of(directory.strip());
+    }
+
+    @Override
+    public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+        return async(() -> {
+            Path target = pathOf(key);
+            if (length < 0) {
+                throw new IllegalArgumentException("length of '" + key + "' must not be negative, got " + length);
+            }
+            Path temp = tempDir.resolve(UUID.randomUUID() + ".tmp");
+            try {
+                writeFully(key, in, length, temp);
+                moveIntoPlace(temp, target);
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot store '" + key + "' in " + root + ": " + e, e);
+            } finally {
+                deleteQuietly(temp);
+            }
+            return null;
+        });
+    }
+
+    private void writeFully(String key, InputStream in, long length, Path temp) throws IOException {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            OutputStream out = Channels.newOutputStream(channel);
+            byte[] buffer = new byte[(int) Math.min(BUFFER_SIZE, Math.max(1, length))];
+            long remaining = length;
+            while (remaining > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                if (n < 0) {
+                    throw new BackupStorageException("stream for '" + key + "' ended after " + (length - remaining)
+                            + " of " + length + " bytes; nothing was stored");
+                }
+                out.write(buffer, 0, n);
+                remaining -= n;
+                report(Direction.UPLOAD, key, n);
+            }
+            channel.force(true);
+        }
+    }
+
+    private void moveIntoPlace(Path temp, Path target) throws IOException {
+        // A concurrent delete may prune the (then empty) parent between createDirectories and move.
+        for (int attempt = 0; ; attempt++) {
+            Files.createDirectories(target.getParent());
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                fsyncDirectory(target.getParent());
+                return;
+            } catch (NoSuchFileException e) {
+                if (attempt >= 10 || !Files.exists(temp)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot fsync directories; the rename itself is still atomic.
+            log.debug("cannot fsync directory {}: {}", dir, e.toString());
+        }
+    }
+
+    @Override
+    public CompletableFuture<InputStream> getObject(String key) {
+        return async(() -> {
+            Path file = pathOf(key);
+            try {
+                if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    return null;
+                }
+                return new ProgressInputStream(Files.newInputStream(file), () -> progressListener, Direction.DOWNLOAD, key);
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot read '" + key + "' from " + root + ": " + e, e);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hasKey(String key) {
+        return async(() -> {
+            Path file = pathOf(key);
+            try {
+                return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile();
+            } catch (NoSuchFileException e) {
+                return false;
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot check '" + key + "' in " + root + ": " + e, e);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObject(String key) {
+        return async(() -> {
+            Path file = pathOf(key);
+            try {
+                if (Files.deleteIfExists(file)) {
+                    pruneEmptyParents(file.getParent());
+                }
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot delete '" + key + "' from " + root + ": " + e, e);
+            }
+            return null;
+        });
+    }
+
+    /** Removes directories left empty by a delete, so listings show no empty "directories". */
+    private void pruneEmptyParents(Path dir) {
+        while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
+            try {
+                Files.delete(dir);
+            } catch (DirectoryNotEmptyException e) {
+                return;
+            } catch (NoSuchFileException e) {
+                // Pruned by a concurrent delete: keep climbing.
+            } catch (IOException e) {
+                log.debug("cannot prune empty directory {}: {}", dir, e.toString());
+                return;
+            }
+            dir = dir.getParent();
+        }
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
+        return async(() -> {
+            ObjectKeys.requireValidPrefix(prefix);
+            String after = PageTokens.decode(pageToken, prefix);
+            int slash = prefix.lastIndexOf('/');
+            String dirKey = prefix.substring(0, slash + 1);
+            String nameFilter = prefix.substring(slash + 1);
+            List<String> keys = new ArrayList<>(DEFAULT_PAGE_SIZE + 1);
+            try {
+                walk(directoryOf(dirKey), dirKey, nameFilter, after, DEFAULT_PAGE_SIZE + 1, keys);
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot list '" + prefix + "' in " + root + ": " + e, e);
+            }
+            return PageTokens.page(keys, DEFAULT_PAGE_SIZE, prefix);
+        });
+    }
+
+    /** Depth-first walk in key order, skipping whole subtrees that sort before {@code after}. */
+    private void walk(Path dir, String dirKey, String nameFilter, String after, int limit, List<String> out)
+            throws IOException {
+        for (Entry entry : sortedEntries(dir, dirKey, nameFilter)) {
+            if (out.size() >= limit) {
+                return;
+            }
+            String key = dirKey + entry.fragment();
+            if (entry.directory()) {
+                boolean subtreeBeforeAfter = after != null && !after.startsWith(key) && key.compareTo(after) < 0;
+                if (!subtreeBeforeAfter) {
+                    walk(dir.resolve(entry.name()), key, "", after, limit, out);
+                }
+            } else if (after == null || key.compareTo(after) > 0) {
+                out.add(key);
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
+        return async(() -> {
+            ObjectKeys.requireDirectoryPrefix(prefix);
+            String after = PageTokens.decode(pageToken, prefix);
+            int size = pageSize <= 0 ? DEFAULT_PAGE_SIZE : pageSize;
+            List<String> names = new ArrayList<>();
+            try {
+                for (Entry entry : sortedEntries(directoryOf(prefix), prefix, "")) {
+                    if (after == null || entry.fragment().compareTo(after) > 0) {
+                        names.add(entry.fragment());
+                        if (names.size() > size) {
+                            break;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot list '" + prefix + "' in " + root + ": " + e, e);
+            }
+            return PageTokens.page(names, size, prefix);
+        });
+    }
+
+    private record Entry(String name, boolean directory) {
+        String fragment() {
+            return directory ? name + "/" : name;
+        }
+    }
+
+    private List<Entry> sortedEntries(Path dir, String dirKey, String nameFilter) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path child : stream) {
+                String name = child.getFileName().toString();
+                if (dirKey.isEmpty() && name.equals(TEMP_DIR)) {
+                    continue;
+                }
+                if (!name.startsWith(nameFilter)) {
+                    continue;
+                }
+                BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                if (attributes.isDirectory() || attributes.isRegularFile()) {
+                    entries.add(new Entry(name, attributes.isDirectory()));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        entries.sort(Comparator.comparing(Entry::fragment));
+        return entries;
+    }
+
+    @Override
+    public void setProgressListener(ProgressListener listener) {
+        this.progressListener = listener;
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+    }
+
+    private void report(Direction direction, String key, long bytes) {
+        ProgressListener listener = progressListener;
+        if (listener != null && bytes > 0) {
+            listener.bytesTransferred(direction, key, bytes);
+        }
+    }
+
+    private Path pathOf(String key) {
+        ObjectKeys.requireValidKey(key);
+        if (key.equals(TEMP_DIR) || key.startsWith(TEMP_DIR + "/")) {
+            throw new IllegalArgumentException("invalid object key '" + key + "': '" + TEMP_DIR
+                    + "' is reserved by " + LocalDirectoryProvider.class.getSimpleName());
+        }
+        return root.resolve(key);
+    }
+
+    private Path directoryOf(String dirKey) {
+        return dirKey.isEmpty() ? root : root.resolve(dirKey);
+    }
+
+    private <T> CompletableFuture<T> async(Supplier<T> work) {
+        try {
+            return CompletableFuture.supplyAsync(work, executor);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new BackupStorageException("provider for " + root + " is closed", e));
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            log.warn("cannot remove temporary file {}: {}", path, e.toString());
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,122 @@
+package io.modbackup.core.provider.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.provider.BackupStorageException;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalDirectoryProviderTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void objectsAreFilesUnderTheRootAtTheirKeyPath() throws Exception {
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            provider.putObject("blobs/ab/abcdef", new ByteArrayInputStream(new byte[] {1, 2}), 2).get();
+            assertTrue(Files.isRegularFile(root.resolve("blobs/ab/abcdef")));
+            assertEquals(2, Files.size(root.resolve("blobs/ab/abcdef")));
+        }
+    }
+
+    @Test
+    void aMissingRootDirectoryIsCreated() {
+        Path nested = root.resolve("does/not/exist/yet");
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(nested.toString())) {
+            assertTrue(Files.isDirectory(provider.root()));
+        }
+    }
+
+    @Test
+    void aRootThatIsAFileIsRefusedWithItsPath() throws Exception {
+        Path file = Files.writeString(root.resolve("plain-file"), "x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LocalDirectoryProvider(file.toString()));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void aBlankArgumentIsRefusedWithAnExample() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LocalDirectoryProvider(" "));
+        assertTrue(e.getMessage().contains("needs a directory"), e.getMessage());
+    }
+
+    @Test
+    void aFailedPutLeavesNeitherTheObjectNorATemporaryFileBehind() throws Exception {
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> provider.putObject("k", new ByteArrayInputStream(new byte[3]), 10).get());
+            assertInstanceOf(BackupStorageException.class, e.getCause());
+            assertFalse(Files.exists(root.resolve("k")));
+            try (var temps = Files.list(root.resolve(LocalDirectoryProvider.TEMP_DIR))) {
+                assertEquals(0, temps.count());
+            }
+        }
+    }
+
+    @Test
+    void leftoverTemporaryFilesOfACrashAreNeverListedAndTheReservedNameIsRefused() throws Exception {
+        Path temps = Files.createDirectories(root.resolve(LocalDirectoryProvider.TEMP_DIR));
+        Files.writeString(temps.resolve("crashed.tmp"), "partial");
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            assertEquals(List.of(), provider.listKeysRecursive("", null).get().keys());
+            assertEquals(List.of(), provider.listKeysNonRecursive("", null, 0).get().keys());
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> provider.getObject(LocalDirectoryProvider.TEMP_DIR + "/crashed.tmp").get());
+            assertInstanceOf(IllegalArgumentException.class, e.getCause());
+        }
+    }
+
+    @Test
+    void staleTemporaryFilesAreRemovedOnOpenWhileYoungOnesOfOtherWritersStay() throws Exception {
+        Path temps = Files.createDirectories(root.resolve(LocalDirectoryProvider.TEMP_DIR));
+        Path stale = Files.writeString(temps.resolve("stale.tmp"), "old partial");
+        Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(LocalDirectoryProvider.STALE_TEMP_AGE).minusSeconds(60)));
+        Path young = Files.writeString(temps.resolve("young.tmp"), "in flight elsewhere");
+        new LocalDirectoryProvider(root.toString()).close();
+        assertFalse(Files.exists(stale));
+        assertTrue(Files.exists(young));
+    }
+
+    @Test
+    void operationsAfterCloseFailWithAClearError() {
+        LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString());
+        provider.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> provider.hasKey("k").get());
+        assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+    }
+
+    @Test
+    void hasKeyFailsInsteadOfAnsweringFalseWhenTheStoreCannotBeRead() throws Exception {
+        if ("root".equals(System.getProperty("user.name"))) {
+            // root reads every directory whatever its mode, so permission errors cannot be staged;
+            // stage an I/O error instead: a path component that is a file.
+            Files.writeString(root.resolve("notadir"), "x");
+            try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.resolve("store").toString())) {
+                Files.writeString(root.resolve("store/blob"), "x");
+                ExecutionException e = assertThrows(ExecutionException.class, () -> provider.hasKey("blob/child").get());
+                assertInstanceOf(BackupStorageException.class, e.getCause());
+                assertTrue(e.getCause().getMessage().contains("blob/child"), e.getCause().getMessage());
+            }
+            return;
+        }
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.resolve("store").toString())) {
+            Files.createDirectories(root.resolve("store/locked"));
+            root.resolve("store/locked").toFile().setExecutable(false);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> provider.hasKey("locked/x").get());
+            assertInstanceOf(BackupStorageException.class, e.getCause());
+            root.resolve("store/locked").toFile().setExecutable(true);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.modbackup.testkit.provider;
+
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.testkit.provider.FaultRule.Effect;
+import io.modbackup.testkit.provider.FaultRule.Operation;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Wraps any provider and makes chosen calls fail, slow down or move truncated data, following
+ * {@link FaultRule}s; counts calls per operation. Thread-safe. Rules can be added and cleared while
+ * calls are in flight. Randomness comes from one seeded generator, so a single-threaded schedule is
+ * reproducible.
+ */
+public final class FaultInjectingProvider implements BackupProvider {
+    private final BackupProvider delegate;
+    private final Random random;
+    private final List<ActiveRule> rules = new CopyOnWriteArrayList<>();
+    private final Map<Operation, AtomicLong> calls = new EnumMap<>(Operation.class);
+    private final AtomicLong faultsInjected = new AtomicLong();
+
+    private static final class ActiveRule {
+        final FaultRule rule;
+        final AtomicLong matched = new AtomicLong();
+        final AtomicLong applied = new AtomicLong();
+
+        ActiveRule(FaultRule rule) {
+            this.rule = rule;
+        }
+    }
+
+    /** Wraps {@code delegate}; probabilistic rules draw from a generator seeded with {@code seed}. */
+    public FaultInjectingProvider(BackupProvider delegate, long seed) {
+        this.delegate = delegate;
+        this.random = new Random(seed);
+        for (Operation op : Operation.values()) {
+            calls.put(op, new AtomicLong());
+        }
+    }
+
+    /** Adds a rule; later calls that it matches suffer its effect. Returns this provider. */
+    public FaultInjectingProvider addRule(FaultRule rule) {
+        rules.add(new ActiveRule(rule));
+        return this;
+    }
+
+    /** Removes every rule; later calls go straight to the delegate. */
+    public void clearRules() {
+        rules.clear();
+    }
+
+    /** Calls of {@code operation} so far ({@link Operation#ANY}: all calls). */
+    public long callCount(Operation operation) {
+        return calls.get(operation).get();
+    }
+
+    /** Faults injected so far, of every effect. */
+    public long faultsInjected() {
+        return faultsInjected.get();
+    }
+
+    /** The wrapped provider. */
+    public BackupProvider delegate() {
+        return delegate;
+    }
+
+    @Override
+    public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+        FaultRule rule = match(Operation.PUT, key);
+        if (rule != null && rule.effect() == Effect.TRUNCATE) {
+            return delegate.putObject(key, new TruncatingInputStream(in, rule.truncateAfterBytes()), length);
+        }
+        return apply(rule, Operation.PUT, key, () -> delegate.putObject(key, in, length));
+    }
+
+    @Override
+    public CompletableFuture<InputStream> getObject(String key) {
+        FaultRule rule = match(Operation.GET, key);
+        if (rule != null && rule.effect() == Effect.TRUNCATE) {
+            return delegate.getObject(key)
+                    .thenApply(in -> in == null ? null : new TruncatingInputStream(in, rule.truncateAfterBytes()));
+        }
+        return apply(rule, Operation.GET, key, () -> delegate.getObject(key));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hasKey(String key) {
+        return apply(match(Operation.HAS_KEY, key), Operation.HAS_KEY, key, () -> delegate.hasKey(key));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObject(String key) {
+        return apply(match(Operation.DELETE, key), Operation.DELETE, key, () -> delegate.deleteObject(key));
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
+        return apply(match(Operation.LIST_RECURSIVE, prefix), Operation.LIST_RECURSIVE, prefix,
+                () -> delegate.listKeysRecursive(prefix, pageToken));
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
+        return apply(match(Operation.LIST_NON_RECURSIVE, prefix), Operation.LIST_NON_RECURSIVE, prefix,
+                () -> delegate.listKeysNonRecursive(prefix, pageToken, pageSize));
+    }
+
+    @Override
+    public void setProgressListener(ProgressListener listener) {
+        delegate.setProgressListener(listener);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    /** Counts the call and returns the first rule that fires for it, or null. */
+    private FaultRule match(Operation op, String key) {
+        calls.get(op).incrementAndGet();
+        calls.get(Operation.ANY).incrementAndGet();
+        for (ActiveRule active : rules) {
+            FaultRule rule = active.rule;
+            if (!rule.matches(op, key)) {
+                continue;
+            }
+            long n = active.matched.incrementAndGet();
+            if (n % rule.everyNth() != 0 || !draw(rule.probability())) {
+                continue;
+            }
+            if (active.applied.incrementAndGet() > rule.maxTimes()) {
+                continue;
+            }
+            faultsInjected.incrementAndGet();
+            return rule;
+        }
+        return null;
+    }
+
+    private boolean draw(double probability) {
+        if (probability >= 1.0) {
+            return true;
+        }
+        synchronized (random) {
+            return random.nextDouble() < probability;
+        }
+    }
+
+    private static <T> CompletableFuture<T> apply(FaultRule rule, Operation op, String key,
+                                                  Supplier<CompletableFuture<T>> call) {
+        if (rule == null) {
+            return call.get();
+        }
+        return switch (rule.effect()) {
+            case FAIL -> CompletableFuture.failedFuture(
+                    new InjectedFaultException("injected failure of " + op + " '" + key + "'"));
+            case DELAY -> CompletableFuture.runAsync(() -> { },
+                            CompletableFuture.delayedExecutor(rule.delay().toMillis(), TimeUnit.MILLISECONDS))
+                    .thenCompose(ignored -> call.get());
+            case TRUNCATE -> call.get();
+        };
+    }
+
+    /** Ends the stream silently after a number of bytes, as a cut connection might. */
+    private static final class TruncatingInputStream extends FilterInputStream {
+        private long remaining;
+
+        TruncatingInputStream(InputStream in, long limit) {
+            super(in);
+            this.remaining = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+    }
+}
