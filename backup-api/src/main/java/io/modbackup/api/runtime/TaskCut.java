@@ -1,0 +1,23 @@
+package io.modbackup.api.runtime;
+
+import java.util.Map;
+
+/**
+ * What one task's part of a consistent cut holds.
+ *
+ * @param task the task (partition) number
+ * @param supervisorId the Supervisor holding the task's pinned files
+ * @param depotEndOffsets per depot of the module, the end offset (next offset to be written) of this
+ *     task's partition at the cut
+ * @param processedOffsets per topology of the module, per subscribed depot partition
+ *     ({@code module/depot/partition}), the offset up to which the cut's PStates reflect entries
+ * @param fileCount number of captured files
+ * @param totalBytes total bytes of the captured files
+ */
+public record TaskCut(int task, String supervisorId, Map<String, Long> depotEndOffsets,
+                      Map<String, Map<String, Long>> processedOffsets, int fileCount, long totalBytes) {
+    public TaskCut {
+        depotEndOffsets = Map.copyOf(depotEndOffsets);
+        processedOffsets = Map.copyOf(processedOffsets);
+    }
+}

@@ -1,0 +1,215 @@
+package io.modbackup.testkit.cluster;
+
+import io.modbackup.api.runtime.DepotRef;
+import io.modbackup.api.runtime.Recalibration;
+import io.modbackup.api.runtime.RestoreMarker;
+import io.modbackup.api.runtime.TopologyKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running module: its tasks' state and one thread per topology processing depot entries.
+ *
+ * <p>Every processing step (one microbatch across all tasks, or one stream event on one task) holds
+ * the read side of {@link #processing}; a capture holds the write side, so it sees every
+ * microbatch topology at a commit boundary and every stream topology between events.
+ */
+final class ModuleInstance implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ModuleInstance.class);
+    static final String MAX_BATCH_OPTION = "topology.microbatch.max.batch";
+
+    final ModuleDefinition definition;
+    final Map<Integer, TaskState> tasks;
+    final ReentrantReadWriteLock processing = new ReentrantReadWriteLock(true);
+    private final SimulatedCluster cluster;
+    private final List<Thread> runners = new ArrayList<>();
+    private final AtomicReference<Throwable> lastError = new AtomicReference<>();
+    private final AtomicLong eventsProcessed = new AtomicLong();
+    private volatile boolean running;
+
+    ModuleInstance(SimulatedCluster cluster, ModuleDefinition definition, Map<Integer, TaskState> tasks) {
+        this.cluster = cluster;
+        this.definition = definition;
+        this.tasks = Map.copyOf(tasks);
+    }
+
+    void start() {
+        running = true;
+        for (ModuleDefinition.Topology topology : definition.topologies()) {
+            Runnable loop = topology.kind() == TopologyKind.MICROBATCH ? () -> runMicrobatch(topology) : () -> runStream(topology);
+            Thread thread = new Thread(loop, definition.name() + "/" + topology.name());
+            thread.setDaemon(true);
+            runners.add(thread);
+            thread.start();
+        }
+    }
+
+    /** Stops the topologies, waiting for the step in progress, and closes the state. */
+    @Override
+    public void close() {
+        running = false;
+        for (Thread runner : runners) {
+            try {
+                runner.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        runners.clear();
+        tasks.values().forEach(TaskState::close);
+    }
+
+    /** The last error a topology thread hit, if any (it keeps running after logging it). */
+    Throwable lastError() {
+        return lastError.get();
+    }
+
+    long eventsProcessed() {
+        return eventsProcessed.get();
+    }
+
+    private void runMicrobatch(ModuleDefinition.Topology topology) {
+        int maxBatch = Integer.parseInt(definition.configOverrides().getOrDefault(MAX_BATCH_OPTION, "200"));
+        long commitId = tasks.values().stream()
+                .mapToLong(t -> t.stores.get(topology.name()).progress().commitId()).max().orElse(0);
+        while (running) {
+            boolean worked = false;
+            processing.readLock().lock();
+            try {
+                Map<Integer, Step> steps = new HashMap<>();
+                for (TaskState task : tasks.values()) {
+                    Step step = step(task, topology, maxBatch);
+                    steps.put(task.task, step);
+                    worked |= step.hasWork();
+                }
+                if (worked) {
+                    commitId++;
+                    for (TaskState task : tasks.values()) {
+                        Step step = steps.get(task.task);
+                        task.stores.get(topology.name()).commit(step.updates, step.offsets, step.epochs, commitId);
+                        eventsProcessed.addAndGet(step.entries);
+                    }
+                }
+            } catch (RuntimeException e) {
+                recordError(topology, e);
+            } finally {
+                processing.readLock().unlock();
+            }
+            idle(worked);
+        }
+    }
+
+    private void runStream(ModuleDefinition.Topology topology) {
+        while (running) {
+            boolean worked = false;
+            for (TaskState task : tasks.values()) {
+                for (int event = 0; event < 20 && running; event++) {
+                    processing.readLock().lock();
+                    try {
+                        Step step = step(task, topology, 1);
+                        if (!step.hasWork()) {
+                            break;
+                        }
+                        task.stores.get(topology.name()).commit(step.updates, step.offsets, step.epochs, null);
+                        eventsProcessed.addAndGet(step.entries);
+                        worked = true;
+                    } catch (RuntimeException e) {
+                        recordError(topology, e);
+                        break;
+                    } finally {
+                        processing.readLock().unlock();
+                    }
+                }
+            }
+            idle(worked);
+        }
+    }
+
+    private void recordError(ModuleDefinition.Topology topology, RuntimeException e) {
+        lastError.set(e);
+        log.warn("topology {} of module {} failed a step: {}", topology.name(), definition.name(), e.toString());
+    }
+
+    private void idle(boolean worked) {
+        if (!worked) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    /** What one step of a topology on one task will commit. */
+    private static final class Step {
+        final Map<String, Map<String, String>> updates = new HashMap<>();
+        final Map<String, Long> offsets = new HashMap<>();
+        final Map<String, Long> epochs = new HashMap<>();
+        int entries;
+
+        boolean hasWork() {
+            return entries > 0 || !offsets.isEmpty() || !epochs.isEmpty();
+        }
+    }
+
+    /**
+     * Reads up to {@code max} new entries of each subscribed depot partition of this task, after
+     * recalibrating offsets of depots whose module was restored, and folds them into PState updates.
+     */
+    private Step step(TaskState task, ModuleDefinition.Topology topology, int max) {
+        PStateStore store = task.stores.get(topology.name());
+        PStateStore.Progress progress = store.progress();
+        Step step = new Step();
+        for (DepotRef subscription : topology.subscriptions()) {
+            int depotTasks = cluster.taskCount(subscription.module());
+            for (int partition : definition.partitionsFor(task.task, depotTasks)) {
+                String offsetKey = PStateStore.offsetKey(subscription.module(), subscription.depot(), partition);
+                RestoreMarker marker = cluster.restoreMarker(subscription.module()).orElse(null);
+                Recalibration.Decision decision = Recalibration.reconcile(
+                        progress.offset(subscription.module(), subscription.depot(), partition),
+                        progress.epochSeen(subscription.module()), marker, subscription.depot(), partition);
+                if (decision.recalibrated()) {
+                    log.info("topology {} of {} task {}: recalibrated {} from {} to {} after restore epoch {}",
+                            topology.name(), definition.name(), task.task, offsetKey,
+                            progress.offset(subscription.module(), subscription.depot(), partition),
+                            decision.processedOffset(), decision.epochSeen());
+                    step.offsets.put(offsetKey, decision.processedOffset());
+                    step.epochs.put(subscription.module(), decision.epochSeen());
+                }
+                List<DepotEntry> entries = cluster.readDepot(subscription.module(), subscription.depot(), partition,
+                        decision.processedOffset(), max);
+                RestoreMarker after = cluster.restoreMarker(subscription.module()).orElse(null);
+                if (epoch(after) != epoch(marker)) {
+                    // The depot's module was restored while we read: these entries may be from either side.
+                    continue;
+                }
+                for (DepotEntry entry : entries) {
+                    WorkloadEntry content = WorkloadEntry.decode(entry.payload());
+                    for (Map.Entry<String, Reducer> pstate : topology.pstates().entrySet()) {
+                        Map<String, String> values = step.updates.computeIfAbsent(pstate.getKey(), k -> new HashMap<>());
+                        String old = values.containsKey(content.key()) ? values.get(content.key())
+                                : store.get(pstate.getKey(), content.key());
+                        values.put(content.key(), pstate.getValue().apply(old, content, entry.offset()));
+                    }
+                }
+                if (!entries.isEmpty()) {
+                    step.entries += entries.size();
+                    step.offsets.put(offsetKey, decision.processedOffset() + entries.size());
+                }
+            }
+        }
+        return step;
+    }
+
+    private static long epoch(RestoreMarker marker) {
+        return marker == null ? 0 : marker.epoch();
+    }
+}

@@ -1,0 +1,56 @@
+package io.modbackup.testkit.cluster;
+
+import io.modbackup.api.runtime.DepotRef;
+import io.modbackup.api.runtime.ObjectKind;
+import io.modbackup.api.runtime.ObjectRef;
+import io.modbackup.api.runtime.TopologyKind;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Two modules shaped like Rama's example: module B's topology {@code core} subscribes to module A's
+ * depot {@code *events}, and B depends on A's PState {@code $$totals}.
+ */
+public final class SampleModules {
+    public static final String MODULE_A = "com.mycompany.ModuleA";
+    public static final String MODULE_B = "com.mycompany.ModuleB";
+
+    private SampleModules() {
+    }
+
+    /**
+     * Module A, 4 tasks: depot {@code *events}; microbatch {@code counts} building {@code $$totals}
+     * (sum) and {@code $$latest} (last entry, the bulk of the bytes); stream {@code audit} building
+     * {@code $$eventCount}.
+     */
+    public static ModuleDefinition moduleA() {
+        return new ModuleDefinition(MODULE_A, 4, List.of("*events"),
+                List.of(new ModuleDefinition.Topology("counts", TopologyKind.MICROBATCH,
+                                List.of(new DepotRef(MODULE_A, "*events")),
+                                Map.of("$$totals", Reducer.SUM, "$$latest", Reducer.LAST)),
+                        new ModuleDefinition.Topology("audit", TopologyKind.STREAM,
+                                List.of(new DepotRef(MODULE_A, "*events")),
+                                Map.of("$$eventCount", Reducer.COUNT))),
+                List.of(),
+                Map.of("topology.microbatch.max.batch", "200"),
+                Map.of("backup.period.seconds", "0"));
+    }
+
+    /**
+     * Module B, 2 tasks: depot {@code *clicks}; microbatch {@code core} subscribing to A's
+     * {@code *events} and building {@code $$maxAmount}; stream {@code clicks} building
+     * {@code $$clickCount}; depends on A's PState {@code $$totals}.
+     */
+    public static ModuleDefinition moduleB() {
+        return new ModuleDefinition(MODULE_B, 2, List.of("*clicks"),
+                List.of(new ModuleDefinition.Topology("core", TopologyKind.MICROBATCH,
+                                List.of(new DepotRef(MODULE_A, "*events")),
+                                Map.of("$$maxAmount", Reducer.MAX)),
+                        new ModuleDefinition.Topology("clicks", TopologyKind.STREAM,
+                                List.of(new DepotRef(MODULE_B, "*clicks")),
+                                Map.of("$$clickCount", Reducer.COUNT))),
+                List.of(new ObjectRef(MODULE_A, ObjectKind.PSTATE, "$$totals")),
+                Map.of(),
+                Map.of());
+    }
+}

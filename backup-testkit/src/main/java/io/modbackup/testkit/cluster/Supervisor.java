@@ -1,0 +1,98 @@
+package io.modbackup.testkit.cluster;
+
+import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.SupervisorRuntime;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A simulated Supervisor: owns the state directories of its tasks under its own root, the pinned
+ * files of cuts, and staging directories for restores.
+ *
+ * <pre>
+ * root/state/&lt;module&gt;/task-&lt;n&gt;/              live task state
+ * root/cuts/&lt;module&gt;/&lt;cutId&gt;/task-&lt;n&gt;/       pinned files of a cut
+ * root/staging/&lt;module&gt;/&lt;restoreId&gt;/task-&lt;n&gt;/ restored files awaiting install
+ * </pre>
+ */
+public final class Supervisor implements SupervisorRuntime {
+    private final String id;
+    private final Path root;
+    private final Map<String, List<CapturedFile>> cutFiles = new ConcurrentHashMap<>();
+
+    Supervisor(String id, Path root) {
+        this.id = id;
+        this.root = root;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    /** This Supervisor's root directory. */
+    public Path root() {
+        return root;
+    }
+
+    /** The live state directory of a task hosted here. */
+    public Path taskDirectory(String module, int task) {
+        return root.resolve("state").resolve(module).resolve("task-" + task);
+    }
+
+    Path cutDirectory(String module, String cutId, int task) {
+        return root.resolve("cuts").resolve(module).resolve(cutId).resolve("task-" + task);
+    }
+
+    void registerCut(String module, String cutId, int task, List<CapturedFile> files) {
+        cutFiles.put(cutKey(module, cutId, task), List.copyOf(files));
+    }
+
+    void releaseCut(String module, String cutId) {
+        cutFiles.keySet().removeIf(key -> key.startsWith(module + "\n" + cutId + "\n"));
+        Files2.deleteRecursively(root.resolve("cuts").resolve(module).resolve(cutId));
+    }
+
+    @Override
+    public List<CapturedFile> cutFiles(String module, String cutId, int task) {
+        List<CapturedFile> files = cutFiles.get(cutKey(module, cutId, task));
+        if (files == null) {
+            throw new IllegalArgumentException("Supervisor " + id + " holds no cut " + cutId + " of task " + task
+                    + " of module " + module + " (released, or the task lives elsewhere)");
+        }
+        return files;
+    }
+
+    @Override
+    public Path stagingDirectory(String module, String restoreId, int task) {
+        Path dir = stagingRoot(module, restoreId).resolve("task-" + task);
+        Files2.deleteRecursively(dir);
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create staging directory " + dir, e);
+        }
+    }
+
+    Path existingStagingDirectory(String module, String restoreId, int task) {
+        return stagingRoot(module, restoreId).resolve("task-" + task);
+    }
+
+    @Override
+    public void discardStaging(String module, String restoreId) {
+        Files2.deleteRecursively(stagingRoot(module, restoreId));
+    }
+
+    private Path stagingRoot(String module, String restoreId) {
+        return root.resolve("staging").resolve(module).resolve(restoreId);
+    }
+
+    private static String cutKey(String module, String cutId, int task) {
+        return module + "\n" + cutId + "\n" + task;
+    }
+}
