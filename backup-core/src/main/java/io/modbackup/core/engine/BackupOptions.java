@@ -1,0 +1,38 @@
+package io.modbackup.core.engine;
+
+/**
+ * How the engine backs up and restores. Immutable; start from {@link #defaults()}.
+ *
+ * @param chunkSize files are split into chunks of this many bytes, each stored once by its SHA-256
+ * @param inlineThreshold files of at most this many bytes are kept inside the task manifest
+ * @param maxUploadsInFlight chunk uploads in flight at once, across all tasks
+ * @param ioThreads threads reading, hashing and writing local files
+ * @param taskParallelism tasks backed up or restored at once
+ */
+public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsInFlight, int ioThreads,
+                            int taskParallelism) {
+    /** 8 MiB. */
+    public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+
+    public BackupOptions {
+        if (chunkSize < 1024) {
+            throw new IllegalArgumentException("chunkSize must be at least 1024 bytes, got " + chunkSize);
+        }
+        if (inlineThreshold < 0 || inlineThreshold > 1024 * 1024) {
+            throw new IllegalArgumentException("inlineThreshold must be within [0, 1 MiB], got " + inlineThreshold);
+        }
+        if (maxUploadsInFlight < 1 || ioThreads < 1 || taskParallelism < 1) {
+            throw new IllegalArgumentException("maxUploadsInFlight, ioThreads and taskParallelism must be at least 1");
+        }
+    }
+
+    /** 8 MiB chunks, 4 KiB inline threshold, 16 uploads in flight, 4 I/O threads, 4 tasks at once. */
+    public static BackupOptions defaults() {
+        return new BackupOptions(DEFAULT_CHUNK_SIZE, 4096, 16, 4, 4);
+    }
+
+    /** These options with another chunk size. */
+    public BackupOptions withChunkSize(int size) {
+        return new BackupOptions(size, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism);
+    }
+}

@@ -1,0 +1,27 @@
+package io.modbackup.core.engine;
+
+/**
+ * How far a backup or restore is, reported to a {@link ProgressListener}.
+ *
+ * @param operation "backup" or "restore"
+ * @param bytesDone bytes hashed or written so far
+ * @param bytesTotal bytes of all files
+ * @param filesDone files done
+ * @param filesTotal files in all
+ * @param tasksDone tasks done
+ * @param tasksTotal tasks in all
+ */
+public record Progress(String operation, long bytesDone, long bytesTotal, long filesDone, long filesTotal,
+                       int tasksDone, int tasksTotal) {
+
+    /** Told of progress; called from engine threads, must be quick and thread-safe. */
+    @FunctionalInterface
+    public interface ProgressListener {
+        void onProgress(Progress progress);
+
+        /** A listener that ignores everything. */
+        static ProgressListener none() {
+            return p -> { };
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.modbackup.core.engine;
+
+import io.modbackup.core.manifest.TaskRef;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The engine's part that runs in a Supervisor, next to the tasks' files: it uploads a task's part of
+ * a cut and writes its task manifest, or downloads and verifies a task's files into staging. The
+ * coordinator in the Conductor calls it with JSON-serializable records, so a host can carry the calls
+ * over its own RPC; {@link LocalTaskWorker} runs it in-process. Implementations are thread-safe;
+ * methods do not block the caller.
+ */
+public interface TaskWorker {
+
+    /**
+     * Backs up one task of a cut: uploads its new chunks, writes its task manifest, and completes with
+     * the manifest's reference. Retrying with the same request is safe (chunks and the manifest are
+     * overwritten with the same bytes).
+     */
+    CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request);
+
+    /**
+     * Downloads one task of a backup into the Supervisor's staging directory for {@code restoreId},
+     * verifying the task manifest's checksum, every path, every chunk and every file. Touches no live
+     * state. Fails with {@link io.modbackup.core.manifest.CorruptBackupException} on any mismatch.
+     */
+    CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request);
+
+    /**
+     * @param previous the same task's manifest in the module's previous backup, whose unchanged
+     *     immutable files are reused without reading; {@code null} for none
+     */
+    record TaskBackupRequest(String module, String backupId, String cutId, int task, int chunkSize, int inlineThreshold,
+                             TaskRef previous, Map<String, Long> depotEndOffsets,
+                             Map<String, Map<String, Long>> processedOffsets) {
+    }
+
+    /** What one task's backup wrote. */
+    record TaskBackupResult(TaskRef ref, long bytesRead, long newBytes, long chunksUploaded, long chunksReused,
+                            long filesReused) {
+    }
+
+    /** One task of a restore. */
+    record TaskRestoreRequest(String module, String backupId, String restoreId, int task, TaskRef manifest, int chunkSize) {
+    }
+
+    /** What one task's restore staged. */
+    record TaskRestoreResult(int task, int files, long bytes) {
+    }
+}

@@ -1,0 +1,192 @@
+package io.modbackup.core.manifest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.modbackup.core.store.Hashing;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Reads and writes manifests as versioned JSON, and refuses any manifest that is damaged, tampered
+ * with, from an unknown version, or that would write outside a task's directory.
+ */
+public final class ManifestCodec {
+    /** The manifest format version this code writes and reads. */
+    public static final int VERSION = 1;
+    /** Largest file a manifest may describe (1 TiB): anything larger is taken as tampering. */
+    public static final long MAX_FILE_SIZE = 1L << 40;
+    /** Most files one task manifest may list. */
+    public static final int MAX_FILES = 1_000_000;
+
+    private final ObjectMapper mapper = JsonMapper.builder()
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    /** The bytes of a task manifest. */
+    public byte[] encode(TaskManifest manifest) {
+        return write(manifest);
+    }
+
+    /** The bytes of a module manifest, with its checksum computed and set. */
+    public byte[] encode(ModuleManifest manifest) {
+        return write(manifest.withChecksum(checksumOf(manifest)));
+    }
+
+    /** The manifest with its checksum computed and set, as {@link #encode(ModuleManifest)} stores it. */
+    public ModuleManifest sealed(ModuleManifest manifest) {
+        return manifest.withChecksum(checksumOf(manifest));
+    }
+
+    /**
+     * Parses a module manifest and checks its version and checksum.
+     *
+     * @throws CorruptBackupException naming {@code what} when it is not an intact manifest of this version
+     */
+    public ModuleManifest decodeModule(byte[] bytes, String what) {
+        ModuleManifest manifest = read(bytes, ModuleManifest.class, what);
+        checkVersion(manifest.version(), what);
+        if (manifest.checksum() == null || !manifest.checksum().equals(checksumOf(manifest))) {
+            throw new CorruptBackupException(what + " does not match its checksum: it was modified or damaged");
+        }
+        if (manifest.descriptor() == null || manifest.tasks().size() != manifest.descriptor().taskCount()) {
+            throw new CorruptBackupException(what + " lists " + manifest.tasks().size() + " task manifests but the module has "
+                    + (manifest.descriptor() == null ? "no descriptor" : manifest.descriptor().taskCount() + " tasks"));
+        }
+        if (manifest.jar() != null) {
+            validateFile(manifest.jar(), manifest.chunkSize(), what + " (jar)");
+        }
+        return manifest;
+    }
+
+    /**
+     * Parses a task manifest whose bytes must hash to {@code expectedSha256}, and validates every
+     * entry: relative paths inside the task directory, no duplicates, sane sizes, chunk lists that fit
+     * the sizes.
+     *
+     * @throws CorruptBackupException naming {@code what} and the problem
+     */
+    public TaskManifest decodeTask(byte[] bytes, String expectedSha256, int chunkSize, String what) {
+        String actual = Hashing.sha256Hex(bytes);
+        if (!actual.equals(expectedSha256)) {
+            throw new CorruptBackupException(what + " does not match its checksum in the module manifest "
+                    + "(expected " + expectedSha256 + ", found " + actual + "): it was modified or damaged");
+        }
+        TaskManifest manifest = read(bytes, TaskManifest.class, what);
+        checkVersion(manifest.version(), what);
+        if (manifest.files().size() > MAX_FILES) {
+            throw new CorruptBackupException(what + " lists " + manifest.files().size() + " files, more than " + MAX_FILES);
+        }
+        Set<String> paths = new HashSet<>();
+        for (FileEntry file : manifest.files()) {
+            validateFile(file, chunkSize, what);
+            if (!paths.add(file.path())) {
+                throw new CorruptBackupException(what + " lists path " + file.path() + " twice");
+            }
+        }
+        return manifest;
+    }
+
+    /**
+     * Refuses a path that could write outside a task directory: empty, absolute, with a backslash or
+     * a drive letter, with {@code .} or {@code ..} or empty segments, or with control characters.
+     */
+    public static void validateRelativePath(String path, String what) {
+        if (path == null || path.isEmpty()) {
+            throw new CorruptBackupException(what + " has a file with an empty path");
+        }
+        if (path.startsWith("/") || path.contains("\\") || path.contains(":")) {
+            throw new CorruptBackupException(what + " has file path '" + path + "' that is absolute or not a '/'-separated relative path");
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw new CorruptBackupException(what + " has file path '" + path + "' that leaves or escapes the task directory");
+            }
+        }
+        if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new CorruptBackupException(what + " has a file path with control characters");
+        }
+    }
+
+    private static void validateFile(FileEntry file, int chunkSize, String what) {
+        validateRelativePath(file.path(), what);
+        if (file.kind() == null) {
+            throw new CorruptBackupException(what + ": file " + file.path() + " has no kind");
+        }
+        if (file.size() < 0 || file.size() > MAX_FILE_SIZE) {
+            throw new CorruptBackupException(what + ": file " + file.path() + " has absurd size " + file.size());
+        }
+        if (!Hashing.isSha256Hex(file.sha256())) {
+            throw new CorruptBackupException(what + ": file " + file.path() + " has no valid SHA-256");
+        }
+        if (file.inline() != null) {
+            byte[] data;
+            try {
+                data = Base64.getDecoder().decode(file.inline());
+            } catch (IllegalArgumentException e) {
+                throw new CorruptBackupException(what + ": inlined file " + file.path() + " is not valid base64");
+            }
+            if (data.length != file.size() || !file.chunks().isEmpty()) {
+                throw new CorruptBackupException(what + ": inlined file " + file.path() + " does not have its stated size");
+            }
+            return;
+        }
+        if (chunkSize <= 0) {
+            throw new CorruptBackupException(what + ": chunk size " + chunkSize + " is invalid");
+        }
+        long expectedChunks = (file.size() + chunkSize - 1) / chunkSize;
+        if (file.chunks().size() != expectedChunks) {
+            throw new CorruptBackupException(what + ": file " + file.path() + " of " + file.size() + " bytes lists "
+                    + file.chunks().size() + " chunks, expected " + expectedChunks);
+        }
+        for (String chunk : file.chunks()) {
+            if (!Hashing.isSha256Hex(chunk)) {
+                throw new CorruptBackupException(what + ": file " + file.path() + " lists an invalid chunk hash");
+            }
+        }
+    }
+
+    private static void checkVersion(int version, String what) {
+        if (version != VERSION) {
+            throw new CorruptBackupException(what + " has format version " + version + " but this modbackup reads version "
+                    + VERSION + "; use the modbackup release that wrote it");
+        }
+    }
+
+    private String checksumOf(ModuleManifest manifest) {
+        return Hashing.sha256Hex(write(manifest.withChecksum(null)));
+    }
+
+    private byte[] write(Object value) {
+        try {
+            return mapper.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    private <T> T read(byte[] bytes, Class<T> type, String what) {
+        try {
+            T value = mapper.readValue(bytes, type);
+            if (value == null) {
+                throw new CorruptBackupException(what + " is empty");
+            }
+            return value;
+        } catch (IOException e) {
+            String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            throw new CorruptBackupException(what + " is not a valid manifest: " + reason, e);
+        } catch (RuntimeException e) {
+            if (e instanceof CorruptBackupException) {
+                throw e;
+            }
+            throw new CorruptBackupException(what + " is not a valid manifest: " + e.getMessage(), e);
+        }
+    }
+
+}

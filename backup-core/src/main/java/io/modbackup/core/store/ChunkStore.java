@@ -1,0 +1,324 @@
+package io.modbackup.core.store;
+
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.runtime.FileKind;
+import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.manifest.FileEntry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Moves files between local disk and the content-addressed chunk store: a file is split into
+ * fixed-size chunks, each stored once under its SHA-256 ({@code blobs/xx/<sha256>}); a small file is
+ * inlined in its manifest entry instead. Memory per file in flight is one small buffer, whatever the
+ * chunk or file size: chunks are hashed from disk and then streamed from disk to the provider.
+ *
+ * <p>Reading and hashing run on the {@code io} executor; uploads are bounded by {@code uploads}
+ * permits, which the hashing thread takes before starting an upload (that is the backpressure).
+ */
+public final class ChunkStore {
+    private static final int BUFFER = 64 * 1024;
+
+    private final BackupProvider provider;
+    private final Executor io;
+    private final Semaphore uploads;
+    private final int chunkSize;
+    private final int inlineThreshold;
+
+    public ChunkStore(BackupProvider provider, Executor io, Semaphore uploads, int chunkSize, int inlineThreshold) {
+        this.provider = provider;
+        this.io = io;
+        this.uploads = uploads;
+        this.chunkSize = chunkSize;
+        this.inlineThreshold = inlineThreshold;
+    }
+
+    /** The chunk size in bytes. */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /**
+     * Stores the first {@code size} bytes of {@code source} and completes with its manifest entry once
+     * every new chunk is uploaded. {@code known} holds chunks known to be in the store (or being
+     * uploaded by this backup); it is updated.
+     */
+    public CompletableFuture<FileEntry> store(String path, FileKind kind, Path source, long size, long modifiedMillis,
+                                              Set<String> known, TransferStats stats) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return size <= inlineThreshold
+                        ? CompletableFuture.completedFuture(inline(path, kind, source, size, modifiedMillis, stats))
+                        : chunked(path, kind, source, size, modifiedMillis, known, stats);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + source + " (" + path + ")", e);
+            }
+        }, io).thenCompose(entry -> entry).whenComplete((entry, error) -> {
+            if (error == null) {
+                stats.filesDone.incrementAndGet();
+            }
+        });
+    }
+
+    private FileEntry inline(String path, FileKind kind, Path source, long size, long modifiedMillis, TransferStats stats)
+            throws IOException {
+        byte[] data = new byte[(int) size];
+        try (InputStream in = Files.newInputStream(source)) {
+            int n = in.readNBytes(data, 0, data.length);
+            if (n != size) {
+                throw new IOException(source + " has " + n + " bytes, fewer than its captured size " + size);
+            }
+        }
+        stats.bytesRead.addAndGet(size);
+        stats.newBytes.addAndGet(size);
+        return new FileEntry(path, kind, size, modifiedMillis, Hashing.sha256Hex(data), List.of(),
+                Base64.getEncoder().encodeToString(data));
+    }
+
+    private CompletableFuture<FileEntry> chunked(String path, FileKind kind, Path source, long size, long modifiedMillis,
+                                                 Set<String> known, TransferStats stats) throws IOException {
+        MessageDigest whole = Hashing.sha256();
+        List<String> chunks = new ArrayList<>();
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
+            for (long start = 0; start < size; start += chunkSize) {
+                long length = Math.min(chunkSize, size - start);
+                MessageDigest chunkDigest = Hashing.sha256();
+                long position = start;
+                long end = start + length;
+                while (position < end) {
+                    buffer.clear().limit((int) Math.min(BUFFER, end - position));
+                    int n = channel.read(buffer, position);
+                    if (n < 0) {
+                        throw new IOException(source + " ends at byte " + position + ", before its captured size " + size);
+                    }
+                    buffer.flip();
+                    chunkDigest.update(buffer.duplicate());
+                    whole.update(buffer);
+                    position += n;
+                }
+                stats.bytesRead.addAndGet(length);
+                String sha = Hashing.hex(chunkDigest);
+                chunks.add(sha);
+                if (known.add(sha)) {
+                    pending.add(upload(sha, source, start, length, known, stats));
+                } else {
+                    stats.chunksReused.incrementAndGet();
+                }
+            }
+        }
+        FileEntry entry = new FileEntry(path, kind, size, modifiedMillis, Hashing.hex(whole), chunks, null);
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(v -> entry);
+    }
+
+    /** Uploads one chunk unless the store has it; verifies the bytes sent hash to {@code sha}. */
+    private CompletableFuture<Void> upload(String sha, Path source, long start, long length, Set<String> known,
+                                           TransferStats stats) {
+        String key = StoreLayout.chunkKey(sha);
+        uploads.acquireUninterruptibly();
+        CompletableFuture<Void> done = provider.hasKey(key).thenCompose(exists -> {
+            if (exists) {
+                stats.chunksReused.incrementAndGet();
+                return CompletableFuture.completedFuture(null);
+            }
+            return putRegion(key, sha, source, start, length).thenRun(() -> {
+                stats.chunksUploaded.incrementAndGet();
+                stats.newBytes.addAndGet(length);
+            });
+        });
+        return done.whenComplete((v, error) -> {
+            uploads.release();
+            if (error != null) {
+                known.remove(sha);
+            }
+        });
+    }
+
+    private CompletableFuture<Void> putRegion(String key, String sha, Path source, long start, long length) {
+        final FileChannel channel;
+        try {
+            channel = FileChannel.open(source, StandardOpenOption.READ).position(start);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
+        }
+        MessageDigest digest = Hashing.sha256();
+        InputStream in = new DigestInputStream(new BoundedInputStream(Channels.newInputStream(channel), length), digest);
+        return provider.putObject(key, in, length).whenComplete((v, e) -> closeQuietly(channel)).thenApply(v -> {
+            String sent = Hashing.hex(digest);
+            if (!sent.equals(sha)) {
+                provider.deleteObject(key);
+                throw new IllegalStateException(source + " changed while it was being backed up (chunk at byte " + start
+                        + " hashed to " + sha + " but " + sent + " was sent)");
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Writes the file described by {@code entry} to {@code target}, verifying every chunk's hash, the
+     * size and the whole file's hash. {@code what} names the file in errors.
+     *
+     * @return completes exceptionally with {@link CorruptBackupException} when a chunk is missing or
+     *     does not match
+     */
+    public CompletableFuture<Void> restore(FileEntry entry, Path target, String what, TransferStats stats) {
+        if (entry.inline() != null) {
+            return CompletableFuture.runAsync(() -> {
+                byte[] data = Base64.getDecoder().decode(entry.inline());
+                if (!Hashing.sha256Hex(data).equals(entry.sha256())) {
+                    throw new CorruptBackupException(what + ": inlined content does not match its SHA-256");
+                }
+                try {
+                    Files.createDirectories(target.getParent());
+                    Files.write(target, data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write " + target, e);
+                }
+                stats.bytesWritten.addAndGet(data.length);
+                stats.filesDone.incrementAndGet();
+            }, io);
+        }
+        Download download = new Download(entry, target, what);
+        CompletableFuture<Void> chain = CompletableFuture.runAsync(download::open, io);
+        for (int i = 0; i < entry.chunks().size(); i++) {
+            int index = i;
+            String sha = entry.chunks().get(i);
+            chain = chain.thenCompose(v -> provider.getObject(StoreLayout.chunkKey(sha)))
+                    .thenAcceptAsync(in -> download.append(index, sha, in, stats), io);
+        }
+        return chain.whenComplete((v, error) -> download.closeQuietly()).thenRun(() -> {
+            download.finish();
+            stats.filesDone.incrementAndGet();
+        });
+    }
+
+    /**
+     * Checks one chunk: present (and, when {@code deep}, its bytes hash to its name). Completes with a
+     * description of the problem, or {@code null} when it is fine.
+     */
+    public CompletableFuture<String> check(String sha, boolean deep) {
+        String key = StoreLayout.chunkKey(sha);
+        if (!deep) {
+            return provider.hasKey(key).thenApply(exists -> exists ? null : "chunk " + sha + " is missing");
+        }
+        return provider.getObject(key).thenApplyAsync(in -> {
+            if (in == null) {
+                return "chunk " + sha + " is missing";
+            }
+            MessageDigest digest = Hashing.sha256();
+            try (InputStream stream = new DigestInputStream(in, digest)) {
+                stream.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                return "chunk " + sha + " cannot be read: " + e.getMessage();
+            }
+            String actual = Hashing.hex(digest);
+            return actual.equals(sha) ? null : "chunk " + sha + " is corrupt: its bytes hash to " + actual;
+        }, io);
+    }
+
+    /** One file being downloaded chunk by chunk; used by one chain at a time. */
+    private final class Download {
+        private final FileEntry entry;
+        private final Path target;
+        private final String what;
+        private final MessageDigest whole = Hashing.sha256();
+        private OutputStream out;
+        private long written;
+
+        Download(FileEntry entry, Path target, String what) {
+            this.entry = entry;
+            this.target = target;
+            this.what = what;
+        }
+
+        void open() {
+            try {
+                Files.createDirectories(target.getParent());
+                out = Files.newOutputStream(target);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + target, e);
+            }
+        }
+
+        void append(int index, String sha, InputStream in, TransferStats stats) {
+            if (in == null) {
+                throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is missing from the store");
+            }
+            long expected = Math.min(chunkSize, entry.size() - (long) index * chunkSize);
+            MessageDigest digest = Hashing.sha256();
+            long n = 0;
+            byte[] buffer = new byte[BUFFER];
+            try (InputStream stream = in) {
+                for (int r; (r = stream.read(buffer)) >= 0; ) {
+                    n += r;
+                    if (n > expected) {
+                        break;
+                    }
+                    digest.update(buffer, 0, r);
+                    whole.update(buffer, 0, r);
+                    out.write(buffer, 0, r);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(what + ": cannot download chunk " + sha, e);
+            }
+            if (n != expected || !Hashing.hex(digest).equals(sha)) {
+                throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is corrupt in the store ("
+                        + n + " bytes, expected " + expected + ")");
+            }
+            written += n;
+            stats.bytesWritten.addAndGet(n);
+        }
+
+        void finish() {
+            if (written != entry.size() || !Hashing.hex(whole).equals(entry.sha256())) {
+                throw new CorruptBackupException(what + ": restored content does not match the manifest's size and SHA-256");
+            }
+        }
+
+        void closeQuietly() {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // a failed chain reports its own cause; a successful one has flushed already
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // the upload's outcome is already decided
+        }
+    }
+
+    /** Unwraps the exception a future failed with. */
+    public static Throwable cause(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

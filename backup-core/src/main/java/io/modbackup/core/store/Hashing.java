@@ -1,0 +1,35 @@
+package io.modbackup.core.store;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** SHA-256, the content address of chunks and the checksum of manifests. */
+public final class Hashing {
+    private Hashing() {
+    }
+
+    /** A new SHA-256 digest. */
+    public static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    /** Lower-case hex SHA-256 of {@code data}. */
+    public static String sha256Hex(byte[] data) {
+        return HexFormat.of().formatHex(sha256().digest(data));
+    }
+
+    /** Lower-case hex of a finished digest. */
+    public static String hex(MessageDigest digest) {
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Whether {@code s} looks like a SHA-256 in lower-case hex. */
+    public static boolean isSha256Hex(String s) {
+        return s != null && s.length() == 64 && s.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    }
+}

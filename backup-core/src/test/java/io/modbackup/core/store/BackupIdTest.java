@@ -1,0 +1,43 @@
+package io.modbackup.core.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BackupIdTest {
+    @Test
+    void parsesRamasExampleFromTheRight() {
+        BackupId id = BackupId.parse("com.mycompany.MyModule-00000193E038B5F8-DE");
+        assertEquals("com.mycompany.MyModule", id.module());
+        assertEquals(0x193E038B5F8L, id.createdMillis());
+        assertEquals(0xDE, id.suffix());
+        assertEquals("com.mycompany.MyModule-00000193E038B5F8-DE", id.toString());
+    }
+
+    @Test
+    void moduleNamesWithDashesSurviveTheRoundTrip() {
+        BackupId id = BackupId.create("my-module-2", 1_700_000_000_000L);
+        assertEquals(id, BackupId.parse(id.toString()));
+        assertEquals("my-module-2", BackupId.parse(id.toString()).module());
+    }
+
+    @Test
+    void idsOfAModuleSortByCreationTime() {
+        BackupId older = new BackupId("m", 1000, 0xFF);
+        BackupId newer = new BackupId("m", 1001, 0x00);
+        assertTrue(older.compareTo(newer) < 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "MyModule", "MyModule-00000193E038B5F8", "MyModule-193E038B5F8-DE",
+            "MyModule-00000193E038B5FZ-DE", "MyModule-00000193E038B5F8-D", "-00000193E038B5F8-DE"})
+    void malformedIdsAreRefusedWithTheExpectedForm(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BackupId.parse(text));
+        assertTrue(e.getMessage().startsWith("malformed backup ID '" + text + "'"), e.getMessage());
+        assertTrue(e.getMessage().contains("<module>-<16 hex digits>-<2 hex digits>"), e.getMessage());
+    }
+}
