@@ -1,0 +1,208 @@
+package io.modbackup.core.engine;
+
+import static io.modbackup.core.engine.EngineFixture.A;
+import static io.modbackup.core.engine.EngineFixture.B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.PStateSpec;
+import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.manifest.ManifestCodec;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.manifest.TaskManifest;
+import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.Hashing;
+import io.modbackup.core.store.StoreLayout;
+import io.modbackup.testkit.provider.FaultRule;
+import io.modbackup.testkit.provider.FaultRule.Operation;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nothing partial is ever a backup; nothing tampered is ever restored; live state is never harmed. */
+class SafetyTest {
+    @TempDir
+    Path dir;
+    EngineFixture f;
+    private final ManifestCodec codec = new ManifestCodec();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new EngineFixture(dir);
+        f.write(600);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    @Test
+    void aCrashBeforeTheModuleManifestLeavesNoVisibleBackupAndTheNextBackupWorks() throws Exception {
+        f.provider.addRule(FaultRule.fail(Operation.PUT).forKeys(".*/backup\\.json"));
+        assertThrows(RuntimeException.class, () -> f.engine.backup(A));
+        assertEquals(List.of(), f.engine.list(A, null, 10).backups(), "no backup without its module manifest");
+        assertTrue(Files.exists(dir.resolve("store/blobs")), "the chunks it uploaded stay for GC or reuse");
+        f.provider.clearRules();
+        ModuleManifest next = f.engine.backup(A);
+        assertEquals(List.of(next.backupId()), f.engine.list(A, null, 10).backups().stream().map(BackupSummary::backupId).toList());
+        assertTrue(next.totals().chunksReused() > 0, "the next backup reuses the crashed one's chunks");
+        assertTrue(f.engine.verify(next.backupId(), true).ok());
+    }
+
+    @Test
+    void aFailedChunkUploadFailsTheBackupAndReleasesTheCut() throws Exception {
+        f.provider.addRule(FaultRule.fail(Operation.PUT).forKeys("blobs/.*").times(1));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> f.engine.backup(A));
+        assertTrue(e.getMessage().contains("injected failure of PUT 'blobs/"), e.getMessage());
+        assertEquals(List.of(), f.engine.list(A, null, 10).backups());
+        try (Stream<Path> cuts = Files.list(f.cluster.supervisors().get(0).root().resolve("cuts").resolve(A))) {
+            assertEquals(0, cuts.count(), "the cut was released");
+        }
+    }
+
+    @Test
+    void aTamperedTaskManifestIsRefusedBeforeAnyLiveFileIsTouched() throws Exception {
+        ModuleManifest manifest = f.engine.backup(A);
+        TaskRef ref = manifest.tasks().get(1);
+        Path file = dir.resolve("store").resolve(ref.key());
+        String json = Files.readString(file).replaceFirst("\"path\":\"pstates/", "\"path\":\"../../../evil/");
+        Files.writeString(file, json);
+        Map<Integer, Long> endsBefore = depotEnds();
+        CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
+        assertTrue(e.getMessage().contains("task manifest 1 of backup " + manifest.backupId()
+                + " does not match its checksum"), e.getMessage());
+        assertUntouched(endsBefore);
+    }
+
+    @Test
+    void aTamperedModuleManifestIsRefused() throws Exception {
+        ModuleManifest manifest = f.engine.backup(A);
+        Path file = dir.resolve("store").resolve(StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId())));
+        String json = Files.readString(file).replace("\"taskCount\":4", "\"taskCount\":5");
+        Files.writeString(file, json);
+        CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
+        assertTrue(e.getMessage().contains("does not match its checksum"), e.getMessage());
+        assertFalse(f.engine.verify(manifest.backupId(), false).ok());
+    }
+
+    @Test
+    void aConsistentlyReSealedManifestWithAnEscapingPathIsStillRefused() throws Exception {
+        ModuleManifest manifest = f.engine.backup(A);
+        TaskRef ref = manifest.tasks().get(0);
+        TaskManifest task;
+        try (InputStream in = f.store().getObject(ref.key()).get()) {
+            task = codec.decodeTask(in.readAllBytes(), ref.sha256(), manifest.chunkSize(), "task");
+        }
+        List<FileEntry> files = new ArrayList<>(task.files());
+        FileEntry first = files.get(0);
+        files.set(0, new FileEntry("pstates/../../../../escaped", first.kind(), first.size(), first.modifiedMillis(),
+                first.sha256(), first.chunks(), first.inline()));
+        byte[] evil = codec.encode(new TaskManifest(task.version(), task.module(), task.backupId(), task.task(), files,
+                task.depotEndOffsets(), task.processedOffsets()));
+        put(ref.key(), evil);
+        List<TaskRef> refs = new ArrayList<>(manifest.tasks());
+        refs.set(0, new TaskRef(0, ref.key(), Hashing.sha256Hex(evil), ref.files(), ref.bytes()));
+        ModuleManifest resealed = new ModuleManifest(manifest.version(), manifest.backupId(), manifest.module(),
+                manifest.clusterId(), manifest.createdMillis(), manifest.completedMillis(), manifest.restoreEpoch(),
+                manifest.chunkSize(), manifest.descriptor(), manifest.commitIds(), manifest.jar(), refs, manifest.totals(), null);
+        put(StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId())), codec.encode(resealed));
+        Map<Integer, Long> endsBefore = depotEnds();
+        CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
+        assertTrue(e.getMessage().contains("leaves or escapes the task directory"), e.getMessage());
+        assertUntouched(endsBefore);
+        assertFalse(Files.exists(dir.resolve("escaped")));
+        assertFalse(Files.exists(f.cluster.supervisors().get(0).root().resolve("escaped")));
+    }
+
+    @Test
+    void aCorruptChunkIsCaughtDuringStagingAndLiveStateIsKept() throws Exception {
+        ModuleManifest manifest = f.engine.backup(A);
+        try (Stream<Path> blobs = Files.walk(dir.resolve("store/blobs"))) {
+            for (Path blob : blobs.filter(Files::isRegularFile).toList()) {
+                byte[] bytes = Files.readAllBytes(blob);
+                bytes[0] ^= 0x40;
+                Files.write(blob, bytes);
+            }
+        }
+        Map<Integer, Long> endsBefore = depotEnds();
+        CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
+        assertTrue(e.getMessage().contains("is corrupt in the store"), e.getMessage());
+        assertUntouched(endsBefore);
+        for (var supervisor : f.cluster.supervisors()) {
+            Path staging = supervisor.root().resolve("staging").resolve(A);
+            try (Stream<Path> left = Files.exists(staging) ? Files.list(staging) : Stream.empty()) {
+                assertEquals(0, left.count(), "staging was discarded on " + supervisor.id());
+            }
+        }
+    }
+
+    @Test
+    void aRestoreThatWouldBreakAnotherModulesDependencyIsRefused() throws Exception {
+        ModuleManifest manifest = f.engine.backup(A);
+        ModuleDescriptor d = manifest.descriptor();
+        List<PStateSpec> withoutTotals = d.pstates().stream().filter(p -> !p.name().equals("$$totals")).toList();
+        ModuleDescriptor lacking = new ModuleDescriptor(d.name(), d.taskCount(), d.depots(), d.topologies(), withoutTotals,
+                d.dependencies(), d.jarName(), d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism());
+        BackupId id = new BackupId(A, manifest.createdMillis() + 1, 0);
+        ModuleManifest older = new ModuleManifest(manifest.version(), id.toString(), A, manifest.clusterId(),
+                manifest.createdMillis() + 1, manifest.completedMillis(), manifest.restoreEpoch(), manifest.chunkSize(),
+                lacking, manifest.commitIds(), manifest.jar(), manifest.tasks(), manifest.totals(), null);
+        put(StoreLayout.moduleManifestKey(id), codec.encode(older));
+        Map<Integer, Long> endsBefore = depotEnds();
+        BackupException e = assertThrows(BackupException.class, () -> f.engine.restore(id.toString()));
+        assertTrue(e.getMessage().contains("module " + B + " depends on pstate $$totals of module " + A), e.getMessage());
+        assertUntouched(endsBefore);
+    }
+
+    @Test
+    void unknownAndMalformedBackupIdsAreClearErrors() {
+        BackupException missing = assertThrows(BackupException.class, () -> f.engine.info(A + "-00000193E038B5F8-DE"));
+        assertTrue(missing.getMessage().contains("no backup " + A + "-00000193E038B5F8-DE in the store"), missing.getMessage());
+        IllegalArgumentException malformed = assertThrows(IllegalArgumentException.class, () -> f.engine.restore("nonsense"));
+        assertTrue(malformed.getMessage().startsWith("malformed backup ID 'nonsense'"), malformed.getMessage());
+        BackupException unknown = assertThrows(BackupException.class, () -> f.engine.backup("com.nope.Missing"));
+        assertTrue(unknown.getMessage().contains("unknown module com.nope.Missing"), unknown.getMessage());
+    }
+
+    @Test
+    void aStoreOwnedByAnotherClusterRefusesBackups() throws Exception {
+        put(StoreLayout.CLUSTER_KEY, "{\"clusterId\":\"other\"}".getBytes(StandardCharsets.UTF_8));
+        BackupException e = assertThrows(BackupException.class, () -> f.engine.backup(A));
+        assertTrue(e.getMessage().contains("belongs to another cluster"), e.getMessage());
+    }
+
+    private void put(String key, byte[] bytes) throws Exception {
+        f.store().putObject(key, new ByteArrayInputStream(bytes), bytes.length).get();
+    }
+
+    private Map<Integer, Long> depotEnds() {
+        var cut = f.cluster.captureCut(A);
+        f.cluster.releaseCut(A, cut.cutId());
+        Map<Integer, Long> ends = new java.util.TreeMap<>();
+        cut.tasks().forEach(t -> ends.put(t.task(), t.depotEndOffsets().get("*events")));
+        return ends;
+    }
+
+    private void assertUntouched(Map<Integer, Long> endsBefore) {
+        assertTrue(f.cluster.describe(A).orElseThrow().running(), "the module keeps running");
+        assertTrue(f.cluster.restoreMarker(A).isEmpty(), "nothing was installed");
+        assertEquals(endsBefore, depotEnds(), "live depots are as they were");
+        f.checkLive(A, "untouched-" + System.nanoTime());
+    }
+}
