@@ -1,0 +1,275 @@
+package io.modbackup.core.cli;
+
+import io.modbackup.api.provider.BackupConfigException;
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.provider.ProviderLoader;
+import io.modbackup.api.runtime.DepotSpec;
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.api.runtime.PStateSpec;
+import io.modbackup.api.runtime.TopologySpec;
+import io.modbackup.core.engine.BackupEngine;
+import io.modbackup.core.engine.BackupOptions;
+import io.modbackup.core.engine.BackupPage;
+import io.modbackup.core.engine.BackupSummary;
+import io.modbackup.core.engine.Progress;
+import io.modbackup.core.engine.RestoreResult;
+import io.modbackup.core.engine.VerifyReport;
+import io.modbackup.core.manifest.ModuleManifest;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code backup} command, with Rama's interface:
+ * {@code backup --action backup|list|info|restore|verify --module M --backupId ID --pageToken T
+ * --threads N --workers N --replicationFactor N}. Every error prints one line and exits non-zero;
+ * {@code --verbose} adds the stack trace.
+ */
+@Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Back up, list, inspect, verify and restore module backups.")
+public final class BackupCli implements Callable<Integer> {
+
+    /** What the command can do. */
+    enum Action { backup, list, info, restore, verify }
+
+    @Option(names = "--action", required = true, description = "backup, list, info, restore or verify")
+    Action action;
+
+    @Option(names = "--module", description = "module name (backup, list)")
+    String module;
+
+    @Option(names = "--backupId", description = "backup ID (info, restore, verify)")
+    String backupId;
+
+    @Option(names = "--pageToken", description = "token printed by the previous page (list)")
+    String pageToken;
+
+    @Option(names = "--pageSize", defaultValue = "20", description = "backups per page (list), default ${DEFAULT-VALUE}")
+    int pageSize;
+
+    @Option(names = "--threads", description = "threads for a module that is not running (restore)")
+    Integer threads;
+
+    @Option(names = "--workers", description = "workers for a module that is not running (restore)")
+    Integer workers;
+
+    @Option(names = "--replicationFactor", description = "replication factor (restore), default 1")
+    Integer replicationFactor;
+
+    @Option(names = "--deep", description = "re-hash every chunk (verify)")
+    boolean deep;
+
+    @Option(names = "--yes", description = "confirm a restore, which cannot be undone")
+    boolean yes;
+
+    @Option(names = "--safety-backup", description = "back up the running module before restoring it")
+    boolean safetyBackup;
+
+    @Option(names = "--config", defaultValue = "modbackup.yaml", description = "config file with backup.provider, default ${DEFAULT-VALUE}")
+    Path config;
+
+    @Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    private final ClusterConnector connector;
+    private PrintWriter out;
+    private PrintWriter err;
+
+    public BackupCli(ClusterConnector connector) {
+        this.connector = connector;
+    }
+
+    /** Runs the command with {@code args}, printing to {@code out} and {@code err}; returns the exit code. */
+    public static int run(ClusterConnector connector, String[] args, PrintWriter out, PrintWriter err) {
+        BackupCli cli = new BackupCli(connector);
+        cli.out = out;
+        cli.err = err;
+        CommandLine commandLine = new CommandLine(cli).setOut(out).setErr(err).setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler((e, a) -> {
+            err.println("error: " + e.getMessage() + " (see --help)");
+            err.flush();
+            return 2;
+        });
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            err.println("error: " + oneLine(e));
+            if (cli.verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        int code = commandLine.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public Integer call() {
+        Parallelism parallelism = parallelism();
+        requireFlags();
+        Map<String, String> settings = ConfigFile.read(config);
+        String providerConfig = settings.get(ProviderLoader.CONFIG_KEY);
+        if (providerConfig == null) {
+            throw new BackupConfigException("config file " + config + " has no " + ProviderLoader.CONFIG_KEY
+                    + ": add a line like " + ProviderLoader.CONFIG_KEY + ": \"<fully.qualified.Class> <argument>\"");
+        }
+        try (BackupProvider provider = new ProviderLoader().load(providerConfig);
+             ClusterConnector.Connection connection = connector.connect(settings);
+             BackupEngine engine = new BackupEngine(connection.runtime(), provider, BackupOptions.defaults())) {
+            return switch (action) {
+                case backup -> backup(engine, module);
+                case list -> list(engine);
+                case info -> info(engine);
+                case restore -> restore(engine, parallelism);
+                case verify -> verify(engine);
+            };
+        }
+    }
+
+    private void requireFlags() {
+        switch (action) {
+            case backup, list -> require(module, "--module");
+            case info, restore, verify -> require(backupId, "--backupId");
+            default -> { }
+        }
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("--pageSize must be at least 1, got " + pageSize);
+        }
+    }
+
+    private void require(String value, String flag) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("--action " + action + " needs " + flag);
+        }
+    }
+
+    private Parallelism parallelism() {
+        if (threads == null && workers == null && replicationFactor == null) {
+            return null;
+        }
+        if (action != Action.restore) {
+            throw new IllegalArgumentException("--threads, --workers and --replicationFactor only apply to --action restore");
+        }
+        if (threads == null || workers == null) {
+            throw new IllegalArgumentException("give both --threads and --workers (and optionally --replicationFactor)");
+        }
+        return new Parallelism(threads, workers, replicationFactor == null ? 1 : replicationFactor);
+    }
+
+    private int backup(BackupEngine engine, String target) {
+        ModuleManifest m = engine.backup(target, progressBar());
+        err.println();
+        out.printf("backup %s committed: %d files, %s, %s new, %d ms%n", m.backupId(), m.totals().files(),
+                bytes(m.totals().bytes()), bytes(m.totals().newBytes()), m.totals().durationMillis());
+        return 0;
+    }
+
+    private int list(BackupEngine engine) {
+        BackupPage page = engine.list(module, pageToken, pageSize);
+        if (page.backups().isEmpty()) {
+            out.println("no backups of " + module);
+        }
+        for (BackupSummary b : page.backups()) {
+            out.printf("%s  %s  %10s  %10s new  %6d ms%n", b.backupId(), Instant.ofEpochMilli(b.createdMillis()),
+                    bytes(b.bytes()), bytes(b.newBytes()), b.durationMillis());
+        }
+        if (page.nextPageToken() != null) {
+            out.println("next page: --pageToken " + page.nextPageToken());
+        }
+        return 0;
+    }
+
+    private int info(BackupEngine engine) {
+        ModuleManifest m = engine.info(backupId);
+        out.println("backup      " + m.backupId());
+        out.println("module      " + m.module() + " (" + m.descriptor().taskCount() + " tasks)");
+        out.println("cluster     " + m.clusterId());
+        out.println("created     " + Instant.ofEpochMilli(m.createdMillis()) + ", took " + m.totals().durationMillis() + " ms");
+        out.println("size        " + bytes(m.totals().bytes()) + " in " + m.totals().files() + " files, "
+                + bytes(m.totals().newBytes()) + " new");
+        for (DepotSpec depot : m.descriptor().depots()) {
+            out.println("depot       " + depot.name());
+        }
+        for (TopologySpec topology : m.descriptor().topologies()) {
+            Long commit = m.commitIds().get(topology.name());
+            out.println("topology    " + topology.name() + " (" + topology.kind().name().toLowerCase(Locale.ROOT)
+                    + (commit == null ? "" : ", commit ID " + commit) + ") subscribes to " + topology.subscriptions());
+        }
+        for (PStateSpec pstate : m.descriptor().pstates()) {
+            out.println("pstate      " + pstate.name() + " of topology " + pstate.topology());
+        }
+        m.descriptor().dependencies().forEach(d -> out.println("depends on  " + d));
+        m.descriptor().configOverrides().forEach((k, v) -> out.println("config      " + k + " = " + v));
+        m.descriptor().dynamicOptions().forEach((k, v) -> out.println("dynamic     " + k + " = " + v));
+        out.println("jar         " + m.jar().path() + " (" + bytes(m.jar().size()) + ")");
+        return 0;
+    }
+
+    private int restore(BackupEngine engine, Parallelism parallelism) {
+        if (!yes) {
+            throw new IllegalArgumentException("a restore cannot be undone: re-run with --yes to restore " + backupId
+                    + " (add --safety-backup to back up the module first)");
+        }
+        if (safetyBackup) {
+            String target = io.modbackup.core.store.BackupId.parse(backupId).module();
+            out.print("safety ");
+            backup(engine, target);
+        }
+        RestoreResult r = engine.restore(backupId, parallelism, progressBar());
+        err.println();
+        out.printf("restored %s: %d files, %s, restore epoch %d, %d ms%n", r.backupId(), r.files(), bytes(r.bytes()),
+                r.marker().epoch(), r.durationMillis());
+        return 0;
+    }
+
+    private int verify(BackupEngine engine) {
+        VerifyReport report = engine.verify(backupId, deep);
+        if (report.ok()) {
+            out.printf("backup %s verified: %d task manifests, %d files, %d chunks %s%n", backupId, report.taskManifests(),
+                    report.files(), report.chunks(), deep ? "re-hashed" : "present");
+            return 0;
+        }
+        report.problems().forEach(p -> out.println("problem: " + p));
+        throw new IllegalStateException("backup " + backupId + " failed verification with " + report.problems().size()
+                + " problem(s)");
+    }
+
+    private Progress.ProgressListener progressBar() {
+        return p -> {
+            synchronized (this) {
+                err.printf("\r%s: %d/%d tasks, %s of %s", p.operation(), p.tasksDone(), p.tasksTotal(),
+                        bytes(p.bytesDone()), bytes(p.bytesTotal()));
+                err.flush();
+            }
+        };
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        if (n < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+        }
+        if (n < 1024L * 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+        }
+        return String.format(Locale.ROOT, "%.2f GiB", n / (1024.0 * 1024 * 1024));
+    }
+
+    private static String oneLine(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t.getMessage() == null || t instanceof java.util.concurrent.CompletionException)) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return message.replace('\n', ' ');
+    }
+}

@@ -1,0 +1,54 @@
+package io.modbackup.core.cli;
+
+import io.modbackup.api.provider.BackupConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the flat {@code key: value} config of a rama.yaml-style file, e.g.
+ * {@code backup.provider: "io.modbackup.core.provider.local.LocalDirectoryProvider /var/backups"}.
+ * Blank lines and {@code #} comments are ignored; a value may be quoted.
+ */
+public final class ConfigFile {
+    private ConfigFile() {
+    }
+
+    /**
+     * @throws BackupConfigException naming the file and line when it cannot be read or a line is not
+     *     {@code key: value}
+     */
+    public static Map<String, String> read(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (NoSuchFileException e) {
+            throw new BackupConfigException("config file " + file + " does not exist; give --config with the file"
+                    + " holding backup.provider");
+        } catch (IOException e) {
+            throw new BackupConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, String> config = new LinkedHashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0) {
+                throw new BackupConfigException("config file " + file + " line " + (i + 1) + " is not 'key: value': " + line);
+            }
+            String value = line.substring(colon + 1).strip();
+            if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")
+                    || value.startsWith("'") && value.endsWith("'"))) {
+                value = value.substring(1, value.length() - 1);
+            }
+            config.put(line.substring(0, colon).strip(), value);
+        }
+        return config;
+    }
+}

@@ -1,0 +1,164 @@
+package io.modbackup.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.core.cli.BackupCli;
+import io.modbackup.core.provider.local.LocalDirectoryProvider;
+import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.testkit.cluster.SimulatedCluster;
+import io.modbackup.testkit.cluster.Workload;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The CLI end to end on a simulated cluster kept in a directory, as an operator would use it. */
+class CliTest {
+    private static final String A = SampleModules.MODULE_A;
+
+    @TempDir
+    Path dir;
+    private Path config;
+
+    record Result(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void setUpCluster() throws Exception {
+        try (SimulatedCluster cluster = new SimulatedCluster(Demo.CLUSTER_ID, dir.resolve("cluster"), 2,
+                SimulatedCluster.DEFAULT_SEGMENT_BYTES, List.of(SampleModules.moduleA(), SampleModules.moduleB()))) {
+            cluster.deploy(SampleModules.moduleA(), new Parallelism(4, 2, 1));
+            cluster.deploy(SampleModules.moduleB(), new Parallelism(2, 2, 1));
+            new Workload(cluster, 5, 200, 30).appendBatch(A, "*events", 400);
+            assertTrue(cluster.awaitCaughtUp(A, 30_000));
+        }
+        config = dir.resolve("modbackup.yaml");
+        Files.writeString(config, "# demo config\nbackup.provider: \"" + LocalDirectoryProvider.class.getName() + " "
+                + dir.resolve("store") + "\"\ncluster.dir: " + dir.resolve("cluster") + "\n");
+    }
+
+    private Result cli(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (!all.contains("--config")) {
+            all.add(0, config.toString());
+            all.add(0, "--config");
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = BackupCli.run(new SimulatedClusterConnector(), all.toArray(String[]::new), new PrintWriter(out),
+                new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private String backupId(Result backup) {
+        Matcher m = Pattern.compile("backup (\\S+) committed").matcher(backup.out());
+        assertTrue(m.find(), backup.out() + backup.err());
+        return m.group(1);
+    }
+
+    @Test
+    void backupListInfoVerifyAndRestoreWork() {
+        Result backup = cli("--action", "backup", "--module", A);
+        assertEquals(0, backup.code(), backup.err());
+        String id = backupId(backup);
+        assertTrue(backup.err().contains("backup: 4/4 tasks"), "progress bar: " + backup.err());
+
+        Result list = cli("--action", "list", "--module", A);
+        assertEquals(0, list.code());
+        assertTrue(list.out().startsWith(id), list.out());
+
+        Result info = cli("--action", "info", "--backupId", id);
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("topology    counts (microbatch, commit ID"), info.out());
+        assertTrue(info.out().contains("pstate      $$totals of topology counts"), info.out());
+        assertTrue(info.out().contains("depot       *events"), info.out());
+
+        Result verify = cli("--action", "verify", "--backupId", id, "--deep");
+        assertEquals(0, verify.code(), verify.err());
+        assertTrue(verify.out().contains("re-hashed"), verify.out());
+
+        Result refused = cli("--action", "restore", "--backupId", id);
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("cannot be undone: re-run with --yes"), refused.err());
+
+        Result restore = cli("--action", "restore", "--backupId", id, "--yes", "--safety-backup");
+        assertEquals(0, restore.code(), restore.err());
+        assertTrue(restore.out().contains("safety backup "), restore.out());
+        assertTrue(restore.out().contains("restored " + id), restore.out());
+        assertTrue(restore.out().contains("restore epoch 1"), restore.out());
+    }
+
+    @Test
+    void listingPagesWithATokenPrintedForTheNextPage() {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, cli("--action", "backup", "--module", A).code());
+        }
+        Result first = cli("--action", "list", "--module", A, "--pageSize", "2");
+        Matcher token = Pattern.compile("next page: --pageToken (\\S+)").matcher(first.out());
+        assertTrue(token.find(), first.out());
+        Result second = cli("--action", "list", "--module", A, "--pageSize", "2", "--pageToken", token.group(1));
+        assertEquals(0, second.code());
+        assertEquals(1, second.out().lines().count(), second.out());
+        assertFalse(second.out().contains("next page"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "unknown module|--action backup --module com.nope.Missing|unknown module com.nope.Missing",
+            "malformed backup ID|--action info --backupId nonsense|malformed backup ID 'nonsense'",
+            "unknown backup ID|--action info --backupId com.mycompany.ModuleA-00000193E038B5F8-DE|no backup com.mycompany.ModuleA-00000193E038B5F8-DE in the store",
+            "bad page token|--action list --module com.mycompany.ModuleA --pageToken JMN2983AJD|invalid page token 'JMN2983AJD'",
+            "negative threads|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --threads -1 --workers 2 --yes|--threads must be at least 1",
+            "threads without workers|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --threads 4 --yes|give both --threads and --workers",
+            "missing module|--action list|--action list needs --module",
+            "missing backup ID|--action verify|--action verify needs --backupId",
+            "unknown action|--action explode --module x|Invalid value for option '--action'",
+            "non-numeric threads|--action restore --backupId x --threads many|'many' is not an int",
+            "zero page size|--action list --module com.mycompany.ModuleA --pageSize 0|--pageSize must be at least 1",
+    })
+    void everyUserErrorIsOneClearLineAndANonZeroExit(String name, String args, String expected) {
+        Result result = cli(args.split(" "));
+        assertTrue(result.code() != 0, name + " must fail");
+        assertEquals("", result.out(), name + " prints nothing on stdout");
+        assertEquals(1, result.err().strip().lines().count(), name + " prints one line: " + result.err());
+        assertTrue(result.err().startsWith("error: "), result.err());
+        assertTrue(result.err().contains(expected), name + ": " + result.err());
+        assertFalse(result.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void configProblemsAreOneClearLine() throws Exception {
+        Path noProvider = Files.writeString(dir.resolve("empty.yaml"), "cluster.dir: " + dir.resolve("cluster") + "\n");
+        Path badProvider = Files.writeString(dir.resolve("bad.yaml"), "backup.provider: \"com.example.Nope arg\"\n");
+        Path notYaml = Files.writeString(dir.resolve("broken.yaml"), "just words\n");
+        Path unreachable = Files.writeString(dir.resolve("unreachable.yaml"), "backup.provider: \""
+                + LocalDirectoryProvider.class.getName() + " /proc/forbidden/store\"\ncluster.dir: " + dir.resolve("cluster") + "\n");
+        String[][] cases = {
+                {dir.resolve("missing.yaml").toString(), "does not exist"},
+                {noProvider.toString(), "has no backup.provider"},
+                {badProvider.toString(), "class com.example.Nope is not on the classpath"},
+                {notYaml.toString(), "line 1 is not 'key: value'"},
+                {unreachable.toString(), "cannot use /proc/forbidden/store as a backup directory"},
+        };
+        for (String[] c : cases) {
+            Result result = cli("--config", c[0], "--action", "list", "--module", A);
+            assertEquals(1, result.code(), c[0]);
+            assertEquals(1, result.err().strip().lines().count(), result.err());
+            assertTrue(result.err().contains(c[1]), result.err());
+        }
+        Result verbose = cli("--config", badProvider.toString(), "--action", "list", "--module", A, "--verbose");
+        assertTrue(verbose.err().contains("\tat "), "--verbose shows the stack trace");
+    }
+}
