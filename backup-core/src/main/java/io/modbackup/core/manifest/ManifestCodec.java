@@ -59,6 +59,11 @@ public final class ManifestCodec {
             throw new CorruptBackupException(what + " lists " + manifest.tasks().size() + " task manifests but the module has "
                     + (manifest.descriptor() == null ? "no descriptor" : manifest.descriptor().taskCount() + " tasks"));
         }
+        for (int i = 0; i < manifest.tasks().size(); i++) {
+            if (manifest.tasks().get(i).task() != i) {
+                throw new CorruptBackupException(what + " lists task manifests out of order at position " + i);
+            }
+        }
         if (manifest.jar() != null) {
             validateFile(manifest.jar(), manifest.chunkSize(), what + " (jar)");
         }

@@ -50,7 +50,8 @@ class RecalibrationAfterRestoreTest {
     private long coreOffsetOfPartition0() {
         var cut = f.cluster.captureCut(B);
         f.cluster.releaseCut(B, cut.cutId());
-        return cut.tasks().get(0).processedOffsets().get("core").getOrDefault(A + "/*events/0", 0L);
+        var task0 = cut.tasks().stream().filter(t -> t.task() == 0).findFirst().orElseThrow();
+        return task0.processedOffsets().get("core").getOrDefault(A + "/*events/0", 0L);
     }
 
     @Test

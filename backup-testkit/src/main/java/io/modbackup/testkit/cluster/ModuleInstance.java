@@ -37,7 +37,7 @@ final class ModuleInstance implements AutoCloseable {
     ModuleInstance(SimulatedCluster cluster, ModuleDefinition definition, Map<Integer, TaskState> tasks) {
         this.cluster = cluster;
         this.definition = definition;
-        this.tasks = Map.copyOf(tasks);
+        this.tasks = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks));
     }
 
     void start() {
