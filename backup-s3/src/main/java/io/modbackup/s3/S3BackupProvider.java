@@ -1,0 +1,445 @@
+package io.modbackup.s3;
+
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.provider.BackupStorageException;
+import io.modbackup.api.provider.ObjectKeys;
+import io.modbackup.api.provider.PageTokens;
+import io.modbackup.api.provider.ProgressInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
+
+/**
+ * A {@link BackupProvider} on Amazon S3 (or an S3-compatible store) through the asynchronous client
+ * of the AWS SDK for Java v2. Credentials come from the SDK's default provider chain and are never
+ * logged. Objects above the part size go multipart; downloads stream; deletes go in batches of 1000;
+ * retries follow the SDK's retry strategy.
+ *
+ * <p>Config: {@code backup.provider: "io.modbackup.s3.S3BackupProvider s3://bucket/prefix [options]"};
+ * see {@link S3ProviderConfig} for the forms and options.
+ */
+public final class S3BackupProvider implements BackupProvider {
+    private static final Logger log = LoggerFactory.getLogger(S3BackupProvider.class);
+    private static final int DELETE_BATCH = 1000;
+
+    private final S3ProviderConfig config;
+    private final S3AsyncClient client;
+    private final ExecutorService streams;
+    private volatile ProgressListener progressListener;
+
+    /**
+     * The provider for the config argument, checking that the bucket exists (creating it when
+     * {@code createBucket=true}).
+     *
+     * @throws IllegalArgumentException when the argument is malformed or the bucket missing
+     */
+    public S3BackupProvider(String argument) {
+        this(S3ProviderConfig.parse(argument));
+    }
+
+    /** The provider for {@code config}; checks the bucket as {@link #S3BackupProvider(String)} does. */
+    public S3BackupProvider(S3ProviderConfig config) {
+        this.config = config;
+        this.client = buildClient(config);
+        AtomicInteger threads = new AtomicInteger();
+        this.streams = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "modbackup-s3-stream-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            checkBucket();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static S3AsyncClient buildClient(S3ProviderConfig config) {
+        S3AsyncClientBuilder builder = S3AsyncClient.builder()
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        .maxConcurrency(config.maxConcurrency())
+                        .connectionAcquisitionTimeout(Duration.ofMinutes(2)))
+                .multipartEnabled(true)
+                .multipartConfiguration(MultipartConfiguration.builder()
+                        .thresholdInBytes(config.partSizeBytes())
+                        .minimumPartSizeInBytes(config.partSizeBytes())
+                        .build());
+        if (config.region() != null) {
+            builder.region(Region.of(config.region()));
+        }
+        if (config.endpoint() != null) {
+            builder.endpointOverride(config.endpoint()).forcePathStyle(true);
+        }
+        if (config.checksumsWhenRequired()) {
+            builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        }
+        try {
+            return builder.build();
+        } catch (SdkClientException e) {
+            throw new IllegalArgumentException("cannot set up the S3 client for bucket " + config.bucket() + ": "
+                    + e.getMessage() + " (give region=... in the provider argument)", e);
+        }
+    }
+
+    private void checkBucket() {
+        try {
+            client.headBucket(b -> b.bucket(config.bucket())).get();
+        } catch (ExecutionException e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof NoSuchBucketException || cause instanceof S3Exception s3 && s3.statusCode() == 404) {
+                if (!config.createBucket()) {
+                    throw new IllegalArgumentException("S3 bucket '" + config.bucket() + "' does not exist"
+                            + where() + "; create it, or add createBucket=true to the provider argument");
+                }
+                try {
+                    client.createBucket(b -> b.bucket(config.bucket())).get();
+                    log.info("created S3 bucket {}", config.bucket());
+                } catch (ExecutionException | InterruptedException created) {
+                    throw new IllegalArgumentException("cannot create S3 bucket '" + config.bucket() + "': "
+                            + unwrap(created).getMessage(), created);
+                }
+                return;
+            }
+            throw new IllegalArgumentException(describe("reach", null, cause), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking S3 bucket " + config.bucket(), e);
+        }
+    }
+
+    /** The parsed configuration. */
+    public S3ProviderConfig config() {
+        return config;
+    }
+
+    @Override
+    public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+        return validKey(key, () -> {
+            InputStream counted = new ProgressInputStream(in, () -> progressListener, Direction.UPLOAD, key);
+            return client.putObject(putRequest(key, length), AsyncRequestBody.fromInputStream(counted, length, streams))
+                    .handleAsync((response, error) -> {
+                        if (error != null) {
+                            throw describeError("upload", key, error);
+                        }
+                        return null;
+                    }, streams);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> putFile(String key, Path source) {
+        return validKey(key, () -> {
+            long length;
+            try {
+                length = Files.size(source);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(new BackupStorageException("cannot read " + source, e));
+            }
+            return client.putObject(putRequest(key, length), AsyncRequestBody.fromFile(source)).handleAsync((response, error) -> {
+                if (error != null) {
+                    throw describeError("upload", key, error);
+                }
+                report(Direction.UPLOAD, key, length);
+                return null;
+            }, streams);
+        });
+    }
+
+    private PutObjectRequest putRequest(String key, long length) {
+        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(config.bucket()).key(config.s3Key(key))
+                .contentLength(length);
+        if (config.storageClass() != null) {
+            request.storageClass(StorageClass.fromValue(config.storageClass()));
+        }
+        if (config.sse() != null) {
+            request.serverSideEncryption(ServerSideEncryption.fromValue(config.sse()));
+            if (config.kmsKeyId() != null) {
+                request.ssekmsKeyId(config.kmsKeyId());
+            }
+        }
+        return request.build();
+    }
+
+    @Override
+    public CompletableFuture<InputStream> getObject(String key) {
+        return validKey(key, () -> client.getObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)),
+                        AsyncResponseTransformer.toBlockingInputStream())
+                .handleAsync((stream, error) -> {
+                    if (error != null) {
+                        if (isNotFound(error)) {
+                            return null;
+                        }
+                        throw describeError("download", key, error);
+                    }
+                    return new ProgressInputStream(stream, () -> progressListener, Direction.DOWNLOAD, key);
+                }, streams));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> getFile(String key, Path target) {
+        return validKey(key, () -> {
+            Path partial = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".partial");
+            return client.getObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)),
+                    AsyncResponseTransformer.toFile(partial)).handleAsync((response, error) -> {
+                        if (error != null) {
+                            deleteQuietly(partial);
+                            if (isNotFound(error)) {
+                                return false;
+                            }
+                            throw describeError("download", key, error);
+                        }
+                        try {
+                            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                        } catch (IOException e) {
+                            deleteQuietly(partial);
+                            throw new BackupStorageException("cannot move downloaded '" + key + "' into " + target, e);
+                        }
+                        report(Direction.DOWNLOAD, key, response.contentLength() == null ? 0 : response.contentLength());
+                        return true;
+                    }, streams);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hasKey(String key) {
+        return validKey(key, () -> client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
+                .handleAsync((response, error) -> {
+                    if (error == null) {
+                        return true;
+                    }
+                    if (isNotFound(error)) {
+                        return false;
+                    }
+                    throw describeError("check", key, error);
+                }, streams));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObject(String key) {
+        return validKey(key, () -> client.deleteObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
+                .handleAsync((response, error) -> {
+                    if (error != null && !isNotFound(error)) {
+                        throw describeError("delete", key, error);
+                    }
+                    return null;
+                }, streams));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObjects(List<String> keys) {
+        try {
+            keys.forEach(ObjectKeys::requireValidKey);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<CompletableFuture<Void>> batches = new ArrayList<>();
+        for (int start = 0; start < keys.size(); start += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = keys.subList(start, Math.min(keys.size(), start + DELETE_BATCH)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(config.s3Key(k)).build()).toList();
+            batches.add(client.deleteObjects(b -> b.bucket(config.bucket())
+                            .delete(Delete.builder().objects(batch).quiet(true).build()))
+                    .handleAsync((DeleteObjectsResponse response, Throwable error) -> {
+                        if (error != null) {
+                            throw describeError("delete", batch.get(0).key() + " and " + (batch.size() - 1) + " more", error);
+                        }
+                        if (response.hasErrors() && !response.errors().isEmpty()) {
+                            var first = response.errors().get(0);
+                            throw new BackupStorageException("S3 refused to delete " + response.errors().size() + " of "
+                                    + batch.size() + " objects in bucket " + config.bucket() + ", e.g. '" + first.key()
+                                    + "': " + first.code() + " " + first.message());
+                        }
+                        return null;
+                    }, streams));
+        }
+        return CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
+        return list(prefix, pageToken, DEFAULT_PAGE_SIZE, false);
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
+        return list(prefix, pageToken, pageSize <= 0 ? DEFAULT_PAGE_SIZE : pageSize, true);
+    }
+
+    private CompletableFuture<KeysPage> list(String prefix, String pageToken, int pageSize, boolean directoryOnly) {
+        final String continuation;
+        try {
+            if (directoryOnly) {
+                ObjectKeys.requireDirectoryPrefix(prefix);
+            } else {
+                ObjectKeys.requireValidPrefix(prefix);
+            }
+            // S3's continuation token, wrapped so that a token of another listing is refused.
+            continuation = PageTokens.decode(pageToken, prefix);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String s3Prefix = config.s3Key(prefix);
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(config.bucket()).prefix(s3Prefix)
+                .maxKeys(Math.min(pageSize, 1000)).continuationToken(continuation);
+        if (directoryOnly) {
+            request.delimiter("/");
+        }
+        return client.listObjectsV2(request.build()).handleAsync((ListObjectsV2Response response, Throwable error) -> {
+            if (error != null) {
+                throw describeError("list", prefix, error);
+            }
+            List<String> names = new ArrayList<>();
+            int strip = directoryOnly ? s3Prefix.length() : config.prefix().length();
+            for (S3Object object : response.contents()) {
+                String name = object.key().substring(strip);
+                // A key ending in '/' is a directory marker (left by consoles or file-backed stores), never
+                // an object of ours: ObjectKeys refuses such keys.
+                if (!name.isEmpty() && !name.endsWith("/")) {
+                    names.add(name);
+                }
+            }
+            for (CommonPrefix common : response.commonPrefixes()) {
+                names.add(common.prefix().substring(strip));
+            }
+            names.sort(null);
+            String next = Boolean.TRUE.equals(response.isTruncated()) && response.nextContinuationToken() != null
+                    ? PageTokens.encode(prefix, response.nextContinuationToken()) : null;
+            return new KeysPage(names, next);
+        }, streams);
+    }
+
+    @Override
+    public void setProgressListener(ProgressListener listener) {
+        this.progressListener = listener;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        streams.shutdown();
+    }
+
+    private <T> CompletableFuture<T> validKey(String key, Supplier<CompletableFuture<T>> call) {
+        try {
+            ObjectKeys.requireValidKey(key);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return call.get();
+    }
+
+    private void report(Direction direction, String key, long bytes) {
+        ProgressListener listener = progressListener;
+        if (listener != null && bytes > 0) {
+            listener.bytesTransferred(direction, key, bytes);
+        }
+    }
+
+    private static boolean isNotFound(Throwable error) {
+        Throwable cause = unwrap(error);
+        return cause instanceof NoSuchKeyException || cause instanceof S3Exception s3 && s3.statusCode() == 404
+                && !(cause instanceof NoSuchBucketException) && !"NoSuchBucket".equals(errorCode(s3));
+    }
+
+    private BackupStorageException describeError(String operation, String key, Throwable error) {
+        Throwable cause = unwrap(error);
+        return new BackupStorageException(describe(operation, key, cause), cause);
+    }
+
+    /** A message naming bucket, key, status and, for a refusal, the permission that is likely missing. */
+    private String describe(String operation, String key, Throwable cause) {
+        String target = "s3://" + config.bucket() + "/" + (key == null ? config.prefix() : config.s3Key(key));
+        if (cause instanceof S3Exception s3) {
+            String code = errorCode(s3);
+            if (s3.statusCode() == 403) {
+                return "access denied to " + operation + " " + target + " (" + code + "): the credentials likely lack "
+                        + permission(operation) + " on arn:aws:s3:::" + config.bucket()
+                        + (operation.equals("list") || operation.equals("reach") ? "" : "/" + config.prefix() + "*");
+            }
+            if (cause instanceof NoSuchBucketException || "NoSuchBucket".equals(code)) {
+                return "S3 bucket '" + config.bucket() + "' does not exist" + where() + " (while trying to " + operation
+                        + " " + target + ")";
+            }
+            return "cannot " + operation + " " + target + ": S3 answered " + s3.statusCode() + " " + code + " "
+                    + (s3.awsErrorDetails() == null ? s3.getMessage() : s3.awsErrorDetails().errorMessage());
+        }
+        if (cause instanceof SdkClientException) {
+            return "cannot " + operation + " " + target + ": " + cause.getMessage() + where();
+        }
+        return "cannot " + operation + " " + target + ": " + cause;
+    }
+
+    private static String permission(String operation) {
+        return switch (operation) {
+            case "upload" -> "s3:PutObject";
+            case "download" -> "s3:GetObject";
+            case "check" -> "s3:GetObject (and s3:ListBucket, without which a missing key reads as 403)";
+            case "delete" -> "s3:DeleteObject";
+            case "list", "reach" -> "s3:ListBucket";
+            default -> "permission for " + operation;
+        };
+    }
+
+    private String where() {
+        return config.endpoint() == null ? "" : " at " + config.endpoint();
+    }
+
+    private static String errorCode(S3Exception s3) {
+        return s3.awsErrorDetails() == null ? "" : s3.awsErrorDetails().errorCode();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // a leftover partial file is harmless; the next download uses a new name
+        }
+    }
+}
