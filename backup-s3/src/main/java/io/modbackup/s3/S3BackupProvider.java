@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -63,6 +64,7 @@ public final class S3BackupProvider implements BackupProvider {
     private final S3ProviderConfig config;
     private final S3AsyncClient client;
     private final ExecutorService streams;
+    private final RequestCounter requests = new RequestCounter();
     private volatile ProgressListener progressListener;
 
     /**
@@ -78,7 +80,7 @@ public final class S3BackupProvider implements BackupProvider {
     /** The provider for {@code config}; checks the bucket as {@link #S3BackupProvider(String)} does. */
     public S3BackupProvider(S3ProviderConfig config) {
         this.config = config;
-        this.client = buildClient(config);
+        this.client = buildClient(config, requests);
         AtomicInteger threads = new AtomicInteger();
         this.streams = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "modbackup-s3-stream-" + threads.incrementAndGet());
@@ -93,11 +95,13 @@ public final class S3BackupProvider implements BackupProvider {
         }
     }
 
-    private static S3AsyncClient buildClient(S3ProviderConfig config) {
+    private static S3AsyncClient buildClient(S3ProviderConfig config, RequestCounter requests) {
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
+                .overrideConfiguration(c -> c.addExecutionInterceptor(requests))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                         .maxConcurrency(config.maxConcurrency())
-                        .connectionAcquisitionTimeout(Duration.ofMinutes(2)))
+                        .connectionTimeout(Duration.ofSeconds(10))
+                        .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
                 .multipartEnabled(true)
                 .multipartConfiguration(MultipartConfiguration.builder()
                         .thresholdInBytes(config.partSizeBytes())
@@ -145,6 +149,11 @@ public final class S3BackupProvider implements BackupProvider {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking S3 bucket " + config.bucket(), e);
         }
+    }
+
+    /** HTTP requests sent so far, by S3 operation (retries included), e.g. {@code PutObject=12}. */
+    public Map<String, Long> requestCounts() {
+        return requests.snapshot();
     }
 
     /** The parsed configuration. */
@@ -391,7 +400,8 @@ public final class S3BackupProvider implements BackupProvider {
         if (cause instanceof S3Exception s3) {
             String code = errorCode(s3);
             if (s3.statusCode() == 403) {
-                return "access denied to " + operation + " " + target + " (" + code + "): the credentials likely lack "
+                return "access denied to " + operation + " " + target + (code == null || code.isEmpty() ? "" : " (" + code + ")")
+                        + ": the credentials likely lack "
                         + permission(operation) + " on arn:aws:s3:::" + config.bucket()
                         + (operation.equals("list") || operation.equals("reach") ? "" : "/" + config.prefix() + "*");
             }
@@ -424,7 +434,8 @@ public final class S3BackupProvider implements BackupProvider {
     }
 
     private static String errorCode(S3Exception s3) {
-        return s3.awsErrorDetails() == null ? "" : s3.awsErrorDetails().errorCode();
+        String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
+        return code == null ? "" : code;
     }
 
     private static Throwable unwrap(Throwable error) {

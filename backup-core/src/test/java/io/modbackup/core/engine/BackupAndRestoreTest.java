@@ -101,6 +101,7 @@ class BackupAndRestoreTest {
     @Test
     void aNoChangeBackupUploadsOnlyManifests() throws Exception {
         f.write(800);
+        f.cluster.awaitSettled(A, 60_000);
         f.engine.backup(A);
         List<String> uploaded = new CopyOnWriteArrayList<>();
         f.provider.setProgressListener((direction, key, bytes) -> {

@@ -231,6 +231,32 @@ public final class PStateStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Flushes memtables and waits until RocksDB has no compaction running or pending, so the files
+     * stay as they are until the next write.
+     */
+    public void settle() {
+        flush();
+        try {
+            for (int i = 0; i < 3000; i++) {
+                boolean busy = false;
+                for (ColumnFamilyHandle handle : allHandles) {
+                    busy |= db.getLongProperty(handle, "rocksdb.compaction-pending") > 0;
+                }
+                busy |= db.getLongProperty("rocksdb.num-running-compactions") > 0
+                        || db.getLongProperty("rocksdb.num-running-flushes") > 0;
+                if (!busy) {
+                    return;
+                }
+                Thread.sleep(5);
+            }
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("cannot read compaction state of " + dir + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Names of the SST files currently live. */
     public List<String> liveSstFiles() {
         return db.getLiveFilesMetaData().stream().map(m -> m.fileName().replaceFirst("^/", "")).sorted().toList();

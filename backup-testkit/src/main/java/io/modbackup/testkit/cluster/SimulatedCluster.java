@@ -180,6 +180,26 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         return false;
     }
 
+    /**
+     * Waits until the module's topologies caught up with their depots, then flushes every PState and
+     * waits for RocksDB's compactions: afterwards nothing changes on disk until the next append.
+     */
+    public boolean awaitSettled(String module, long timeoutMillis) throws InterruptedException {
+        if (!awaitCaughtUp(module, timeoutMillis)) {
+            return false;
+        }
+        ModuleInstance instance = runningInstance(module);
+        instance.processing.writeLock().lock();
+        try {
+            for (TaskState task : instance.tasks.values()) {
+                task.stores.values().forEach(PStateStore::settle);
+            }
+        } finally {
+            instance.processing.writeLock().unlock();
+        }
+        return true;
+    }
+
     private boolean caughtUp(String module) {
         ModuleInstance instance = runningInstance(module);
         for (TaskState task : instance.tasks.values()) {
