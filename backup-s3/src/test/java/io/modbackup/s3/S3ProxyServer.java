@@ -56,9 +56,11 @@ final class S3ProxyServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         try {
             proxy.stop();
+        } catch (Exception e) {
+            throw new java.io.IOException("cannot stop S3Proxy", e);
         } finally {
             context.close();
         }
