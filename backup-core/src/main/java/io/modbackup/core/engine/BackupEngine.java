@@ -16,6 +16,10 @@ import io.modbackup.core.engine.TaskWorker.TaskBackupRequest;
 import io.modbackup.core.engine.TaskWorker.TaskBackupResult;
 import io.modbackup.core.engine.TaskWorker.TaskRestoreRequest;
 import io.modbackup.core.engine.TaskWorker.TaskRestoreResult;
+import io.modbackup.core.gc.GarbageCollector;
+import io.modbackup.core.gc.GcReport;
+import io.modbackup.core.gc.RetentionPolicy;
+import io.modbackup.core.lock.StoreLocks;
 import io.modbackup.core.manifest.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
@@ -24,6 +28,7 @@ import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.manifest.Totals;
 import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.Hashing;
 import io.modbackup.core.store.StoreLayout;
@@ -35,6 +40,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -68,12 +74,16 @@ public final class BackupEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupEngine.class);
 
     private final ClusterRuntime runtime;
+    private final Clock clock;
+    private final StoreLocks locks;
     private final BackupProvider provider;
     private final BackupOptions options;
     private final ManifestCodec codec = new ManifestCodec();
     private final ExecutorService io;
     private final ExecutorService tasks;
     private final ChunkStore chunks;
+    private final BackupStore store;
+    private final GarbageCollector collector;
     private final TransferStats stats = new TransferStats();
     private final Function<String, TaskWorker> workers;
     private final Map<String, TaskWorker> localWorkers = new ConcurrentHashMap<>();
@@ -89,6 +99,14 @@ public final class BackupEngine implements AutoCloseable {
      */
     public BackupEngine(ClusterRuntime runtime, BackupProvider provider, BackupOptions options,
                         Function<String, TaskWorker> workers) {
+        this(runtime, provider, options, workers, Clock.systemUTC());
+    }
+
+    /** As {@link #BackupEngine(ClusterRuntime, BackupProvider, BackupOptions, Function)}, on {@code clock}. */
+    public BackupEngine(ClusterRuntime runtime, BackupProvider provider, BackupOptions options,
+                        Function<String, TaskWorker> workers, Clock clock) {
+        this.clock = clock;
+        this.locks = new StoreLocks(provider, clock, options.leaseTtl(), options.lockWait());
         this.runtime = runtime;
         this.provider = provider;
         this.options = options;
@@ -96,6 +114,8 @@ public final class BackupEngine implements AutoCloseable {
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), daemon("modbackup-task-"));
         this.chunks = new ChunkStore(provider, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
                 options.inlineThreshold());
+        this.store = new BackupStore(provider, codec, io);
+        this.collector = new GarbageCollector(store, locks, clock, this::retentionPolicy);
         this.workers = workers != null ? workers : supervisorId -> localWorkers.computeIfAbsent(supervisorId,
                 id -> new LocalTaskWorker(runtime.supervisor(id), provider, chunks, tasks, stats));
     }
@@ -120,8 +140,15 @@ public final class BackupEngine implements AutoCloseable {
             throw new BackupException("module " + module + " is not running: only a running module can be backed up");
         }
         checkOwnership();
-        long started = System.currentTimeMillis();
+        long started = clock.millis();
         BackupId id = BackupId.create(module, started);
+        try (StoreLocks.Lease lease = locks.shared(id.toString())) {
+            return backup(module, id, started, lease, listener);
+        }
+    }
+
+    private ModuleManifest backup(String module, BackupId id, long started, StoreLocks.Lease lease,
+                                  ProgressListener listener) {
         long epoch = runtime.restoreMarker(module).map(RestoreMarker::epoch).orElse(0L);
         ModuleManifest previous = latestReusable(module, epoch);
         CutDescriptor cut = runtime.captureCut(module);
@@ -149,7 +176,7 @@ public final class BackupEngine implements AutoCloseable {
             List<TaskBackupResult> done = await(CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
                     .thenApply(v -> results.stream().map(CompletableFuture::join).toList()), "back up module " + module);
             FileEntry jarFile = await(jarEntry, "back up the jar of module " + module);
-            long completed = System.currentTimeMillis();
+            long completed = clock.millis();
             Totals totals = new Totals(
                     done.stream().mapToLong(r -> r.ref().files()).sum() + 1,
                     done.stream().mapToLong(r -> r.ref().bytes()).sum() + jarFile.size(),
@@ -164,6 +191,10 @@ public final class BackupEngine implements AutoCloseable {
                     cut.microbatchCommitIds(), jarFile, done.stream().map(TaskBackupResult::ref)
                     .sorted(Comparator.comparingInt(TaskRef::task)).toList(), totals, null));
             byte[] bytes = codec.encode(manifest);
+            if (locks.gcRanSince(lease.startedMillis())) {
+                throw new BackupException("backup " + id + " was not committed: its lease expired and a garbage"
+                        + " collection ran meanwhile, which may have removed chunks it uploaded; run the backup again");
+            }
             await(provider.putObject(StoreLayout.moduleManifestKey(id), new ByteArrayInputStream(bytes), bytes.length),
                     "commit backup " + id);
             log.info("backup {} committed: {} files, {} bytes, {} new bytes, {} ms", id, totals.files(), totals.bytes(),
@@ -192,8 +223,56 @@ public final class BackupEngine implements AutoCloseable {
         return null;
     }
 
+    // ------------------------------------------------------------------ GC and ownership
+
+    /**
+     * Deletes the backups that each module's retention policy (its dynamic options
+     * {@code backup.max.age.hours} and {@code backup.min.backups.to.keep}) lets go, then every chunk
+     * and manifest no remaining backup reaches. Waits for backups in progress and makes new ones wait.
+     *
+     * @param dryRun report what would go without deleting anything
+     * @throws BackupException when the store belongs to another cluster
+     */
+    public GcReport gc(boolean dryRun) {
+        checkOwnership();
+        return collector.collect(dryRun);
+    }
+
+    /** The retention policy of a module: from its dynamic options, or keep-all when the cluster lacks it. */
+    private RetentionPolicy retentionPolicy(String module) {
+        return runtime.describe(module).map(d -> RetentionPolicy.fromDynamicOptions(d.dynamicOptions()))
+                .orElse(RetentionPolicy.KEEP_ALL);
+    }
+
+    /**
+     * Makes this cluster the owner of the store, for a cluster that replaces the one that wrote it
+     * (after a disaster recovery). Only one cluster may back up to and collect a store.
+     */
+    public void takeOwnership() {
+        String previous = storeOwner().orElse("nobody");
+        byte[] bytes = ownerJson().getBytes(StandardCharsets.UTF_8);
+        await(provider.putObject(StoreLayout.CLUSTER_KEY, new ByteArrayInputStream(bytes), bytes.length),
+                "write " + StoreLayout.CLUSTER_KEY);
+        log.warn("cluster {} took ownership of the backup store from {}", runtime.clusterId(), previous);
+    }
+
+    /** The cluster that owns the store, if any backup was ever taken. */
+    public Optional<String> storeOwner() {
+        byte[] stored = await(readBytes(StoreLayout.CLUSTER_KEY), "read " + StoreLayout.CLUSTER_KEY);
+        if (stored == null) {
+            return Optional.empty();
+        }
+        String text = new String(stored, StandardCharsets.UTF_8);
+        int colon = text.indexOf(':');
+        return Optional.of(colon < 0 ? text : text.substring(colon + 1).replaceAll("[\\{}\"\\s]", ""));
+    }
+
+    private String ownerJson() {
+        return "{\"clusterId\":" + quote(runtime.clusterId()) + "}";
+    }
+
     private void checkOwnership() {
-        String expected = "{\"clusterId\":" + quote(runtime.clusterId()) + "}";
+        String expected = ownerJson();
         byte[] stored = await(readBytes(StoreLayout.CLUSTER_KEY), "read " + StoreLayout.CLUSTER_KEY);
         if (stored == null) {
             byte[] bytes = expected.getBytes(StandardCharsets.UTF_8);
@@ -202,7 +281,8 @@ public final class BackupEngine implements AutoCloseable {
         } else if (!new String(stored, StandardCharsets.UTF_8).equals(expected)) {
             throw new BackupException("the backup store belongs to another cluster (" + StoreLayout.CLUSTER_KEY + ": "
                     + new String(stored, StandardCharsets.UTF_8) + ", this is " + runtime.clusterId()
-                    + "); give each cluster its own backup.provider config");
+                    + "); give each cluster its own backup.provider config, or take the store over with --takeover"
+                    + " if this cluster replaces that one");
         }
     }
 
@@ -329,7 +409,7 @@ public final class BackupEngine implements AutoCloseable {
      * @throws CorruptBackupException when anything stored does not verify; live state is untouched
      */
     public RestoreResult restore(String backupId, Parallelism parallelism, ProgressListener listener) {
-        long started = System.currentTimeMillis();
+        long started = clock.millis();
         ModuleManifest manifest = info(backupId);
         String module = manifest.module();
         checkDependents(manifest);
@@ -366,7 +446,7 @@ public final class BackupEngine implements AutoCloseable {
             log.info("restored module {} to backup {} (restore epoch {})", module, backupId, marker.epoch());
             return new RestoreResult(backupId, marker, staged.stream().mapToLong(TaskRestoreResult::files).sum() + 1,
                     staged.stream().mapToLong(TaskRestoreResult::bytes).sum() + manifest.jar().size(),
-                    System.currentTimeMillis() - started);
+                    clock.millis() - started);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage the restore of " + backupId, e);
         } catch (RuntimeException e) {
@@ -403,46 +483,15 @@ public final class BackupEngine implements AutoCloseable {
     // ------------------------------------------------------------------ helpers
 
     private List<BackupId> committedIdsNewestFirst(String module) {
-        List<BackupId> ids = new ArrayList<>();
-        String token = null;
-        do {
-            KeysPage page = await(provider.listKeysNonRecursive(StoreLayout.modulePrefix(module), token, 0),
-                    "list backups of " + module);
-            for (String name : page.keys()) {
-                if (!name.endsWith("/")) {
-                    continue;
-                }
-                try {
-                    BackupId id = BackupId.parse(name.substring(0, name.length() - 1));
-                    if (id.module().equals(module)) {
-                        ids.add(id);
-                    }
-                } catch (IllegalArgumentException e) {
-                    log.warn("ignoring {} in the backups of {}: {}", name, module, e.getMessage());
-                }
-            }
-            token = page.nextPageToken();
-        } while (token != null);
-        ids.sort(Comparator.reverseOrder());
-        return ids;
+        return store.backupIdsNewestFirst(module);
     }
 
     private Optional<ModuleManifest> readManifest(BackupId id) {
-        byte[] bytes = await(readBytes(StoreLayout.moduleManifestKey(id)), "read backup " + id);
-        return bytes == null ? Optional.empty() : Optional.of(codec.decodeModule(bytes, "module manifest of backup " + id));
+        return store.moduleManifest(id);
     }
 
     private CompletableFuture<byte[]> readBytes(String key) {
-        return provider.getObject(key).thenApplyAsync(in -> {
-            if (in == null) {
-                return null;
-            }
-            try (InputStream stream = in) {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + key, e);
-            }
-        }, io);
+        return store.readBytes(key);
     }
 
     private static BackupSummary summary(ModuleManifest m) {
@@ -486,18 +535,7 @@ public final class BackupEngine implements AutoCloseable {
 
     /** Waits for an engine future, rethrowing its cause unwrapped. */
     private static <T> T await(CompletableFuture<T> future, String doing) {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            Throwable cause = ChunkStore.cause(e);
-            if (cause instanceof RuntimeException runtimeException) {
-                throw runtimeException;
-            }
-            throw new BackupException("cannot " + doing + ": " + cause, cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackupException("interrupted while trying to " + doing, e);
-        }
+        return BackupStore.await(future, doing);
     }
 
     private static void deleteQuietly(Path path) {
@@ -519,6 +557,7 @@ public final class BackupEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        locks.close();
         tasks.shutdown();
         io.shutdown();
     }

@@ -1,5 +1,7 @@
 package io.modbackup.core.engine;
 
+import java.time.Duration;
+
 /**
  * How the engine backs up and restores. Immutable; start from {@link #defaults()}.
  *
@@ -8,9 +10,12 @@ package io.modbackup.core.engine;
  * @param maxUploadsInFlight chunk uploads in flight at once, across all tasks
  * @param ioThreads threads reading, hashing and writing local files
  * @param taskParallelism tasks backed up or restored at once
+ * @param leaseTtl how long a backup's or GC's lease in the store lives without a heartbeat; also the
+ *     grace period after which a crashed backup's orphans are collected
+ * @param lockWait how long a backup waits for a GC (and a GC for backups) before giving up
  */
 public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsInFlight, int ioThreads,
-                            int taskParallelism) {
+                            int taskParallelism, Duration leaseTtl, Duration lockWait) {
     /** 8 MiB. */
     public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 
@@ -24,15 +29,26 @@ public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsIn
         if (maxUploadsInFlight < 1 || ioThreads < 1 || taskParallelism < 1) {
             throw new IllegalArgumentException("maxUploadsInFlight, ioThreads and taskParallelism must be at least 1");
         }
+        if (leaseTtl.isNegative() || leaseTtl.isZero() || lockWait.isNegative()) {
+            throw new IllegalArgumentException("leaseTtl must be positive and lockWait not negative");
+        }
     }
 
-    /** 8 MiB chunks, 4 KiB inline threshold, 16 uploads in flight, 4 I/O threads, 4 tasks at once. */
+    /**
+     * 8 MiB chunks, 4 KiB inline threshold, 16 uploads in flight, 4 I/O threads, 4 tasks at once,
+     * 10-minute leases, 30-minute lock wait.
+     */
     public static BackupOptions defaults() {
-        return new BackupOptions(DEFAULT_CHUNK_SIZE, 4096, 16, 4, 4);
+        return new BackupOptions(DEFAULT_CHUNK_SIZE, 4096, 16, 4, 4, Duration.ofMinutes(10), Duration.ofMinutes(30));
     }
 
     /** These options with another chunk size. */
     public BackupOptions withChunkSize(int size) {
-        return new BackupOptions(size, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism);
+        return new BackupOptions(size, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl, lockWait);
+    }
+
+    /** These options with another lease TTL and lock wait. */
+    public BackupOptions withLeases(Duration ttl, Duration wait) {
+        return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, ttl, wait);
     }
 }

@@ -1,0 +1,132 @@
+package io.modbackup.core.gc;
+
+import io.modbackup.core.lock.StoreLocks;
+import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.manifest.TaskManifest;
+import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.BackupStore;
+import io.modbackup.core.store.StoreLayout;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes backups that their module's {@link RetentionPolicy} lets go, then every chunk and manifest
+ * that no remaining backup reaches. Module manifests go first, so a backup disappears whole before
+ * any of its files do. A run holds the store's exclusive lease ({@link StoreLocks}): no backup is in
+ * progress while chunks are deleted, in this process or another of the same cluster, so a chunk a
+ * running backup uploaded or decided to reuse is never taken from under it. Orphans of crashed
+ * backups are collected once their lease expired (the lease TTL is the grace period).
+ */
+public final class GarbageCollector {
+    private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+
+    private final BackupStore store;
+    private final StoreLocks locks;
+    private final Clock clock;
+    private final Function<String, RetentionPolicy> policies;
+
+    /**
+     * @param policies the retention policy of a module (from its dynamic options)
+     */
+    public GarbageCollector(BackupStore store, StoreLocks locks, Clock clock, Function<String, RetentionPolicy> policies) {
+        this.store = store;
+        this.locks = locks;
+        this.clock = clock;
+        this.policies = policies;
+    }
+
+    /**
+     * Runs a collection; a dry run computes the same report without deleting or locking anything.
+     *
+     * @throws io.modbackup.core.manifest.CorruptBackupException when a committed manifest cannot be
+     *     read: its chunks are unknown, so nothing is swept until it is repaired or deleted
+     */
+    public GcReport collect(boolean dryRun) {
+        long started = clock.millis();
+        if (dryRun) {
+            return run(true, started);
+        }
+        try (StoreLocks.Lease lease = locks.exclusive(UUID.randomUUID().toString())) {
+            locks.recordGcRun(lease.startedMillis());
+            return run(false, lease.startedMillis());
+        }
+    }
+
+    private GcReport run(boolean dryRun, long started) {
+        List<String> deletedBackups = new ArrayList<>();
+        Set<String> reachable = new HashSet<>();
+        Map<String, Long> chunkSizes = new HashMap<>();
+        List<String> garbageKeys = new ArrayList<>();
+        int kept = 0;
+        for (String module : store.modules()) {
+            RetentionPolicy policy = policies.apply(module);
+            int committedIndex = 0;
+            for (BackupId id : store.backupIdsNewestFirst(module)) {
+                Optional<ModuleManifest> manifest = store.moduleManifest(id);
+                List<String> keys = store.keysUnder(StoreLayout.backupPrefix(id));
+                if (manifest.isEmpty()) {
+                    // Never committed: its backup ended (we hold the exclusive lease) without a commit.
+                    garbageKeys.addAll(keys);
+                    continue;
+                }
+                boolean doomed = policy.deletes(committedIndex++, manifest.get().createdMillis(), started);
+                Set<String> chunks = chunksOf(manifest.get(), chunkSizes);
+                if (doomed) {
+                    deletedBackups.add(id.toString());
+                    if (!dryRun) {
+                        // The module manifest first: from here on the backup does not exist.
+                        BackupStore.await(store.provider().deleteObject(StoreLayout.moduleManifestKey(id)), "delete " + id);
+                    }
+                    keys.stream().filter(k -> !k.equals(StoreLayout.moduleManifestKey(id))).forEach(garbageKeys::add);
+                } else {
+                    kept++;
+                    reachable.addAll(chunks);
+                }
+            }
+        }
+        List<String> deadChunks = store.keysUnder(StoreLayout.BLOBS).stream()
+                .filter(key -> !reachable.contains(key.substring(key.lastIndexOf('/') + 1))).toList();
+        long freed = deadChunks.stream().mapToLong(key -> chunkSizes.getOrDefault(key.substring(key.lastIndexOf('/') + 1), 0L)).sum();
+        if (!dryRun) {
+            BackupStore.await(store.provider().deleteObjects(new ArrayList<>(garbageKeys)), "delete manifests");
+            BackupStore.await(store.provider().deleteObjects(new ArrayList<>(deadChunks)), "delete chunks");
+        }
+        GcReport report = new GcReport(dryRun, deletedBackups, kept, deadChunks.size(), garbageKeys.size(), freed,
+                clock.millis() - started);
+        log.info("backup GC{}: {} backups deleted, {} kept, {} chunks and {} manifests deleted, {} bytes freed",
+                dryRun ? " (dry run)" : "", deletedBackups.size(), kept, deadChunks.size(), garbageKeys.size(), freed);
+        return report;
+    }
+
+    /** The chunks a committed backup reaches, noting their sizes. */
+    private Set<String> chunksOf(ModuleManifest manifest, Map<String, Long> sizes) {
+        Set<String> chunks = new HashSet<>();
+        addChunks(manifest.jar(), manifest.chunkSize(), chunks, sizes);
+        for (TaskRef ref : manifest.tasks()) {
+            TaskManifest task = store.taskManifest(manifest, ref);
+            for (FileEntry file : task.files()) {
+                addChunks(file, manifest.chunkSize(), chunks, sizes);
+            }
+        }
+        return chunks;
+    }
+
+    private static void addChunks(FileEntry file, int chunkSize, Set<String> chunks, Map<String, Long> sizes) {
+        for (int i = 0; i < file.chunks().size(); i++) {
+            chunks.add(file.chunks().get(i));
+            sizes.put(file.chunks().get(i), Math.min(chunkSize, file.size() - (long) i * chunkSize));
+        }
+    }
+}
