@@ -131,8 +131,9 @@ public final class StoreLocks implements AutoCloseable {
                         + " in this process to finish");
             }
             String key = PREFIX + name + ".json";
-            long started = clock.millis();
             while (true) {
+                // The lease counts from the attempt that wins, not from the first try.
+                long started = clock.millis();
                 write(key, started);
                 List<String> blockers = liveBlockers(key, shared);
                 if (blockers.isEmpty()) {
