@@ -1,0 +1,206 @@
+package io.modbackup.core.schedule;
+
+import io.modbackup.api.runtime.ClusterRuntime;
+import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.core.engine.BackupEngine;
+import io.modbackup.core.gc.GcReport;
+import io.modbackup.core.gc.RetentionPolicy;
+import io.modbackup.core.manifest.ModuleManifest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs backups every {@code backup.period.seconds} and GC every {@code backup.gc.period.seconds}, both
+ * dynamic options of a module: each {@link #tick()} reads them afresh, so a change applies without a
+ * restart; absent or 0 means off. A run still going when the next is due makes the next one skip
+ * (logged and counted), never queue or overlap.
+ */
+public final class BackupScheduler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackupScheduler.class);
+    public static final String PERIOD_SECONDS = "backup.period.seconds";
+
+    private final BackupEngine engine;
+    private final ClusterRuntime runtime;
+    private final Clock clock;
+    private final BackupMetrics metrics;
+    private final ExecutorService runs;
+    private final Map<String, Slot> backups = new ConcurrentHashMap<>();
+    private final Slot gc = new Slot();
+    private ScheduledExecutorService ticker;
+
+    /** The state of one schedule: when it last started and what is running. */
+    private static final class Slot {
+        volatile long lastStartMillis = -1;
+        volatile Future<?> running;
+        volatile long periodSeconds;
+
+        boolean busy() {
+            Future<?> f = running;
+            return f != null && !f.isDone();
+        }
+    }
+
+    /**
+     * A module's schedule as the UI shows it.
+     *
+     * @param periodSeconds the backup period in force, 0 when off
+     * @param lastStartMillis when the last scheduled backup started, or -1
+     * @param nextRunMillis when the next one is due, or -1 when off
+     * @param running whether a scheduled backup is running now
+     */
+    public record ScheduleStatus(long periodSeconds, long lastStartMillis, long nextRunMillis, boolean running) {
+    }
+
+    public BackupScheduler(BackupEngine engine, ClusterRuntime runtime, Clock clock, BackupMetrics metrics) {
+        this.engine = engine;
+        this.runtime = runtime;
+        this.clock = clock;
+        this.metrics = metrics;
+        AtomicInteger n = new AtomicInteger();
+        this.runs = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "modbackup-scheduled-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Ticks every {@code interval} on a background thread until {@link #close()}. */
+    public synchronized void start(Duration interval) {
+        if (ticker == null) {
+            ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "modbackup-scheduler");
+                t.setDaemon(true);
+                return t;
+            });
+            ticker.scheduleWithFixedDelay(this::tickQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void tickQuietly() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            log.warn("backup scheduler tick failed: {}", e.toString());
+        }
+    }
+
+    /** Starts every backup and GC that is due now. Returns immediately; the runs go on other threads. */
+    public void tick() {
+        long now = clock.millis();
+        long gcPeriod = 0;
+        for (String module : runtime.moduleNames()) {
+            Optional<ModuleDescriptor> descriptor = runtime.describe(module);
+            if (descriptor.isEmpty()) {
+                continue;
+            }
+            Map<String, String> options = descriptor.get().dynamicOptions();
+            long period = seconds(module, PERIOD_SECONDS, options.get(PERIOD_SECONDS));
+            long modulePeriodGc = seconds(module, RetentionPolicy.GC_PERIOD_SECONDS, options.get(RetentionPolicy.GC_PERIOD_SECONDS));
+            if (modulePeriodGc > 0) {
+                gcPeriod = gcPeriod == 0 ? modulePeriodGc : Math.min(gcPeriod, modulePeriodGc);
+            }
+            Slot slot = backups.computeIfAbsent(module, m -> new Slot());
+            slot.periodSeconds = period;
+            if (period > 0 && descriptor.get().running() && due(slot, period, now)) {
+                if (slot.busy()) {
+                    log.info("skipping the scheduled backup of {}: the previous one is still running", module);
+                    metrics.backupSkipped(module, now);
+                    slot.lastStartMillis = now;
+                } else {
+                    slot.lastStartMillis = now;
+                    slot.running = runs.submit(() -> runBackup(module));
+                }
+            }
+        }
+        gc.periodSeconds = gcPeriod;
+        if (gcPeriod > 0 && due(gc, gcPeriod, now) && !gc.busy()) {
+            gc.lastStartMillis = now;
+            gc.running = runs.submit(this::runGc);
+        }
+    }
+
+    private static boolean due(Slot slot, long periodSeconds, long now) {
+        return slot.lastStartMillis < 0 || now - slot.lastStartMillis >= periodSeconds * 1000;
+    }
+
+    private void runBackup(String module) {
+        try {
+            ModuleManifest m = engine.backup(module);
+            metrics.backupSucceeded(module, m.backupId(), m.completedMillis(), m.totals().durationMillis(), m.totals().newBytes());
+        } catch (RuntimeException e) {
+            log.warn("scheduled backup of {} failed: {}", module, e.getMessage());
+            metrics.backupFailed(module, clock.millis(), e.getMessage());
+        }
+    }
+
+    private void runGc() {
+        try {
+            GcReport report = engine.gc(false);
+            metrics.gcCompleted(clock.millis(), report);
+        } catch (RuntimeException e) {
+            log.warn("scheduled backup GC failed: {}", e.getMessage());
+        }
+    }
+
+    /** The schedule of {@code module} now. */
+    public ScheduleStatus status(String module) {
+        Slot slot = backups.get(module);
+        if (slot == null) {
+            return new ScheduleStatus(0, -1, -1, false);
+        }
+        long next = slot.periodSeconds <= 0 ? -1
+                : slot.lastStartMillis < 0 ? clock.millis() : slot.lastStartMillis + slot.periodSeconds * 1000;
+        return new ScheduleStatus(slot.periodSeconds, slot.lastStartMillis, next, slot.busy());
+    }
+
+    /** Waits until no scheduled run is in progress (for tests and orderly shutdown). */
+    public void awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (backups.values().stream().noneMatch(Slot::busy) && !gc.busy()) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("scheduled runs still going after " + timeout);
+    }
+
+    private final Map<String, String> warned = new ConcurrentHashMap<>();
+
+    private long seconds(String module, String option, String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        if (!value.equals(warned.put(module + "/" + option, value))) {
+            log.warn("module {}: dynamic option {}={} is not a whole number of seconds; treated as off", module, option, value);
+        }
+        return 0;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        runs.shutdown();
+    }
+}

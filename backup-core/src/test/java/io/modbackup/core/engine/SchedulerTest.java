@@ -1,0 +1,126 @@
+package io.modbackup.core.engine;
+
+import static io.modbackup.core.engine.EngineFixture.A;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.core.schedule.BackupScheduler;
+import io.modbackup.core.schedule.MetricsRecorder;
+import io.modbackup.testkit.provider.FaultRule;
+import io.modbackup.testkit.provider.FaultRule.Operation;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Periodic backups and GC follow the dynamic options as they change; overlapping runs are skipped. */
+class SchedulerTest {
+    @TempDir
+    Path dir;
+    EngineFixture f;
+    MutableClock clock;
+    BackupEngine engine;
+    MetricsRecorder metrics;
+    BackupScheduler scheduler;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new EngineFixture(dir);
+        clock = new MutableClock(1_800_000_000_000L);
+        engine = new BackupEngine(f.cluster, f.provider, BackupOptions.defaults().withChunkSize(EngineFixture.CHUNK), null, clock);
+        metrics = new MetricsRecorder(clock);
+        scheduler = new BackupScheduler(engine, f.cluster, clock, metrics);
+        f.write(200);
+    }
+
+    @AfterEach
+    void tearDown() {
+        scheduler.close();
+        engine.close();
+        f.close();
+    }
+
+    private int backups() {
+        return engine.list(A, null, 1000).backups().size();
+    }
+
+    private void tickAndWait(Duration advance) throws InterruptedException {
+        clock.advance(advance);
+        scheduler.tick();
+        scheduler.awaitIdle(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void theScheduleFollowsTheDynamicOptionWithoutARestart() throws Exception {
+        f.cluster.setDynamicOption(A, "backup.period.seconds", null);
+        tickAndWait(Duration.ZERO);
+        assertEquals(0, backups(), "absent means off");
+        f.cluster.setDynamicOption(A, "backup.period.seconds", "0");
+        tickAndWait(Duration.ofHours(1));
+        assertEquals(0, backups(), "0 means off");
+
+        f.cluster.setDynamicOption(A, "backup.period.seconds", "60");
+        tickAndWait(Duration.ZERO);
+        assertEquals(1, backups());
+        assertEquals(clock.millis() + 60_000, scheduler.status(A).nextRunMillis());
+        tickAndWait(Duration.ofSeconds(30));
+        assertEquals(1, backups(), "not due yet");
+        tickAndWait(Duration.ofSeconds(30));
+        assertEquals(2, backups());
+
+        f.cluster.setDynamicOption(A, "backup.period.seconds", "10");
+        tickAndWait(Duration.ofSeconds(10));
+        assertEquals(3, backups(), "the new period applies at once");
+        assertEquals(10, scheduler.status(A).periodSeconds());
+        MetricsRecorder.ModuleMetrics m = metrics.module(A);
+        assertTrue(m.lastSuccessMillis() > 0 && m.bytesUploadedTotal() > 0 && m.failures() == 0, m.toString());
+        clock.advance(Duration.ofSeconds(7));
+        assertEquals(7_000, metrics.module(A).millisSinceLastSuccess(), "time since the last success, for alerting");
+    }
+
+    @Test
+    void aRunStillGoingMakesTheNextOneSkipNotQueue() throws Exception {
+        f.cluster.setDynamicOption(A, "backup.period.seconds", "10");
+        f.provider.addRule(FaultRule.delay(Operation.PUT, Duration.ofMillis(1500)).forKeys(".*/backup\\.json").times(1));
+        scheduler.tick();
+        Thread.sleep(200);
+        assertTrue(scheduler.status(A).running());
+        clock.advance(Duration.ofSeconds(10));
+        scheduler.tick();
+        clock.advance(Duration.ofSeconds(10));
+        scheduler.tick();
+        scheduler.awaitIdle(Duration.ofSeconds(60));
+        assertEquals(1, backups(), "the due runs were skipped, not queued");
+        assertEquals(2, metrics.module(A).skipped());
+        tickAndWait(Duration.ofSeconds(10));
+        assertEquals(2, backups(), "the schedule goes on once the slow run ended");
+    }
+
+    @Test
+    void gcRunsOnItsOwnPeriodWithTheRetentionSettings() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            engine.backup(A);
+            clock.advance(Duration.ofHours(1));
+        }
+        f.cluster.setDynamicOption(A, "backup.max.age.hours", "0");
+        f.cluster.setDynamicOption(A, "backup.min.backups.to.keep", "2");
+        f.cluster.setDynamicOption(A, "backup.gc.period.seconds", "300");
+        tickAndWait(Duration.ZERO);
+        assertEquals(2, backups());
+        assertEquals(2, metrics.lastGc().orElseThrow().deletedBackups());
+        assertTrue(metrics.gcFreedBytesTotal() >= 0);
+    }
+
+    @Test
+    void aFailedScheduledBackupIsCountedWithItsError() throws Exception {
+        f.cluster.setDynamicOption(A, "backup.period.seconds", "5");
+        f.provider.addRule(FaultRule.fail(Operation.PUT).forKeys(".*/backup\\.json").times(1));
+        tickAndWait(Duration.ZERO);
+        assertEquals(1, metrics.module(A).failures());
+        assertTrue(metrics.module(A).lastError().contains("injected failure"), metrics.module(A).lastError());
+        tickAndWait(Duration.ofSeconds(5));
+        assertEquals(1, backups());
+    }
+}
