@@ -114,6 +114,38 @@ class CliTest {
         assertFalse(second.out().contains("next page"));
     }
 
+    @Test
+    void gcFollowsTheRetentionOptionsAndADryRunDeletesNothing() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, cli("--action", "backup", "--module", A).code());
+        }
+        try (SimulatedCluster cluster = new SimulatedCluster(Demo.CLUSTER_ID, dir.resolve("cluster"), 2,
+                SimulatedCluster.DEFAULT_SEGMENT_BYTES, List.of(SampleModules.moduleA(), SampleModules.moduleB()))) {
+            cluster.setDynamicOption(A, "backup.max.age.hours", "0");
+            cluster.setDynamicOption(A, "backup.min.backups.to.keep", "1");
+        }
+        Result dry = cli("--action", "gc", "--dry-run");
+        assertEquals(0, dry.code(), dry.err());
+        assertTrue(dry.out().startsWith("gc (dry run): would delete 2 backups, kept 1"), dry.out());
+        assertEquals(3, cli("--action", "list", "--module", A).out().lines().count());
+        Result gc = cli("--action", "gc");
+        assertTrue(gc.out().startsWith("gc: deleted 2 backups, kept 1"), gc.out());
+        assertEquals(1, cli("--action", "list", "--module", A).out().lines().count());
+    }
+
+    @Test
+    void aForeignClusterIsRefusedUntilItTakesTheStoreOver() throws Exception {
+        assertEquals(0, cli("--action", "backup", "--module", A).code());
+        Files.writeString(config, Files.readString(config) + "cluster.id: replacement-cluster\n");
+        Result refused = cli("--action", "gc");
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("belongs to another cluster"), refused.err());
+        assertEquals(0, cli("--action", "list", "--module", A).code(), "a foreign cluster may still list");
+        Result takeover = cli("--action", "backup", "--module", A, "--takeover");
+        assertEquals(0, takeover.code(), takeover.err());
+        assertTrue(takeover.out().startsWith("took ownership of the backup store from " + Demo.CLUSTER_ID), takeover.out());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "unknown module|--action backup --module com.nope.Missing|unknown module com.nope.Missing",

@@ -14,6 +14,7 @@ import io.modbackup.core.engine.BackupSummary;
 import io.modbackup.core.engine.Progress;
 import io.modbackup.core.engine.RestoreResult;
 import io.modbackup.core.engine.VerifyReport;
+import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.manifest.ModuleManifest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,9 +37,9 @@ import picocli.CommandLine.Option;
 public final class BackupCli implements Callable<Integer> {
 
     /** What the command can do. */
-    enum Action { backup, list, info, restore, verify }
+    enum Action { backup, list, info, restore, verify, gc }
 
-    @Option(names = "--action", required = true, description = "backup, list, info, restore or verify")
+    @Option(names = "--action", required = true, description = "backup, list, info, restore, verify or gc")
     Action action;
 
     @Option(names = "--module", description = "module name (backup, list)")
@@ -70,6 +71,12 @@ public final class BackupCli implements Callable<Integer> {
 
     @Option(names = "--safety-backup", description = "back up the running module before restoring it")
     boolean safetyBackup;
+
+    @Option(names = "--dry-run", description = "list what gc would delete without deleting it (gc)")
+    boolean dryRun;
+
+    @Option(names = "--takeover", description = "make this cluster the owner of the backup store first")
+    boolean takeover;
 
     @Option(names = "--config", defaultValue = "modbackup.yaml", description = "config file with backup.provider, default ${DEFAULT-VALUE}")
     Path config;
@@ -123,7 +130,13 @@ public final class BackupCli implements Callable<Integer> {
         try (BackupProvider provider = new ProviderLoader().load(providerConfig);
              ClusterConnector.Connection connection = connector.connect(settings);
              BackupEngine engine = new BackupEngine(connection.runtime(), provider, BackupOptions.defaults())) {
+            if (takeover) {
+                String previous = engine.storeOwner().orElse("nobody");
+                engine.takeOwnership();
+                out.println("took ownership of the backup store from " + previous);
+            }
             return switch (action) {
+                case gc -> gc(engine);
                 case backup -> backup(engine, module);
                 case list -> list(engine);
                 case info -> info(engine);
@@ -226,6 +239,16 @@ public final class BackupCli implements Callable<Integer> {
         err.println();
         out.printf("restored %s: %d files, %s, restore epoch %d, %d ms%n", r.backupId(), r.files(), bytes(r.bytes()),
                 r.marker().epoch(), r.durationMillis());
+        return 0;
+    }
+
+    private int gc(BackupEngine engine) {
+        GcReport report = engine.gc(dryRun);
+        String verb = dryRun ? "would delete" : "deleted";
+        out.printf("gc%s: %s %d backups, kept %d; %s %d chunks and %d manifests, %s%n", dryRun ? " (dry run)" : "", verb,
+                report.deletedBackups().size(), report.keptBackups(), verb, report.deletedChunks(), report.deletedManifests(),
+                bytes(report.freedBytes()) + (dryRun ? " to free" : " freed"));
+        report.deletedBackups().forEach(id -> out.println("  " + verb + " " + id));
         return 0;
     }
 
