@@ -87,6 +87,11 @@ public final class BackupEngine implements AutoCloseable {
     private final TransferStats stats = new TransferStats();
     private final Function<String, TaskWorker> workers;
     private final Map<String, TaskWorker> localWorkers = new ConcurrentHashMap<>();
+    private final Map<String, RestoreInProgress> restoresInProgress = new ConcurrentHashMap<>();
+
+    /** A restore that is running: which backup, since when. */
+    public record RestoreInProgress(String module, String backupId, long startedMillis) {
+    }
 
     /** An engine whose task workers run in this process, reaching Supervisors through {@code runtime}. */
     public BackupEngine(ClusterRuntime runtime, BackupProvider provider, BackupOptions options) {
@@ -413,6 +418,25 @@ public final class BackupEngine implements AutoCloseable {
         ModuleManifest manifest = info(backupId);
         String module = manifest.module();
         checkDependents(manifest);
+        if (restoresInProgress.putIfAbsent(module, new RestoreInProgress(module, backupId, started)) != null) {
+            throw new BackupException("module " + module + " is being restored already (from "
+                    + restoresInProgress.get(module).backupId() + "); wait for that restore to finish");
+        }
+        try {
+            return restore(manifest, parallelism, listener, started);
+        } finally {
+            restoresInProgress.remove(module);
+        }
+    }
+
+    /** The restore of {@code module} in progress, if any. */
+    public Optional<RestoreInProgress> restoreInProgress(String module) {
+        return Optional.ofNullable(restoresInProgress.get(module));
+    }
+
+    private RestoreResult restore(ModuleManifest manifest, Parallelism parallelism, ProgressListener listener, long started) {
+        String module = manifest.module();
+        String backupId = manifest.backupId();
         Optional<ModuleDescriptor> current = runtime.describe(module);
         if (parallelism == null && (current.isEmpty() || !current.get().running())) {
             throw new BackupException("module " + module + " is not running: give --threads, --workers and optionally "

@@ -1,0 +1,120 @@
+package io.modbackup.core.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.core.engine.BackupEngine;
+import io.modbackup.core.engine.BackupOptions;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.provider.local.LocalDirectoryProvider;
+import io.modbackup.core.schedule.BackupScheduler;
+import io.modbackup.core.schedule.MetricsRecorder;
+import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.testkit.cluster.SimulatedCluster;
+import io.modbackup.testkit.cluster.Workload;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Cluster UI's backups section, rendered by a real headless Chromium (installed by .ci/run from
+ * the distribution's packages), with its rows, schedule and GC; and its JSON endpoint.
+ */
+class BackupsPageChromiumTest {
+    private static final String A = SampleModules.MODULE_A;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theRenderedPageListsTheBackupsNewestFirstWithScheduleAndGc() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        assumeTrue(Files.isExecutable(chromium) || System.getenv("CI") != null,
+                "Chromium is not installed here (.ci/run installs it: apt-get install chromium)");
+        try (SimulatedCluster cluster = SimulatedCluster.withSampleModules(dir.resolve("cluster"));
+             LocalDirectoryProvider provider = new LocalDirectoryProvider(dir.resolve("store").toString());
+             BackupEngine engine = new BackupEngine(cluster, provider, BackupOptions.defaults())) {
+            cluster.deploy(SampleModules.moduleA(), new Parallelism(4, 2, 1));
+            MetricsRecorder metrics = new MetricsRecorder(Clock.systemUTC());
+            BackupScheduler scheduler = new BackupScheduler(engine, cluster, Clock.systemUTC(), metrics);
+            Workload workload = new Workload(cluster, 1, 100, 20);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                workload.appendBatch(A, "*events", 200);
+                ModuleManifest m = engine.backup(A);
+                metrics.backupSucceeded(A, m.backupId(), m.completedMillis(), m.totals().durationMillis(), m.totals().newBytes());
+                ids.add(0, m.backupId());
+            }
+            cluster.setDynamicOption(A, "backup.period.seconds", "3600");
+            cluster.setDynamicOption(A, "backup.min.backups.to.keep", "3");
+            scheduler.tick();
+            scheduler.awaitIdle(java.time.Duration.ofSeconds(60));
+            ids.add(0, engine.list(A, null, 1).backups().get(0).backupId());
+            metrics.gcCompleted(System.currentTimeMillis(), engine.gc(false));
+
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/modules", new BackupsPage("/modules", engine, scheduler, metrics));
+            server.start();
+            try {
+                String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/modules/" + A;
+                String dom = render(chromium, base + "/backups");
+                List<String> rows = new ArrayList<>();
+                Matcher m = Pattern.compile("<tr class=\"backup\"><td class=\"id\">([^<]+)</td>").matcher(dom);
+                while (m.find()) {
+                    rows.add(m.group(1));
+                }
+                assertEquals(ids, rows, "the rendered rows are the backups, newest first");
+                assertTrue(dom.contains("Schedule: every 3600 s, next run"), dom);
+                assertTrue(dom.contains("Last GC: "), dom);
+                assertTrue(dom.contains("<title>Backups of " + A + "</title>"), dom);
+
+                HttpResponse<String> json = HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create(base + "/backups.json")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, json.statusCode());
+                JsonNode view = new ObjectMapper().readTree(json.body());
+                assertEquals(ids.get(0), view.get("backups").get(0).get("backupId").asText());
+                assertEquals(3600, view.get("schedule").get("periodSeconds").asLong());
+                assertTrue(view.get("metrics").get("millisSinceLastSuccess").asLong() >= 0);
+
+                String unknown = render(chromium, "http://127.0.0.1:" + server.getAddress().getPort()
+                        + "/modules/com.nope.Missing/backups");
+                assertTrue(unknown.contains("unknown module com.nope.Missing"), unknown);
+            } finally {
+                server.stop(0);
+                scheduler.close();
+            }
+        }
+    }
+
+    /** The DOM after Chromium loaded and rendered {@code url}. */
+    private String render(Path chromium, String url) throws IOException, InterruptedException {
+        Path profile = Files.createTempDirectory(dir, "chromium-profile");
+        Process process = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile, "--dump-dom", url)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
+        return new String(out, StandardCharsets.UTF_8);
+    }
+}
