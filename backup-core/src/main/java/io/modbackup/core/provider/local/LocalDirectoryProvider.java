@@ -12,6 +12,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -151,15 +152,15 @@ public final class LocalDirectoryProvider implements BackupProvider {
     }
 
     private void moveIntoPlace(Path temp, Path target) throws IOException {
-        // A concurrent delete may prune the (then empty) parent between createDirectories and move.
+        // A concurrent delete may prune the (then empty) parent while we create it or move into it.
         for (int attempt = 0; ; attempt++) {
-            Files.createDirectories(target.getParent());
             try {
+                Files.createDirectories(target.getParent());
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 fsyncDirectory(target.getParent());
                 return;
-            } catch (NoSuchFileException e) {
-                if (attempt >= 10 || !Files.exists(temp)) {
+            } catch (NoSuchFileException | FileAlreadyExistsException e) {
+                if (attempt >= 100 || !Files.exists(temp)) {
                     throw e;
                 }
             }
