@@ -64,8 +64,7 @@ public final class LocalTaskWorker implements TaskWorker {
             List<CompletableFuture<FileEntry>> entries = new ArrayList<>();
             for (CapturedFile file : files) {
                 FileEntry before = previousByPath.get(file.path());
-                if (file.kind() == FileKind.IMMUTABLE && before != null && before.kind() == FileKind.IMMUTABLE
-                        && before.size() == file.size() && before.modifiedMillis() == file.modifiedMillis()) {
+                if (unchanged(file, before)) {
                     task.filesReused.incrementAndGet();
                     task.chunksReused.addAndGet(before.chunks().size());
                     stats.filesDone.incrementAndGet();
@@ -81,6 +80,18 @@ public final class LocalTaskWorker implements TaskWorker {
             stats.bytesRead.addAndGet(task.bytesRead.get());
             stats.newBytes.addAndGet(task.newBytes.get());
         });
+    }
+
+    /**
+     * Whether {@code file} can reuse the previous backup's entry without being read: an immutable file
+     * with the same size and modification time, or an append-only one to which nothing was appended
+     * (same size and modification time). Mutable files are always read. The coordinator offers a
+     * previous manifest only while the module's restore epoch is unchanged, so a file that a restore
+     * replaced under the same name is never mistaken for the old one.
+     */
+    private static boolean unchanged(CapturedFile file, FileEntry before) {
+        return before != null && file.kind() != FileKind.MUTABLE && before.kind() == file.kind()
+                && before.size() == file.size() && before.modifiedMillis() == file.modifiedMillis();
     }
 
     private CompletableFuture<TaskManifest> loadPrevious(TaskBackupRequest request) {

@@ -1,0 +1,366 @@
+package io.modbackup.bench;
+
+import io.modbackup.api.runtime.CutDescriptor;
+import io.modbackup.api.runtime.FileKind;
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.api.runtime.TaskCut;
+import io.modbackup.core.engine.BackupEngine;
+import io.modbackup.core.engine.BackupOptions;
+import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.manifest.TaskManifest;
+import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.provider.local.LocalDirectoryProvider;
+import io.modbackup.core.store.BackupStore;
+import io.modbackup.s3.S3BackupProvider;
+import io.modbackup.testkit.cluster.ModuleDefinition;
+import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.testkit.cluster.SimulatedCluster;
+import io.modbackup.testkit.cluster.WorkloadEntry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+/**
+ * Measures modbackup against what a user would do instead, on the same bytes in the same run, and
+ * prints ratios (these machines are noisy: absolute times mean little). Run by {@code bench.sh}.
+ *
+ * <pre>
+ * bench.sh [--size 2GiB] [--segment 4MiB] [--dir DIR] [--no-s3] [--no-heap-check]
+ * </pre>
+ */
+public final class Benchmark {
+    private static final String A = SampleModules.MODULE_A;
+    private static final long MIB = 1024 * 1024;
+
+    /** What to run. */
+    public record Options(long sizeBytes, long segmentBytes, Path dir, boolean s3, boolean heapCheck, int chunkSize) {
+    }
+
+    /** One row of the table. */
+    public record Row(String measure, String ours, String baseline, double ratio, String target, String verdict) {
+    }
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long size = 2048 * MIB;
+        long segment = 4 * MIB;
+        Path dir = null;
+        boolean s3 = true;
+        boolean heap = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size" -> size = parseSize(args[++i]);
+                case "--segment" -> segment = parseSize(args[++i]);
+                case "--dir" -> dir = Path.of(args[++i]);
+                case "--no-s3" -> s3 = false;
+                case "--no-heap-check" -> heap = false;
+                default -> {
+                    System.err.println("error: unknown argument " + args[i]
+                            + " (use --size, --segment, --dir, --no-s3, --no-heap-check)");
+                    System.exit(2);
+                }
+            }
+        }
+        Path work = dir != null ? dir : Files.createTempDirectory("modbackup-bench-");
+        List<Row> rows = run(new Options(size, segment, work, s3, heap, BackupOptions.DEFAULT_CHUNK_SIZE), System.out);
+        printTable(rows, System.out);
+        System.exit(0);
+    }
+
+    /** Runs every measure and returns the rows. */
+    public static List<Row> run(Options o, PrintStream log) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        Files.createDirectories(o.dir());
+        ModuleDefinition module = SampleModules.moduleA();
+        BackupOptions options = BackupOptions.defaults().withChunkSize(o.chunkSize());
+        Path clusterDir = o.dir().resolve("cluster");
+        Path localStore = o.dir().resolve("store-local");
+        try (SimulatedCluster cluster = new SimulatedCluster("bench", clusterDir, 2, o.segmentBytes(), List.of(module))) {
+            cluster.deploy(module, new Parallelism(4, 2, 1));
+            long started = System.nanoTime();
+            Random random = new Random(42);
+            long appended = generate(cluster, random, (long) (o.sizeBytes() * 0.75));
+            cluster.awaitSettled(A, TimeUnit.MINUTES.toMillis(30));
+            log.printf("data set: %d entries appended in %.1f s%n", appended, seconds(started));
+
+            // Baselines on exactly the files a backup reads: a pinned cut.
+            CutDescriptor cut = cluster.captureCut(A);
+            long dataBytes = cut.tasks().stream().mapToLong(TaskCut::totalBytes).sum();
+            long files = cut.tasks().stream().mapToLong(TaskCut::fileCount).sum();
+            Path cutDir = o.dir().resolve("cut");
+            io.modbackup.testkit.cluster.CutFiles.materialize(cluster, cut, cutDir);
+            cluster.releaseCut(A, cut.cutId());
+            log.printf("data set: %s in %d files%n", size(dataBytes), files);
+            double cp = time(() -> run("cp", "-r", cutDir.toString(), o.dir().resolve("cp-copy").toString()), true);
+            Double restic = resticBackup(cutDir, o.dir().resolve("restic-repo"));
+
+            try (LocalDirectoryProvider store = new LocalDirectoryProvider(localStore.toString());
+                 BackupEngine engine = new BackupEngine(cluster, store, options)) {
+                ModuleManifest[] full = new ModuleManifest[1];
+                double backup = time(() -> full[0] = engine.backup(A), true);
+                rows.add(row("full backup to local dir", backup, "cp -r + sync", cp, 1.25));
+                if (restic != null) {
+                    rows.add(row("full backup to local dir", backup, "restic backup", restic, 0.5));
+                } else {
+                    rows.add(new Row("full backup to local dir", fmt(backup) + " s", "restic: not installed", Double.NaN,
+                            "<= 0.50", "n/a"));
+                }
+
+                ModuleManifest[] same = new ModuleManifest[1];
+                double noChange = time(() -> same[0] = engine.backup(A), false);
+                rows.add(row("no-change backup: time", noChange, "full backup", backup, 0.02));
+                rows.add(new Row("no-change backup: bytes written", size(same[0].totals().newBytes()),
+                        size(full[0].totals().newBytes()) + " (full)",
+                        (double) same[0].totals().newBytes() / full[0].totals().newBytes(), "manifests only",
+                        same[0].totals().chunksUploaded() == 0 ? "met (0 chunks)" : "MISSED"));
+
+                generate(cluster, random, Math.max(MIB, o.sizeBytes() / 20));
+                cluster.awaitSettled(A, TimeUnit.MINUTES.toMillis(10));
+                ModuleManifest incremental = engine.backup(A);
+                BackupStore reader = new BackupStore(store, new io.modbackup.core.manifest.ManifestCodec(), Runnable::run);
+                long[] changed = changedBytes(reader, same[0], incremental);
+                long uploaded = incremental.totals().newBytes();
+                double bound = changed[0] + changed[1] * (double) o.chunkSize();
+                rows.add(new Row("incremental after appends + new SSTs: bytes uploaded", size(uploaded),
+                        size(changed[0]) + " changed in " + changed[1] + " files",
+                        (double) uploaded / changed[0], "<= 1.0 + 1 chunk/file",
+                        uploaded <= bound ? "met" : "MISSED"));
+
+                double cpBack = time(() -> run("cp", "-r", o.dir().resolve("cp-copy").toString(),
+                        o.dir().resolve("cp-back").toString()), true);
+                double restore = time(() -> engine.restore(full[0].backupId()), true);
+                rows.add(row("restore", restore, "cp -r back + sync", cpBack, 1.25));
+            }
+
+            if (o.s3()) {
+                rows.add(s3Row(o, cluster, options, cutDir, log));
+            }
+        }
+        if (o.heapCheck()) {
+            rows.add(heapRow(clusterDir, o.dir().resolve("store-heap"), log));
+        }
+        return rows;
+    }
+
+    /** Appends entries with incompressible padding to A's depot until about {@code bytes} went in. */
+    private static long generate(SimulatedCluster cluster, Random random, long bytes) throws InterruptedException {
+        long written = 0;
+        long count = 0;
+        byte[] pad = new byte[750];
+        while (written < bytes) {
+            random.nextBytes(pad);
+            String padding = Base64.getEncoder().encodeToString(pad);
+            String key = "user-" + random.nextInt(Math.max(1000, (int) (bytes / 8000)));
+            cluster.append(A, "*events", new WorkloadEntry(key, 1 + random.nextInt(1000), padding));
+            written += padding.length() + 40;
+            if (++count % 20000 == 0) {
+                cluster.awaitCaughtUp(A, TimeUnit.MINUTES.toMillis(10));
+            }
+        }
+        return count;
+    }
+
+    /** Bytes new or changed in {@code after} relative to {@code before}, and the files touched. */
+    private static long[] changedBytes(BackupStore store, ModuleManifest before, ModuleManifest after) {
+        Map<String, FileEntry> old = new HashMap<>();
+        for (TaskRef ref : before.tasks()) {
+            for (FileEntry f : store.taskManifest(before, ref).files()) {
+                old.put(ref.task() + "/" + f.path(), f);
+            }
+        }
+        long changed = 0;
+        long touched = 0;
+        for (TaskRef ref : after.tasks()) {
+            TaskManifest task = store.taskManifest(after, ref);
+            for (FileEntry f : task.files()) {
+                FileEntry o = old.get(ref.task() + "/" + f.path());
+                if (o != null && o.sha256().equals(f.sha256())) {
+                    continue;
+                }
+                touched++;
+                changed += o != null && f.kind() == FileKind.APPEND_ONLY && f.size() >= o.size() ? f.size() - o.size() : f.size();
+            }
+        }
+        return new long[] {changed, touched};
+    }
+
+    private static Row s3Row(Options o, SimulatedCluster cluster, BackupOptions options, Path cutDir, PrintStream log)
+            throws Exception {
+        System.setProperty("aws.accessKeyId", "modbackup-bench");
+        System.setProperty("aws.secretAccessKey", "modbackup-bench-secret");
+        Properties properties = new Properties();
+        properties.setProperty("jclouds.filesystem.basedir", o.dir().resolve("s3").toString());
+        Files.createDirectories(o.dir().resolve("s3"));
+        try (BlobStoreContext context = ContextBuilder.newBuilder("filesystem").credentials("id", "cred")
+                .overrides(properties).build(BlobStoreContext.class)) {
+            S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "modbackup-bench", "modbackup-bench-secret")
+                    .ignoreUnknownHeaders(true).build();
+            proxy.start();
+            while (!proxy.getState().equals("STARTED")) {
+                Thread.sleep(10);
+            }
+            try {
+                String endpoint = "http://127.0.0.1:" + proxy.getPort();
+                double raw;
+                try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/raw createBucket=true")) {
+                    List<Path> files;
+                    try (Stream<Path> walk = Files.walk(cutDir)) {
+                        files = walk.filter(Files::isRegularFile).toList();
+                    }
+                    raw = time(() -> {
+                        Semaphore inFlight = new Semaphore(options.maxUploadsInFlight());
+                        List<CompletableFuture<Void>> puts = new ArrayList<>();
+                        for (Path file : files) {
+                            inFlight.acquireUninterruptibly();
+                            puts.add(s3.putFile(cutDir.relativize(file).toString(), file)
+                                    .whenComplete((v, e) -> inFlight.release()));
+                        }
+                        CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).join();
+                    }, false);
+                }
+                double ours;
+                try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/modbackup createBucket=true");
+                     BackupEngine engine = new BackupEngine(cluster, s3, options)) {
+                    ours = time(() -> engine.backup(A), false);
+                }
+                log.printf("S3: raw putFile %.2f s, backup %.2f s%n", raw, ours);
+                return row("full backup through S3 (in-process server)", ours, "raw putFile, same client", raw, 1.25);
+            } finally {
+                proxy.stop();
+            }
+        }
+    }
+
+    /** Backup and restore in a JVM with -Xmx64m; reports whether they completed and the peak heap. */
+    private static Row heapRow(Path clusterDir, Path store, PrintStream log) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                HeapCheck.class.getName(), clusterDir.toString(), store.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        int code = p.waitFor();
+        log.println("heap check: " + out);
+        String last = out.isEmpty() ? "" : out.lines().reduce((a, b) -> b).orElse("");
+        return new Row("peak heap, full backup + restore", last.startsWith("peak heap") ? last.substring(10) : "-",
+                "-Xmx64m", Double.NaN, "completes", code == 0 ? "met (completed)" : "MISSED (exit " + code + ")");
+    }
+
+    private static Double resticBackup(Path source, Path repo) throws Exception {
+        if (!isOnPath("restic")) {
+            return null;
+        }
+        Map<String, String> env = Map.of("RESTIC_PASSWORD", "modbackup-bench", "RESTIC_REPOSITORY", repo.toString());
+        runWithEnv(env, "restic", "init", "--quiet");
+        return time(() -> runWithEnv(env, "restic", "backup", "--quiet", source.toString()), true);
+    }
+
+    private static boolean isOnPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    /** Seconds {@code work} took; with {@code sync}, including a sync(1) so writes reach the disk as ours do. */
+    private static double time(Work work, boolean sync) throws Exception {
+        long start = System.nanoTime();
+        work.run();
+        if (sync) {
+            run("sync");
+        }
+        return seconds(start);
+    }
+
+    private static void run(String... command) {
+        runWithEnv(Map.of(), command);
+    }
+
+    private static void runWithEnv(Map<String, String> env, String... command) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(env);
+            Process p = builder.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + command[0] + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static Row row(String measure, double ours, String baseline, double base, double target) {
+        double ratio = ours / base;
+        return new Row(measure, fmt(ours) + " s", baseline + " " + fmt(base) + " s", ratio,
+                "<= " + String.format(Locale.ROOT, "%.2f", target), ratio <= target ? "met" : "MISSED");
+    }
+
+    /** Prints the rows as a table. */
+    public static void printTable(List<Row> rows, PrintStream out) {
+        out.println();
+        out.printf("| %-52s | %-14s | %-34s | %-7s | %-22s | %-15s |%n", "measure", "ours", "baseline", "ratio", "target", "verdict");
+        out.println("|" + "-".repeat(54) + "|" + "-".repeat(16) + "|" + "-".repeat(36) + "|" + "-".repeat(9) + "|"
+                + "-".repeat(24) + "|" + "-".repeat(17) + "|");
+        for (Row r : rows) {
+            out.printf("| %-52s | %-14s | %-34s | %-7s | %-22s | %-15s |%n", r.measure(), r.ours(), r.baseline(),
+                    Double.isNaN(r.ratio()) ? "-" : String.format(Locale.ROOT, "%.3f", r.ratio()), r.target(), r.verdict());
+        }
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private static String fmt(double seconds) {
+        return String.format(Locale.ROOT, "%.2f", seconds);
+    }
+
+    static String size(long bytes) {
+        return bytes >= 1024 * MIB ? String.format(Locale.ROOT, "%.2f GiB", bytes / (1024.0 * MIB))
+                : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) MIB);
+    }
+
+    static long parseSize(String text) {
+        String t = text.strip().toUpperCase(Locale.ROOT);
+        long unit = t.endsWith("GIB") ? 1024 * MIB : t.endsWith("MIB") ? MIB : t.endsWith("KIB") ? 1024 : 1;
+        String digits = t.replaceAll("[A-Z]+$", "");
+        try {
+            return Long.parseLong(digits) * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("size '" + text + "' is not a number with an optional KiB/MiB/GiB unit");
+        }
+    }
+}

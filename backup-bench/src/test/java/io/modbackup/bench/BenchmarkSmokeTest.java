@@ -1,0 +1,34 @@
+package io.modbackup.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.core.engine.BackupOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark at a tiny size, so that it cannot rot: every row is produced. Not a timed test: the
+ * ratios of such a small run mean nothing and are not asserted.
+ */
+class BenchmarkSmokeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyRowIsProduced() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<Benchmark.Row> rows = Benchmark.run(new Benchmark.Options(8L << 20, 1L << 20, dir, true, false,
+                BackupOptions.DEFAULT_CHUNK_SIZE), new PrintStream(log, true));
+        Benchmark.printTable(rows, new PrintStream(log, true));
+        assertEquals(7, rows.size(), log.toString());
+        assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("no-change backup: bytes")), log.toString());
+        assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("incremental") && r.verdict().equals("met")),
+                "incremental uploads stay within changed bytes + a chunk per file: " + log);
+        assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("full backup through S3")), log.toString());
+    }
+}
