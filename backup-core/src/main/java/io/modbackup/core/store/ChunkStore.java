@@ -189,7 +189,14 @@ public final class ChunkStore {
                 }
                 try {
                     Files.createDirectories(target.getParent());
-                    Files.write(target, data);
+                    try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING)) {
+                        ByteBuffer buffer = ByteBuffer.wrap(data);
+                        while (buffer.hasRemaining()) {
+                            channel.write(buffer);
+                        }
+                        channel.force(true);
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write " + target, e);
                 }
@@ -205,7 +212,7 @@ public final class ChunkStore {
             chain = chain.thenCompose(v -> provider.getObject(StoreLayout.chunkKey(sha)))
                     .thenAcceptAsync(in -> download.append(index, sha, in, stats), io);
         }
-        return chain.whenComplete((v, error) -> download.closeQuietly()).thenRun(() -> {
+        return chain.thenRun(download::force).whenComplete((v, error) -> download.closeQuietly()).thenRun(() -> {
             download.finish();
             stats.filesDone.incrementAndGet();
         });
@@ -241,6 +248,7 @@ public final class ChunkStore {
         private final Path target;
         private final String what;
         private final MessageDigest whole = Hashing.sha256();
+        private FileChannel channel;
         private OutputStream out;
         private long written;
 
@@ -253,7 +261,9 @@ public final class ChunkStore {
         void open() {
             try {
                 Files.createDirectories(target.getParent());
-                out = Files.newOutputStream(target);
+                channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                out = Channels.newOutputStream(channel);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create " + target, e);
             }
@@ -291,6 +301,15 @@ public final class ChunkStore {
         void finish() {
             if (written != entry.size() || !Hashing.hex(whole).equals(entry.sha256())) {
                 throw new CorruptBackupException(what + ": restored content does not match the manifest's size and SHA-256");
+            }
+        }
+
+        /** Makes the staged file durable before the runtime swaps it into live state. */
+        void force() {
+            try {
+                channel.force(true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot sync " + target, e);
             }
         }
 
