@@ -10,13 +10,12 @@ import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.Hashing;
 import io.modbackup.core.store.StoreLayout;
 import io.modbackup.core.store.TransferStats;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +34,7 @@ public final class LocalTaskWorker implements TaskWorker {
     private final ManifestCodec codec = new ManifestCodec();
     private final Executor executor;
     private final TransferStats stats;
+    private final BackupStore store;
 
     /**
      * @param stats counters this worker adds to, for progress reports
@@ -46,6 +46,7 @@ public final class LocalTaskWorker implements TaskWorker {
         this.chunks = chunks;
         this.executor = executor;
         this.stats = stats;
+        this.store = new BackupStore(provider, codec, executor);
     }
 
     @Override
@@ -99,7 +100,7 @@ public final class LocalTaskWorker implements TaskWorker {
         if (previous == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return readAll(previous.key()).thenApply(bytes -> bytes == null ? null
+        return store.readBytes(previous.key()).thenApply(bytes -> bytes == null ? null
                 : codec.decodeTask(bytes, previous.sha256(), request.chunkSize(), "previous task manifest " + previous.key()));
     }
 
@@ -119,7 +120,7 @@ public final class LocalTaskWorker implements TaskWorker {
     @Override
     public CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request) {
         String what = "task manifest " + request.task() + " of backup " + request.backupId();
-        return readAll(request.manifest().key()).thenComposeAsync(bytes -> {
+        return store.readBytes(request.manifest().key()).thenComposeAsync(bytes -> {
             if (bytes == null) {
                 throw new CorruptBackupException(what + " is missing from the store (" + request.manifest().key() + ")");
             }
@@ -138,19 +139,6 @@ public final class LocalTaskWorker implements TaskWorker {
             }
             return CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).thenApply(v -> new TaskRestoreResult(
                     request.task(), manifest.files().size(), manifest.files().stream().mapToLong(FileEntry::size).sum()));
-        }, executor);
-    }
-
-    private CompletableFuture<byte[]> readAll(String key) {
-        return provider.getObject(key).thenApplyAsync(in -> {
-            if (in == null) {
-                return null;
-            }
-            try (InputStream stream = in) {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("cannot read " + key, e);
-            }
         }, executor);
     }
 }
