@@ -30,6 +30,7 @@ import io.modbackup.core.manifest.Totals;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
+import io.modbackup.core.store.RetryingProvider;
 import io.modbackup.core.store.Hashing;
 import io.modbackup.core.store.StoreLayout;
 import io.modbackup.core.store.TransferStats;
@@ -72,6 +73,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupEngine.class);
+    /** Tries per store operation; with the delays below a failing store is given about 3 seconds. */
+    static final int RETRY_ATTEMPTS = 6;
+    static final java.time.Duration RETRY_FIRST_DELAY = java.time.Duration.ofMillis(50);
 
     private final ClusterRuntime runtime;
     private final Clock clock;
@@ -108,8 +112,10 @@ public final class BackupEngine implements AutoCloseable {
     }
 
     /** As {@link #BackupEngine(ClusterRuntime, BackupProvider, BackupOptions, Function)}, on {@code clock}. */
-    public BackupEngine(ClusterRuntime runtime, BackupProvider provider, BackupOptions options,
+    public BackupEngine(ClusterRuntime runtime, BackupProvider backupProvider, BackupOptions options,
                         Function<String, TaskWorker> workers, Clock clock) {
+        // Every store operation is idempotent: transient failures are retried before anything fails.
+        BackupProvider provider = new RetryingProvider(backupProvider, RETRY_ATTEMPTS, RETRY_FIRST_DELAY);
         this.clock = clock;
         this.locks = new StoreLocks(provider, clock, options.leaseTtl(), options.lockWait());
         this.runtime = runtime;

@@ -156,14 +156,13 @@ public final class ChunkStore {
     private CompletableFuture<Void> putRegion(String key, String sha, Path source, long start, long length) {
         final FileChannel channel;
         try {
-            channel = FileChannel.open(source, StandardOpenOption.READ).position(start);
+            channel = FileChannel.open(source, StandardOpenOption.READ);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
         }
-        MessageDigest digest = Hashing.sha256();
-        InputStream in = new DigestInputStream(new BoundedInputStream(Channels.newInputStream(channel), length), digest);
+        RegionInputStream in = new RegionInputStream(channel, start, length);
         return provider.putObject(key, in, length).whenComplete((v, e) -> closeQuietly(channel)).thenApply(v -> {
-            String sent = Hashing.hex(digest);
+            String sent = in.sha256();
             if (!sent.equals(sha)) {
                 provider.deleteObject(key);
                 throw new IllegalStateException(source + " changed while it was being backed up (chunk at byte " + start

@@ -66,14 +66,24 @@ class SafetyTest {
     }
 
     @Test
-    void aFailedChunkUploadFailsTheBackupAndReleasesTheCut() throws Exception {
-        f.provider.addRule(FaultRule.fail(Operation.PUT).forKeys("blobs/.*").times(1));
+    void aChunkUploadThatKeepsFailingFailsTheBackupAndReleasesTheCut() throws Exception {
+        // Retried with backoff, then given up: a store that keeps refusing fails the backup.
+        f.provider.addRule(FaultRule.fail(Operation.PUT).forKeys("blobs/.*"));
         RuntimeException e = assertThrows(RuntimeException.class, () -> f.engine.backup(A));
         assertTrue(e.getMessage().contains("injected failure of PUT 'blobs/"), e.getMessage());
+        f.provider.clearRules();
         assertEquals(List.of(), f.engine.list(A, null, 10).backups());
         try (Stream<Path> cuts = Files.list(f.cluster.supervisors().get(0).root().resolve("cuts").resolve(A))) {
             assertEquals(0, cuts.count(), "the cut was released");
         }
+    }
+
+    @Test
+    void aFewFailedUploadsAreRetriedAndTheBackupCommits() throws Exception {
+        f.provider.addRule(FaultRule.fail(Operation.PUT).forKeys("blobs/.*").times(3));
+        ModuleManifest m = f.engine.backup(A);
+        assertEquals(3, f.provider.faultsInjected());
+        assertTrue(f.engine.verify(m.backupId(), true).ok());
     }
 
     @Test

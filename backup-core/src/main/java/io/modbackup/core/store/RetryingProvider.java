@@ -1,0 +1,144 @@
+package io.modbackup.core.store;
+
+import io.modbackup.api.provider.BackupProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retries a provider's failed operations with bounded, jittered exponential backoff, so that a store
+ * that fails now and then (throttling, a dropped connection) does not fail a backup. Every provider
+ * operation is idempotent, so a retry is safe; invalid arguments ({@link IllegalArgumentException})
+ * are never retried, and a put is retried only when its stream can be reset ({@code markSupported}).
+ */
+public final class RetryingProvider implements BackupProvider {
+    private static final Logger log = LoggerFactory.getLogger(RetryingProvider.class);
+
+    private final BackupProvider delegate;
+    private final int attempts;
+    private final Duration firstDelay;
+
+    /**
+     * @param attempts tries per operation, at least 1
+     * @param firstDelay pause before the first retry; doubles each time (with jitter)
+     */
+    public RetryingProvider(BackupProvider delegate, int attempts, Duration firstDelay) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be at least 1, got " + attempts);
+        }
+        this.delegate = delegate;
+        this.attempts = attempts;
+        this.firstDelay = firstDelay;
+    }
+
+    /** The provider underneath. */
+    public BackupProvider delegate() {
+        return delegate;
+    }
+
+    private <T> CompletableFuture<T> retry(String what, Supplier<CompletableFuture<T>> operation) {
+        return attempt(what, operation, 1);
+    }
+
+    private <T> CompletableFuture<T> attempt(String what, Supplier<CompletableFuture<T>> operation, int attempt) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        operation.get().whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+                return;
+            }
+            Throwable cause = ChunkStore.cause(error);
+            if (attempt >= attempts || cause instanceof IllegalArgumentException) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            long delay = firstDelay.toMillis() << Math.min(attempt - 1, 10);
+            delay += ThreadLocalRandom.current().nextLong(delay + 1);
+            log.debug("retrying {} (attempt {} of {}) in {} ms after: {}", what, attempt + 1, attempts, delay, cause.toString());
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+                    .thenCompose(v -> attempt(what, operation, attempt + 1))
+                    .whenComplete((v, e) -> {
+                        if (e == null) {
+                            result.complete(v);
+                        } else {
+                            result.completeExceptionally(ChunkStore.cause(e));
+                        }
+                    });
+        });
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+        if (!in.markSupported()) {
+            return delegate.putObject(key, in, length);
+        }
+        in.mark(Integer.MAX_VALUE);
+        return retry("put " + key, () -> {
+            try {
+                in.reset();
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return delegate.putObject(key, in, length);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> putFile(String key, Path source) {
+        return retry("put " + key, () -> delegate.putFile(key, source));
+    }
+
+    @Override
+    public CompletableFuture<InputStream> getObject(String key) {
+        return retry("get " + key, () -> delegate.getObject(key));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> getFile(String key, Path target) {
+        return retry("get " + key, () -> delegate.getFile(key, target));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hasKey(String key) {
+        return retry("check " + key, () -> delegate.hasKey(key));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObject(String key) {
+        return retry("delete " + key, () -> delegate.deleteObject(key));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObjects(List<String> keys) {
+        return retry("delete " + keys.size() + " objects", () -> delegate.deleteObjects(keys));
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
+        return retry("list " + prefix, () -> delegate.listKeysRecursive(prefix, pageToken));
+    }
+
+    @Override
+    public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
+        return retry("list " + prefix, () -> delegate.listKeysNonRecursive(prefix, pageToken, pageSize));
+    }
+
+    @Override
+    public void setProgressListener(ProgressListener listener) {
+        delegate.setProgressListener(listener);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}

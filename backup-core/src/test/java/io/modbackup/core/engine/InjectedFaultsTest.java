@@ -1,0 +1,93 @@
+package io.modbackup.core.engine;
+
+import static io.modbackup.core.engine.EngineFixture.A;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.testkit.provider.FaultRule;
+import io.modbackup.testkit.provider.FaultRule.Operation;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A misbehaving store never produces a partial backup or a damaged restore: under failed, slow and
+ * truncated operations every backup either commits whole or fails with a message, and nothing but
+ * intact backups is ever listed.
+ */
+class InjectedFaultsTest {
+    @TempDir
+    Path dir;
+    EngineFixture f;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new EngineFixture(dir);
+        f.write(400);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    @Test
+    void tenPercentFailedAndSomeSlowOperationsLeaveOnlyWholeBackups() throws Exception {
+        f.provider.addRule(FaultRule.fail(Operation.ANY).withProbability(0.10));
+        f.provider.addRule(FaultRule.delay(Operation.PUT, Duration.ofMillis(20)).withProbability(0.05));
+        List<String> committed = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            f.workload.appendBatch(A, "*events", 50);
+            try {
+                committed.add(f.engine.backup(A).backupId());
+            } catch (RuntimeException e) {
+                assertNotNull(e.getMessage(), "a failure says why");
+                failures.add(e.getMessage());
+            }
+        }
+        f.provider.clearRules();
+        System.out.printf("injected faults: %d faults, %d backups committed, %d failed (e.g. %s)%n",
+                f.provider.faultsInjected(), committed.size(), failures.size(), failures.isEmpty() ? "-" : failures.get(0));
+        assertTrue(f.provider.faultsInjected() > 10, "faults were injected");
+        assertTrue(committed.size() >= 25, "bounded retries carry most backups through 10% failed operations: "
+                + committed.size() + " of 30 committed; failures: " + failures);
+        List<String> listed = f.engine.list(A, null, 100).backups().stream().map(BackupSummary::backupId).toList();
+        assertEquals(committed.size(), listed.size(), "exactly the committed ones are listed");
+        assertTrue(listed.containsAll(committed));
+        for (String id : listed) {
+            VerifyReport report = f.engine.verify(id, true);
+            assertTrue(report.ok(), id + ": " + report.problems());
+        }
+        ModuleManifest next = f.engine.backup(A);
+        f.engine.restore(next.backupId());
+        f.checkLive(A, "after-faults");
+    }
+
+    @Test
+    void truncatedDownloadsAreCaughtBeforeLiveStateIsTouched() throws Exception {
+        ModuleManifest manifest = f.engine.backup(A);
+        f.provider.addRule(FaultRule.truncate(Operation.GET, 1000).forKeys("blobs/.*"));
+        assertTrue(f.cluster.restoreMarker(A).isEmpty());
+        try {
+            f.engine.restore(manifest.backupId());
+            throw new AssertionError("a restore from truncated downloads must fail");
+        } catch (CorruptBackupException e) {
+            assertTrue(e.getMessage().contains("is corrupt in the store"), e.getMessage());
+        }
+        assertTrue(f.cluster.restoreMarker(A).isEmpty(), "nothing was installed");
+        assertFalse(f.engine.verify(manifest.backupId(), true).ok(), "deep verify sees the short reads too");
+        f.provider.clearRules();
+        assertTrue(f.engine.verify(manifest.backupId(), true).ok(), "the stored backup itself is intact");
+        f.checkLive(A, "untouched");
+    }
+}
