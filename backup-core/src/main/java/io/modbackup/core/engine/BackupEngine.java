@@ -73,6 +73,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupEngine.class);
+
     /** Tries per store operation; with the delays below a failing store is given about 3 seconds. */
     static final int RETRY_ATTEMPTS = 6;
     static final java.time.Duration RETRY_FIRST_DELAY = java.time.Duration.ofMillis(50);
@@ -83,6 +84,7 @@ public final class BackupEngine implements AutoCloseable {
     private final BackupProvider provider;
     private final BackupOptions options;
     private final ManifestCodec codec = new ManifestCodec();
+    private final com.fasterxml.jackson.databind.ObjectMapper ownerJson = new com.fasterxml.jackson.databind.ObjectMapper();
     private final ExecutorService io;
     private final ExecutorService tasks;
     private final ChunkStore chunks;
@@ -219,8 +221,8 @@ public final class BackupEngine implements AutoCloseable {
     /** The newest committed backup whose files may be reused by the next one, or null. */
     private ModuleManifest latestReusable(String module, long epoch) {
         try {
-            for (BackupId id : committedIdsNewestFirst(module)) {
-                Optional<ModuleManifest> manifest = readManifest(id);
+            for (BackupId id : store.backupIdsNewestFirst(module)) {
+                Optional<ModuleManifest> manifest = store.moduleManifest(id);
                 if (manifest.isPresent()) {
                     ModuleManifest m = manifest.get();
                     boolean reusable = m.restoreEpoch() == epoch && m.chunkSize() == options.chunkSize()
@@ -261,7 +263,7 @@ public final class BackupEngine implements AutoCloseable {
      */
     public void takeOwnership() {
         String previous = storeOwner().orElse("nobody");
-        byte[] bytes = ownerJson().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = ownerRecord();
         await(provider.putObject(StoreLayout.CLUSTER_KEY, new ByteArrayInputStream(bytes), bytes.length),
                 "write " + StoreLayout.CLUSTER_KEY);
         log.warn("cluster {} took ownership of the backup store from {}", runtime.clusterId(), previous);
@@ -269,31 +271,39 @@ public final class BackupEngine implements AutoCloseable {
 
     /** The cluster that owns the store, if any backup was ever taken. */
     public Optional<String> storeOwner() {
-        byte[] stored = await(readBytes(StoreLayout.CLUSTER_KEY), "read " + StoreLayout.CLUSTER_KEY);
+        byte[] stored = await(store.readBytes(StoreLayout.CLUSTER_KEY), "read " + StoreLayout.CLUSTER_KEY);
         if (stored == null) {
             return Optional.empty();
         }
-        String text = new String(stored, StandardCharsets.UTF_8);
-        int colon = text.indexOf(':');
-        return Optional.of(colon < 0 ? text : text.substring(colon + 1).replaceAll("[\\{}\"\\s]", ""));
+        try {
+            return Optional.of(ownerJson.readValue(stored, StoreOwner.class).clusterId());
+        } catch (IOException e) {
+            throw new CorruptBackupException(StoreLayout.CLUSTER_KEY + " is not a valid owner record: " + e.getMessage(), e);
+        }
     }
 
-    private String ownerJson() {
-        return "{\"clusterId\":" + quote(runtime.clusterId()) + "}";
+    /** The content of {@code cluster.json}. */
+    private record StoreOwner(String clusterId) {
+    }
+
+    private byte[] ownerRecord() {
+        try {
+            return ownerJson.writeValueAsBytes(new StoreOwner(runtime.clusterId()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void checkOwnership() {
-        String expected = ownerJson();
-        byte[] stored = await(readBytes(StoreLayout.CLUSTER_KEY), "read " + StoreLayout.CLUSTER_KEY);
-        if (stored == null) {
-            byte[] bytes = expected.getBytes(StandardCharsets.UTF_8);
+        Optional<String> owner = storeOwner();
+        if (owner.isEmpty()) {
+            byte[] bytes = ownerRecord();
             await(provider.putObject(StoreLayout.CLUSTER_KEY, new ByteArrayInputStream(bytes), bytes.length),
                     "write " + StoreLayout.CLUSTER_KEY);
-        } else if (!new String(stored, StandardCharsets.UTF_8).equals(expected)) {
-            throw new BackupException("the backup store belongs to another cluster (" + StoreLayout.CLUSTER_KEY + ": "
-                    + new String(stored, StandardCharsets.UTF_8) + ", this is " + runtime.clusterId()
-                    + "); give each cluster its own backup.provider config, or take the store over with --takeover"
-                    + " if this cluster replaces that one");
+        } else if (!owner.get().equals(runtime.clusterId())) {
+            throw new BackupException("the backup store belongs to another cluster (" + StoreLayout.CLUSTER_KEY + " names "
+                    + owner.get() + ", this is " + runtime.clusterId() + "); give each cluster its own backup.provider"
+                    + " config, or take the store over with --takeover if this cluster replaces that one");
         }
     }
 
@@ -312,7 +322,7 @@ public final class BackupEngine implements AutoCloseable {
             throw new IllegalArgumentException("page size must be at least 1, got " + pageSize);
         }
         BackupId after = pageToken == null ? null : decodePageToken(pageToken, module);
-        List<BackupId> candidates = committedIdsNewestFirst(module).stream()
+        List<BackupId> candidates = store.backupIdsNewestFirst(module).stream()
                 .filter(id -> after == null || id.compareTo(after) < 0).toList();
         if (candidates.isEmpty() && after == null && runtime.describe(module).isEmpty()) {
             throw unknownModule(module);
@@ -322,7 +332,7 @@ public final class BackupEngine implements AutoCloseable {
         while (page.size() < pageSize && next < candidates.size()) {
             List<BackupId> batch = candidates.subList(next, Math.min(candidates.size(), next + pageSize - page.size()));
             next += batch.size();
-            List<CompletableFuture<byte[]>> reads = batch.stream().map(id -> readBytes(StoreLayout.moduleManifestKey(id))).toList();
+            List<CompletableFuture<byte[]>> reads = batch.stream().map(id -> store.readBytes(StoreLayout.moduleManifestKey(id))).toList();
             for (int i = 0; i < batch.size(); i++) {
                 byte[] bytes = await(reads.get(i), "read backup " + batch.get(i));
                 if (bytes != null) {
@@ -344,7 +354,7 @@ public final class BackupEngine implements AutoCloseable {
      */
     public ModuleManifest info(String backupId) {
         BackupId id = BackupId.parse(backupId);
-        return readManifest(id).orElseThrow(() -> new BackupException("no backup " + id + " in the store; list the backups"
+        return store.moduleManifest(id).orElseThrow(() -> new BackupException("no backup " + id + " in the store; list the backups"
                 + " of module " + id.module() + " with --action list --module " + id.module()));
     }
 
@@ -365,13 +375,8 @@ public final class BackupEngine implements AutoCloseable {
         int taskManifests = 0;
         for (TaskRef ref : manifest.tasks()) {
             String what = "task manifest " + ref.task() + " of backup " + backupId;
-            byte[] bytes = await(readBytes(ref.key()), "read " + ref.key());
-            if (bytes == null) {
-                problems.add(what + " is missing (" + ref.key() + ")");
-                continue;
-            }
             try {
-                TaskManifest task = codec.decodeTask(bytes, ref.sha256(), manifest.chunkSize(), what);
+                TaskManifest task = store.taskManifest(manifest, ref);
                 taskManifests++;
                 for (FileEntry file : task.files()) {
                     files++;
@@ -512,18 +517,6 @@ public final class BackupEngine implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    private List<BackupId> committedIdsNewestFirst(String module) {
-        return store.backupIdsNewestFirst(module);
-    }
-
-    private Optional<ModuleManifest> readManifest(BackupId id) {
-        return store.moduleManifest(id);
-    }
-
-    private CompletableFuture<byte[]> readBytes(String key) {
-        return store.readBytes(key);
-    }
-
     private static BackupSummary summary(ModuleManifest m) {
         return new BackupSummary(m.backupId(), m.createdMillis(), m.completedMillis(), m.tasks().size(), m.totals().files(),
                 m.totals().bytes(), m.totals().newBytes(), m.totals().durationMillis());
@@ -557,10 +550,6 @@ public final class BackupEngine implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** Waits for an engine future, rethrowing its cause unwrapped. */
