@@ -64,6 +64,11 @@ public interface ClusterRuntime {
      * each task's staged directory in for its live one, installs the staged jar, config overrides
      * and dynamic options of {@code request.descriptor()}, records a new {@link RestoreMarker}, and
      * starts the module. Live state is touched only here, after everything was staged and verified.
+     *
+     * <p>Must be atomic across crashes of the host: a runtime restarted after a crash inside this
+     * call finds the module's old state or the fully restored one, never a mix (for example by
+     * journaling the install before the first swap and finishing it on restart), and discards
+     * staging left by restores that never reached this call.
      */
     RestoreMarker installRestore(RestoreRequest request);
 

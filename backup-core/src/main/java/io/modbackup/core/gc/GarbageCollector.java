@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * any of its files do. A run holds the store's exclusive lease ({@link StoreLocks}): no backup is in
  * progress while chunks are deleted, in this process or another of the same cluster, so a chunk a
  * running backup uploaded or decided to reuse is never taken from under it. Orphans of crashed
- * backups are collected once their lease expired (the lease TTL is the grace period).
+ * backups are collected once their lease expired (the lease TTL is the grace period), and so are the
+ * expired leases themselves.
  */
 public final class GarbageCollector {
     private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
@@ -60,7 +61,9 @@ public final class GarbageCollector {
         }
         try (StoreLocks.Lease lease = locks.exclusive(UUID.randomUUID().toString())) {
             locks.recordGcRun(lease.startedMillis());
-            return run(false, lease.startedMillis());
+            GcReport report = run(false, lease.startedMillis());
+            locks.removeExpired(lease);
+            return report;
         }
     }
 

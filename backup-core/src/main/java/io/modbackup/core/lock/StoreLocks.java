@@ -183,6 +183,38 @@ public final class StoreLocks implements AutoCloseable {
         return blockers;
     }
 
+    /**
+     * Deletes the leases whose heartbeat stopped more than a TTL ago: left by processes that died
+     * holding them. Called by a GC under its exclusive lease; a live lease is never touched.
+     *
+     * @return how many expired leases were deleted
+     */
+    public int removeExpired(Lease own) {
+        int removed = 0;
+        long now = clock.millis();
+        try {
+            String token = null;
+            do {
+                KeysPage page = provider.listKeysRecursive(PREFIX, token).get();
+                for (String key : page.keys()) {
+                    long heartbeat = key.equals(own.key) ? -1 : readHeartbeat(key);
+                    if (heartbeat >= 0 && now - heartbeat > ttl.toMillis()) {
+                        provider.deleteObject(key).get();
+                        log.info("removed expired lease {} (no heartbeat for {} ms)", key, now - heartbeat);
+                        removed++;
+                    }
+                }
+                token = page.nextPageToken();
+            } while (token != null);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot remove expired leases: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        return removed;
+    }
+
     /** Records that a GC started at {@code startedMillis}; backups that began earlier must not commit. */
     public void recordGcRun(long startedMillis) {
         byte[] bytes = Long.toString(startedMillis).getBytes(StandardCharsets.UTF_8);

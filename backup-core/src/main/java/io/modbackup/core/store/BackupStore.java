@@ -142,6 +142,9 @@ public final class BackupStore {
             if (cause instanceof RuntimeException runtimeException) {
                 throw runtimeException;
             }
+            if (cause instanceof Error error) {
+                throw error;
+            }
             throw new IllegalStateException("cannot " + doing + ": " + cause, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

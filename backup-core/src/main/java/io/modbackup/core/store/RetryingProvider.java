@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Retries a provider's failed operations with bounded, jittered exponential backoff, so that a store
  * that fails now and then (throttling, a dropped connection) does not fail a backup. Every provider
  * operation is idempotent, so a retry is safe; invalid arguments ({@link IllegalArgumentException})
- * are never retried, and a put is retried only when its stream can be reset ({@code markSupported}).
+ * and {@link Error}s are never retried, and a put is retried only when its stream can be reset ({@code markSupported}).
  */
 public final class RetryingProvider implements BackupProvider {
     private static final Logger log = LoggerFactory.getLogger(RetryingProvider.class);
@@ -56,7 +56,8 @@ public final class RetryingProvider implements BackupProvider {
                 return;
             }
             Throwable cause = ChunkStore.cause(error);
-            if (attempt >= attempts || cause instanceof IllegalArgumentException) {
+            // An Error (out of memory, a dying process) is not a store hiccup: retrying would only delay it.
+            if (attempt >= attempts || cause instanceof IllegalArgumentException || cause instanceof Error) {
                 result.completeExceptionally(cause);
                 return;
             }

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -55,6 +56,8 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     private final Map<String, CutDescriptor> cuts = new ConcurrentHashMap<>();
     private final AtomicLong cutCounter = new AtomicLong();
     private final ObjectMapper json = new ObjectMapper();
+    private volatile Consumer<String> installSteps = step -> { };
+    private static final String INTENT = "intent.json";
 
     /** Where a module is deployed and what it looks like now; {@code instance} is null when stopped. */
     private static final class ModuleRecord {
@@ -469,6 +472,15 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         return place(descriptor.taskCount(), parallelism);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Atomic across crashes: the install first writes an intent (under {@code conductor/installs})
+     * naming everything it will do; a cluster reopened after a crash finishes an install whose intent
+     * it finds (the staged state was complete and verified when the intent was written) and discards
+     * staging that no intent names. Live state is therefore the old state or the restored one, never
+     * a mix.
+     */
     @Override
     public synchronized RestoreMarker installRestore(RestoreRequest request) {
         ModuleDescriptor restored = request.descriptor();
@@ -487,62 +499,103 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         }
         ModuleRecord record = modules.get(module);
         Parallelism parallelism = request.parallelism();
-        if (record != null) {
-            if (parallelism == null) {
-                parallelism = record.descriptor.parallelism();
-            }
-            ModuleInstance running = record.instance;
-            record.instance = null;
-            if (running != null) {
-                running.close();
-            }
-            for (Map.Entry<Integer, String> task : record.placement.entrySet()) {
-                Files2.deleteRecursively(supervisor(task.getValue()).taskDirectory(module, task.getKey()));
-            }
-        } else {
-            if (parallelism == null) {
+        if (parallelism == null) {
+            if (record == null) {
                 throw new IllegalArgumentException("module " + module
                         + " is not deployed: give --threads, --workers and --replicationFactor to restore it");
             }
-            record = new ModuleRecord();
+            parallelism = record.descriptor.parallelism();
         }
+        Path installDir = installDir(module);
         try {
-            for (Map.Entry<Integer, String> task : request.placement().entrySet()) {
+            Files2.deleteRecursively(installDir);
+            Files.createDirectories(installDir);
+            Files.copy(request.stagedJar(), installDir.resolve(restored.jarName()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stage the jar of module " + module, e);
+        }
+        long epoch = restoreMarker(module).map(RestoreMarker::epoch).orElse(0L) + 1;
+        InstallIntent intent = new InstallIntent(request.restoreId(), request.backupId(), restored.withDeployment(true, parallelism),
+                Map.copyOf(request.placement()), record == null ? Map.of() : Map.copyOf(record.placement), epoch);
+        writeJson(installDir.resolve(INTENT), intent);
+        installSteps.accept("intent-written");
+        if (record != null && record.instance != null) {
+            ModuleInstance running = record.instance;
+            record.instance = null;
+            running.close();
+        }
+        RestoreMarker marker = completeInstall(intent);
+        startInstance(module, modules.get(module));
+        return marker;
+    }
+
+    /** Hears each step of an install by name, to crash there in tests; the default does nothing. */
+    public void onInstallStep(Consumer<String> listener) {
+        this.installSteps = listener;
+    }
+
+    /** What an install will do, written before it touches live state. */
+    private record InstallIntent(String restoreId, String backupId, ModuleDescriptor descriptor,
+                                 Map<Integer, String> placement, Map<Integer, String> previousPlacement, long epoch) {
+    }
+
+    /** Carries out an install's intent; idempotent, so a crash anywhere inside is finished by running it again. */
+    private RestoreMarker completeInstall(InstallIntent intent) {
+        String module = intent.descriptor().name();
+        ModuleDefinition definition = definition(module);
+        Map<String, List<Long>> ends = new TreeMap<>();
+        try {
+            for (Map.Entry<Integer, String> task : new TreeMap<>(intent.placement()).entrySet()) {
                 Supervisor supervisor = supervisor(task.getValue());
-                Path live = supervisor.taskDirectory(module, task.getKey());
-                Files.createDirectories(live.getParent());
-                Files2.deleteRecursively(live);
-                Files.move(supervisor.existingStagingDirectory(module, request.restoreId(), task.getKey()), live,
-                        StandardCopyOption.ATOMIC_MOVE);
+                Path staged = supervisor.existingStagingDirectory(module, intent.restoreId(), task.getKey());
+                if (Files.isDirectory(staged)) {
+                    Path live = supervisor.taskDirectory(module, task.getKey());
+                    Files.createDirectories(live.getParent());
+                    Files2.deleteRecursively(live);
+                    Files.move(staged, live, StandardCopyOption.ATOMIC_MOVE);
+                    installSteps.accept("task-swapped-" + task.getKey());
+                }
+            }
+            for (Map.Entry<Integer, String> old : intent.previousPlacement().entrySet()) {
+                if (!old.getValue().equals(intent.placement().get(old.getKey()))) {
+                    Files2.deleteRecursively(supervisor(old.getValue()).taskDirectory(module, old.getKey()));
+                }
             }
             Files.createDirectories(moduleDir(module));
-            Files.copy(request.stagedJar(), moduleDir(module).resolve(restored.jarName()), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(installDir(module).resolve(intent.descriptor().jarName()),
+                    moduleDir(module).resolve(intent.descriptor().jarName()), StandardCopyOption.REPLACE_EXISTING);
+            for (String depot : definition.depots()) {
+                List<Long> partitionEnds = new ArrayList<>();
+                for (int task = 0; task < definition.taskCount(); task++) {
+                    Path dir = supervisor(intent.placement().get(task)).taskDirectory(module, task)
+                            .resolve(TaskState.DEPOTS).resolve(depot);
+                    try (DepotPartition partition = DepotPartition.openReadOnly(dir)) {
+                        partitionEnds.add(partition.endOffset());
+                    }
+                }
+                ends.put(depot, partitionEnds);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install restored state of module " + module, e);
         }
-        for (Supervisor supervisor : supervisors) {
-            supervisor.discardStaging(module, request.restoreId());
-        }
-        record.placement = Map.copyOf(request.placement());
-        record.descriptor = restored.withDeployment(true, parallelism);
-        modules.put(module, record);
+        ModuleRecord record = modules.computeIfAbsent(module, m -> new ModuleRecord());
+        record.placement = intent.placement();
+        record.descriptor = intent.descriptor();
         persist(module, record);
-        ModuleInstance instance = openInstance(module, record);
-        Map<String, List<Long>> ends = new TreeMap<>();
-        for (String depot : definition.depots()) {
-            List<Long> partitionEnds = new ArrayList<>();
-            for (int task = 0; task < definition.taskCount(); task++) {
-                partitionEnds.add(instance.tasks.get(task).depots.get(depot).endOffset());
-            }
-            ends.put(depot, partitionEnds);
-        }
-        long epoch = restoreMarker(module).map(RestoreMarker::epoch).orElse(0L) + 1;
-        RestoreMarker marker = new RestoreMarker(module, epoch, request.backupId(), System.currentTimeMillis(), ends);
+        installSteps.accept("module-recorded");
+        RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(), ends);
         markers.put(module, marker);
         writeJson(root.resolve("conductor/markers").resolve(module + ".json"), marker);
-        record.instance = instance;
-        instance.start();
+        installSteps.accept("marker-written");
+        for (Supervisor supervisor : supervisors) {
+            supervisor.discardStaging(module, intent.restoreId());
+        }
+        Files2.deleteRecursively(installDir(module));
         return marker;
+    }
+
+    private Path installDir(String module) {
+        return root.resolve("conductor/installs").resolve(module);
     }
 
     @Override
@@ -675,10 +728,35 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reload the cluster state in " + root, e);
         }
+        finishInterruptedInstalls();
         for (Map.Entry<String, ModuleRecord> entry : modules.entrySet()) {
             if (entry.getValue().descriptor.running() && catalog.containsKey(entry.getKey())) {
                 startInstance(entry.getKey(), entry.getValue());
             }
         }
+    }
+
+    /**
+     * Finishes every install a crash interrupted after its intent was written, then discards all
+     * staging: whatever is left there belongs to restores that never reached their install.
+     */
+    private void finishInterruptedInstalls() {
+        Path installs = root.resolve("conductor/installs");
+        if (Files.isDirectory(installs)) {
+            try (Stream<Path> list = Files.list(installs)) {
+                for (Path dir : list.sorted().toList()) {
+                    Path intentFile = dir.resolve(INTENT);
+                    if (Files.exists(intentFile)) {
+                        InstallIntent intent = json.readValue(intentFile.toFile(), InstallIntent.class);
+                        completeInstall(intent);
+                    } else {
+                        Files2.deleteRecursively(dir);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot finish the interrupted installs in " + installs, e);
+            }
+        }
+        supervisors.forEach(Supervisor::discardAllStaging);
     }
 }

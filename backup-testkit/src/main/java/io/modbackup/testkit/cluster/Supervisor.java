@@ -88,6 +88,11 @@ public final class Supervisor implements SupervisorRuntime {
         Files2.deleteRecursively(stagingRoot(module, restoreId));
     }
 
+    /** Discards the staging of every restore on this Supervisor. */
+    void discardAllStaging() {
+        Files2.deleteRecursively(root.resolve("staging"));
+    }
+
     private Path stagingRoot(String module, String restoreId) {
         return root.resolve("staging").resolve(module).resolve(restoreId);
     }
