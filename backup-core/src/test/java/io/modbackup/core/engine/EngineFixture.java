@@ -1,5 +1,8 @@
 package io.modbackup.core.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
@@ -11,6 +14,8 @@ import io.modbackup.testkit.cluster.Workload;
 import io.modbackup.testkit.provider.FaultInjectingProvider;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** A cluster with both sample modules, a local store behind a fault injector, and an engine. */
 final class EngineFixture implements AutoCloseable {
@@ -56,6 +61,28 @@ final class EngineFixture implements AutoCloseable {
         } finally {
             cluster.releaseCut(module, cut.cutId());
         }
+    }
+
+    /** Writes {@code bytes} at {@code key} straight into the store, as someone tampering with it would. */
+    void put(String key, byte[] bytes) throws Exception {
+        store().putObject(key, new java.io.ByteArrayInputStream(bytes), bytes.length).get();
+    }
+
+    /** Each task's end offset of module A's depot, through a fresh cut. */
+    Map<Integer, Long> depotEnds() {
+        var cut = cluster.captureCut(A);
+        cluster.releaseCut(A, cut.cutId());
+        Map<Integer, Long> ends = new TreeMap<>();
+        cut.tasks().forEach(t -> ends.put(t.task(), t.depotEndOffsets().get("*events")));
+        return ends;
+    }
+
+    /** Module A still runs on the state it had, nothing was installed, and its state passes the oracle. */
+    void assertUntouched(Map<Integer, Long> endsBefore) {
+        assertTrue(cluster.describe(A).orElseThrow().running(), "the module keeps running");
+        assertTrue(cluster.restoreMarker(A).isEmpty(), "nothing was installed");
+        assertEquals(endsBefore, depotEnds(), "live depots are as they were");
+        checkLive(A, "untouched-" + System.nanoTime());
     }
 
     @Override

@@ -93,11 +93,11 @@ class SafetyTest {
         Path file = dir.resolve("store").resolve(ref.key());
         String json = Files.readString(file).replaceFirst("\"path\":\"pstates/", "\"path\":\"../../../evil/");
         Files.writeString(file, json);
-        Map<Integer, Long> endsBefore = depotEnds();
+        Map<Integer, Long> endsBefore = f.depotEnds();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("task manifest 1 of backup " + manifest.backupId()
                 + " does not match its checksum"), e.getMessage());
-        assertUntouched(endsBefore);
+        f.assertUntouched(endsBefore);
     }
 
     @Test
@@ -125,17 +125,17 @@ class SafetyTest {
                 first.sha256(), first.chunks(), first.inline()));
         byte[] evil = codec.encode(new TaskManifest(task.version(), task.module(), task.backupId(), task.task(), files,
                 task.depotEndOffsets(), task.processedOffsets()));
-        put(ref.key(), evil);
+        f.put(ref.key(), evil);
         List<TaskRef> refs = new ArrayList<>(manifest.tasks());
         refs.set(0, new TaskRef(0, ref.key(), Hashing.sha256Hex(evil), ref.files(), ref.bytes()));
         ModuleManifest resealed = new ModuleManifest(manifest.version(), manifest.backupId(), manifest.module(),
                 manifest.clusterId(), manifest.createdMillis(), manifest.completedMillis(), manifest.restoreEpoch(),
                 manifest.chunkSize(), manifest.descriptor(), manifest.commitIds(), manifest.jar(), refs, manifest.totals(), null);
-        put(StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId())), codec.encode(resealed));
-        Map<Integer, Long> endsBefore = depotEnds();
+        f.put(StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId())), codec.encode(resealed));
+        Map<Integer, Long> endsBefore = f.depotEnds();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("leaves or escapes the task directory"), e.getMessage());
-        assertUntouched(endsBefore);
+        f.assertUntouched(endsBefore);
         assertFalse(Files.exists(dir.resolve("escaped")));
         assertFalse(Files.exists(f.cluster.supervisors().get(0).root().resolve("escaped")));
     }
@@ -150,10 +150,10 @@ class SafetyTest {
                 Files.write(blob, bytes);
             }
         }
-        Map<Integer, Long> endsBefore = depotEnds();
+        Map<Integer, Long> endsBefore = f.depotEnds();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("is corrupt in the store"), e.getMessage());
-        assertUntouched(endsBefore);
+        f.assertUntouched(endsBefore);
         for (var supervisor : f.cluster.supervisors()) {
             Path staging = supervisor.root().resolve("staging").resolve(A);
             try (Stream<Path> left = Files.exists(staging) ? Files.list(staging) : Stream.empty()) {
@@ -173,11 +173,11 @@ class SafetyTest {
         ModuleManifest older = new ModuleManifest(manifest.version(), id.toString(), A, manifest.clusterId(),
                 manifest.createdMillis() + 1, manifest.completedMillis(), manifest.restoreEpoch(), manifest.chunkSize(),
                 lacking, manifest.commitIds(), manifest.jar(), manifest.tasks(), manifest.totals(), null);
-        put(StoreLayout.moduleManifestKey(id), codec.encode(older));
-        Map<Integer, Long> endsBefore = depotEnds();
+        f.put(StoreLayout.moduleManifestKey(id), codec.encode(older));
+        Map<Integer, Long> endsBefore = f.depotEnds();
         BackupException e = assertThrows(BackupException.class, () -> f.engine.restore(id.toString()));
         assertTrue(e.getMessage().contains("module " + B + " depends on pstate $$totals of module " + A), e.getMessage());
-        assertUntouched(endsBefore);
+        f.assertUntouched(endsBefore);
     }
 
     @Test
@@ -192,27 +192,8 @@ class SafetyTest {
 
     @Test
     void aStoreOwnedByAnotherClusterRefusesBackups() throws Exception {
-        put(StoreLayout.CLUSTER_KEY, "{\"clusterId\":\"other\"}".getBytes(StandardCharsets.UTF_8));
+        f.put(StoreLayout.CLUSTER_KEY, "{\"clusterId\":\"other\"}".getBytes(StandardCharsets.UTF_8));
         BackupException e = assertThrows(BackupException.class, () -> f.engine.backup(A));
         assertTrue(e.getMessage().contains("belongs to another cluster"), e.getMessage());
-    }
-
-    private void put(String key, byte[] bytes) throws Exception {
-        f.store().putObject(key, new ByteArrayInputStream(bytes), bytes.length).get();
-    }
-
-    private Map<Integer, Long> depotEnds() {
-        var cut = f.cluster.captureCut(A);
-        f.cluster.releaseCut(A, cut.cutId());
-        Map<Integer, Long> ends = new java.util.TreeMap<>();
-        cut.tasks().forEach(t -> ends.put(t.task(), t.depotEndOffsets().get("*events")));
-        return ends;
-    }
-
-    private void assertUntouched(Map<Integer, Long> endsBefore) {
-        assertTrue(f.cluster.describe(A).orElseThrow().running(), "the module keeps running");
-        assertTrue(f.cluster.restoreMarker(A).isEmpty(), "nothing was installed");
-        assertEquals(endsBefore, depotEnds(), "live depots are as they were");
-        f.checkLive(A, "untouched-" + System.nanoTime());
     }
 }
