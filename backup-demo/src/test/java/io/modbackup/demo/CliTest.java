@@ -159,6 +159,12 @@ class CliTest {
             "unknown action|--action explode --module x|Invalid value for option '--action'",
             "non-numeric threads|--action restore --backupId x --threads many|'many' is not an int",
             "zero page size|--action list --module com.mycompany.ModuleA --pageSize 0|--pageSize must be at least 1",
+            "negative workers|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --threads 4 --workers -2 --yes|--workers must be at least 1",
+            "zero replication factor|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --threads 4 --workers 2 --replicationFactor 0 --yes|--replicationFactor must be at least 1",
+            "parallelism on a backup|--action backup --module com.mycompany.ModuleA --threads 4|only apply to --action restore",
+            "restore of an unknown backup|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --yes|no backup com.mycompany.ModuleA-00000193E038B5F8-DE in the store",
+            "backup ID of another module's form|--action info --backupId com.mycompany.ModuleA-XYZ-DE|malformed backup ID",
+            "unknown option|--action list --module com.mycompany.ModuleA --colour red|Unknown options: '--colour'",
     })
     void everyUserErrorIsOneClearLineAndANonZeroExit(String name, String args, String expected) {
         Result result = cli(args.split(" "));
@@ -175,6 +181,10 @@ class CliTest {
         Path noProvider = Files.writeString(dir.resolve("empty.yaml"), "cluster.dir: " + dir.resolve("cluster") + "\n");
         Path badProvider = Files.writeString(dir.resolve("bad.yaml"), "backup.provider: \"com.example.Nope arg\"\n");
         Path notYaml = Files.writeString(dir.resolve("broken.yaml"), "just words\n");
+        Path notAClass = Files.writeString(dir.resolve("malformed.yaml"), "backup.provider: \"s3://my-bucket/backups\"\n");
+        Path notAProvider = Files.writeString(dir.resolve("wrong-type.yaml"), "backup.provider: \"java.lang.StringBuilder x\"\n");
+        Path noClusterDir = Files.writeString(dir.resolve("no-cluster.yaml"), "backup.provider: \""
+                + LocalDirectoryProvider.class.getName() + " " + dir.resolve("store") + "\"\n");
         Path unreachable = Files.writeString(dir.resolve("unreachable.yaml"), "backup.provider: \""
                 + LocalDirectoryProvider.class.getName() + " /proc/forbidden/store\"\ncluster.dir: " + dir.resolve("cluster") + "\n");
         String[][] cases = {
@@ -182,6 +192,9 @@ class CliTest {
                 {noProvider.toString(), "has no backup.provider"},
                 {badProvider.toString(), "class com.example.Nope is not on the classpath"},
                 {notYaml.toString(), "line 1 is not 'key: value'"},
+                {notAClass.toString(), "'s3://my-bucket/backups' is not a fully qualified Java class name"},
+                {notAProvider.toString(), "does not implement io.modbackup.api.provider.BackupProvider"},
+                {noClusterDir.toString(), "the config has no cluster.dir"},
                 {unreachable.toString(), "cannot use /proc/forbidden/store as a backup directory"},
         };
         for (String[] c : cases) {
