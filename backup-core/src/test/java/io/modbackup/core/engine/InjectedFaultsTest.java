@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,59 @@ class InjectedFaultsTest {
         ModuleManifest next = f.engine.backup(A);
         f.engine.restore(next.backupId());
         f.checkLive(A, "after-faults");
+    }
+
+    @Test
+    void restoresAndGcUnderTenPercentFailedOperationsEndWholeOrNotAtAll() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            f.write(300);
+            ids.add(f.engine.backup(A).backupId());
+        }
+        f.provider.addRule(FaultRule.fail(Operation.ANY).withProbability(0.10));
+        f.provider.addRule(FaultRule.delay(Operation.GET, Duration.ofMillis(20)).withProbability(0.05));
+        int restored = 0;
+        for (int i = 0; i < 6; i++) {
+            String id = ids.get(i % 2);
+            Map<Integer, Long> before = f.depotEnds();
+            long epoch = f.cluster.restoreMarker(A).map(m -> m.epoch()).orElse(0L);
+            try {
+                f.engine.restore(id);
+                restored++;
+                assertEquals(epoch + 1, f.cluster.restoreMarker(A).orElseThrow().epoch());
+                assertEquals(id, f.cluster.restoreMarker(A).orElseThrow().backupId(), "restored whole");
+            } catch (RuntimeException e) {
+                assertNotNull(e.getMessage(), "a failure says why");
+                assertEquals(epoch, f.cluster.restoreMarker(A).map(m -> m.epoch()).orElse(0L), "nothing installed");
+                assertEquals(before, f.depotEnds(), "live state untouched by the failed restore");
+            }
+            f.checkLive(A, "restore-under-faults-" + i);
+        }
+        // Set after the restores, which bring back the backup's own dynamic options.
+        f.cluster.setDynamicOption(A, io.modbackup.core.gc.RetentionPolicy.MIN_BACKUPS_TO_KEEP, "2");
+        f.cluster.setDynamicOption(A, io.modbackup.core.gc.RetentionPolicy.MAX_AGE_HOURS, "0");
+        boolean collected;
+        try {
+            f.engine.gc(false);
+            collected = true;
+        } catch (RuntimeException e) {
+            assertNotNull(e.getMessage());
+            collected = false;
+        }
+        long faults = f.provider.faultsInjected();
+        f.provider.clearRules();
+        System.out.printf("restores under faults: %d of 6 restored, GC %s, %d faults injected%n", restored,
+                collected ? "completed" : "failed cleanly", faults);
+        assertTrue(faults > 0, "faults were injected");
+        assertTrue(restored >= 4, "retries carry most restores through: " + restored + " of 6");
+        List<String> listed = f.engine.list(A, null, 100).backups().stream().map(BackupSummary::backupId).toList();
+        assertTrue(listed.contains(ids.get(2)) && listed.contains(ids.get(1)), "GC keeps the two newest: " + listed);
+        for (String id : listed) {
+            assertTrue(f.engine.verify(id, true).ok(), id + " survives GC under faults whole");
+        }
+        f.engine.gc(false);
+        assertEquals(List.of(ids.get(2), ids.get(1)),
+                f.engine.list(A, null, 100).backups().stream().map(BackupSummary::backupId).toList());
     }
 
     @Test
