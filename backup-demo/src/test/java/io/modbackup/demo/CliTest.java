@@ -163,7 +163,7 @@ class CliTest {
             "zero replication factor|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --threads 4 --workers 2 --replicationFactor 0 --yes|--replicationFactor must be at least 1",
             "parallelism on a backup|--action backup --module com.mycompany.ModuleA --threads 4|only apply to --action restore",
             "restore of an unknown backup|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --yes|no backup com.mycompany.ModuleA-00000193E038B5F8-DE in the store",
-            "backup ID of another module's form|--action info --backupId com.mycompany.ModuleA-XYZ-DE|malformed backup ID",
+            "backup ID with a bad timestamp|--action info --backupId com.mycompany.ModuleA-XYZ-DE|malformed backup ID",
             "unknown option|--action list --module com.mycompany.ModuleA --colour red|Unknown options: '--colour'",
     })
     void everyUserErrorIsOneClearLineAndANonZeroExit(String name, String args, String expected) {
