@@ -45,7 +45,7 @@ import org.jclouds.blobstore.BlobStoreContext;
  * prints ratios (these machines are noisy: absolute times mean little). Run by {@code bench.sh}.
  *
  * <pre>
- * bench.sh [--size 2GiB] [--segment 4MiB] [--dir DIR] [--no-s3] [--no-heap-check]
+ * bench.sh [--size 2GiB] [--segment 4MiB] [--rounds 3] [--dir DIR] [--no-s3] [--no-heap-check]
  * </pre>
  */
 public final class Benchmark {
@@ -53,7 +53,17 @@ public final class Benchmark {
     private static final long MIB = 1024 * 1024;
 
     /** What to run. */
-    public record Options(long sizeBytes, long segmentBytes, Path dir, boolean s3, boolean heapCheck, int chunkSize) {
+    /**
+     * @param rounds how many times each timed measure and its baseline run, alternating; the row
+     *     reports the median of the per-round ratios
+     */
+    public record Options(long sizeBytes, long segmentBytes, Path dir, boolean s3, boolean heapCheck, int chunkSize,
+                          int rounds) {
+        public Options {
+            if (rounds < 1) {
+                throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+            }
+        }
     }
 
     /** One row of the table. */
@@ -69,22 +79,25 @@ public final class Benchmark {
         Path dir = null;
         boolean s3 = true;
         boolean heap = true;
+        int rounds = 3;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = parseSize(args[++i]);
                 case "--segment" -> segment = parseSize(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--no-s3" -> s3 = false;
                 case "--no-heap-check" -> heap = false;
                 default -> {
                     System.err.println("error: unknown argument " + args[i]
-                            + " (use --size, --segment, --dir, --no-s3, --no-heap-check)");
+                            + " (use --size, --segment, --rounds, --dir, --no-s3, --no-heap-check)");
                     System.exit(2);
                 }
             }
         }
         Path work = dir != null ? dir : Files.createTempDirectory("modbackup-bench-");
-        List<Row> rows = run(new Options(size, segment, work, s3, heap, BackupOptions.DEFAULT_CHUNK_SIZE), System.out);
+        List<Row> rows = run(new Options(size, segment, work, s3, heap, BackupOptions.DEFAULT_CHUNK_SIZE, rounds),
+                System.out);
         printTable(rows, System.out);
         System.exit(0);
     }
@@ -113,14 +126,33 @@ public final class Benchmark {
             io.modbackup.testkit.cluster.CutFiles.materialize(cluster, cut, cutDir);
             cluster.releaseCut(A, cut.cutId());
             log.printf("data set: %s in %d files%n", size(dataBytes), files);
-            double cp = time(() -> run("cp", "-r", cutDir.toString(), o.dir().resolve("cp-copy").toString()), true);
             Double restic = resticBackup(cutDir, o.dir().resolve("restic-repo"));
+
+            // Rounds alternate baseline and ours, each into a fresh target, so that drift in the disk's
+            // write-back affects both alike; the first round of ours also pays for JIT compilation.
+            Rounds fullRounds = new Rounds("full backup");
+            for (int r = 0; r < o.rounds(); r++) {
+                Path copy = o.dir().resolve("cp-copy-" + r);
+                fullRounds.baseline(time(() -> run("cp", "-r", cutDir.toString(), copy.toString()), true));
+                Path store = o.dir().resolve("store-local-" + r);
+                try (LocalDirectoryProvider provider = new LocalDirectoryProvider(store.toString());
+                     BackupEngine engine = new BackupEngine(cluster, provider, options)) {
+                    fullRounds.ours(time(() -> engine.backup(A), true));
+                }
+                if (r < o.rounds() - 1) {
+                    deleteTree(store);
+                    deleteTree(copy);
+                }
+            }
+            log.println(fullRounds);
+            Files.move(o.dir().resolve("store-local-" + (o.rounds() - 1)), localStore);
+            Path cpCopy = o.dir().resolve("cp-copy-" + (o.rounds() - 1));
 
             try (LocalDirectoryProvider store = new LocalDirectoryProvider(localStore.toString());
                  BackupEngine engine = new BackupEngine(cluster, store, options)) {
-                ModuleManifest[] full = new ModuleManifest[1];
-                double backup = time(() -> full[0] = engine.backup(A), true);
-                rows.add(row("full backup to local dir", backup, "cp -r + sync", cp, 1.25));
+                ModuleManifest[] full = {engine.info(engine.list(A, null, 1).backups().get(0).backupId())};
+                rows.add(fullRounds.row("full backup to local dir", "cp -r + sync", 1.25));
+                double backup = fullRounds.oursMedian();
                 if (restic != null) {
                     rows.add(row("full backup to local dir", backup, "restic backup", restic, 0.5));
                 } else {
@@ -155,10 +187,15 @@ public final class Benchmark {
                         (double) uploaded / changed[0], "<= 1.0 + 1 chunk/file",
                         uploaded <= bound ? "met" : "MISSED"));
 
-                double cpBack = time(() -> run("cp", "-r", o.dir().resolve("cp-copy").toString(),
-                        o.dir().resolve("cp-back").toString()), true);
-                double restore = time(() -> engine.restore(full[0].backupId()), true);
-                rows.add(row("restore", restore, "cp -r back + sync", cpBack, 1.25));
+                Rounds restores = new Rounds("restore");
+                for (int r = 0; r < o.rounds(); r++) {
+                    Path back = o.dir().resolve("cp-back-" + r);
+                    restores.baseline(time(() -> run("cp", "-r", cpCopy.toString(), back.toString()), true));
+                    restores.ours(time(() -> engine.restore(full[0].backupId()), true));
+                    deleteTree(back);
+                }
+                log.println(restores);
+                rows.add(restores.row("restore", "cp -r back + sync", 1.25));
             }
 
             if (o.s3()) {
@@ -231,30 +268,33 @@ public final class Benchmark {
             }
             try {
                 String endpoint = "http://127.0.0.1:" + proxy.getPort();
-                double raw;
-                try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/raw createBucket=true")) {
-                    List<Path> files;
-                    try (Stream<Path> walk = Files.walk(cutDir)) {
-                        files = walk.filter(Files::isRegularFile).toList();
+                List<Path> files;
+                try (Stream<Path> walk = Files.walk(cutDir)) {
+                    files = walk.filter(Files::isRegularFile).toList();
+                }
+                Rounds s3Rounds = new Rounds("S3 full backup");
+                for (int r = 0; r < o.rounds(); r++) {
+                    try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/raw-" + r + " createBucket=true")) {
+                        s3Rounds.baseline(time(() -> {
+                            Semaphore inFlight = new Semaphore(options.maxUploadsInFlight());
+                            List<CompletableFuture<Void>> puts = new ArrayList<>();
+                            for (Path file : files) {
+                                inFlight.acquireUninterruptibly();
+                                puts.add(s3.putFile(cutDir.relativize(file).toString(), file)
+                                        .whenComplete((v, e) -> inFlight.release()));
+                            }
+                            CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).join();
+                        }, false));
                     }
-                    raw = time(() -> {
-                        Semaphore inFlight = new Semaphore(options.maxUploadsInFlight());
-                        List<CompletableFuture<Void>> puts = new ArrayList<>();
-                        for (Path file : files) {
-                            inFlight.acquireUninterruptibly();
-                            puts.add(s3.putFile(cutDir.relativize(file).toString(), file)
-                                    .whenComplete((v, e) -> inFlight.release()));
-                        }
-                        CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).join();
-                    }, false);
+                    try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/modbackup-" + r + " createBucket=true");
+                         BackupEngine engine = new BackupEngine(cluster, s3, options)) {
+                        s3Rounds.ours(time(() -> engine.backup(A), false));
+                    }
+                    deleteTree(o.dir().resolve("s3").resolve("raw-" + r));
+                    deleteTree(o.dir().resolve("s3").resolve("modbackup-" + r));
                 }
-                double ours;
-                try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/modbackup createBucket=true");
-                     BackupEngine engine = new BackupEngine(cluster, s3, options)) {
-                    ours = time(() -> engine.backup(A), false);
-                }
-                log.printf("S3: raw putFile %.2f s, backup %.2f s%n", raw, ours);
-                return row("full backup through S3 (in-process server)", ours, "raw putFile, same client", raw, 1.25);
+                log.println(s3Rounds);
+                return s3Rounds.row("full backup through S3 (in-process server)", "raw putFile, same client", 1.25);
             } finally {
                 proxy.stop();
             }
@@ -273,6 +313,66 @@ public final class Benchmark {
         String last = out.isEmpty() ? "" : out.lines().reduce((a, b) -> b).orElse("");
         return new Row("peak heap, full backup + restore", last.startsWith("peak heap") ? last.substring(10) : "-",
                 "-Xmx64m", Double.NaN, "completes", code == 0 ? "met (completed)" : "MISSED (exit " + code + ")");
+    }
+
+    /** Alternating timings of ours and a baseline; the row reports the median of the per-round ratios. */
+    private static final class Rounds {
+        private final String name;
+        private final List<Double> ours = new ArrayList<>();
+        private final List<Double> baseline = new ArrayList<>();
+
+        Rounds(String name) {
+            this.name = name;
+        }
+
+        void ours(double seconds) {
+            ours.add(seconds);
+        }
+
+        void baseline(double seconds) {
+            baseline.add(seconds);
+        }
+
+        double oursMedian() {
+            return median(ours);
+        }
+
+        Row row(String measure, String baselineName, double target) {
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 0; i < ours.size(); i++) {
+                ratios.add(ours.get(i) / baseline.get(i));
+            }
+            double ratio = median(ratios);
+            String rounds = ours.size() > 1 ? " (median of " + ours.size() + ")" : "";
+            return new Row(measure + rounds, fmt(median(ours)) + " s", baselineName + " " + fmt(median(baseline)) + " s",
+                    ratio, "<= " + String.format(Locale.ROOT, "%.2f", target), ratio <= target ? "met" : "MISSED");
+        }
+
+        private static double median(List<Double> values) {
+            List<Double> sorted = values.stream().sorted().toList();
+            int n = sorted.size();
+            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder text = new StringBuilder(name + " rounds (ours / baseline s):");
+            for (int i = 0; i < ours.size(); i++) {
+                text.append(String.format(Locale.ROOT, " %.2f/%.2f", ours.get(i), baseline.get(i)));
+            }
+            return text.toString();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static Double resticBackup(Path source, Path repo) throws Exception {

@@ -23,7 +23,7 @@ class BenchmarkSmokeTest {
     void everyRowIsProduced() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<Benchmark.Row> rows = Benchmark.run(new Benchmark.Options(8L << 20, 1L << 20, dir, true, false,
-                BackupOptions.DEFAULT_CHUNK_SIZE), new PrintStream(log, true));
+                BackupOptions.DEFAULT_CHUNK_SIZE, 2), new PrintStream(log, true));
         Benchmark.printTable(rows, new PrintStream(log, true));
         assertEquals(7, rows.size(), log.toString());
         assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("no-change backup: bytes")), log.toString());

@@ -59,6 +59,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -167,6 +168,8 @@ public final class BackupEngine implements AutoCloseable {
         CutDescriptor cut = runtime.captureCut(module);
         try {
             AtomicInteger tasksDone = new AtomicInteger();
+            AtomicLong bytesDone = new AtomicLong();
+            AtomicLong filesDone = new AtomicLong();
             long cutBytes = cut.tasks().stream().mapToLong(TaskCut::totalBytes).sum();
             long cutFiles = cut.tasks().stream().mapToLong(TaskCut::fileCount).sum();
             List<CompletableFuture<TaskBackupResult>> results = new ArrayList<>();
@@ -176,9 +179,10 @@ public final class BackupEngine implements AutoCloseable {
                         options.chunkSize(), options.inlineThreshold(), before, task.depotEndOffsets(), task.processedOffsets());
                 results.add(workers.apply(task.supervisorId()).backupTask(request).whenComplete((r, e) -> {
                     if (e == null) {
+                        // Counted from task results, which remote workers report too.
                         int done = tasksDone.incrementAndGet();
-                        listener.onProgress(new Progress("backup", stats.bytesRead.get(), cutBytes,
-                                stats.filesDone.get(), cutFiles, done, cut.tasks().size()));
+                        listener.onProgress(new Progress("backup", bytesDone.addAndGet(r.ref().bytes()), cutBytes,
+                                filesDone.addAndGet(r.ref().files()), cutFiles, done, cut.tasks().size()));
                     }
                 }));
             }
@@ -458,14 +462,16 @@ public final class BackupEngine implements AutoCloseable {
         Path stagedJar = null;
         try {
             AtomicInteger tasksDone = new AtomicInteger();
+            AtomicLong bytesDone = new AtomicLong();
+            AtomicLong filesDone = new AtomicLong();
             List<CompletableFuture<TaskRestoreResult>> results = new ArrayList<>();
             for (TaskRef ref : manifest.tasks()) {
                 TaskRestoreRequest request = new TaskRestoreRequest(module, manifest.backupId(), restoreId, ref.task(), ref,
                         manifest.chunkSize());
                 results.add(workers.apply(placement.get(ref.task())).restoreTask(request).whenComplete((r, e) -> {
                     if (e == null) {
-                        listener.onProgress(new Progress("restore", stats.bytesWritten.get(), manifest.totals().bytes(),
-                                stats.filesDone.get(), manifest.totals().files(), tasksDone.incrementAndGet(),
+                        listener.onProgress(new Progress("restore", bytesDone.addAndGet(r.bytes()), manifest.totals().bytes(),
+                                filesDone.addAndGet(r.files()), manifest.totals().files(), tasksDone.incrementAndGet(),
                                 manifest.tasks().size()));
                     }
                 }));
@@ -476,9 +482,11 @@ public final class BackupEngine implements AutoCloseable {
             List<TaskRestoreResult> staged = await(CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
                     .thenApply(v -> results.stream().map(CompletableFuture::join).toList()), "stage backup " + backupId);
             await(jar, "stage the jar of backup " + backupId);
+            long stagedMillis = clock.millis();
             RestoreMarker marker = runtime.installRestore(new RestoreRequest(restoreId, manifest.backupId(),
                     manifest.descriptor(), parallelism, placement, stagedJar));
-            log.info("restored module {} to backup {} (restore epoch {})", module, backupId, marker.epoch());
+            log.info("restored module {} to backup {} (restore epoch {}): staged in {} ms, installed in {} ms", module,
+                    backupId, marker.epoch(), stagedMillis - started, clock.millis() - stagedMillis);
             return new RestoreResult(backupId, marker, staged.stream().mapToLong(TaskRestoreResult::files).sum() + 1,
                     staged.stream().mapToLong(TaskRestoreResult::bytes).sum() + manifest.jar().size(),
                     clock.millis() - started);

@@ -28,8 +28,14 @@ import java.util.concurrent.Semaphore;
 /**
  * Moves files between local disk and the content-addressed chunk store: a file is split into
  * fixed-size chunks, each stored once under its SHA-256 ({@code blobs/xx/<sha256>}); a small file is
- * inlined in its manifest entry instead. Memory per file in flight is one small buffer, whatever the
- * chunk or file size: chunks are hashed from disk and then streamed from disk to the provider.
+ * inlined in its manifest entry instead.
+ *
+ * <p>Chunks are hashed from disk and then sent from disk, so memory per file in flight is one small
+ * buffer whatever the chunk or file size. An immutable file that is one whole chunk goes through the
+ * provider's {@link BackupProvider#putFile} (a kernel-side copy for the local provider), guarded by
+ * its size and modification time being unchanged across the upload; any other chunk is streamed as a
+ * region and re-hashed as it is sent. Either way a file that changed after it was hashed fails the
+ * backup, never stores a chunk under the wrong name.
  *
  * <p>Reading and hashing run on the {@code io} executor; uploads are bounded by {@code uploads}
  * permits, which the hashing thread takes before starting an upload (that is the backpressure).
@@ -95,7 +101,8 @@ public final class ChunkStore {
 
     private CompletableFuture<FileEntry> chunked(String path, FileKind kind, Path source, long size, long modifiedMillis,
                                                  Set<String> known, TransferStats stats) throws IOException {
-        MessageDigest whole = Hashing.sha256();
+        // A file of one chunk (most of them) hashes to its chunk's hash: one digest pass, not two.
+        MessageDigest whole = size > chunkSize ? Hashing.sha256() : null;
         List<String> chunks = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
@@ -112,27 +119,32 @@ public final class ChunkStore {
                         throw new IOException(source + " ends at byte " + position + ", before its captured size " + size);
                     }
                     buffer.flip();
-                    chunkDigest.update(buffer.duplicate());
-                    whole.update(buffer);
+                    if (whole != null) {
+                        whole.update(buffer.duplicate());
+                    }
+                    chunkDigest.update(buffer);
                     position += n;
                 }
                 stats.bytesRead.addAndGet(length);
                 String sha = Hashing.hex(chunkDigest);
                 chunks.add(sha);
                 if (known.add(sha)) {
-                    pending.add(upload(sha, source, start, length, known, stats));
+                    // Append-only files may grow under the cut: they are sent as a region of the captured length.
+                    boolean wholeFile = start == 0 && length == size && kind == FileKind.IMMUTABLE;
+                    pending.add(upload(sha, source, start, length, wholeFile, known, stats));
                 } else {
                     stats.chunksReused.incrementAndGet();
                 }
             }
         }
-        FileEntry entry = new FileEntry(path, kind, size, modifiedMillis, Hashing.hex(whole), chunks, null);
+        FileEntry entry = new FileEntry(path, kind, size, modifiedMillis, whole != null ? Hashing.hex(whole) : chunks.get(0),
+                chunks, null);
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(v -> entry);
     }
 
     /** Uploads one chunk unless the store has it; verifies the bytes sent hash to {@code sha}. */
-    private CompletableFuture<Void> upload(String sha, Path source, long start, long length, Set<String> known,
-                                           TransferStats stats) {
+    private CompletableFuture<Void> upload(String sha, Path source, long start, long length, boolean wholeFile,
+                                           Set<String> known, TransferStats stats) {
         String key = StoreLayout.chunkKey(sha);
         uploads.acquireUninterruptibly();
         CompletableFuture<Void> done = provider.hasKey(key).thenCompose(exists -> {
@@ -140,7 +152,9 @@ public final class ChunkStore {
                 stats.chunksReused.incrementAndGet();
                 return CompletableFuture.completedFuture(null);
             }
-            return putRegion(key, sha, source, start, length).thenRun(() -> {
+            CompletableFuture<Void> put = wholeFile ? putWholeFile(key, sha, source, length)
+                    : putRegion(key, sha, source, start, length);
+            return put.thenRun(() -> {
                 stats.chunksUploaded.incrementAndGet();
                 stats.newBytes.addAndGet(length);
             });
@@ -151,6 +165,46 @@ public final class ChunkStore {
                 known.remove(sha);
             }
         });
+    }
+
+    /**
+     * Sends a file that is exactly one chunk with {@link BackupProvider#putFile}. The file must keep
+     * the captured size and its modification time across the upload (a cut's files are immutable or
+     * append-only, so an unchanged size means unchanged bytes); one that grew since the cut is sent
+     * as a region instead.
+     */
+    private CompletableFuture<Void> putWholeFile(String key, String sha, Path source, long length) {
+        final FileStamp before;
+        try {
+            before = FileStamp.of(source);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
+        }
+        if (before.size() != length) {
+            return putRegion(key, sha, source, 0, length);
+        }
+        return provider.putFile(key, source).thenApply(v -> {
+            FileStamp after;
+            try {
+                after = FileStamp.of(source);
+            } catch (IOException e) {
+                after = null;
+            }
+            if (!before.equals(after)) {
+                provider.deleteObject(key);
+                throw new IllegalStateException(source + " changed while it was being backed up (" + before + " before, "
+                        + after + " after)");
+            }
+            return null;
+        });
+    }
+
+    /** A file's size and modification time. */
+    private record FileStamp(long size, long modifiedNanos) {
+        static FileStamp of(Path file) throws IOException {
+            var attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            return new FileStamp(attributes.size(), attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
+        }
     }
 
     private CompletableFuture<Void> putRegion(String key, String sha, Path source, long start, long length) {
@@ -246,7 +300,8 @@ public final class ChunkStore {
         private final FileEntry entry;
         private final Path target;
         private final String what;
-        private final MessageDigest whole = Hashing.sha256();
+        /** The whole file's digest; null for a file of one chunk, whose hash is that chunk's. */
+        private final MessageDigest whole;
         private FileChannel channel;
         private OutputStream out;
         private long written;
@@ -255,6 +310,7 @@ public final class ChunkStore {
             this.entry = entry;
             this.target = target;
             this.what = what;
+            this.whole = entry.chunks().size() > 1 ? Hashing.sha256() : null;
         }
 
         void open() {
@@ -283,7 +339,9 @@ public final class ChunkStore {
                         break;
                     }
                     digest.update(buffer, 0, r);
-                    whole.update(buffer, 0, r);
+                    if (whole != null) {
+                        whole.update(buffer, 0, r);
+                    }
                     out.write(buffer, 0, r);
                 }
             } catch (IOException e) {
@@ -298,7 +356,9 @@ public final class ChunkStore {
         }
 
         void finish() {
-            if (written != entry.size() || !Hashing.hex(whole).equals(entry.sha256())) {
+            String sha = whole != null ? Hashing.hex(whole) : entry.chunks().isEmpty() ? Hashing.sha256Hex(new byte[0])
+                    : entry.chunks().get(0);
+            if (written != entry.size() || !sha.equals(entry.sha256())) {
                 throw new CorruptBackupException(what + ": restored content does not match the manifest's size and SHA-256");
             }
         }

@@ -2,9 +2,12 @@ package io.modbackup.testkit.cluster;
 
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.FileKind;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,25 +134,25 @@ public final class DepotPartition implements AutoCloseable {
         }
     }
 
-    /** Reads frames from the start; returns the byte length of the valid prefix. */
+    /**
+     * Reads frames from the start; returns the byte length of the valid prefix. Reads sequentially
+     * through a large buffer: a positional read per frame made opening a partition cost a system
+     * call per entry.
+     */
     private static long scan(Segment segment) throws IOException {
-        try (FileChannel channel = FileChannel.open(segment.file, StandardOpenOption.READ)) {
+        try (FileChannel channel = FileChannel.open(segment.file, StandardOpenOption.READ);
+             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 20))) {
             long size = channel.size();
             long position = 0;
-            ByteBuffer header = ByteBuffer.allocate(HEADER);
             while (position + HEADER <= size) {
-                header.clear();
-                readFully(channel, header, position);
-                header.flip();
-                int length = header.getInt();
-                long offset = header.getLong();
-                int crc = header.getInt();
+                int length = in.readInt();
+                long offset = in.readLong();
+                int crc = in.readInt();
                 if (length < 0 || position + HEADER + length > size || offset != segment.firstOffset + segment.count) {
                     break;
                 }
-                ByteBuffer payload = ByteBuffer.allocate(length);
-                readFully(channel, payload, position + HEADER);
-                if (crc32c(payload.array()) != crc) {
+                byte[] payload = in.readNBytes(length);
+                if (payload.length != length || crc32c(payload) != crc) {
                     break;
                 }
                 segment.add(position);

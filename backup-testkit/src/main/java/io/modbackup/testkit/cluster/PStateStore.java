@@ -100,7 +100,9 @@ public final class PStateStore implements AutoCloseable {
 
     private static PStateStore open(Path dir, List<String> pstates, boolean readOnly) {
         DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxBackgroundJobs(2).setKeepLogFileNum(2);
+                .setMaxBackgroundJobs(2).setKeepLogFileNum(2)
+                // Table files open lazily: opening every SST up front made a reopen (and a restore) slow.
+                .setMaxOpenFiles(256);
         ColumnFamilyOptions cfOptions = new ColumnFamilyOptions()
                 .setWriteBufferSize(64 * 1024)
                 .setMaxWriteBufferNumber(2)

@@ -524,9 +524,13 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             record.instance = null;
             running.close();
         }
-        RestoreMarker marker = completeInstall(intent);
-        startInstance(module, modules.get(module));
-        return marker;
+        Installed installed = completeInstall(intent);
+        installed.instance().start();
+        return installed.marker();
+    }
+
+    /** A finished install: the module's new (not yet started) instance and its restore marker. */
+    private record Installed(ModuleInstance instance, RestoreMarker marker) {
     }
 
     /** Hears each step of an install by name, to crash there in tests; the default does nothing. */
@@ -540,10 +544,9 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     }
 
     /** Carries out an install's intent; idempotent, so a crash anywhere inside is finished by running it again. */
-    private RestoreMarker completeInstall(InstallIntent intent) {
+    private Installed completeInstall(InstallIntent intent) {
         String module = intent.descriptor().name();
         ModuleDefinition definition = definition(module);
-        Map<String, List<Long>> ends = new TreeMap<>();
         try {
             for (Map.Entry<Integer, String> task : new TreeMap<>(intent.placement()).entrySet()) {
                 Supervisor supervisor = supervisor(task.getValue());
@@ -564,17 +567,6 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             Files.createDirectories(moduleDir(module));
             Files.copy(installDir(module).resolve(intent.descriptor().jarName()),
                     moduleDir(module).resolve(intent.descriptor().jarName()), StandardCopyOption.REPLACE_EXISTING);
-            for (String depot : definition.depots()) {
-                List<Long> partitionEnds = new ArrayList<>();
-                for (int task = 0; task < definition.taskCount(); task++) {
-                    Path dir = supervisor(intent.placement().get(task)).taskDirectory(module, task)
-                            .resolve(TaskState.DEPOTS).resolve(depot);
-                    try (DepotPartition partition = DepotPartition.openReadOnly(dir)) {
-                        partitionEnds.add(partition.endOffset());
-                    }
-                }
-                ends.put(depot, partitionEnds);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install restored state of module " + module, e);
         }
@@ -583,6 +575,16 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         record.descriptor = intent.descriptor();
         persist(module, record);
         installSteps.accept("module-recorded");
+        ModuleInstance instance = openInstance(module, record);
+        record.instance = instance; // not started yet, but closed with the cluster
+        Map<String, List<Long>> ends = new TreeMap<>();
+        for (String depot : definition.depots()) {
+            List<Long> partitionEnds = new ArrayList<>();
+            for (int task = 0; task < definition.taskCount(); task++) {
+                partitionEnds.add(instance.tasks.get(task).depots.get(depot).endOffset());
+            }
+            ends.put(depot, partitionEnds);
+        }
         RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(), ends);
         markers.put(module, marker);
         writeJson(root.resolve("conductor/markers").resolve(module + ".json"), marker);
@@ -591,7 +593,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             supervisor.discardStaging(module, intent.restoreId());
         }
         Files2.deleteRecursively(installDir(module));
-        return marker;
+        return new Installed(instance, marker);
     }
 
     private Path installDir(String module) {
@@ -749,6 +751,9 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
                     if (Files.exists(intentFile)) {
                         InstallIntent intent = json.readValue(intentFile.toFile(), InstallIntent.class);
                         completeInstall(intent);
+                        ModuleRecord record = modules.get(intent.descriptor().name());
+                        record.instance.close(); // started below with the other modules
+                        record.instance = null;
                     } else {
                         Files2.deleteRecursively(dir);
                     }
