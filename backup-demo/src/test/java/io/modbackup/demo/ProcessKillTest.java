@@ -14,8 +14,6 @@ import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.core.store.BackupStore;
-import io.modbackup.testkit.cluster.ConsistencyOracle;
-import io.modbackup.testkit.cluster.CutFiles;
 import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.SimulatedCluster;
 import io.modbackup.testkit.cluster.Workload;
@@ -133,13 +131,7 @@ class ProcessKillTest {
         }
 
         void checkLive(String name) {
-            var cut = cluster.captureCut(A);
-            try {
-                new ConsistencyOracle(cluster::definition, cluster.liveDepots())
-                        .check(A, CutFiles.materialize(cluster, cut, dir.resolve("check-" + name)));
-            } finally {
-                cluster.releaseCut(A, cut.cutId());
-            }
+            cluster.checkLive(A, dir.resolve("check-" + name));
         }
 
         /** Committed backups verify and restore exactly, the next backup works, GC then clears every orphan. */

@@ -237,8 +237,9 @@ public final class BackupCli implements Callable<Integer> {
         }
         RestoreResult r = engine.restore(backupId, parallelism, progressBar());
         err.println();
-        out.printf("restored %s: %d files, %s, restore epoch %d, %d ms%n", r.backupId(), r.files(), bytes(r.bytes()),
-                r.marker().epoch(), r.durationMillis());
+        out.printf("restored %s: %d files, %s, restore epoch %d, %d ms (%d ms staging, %d ms install)%n", r.backupId(),
+                r.files(), bytes(r.bytes()), r.marker().epoch(), r.durationMillis(), r.stagingMillis(),
+                r.durationMillis() - r.stagingMillis());
         return 0;
     }
 

@@ -489,7 +489,7 @@ public final class BackupEngine implements AutoCloseable {
                     backupId, marker.epoch(), stagedMillis - started, clock.millis() - stagedMillis);
             return new RestoreResult(backupId, marker, staged.stream().mapToLong(TaskRestoreResult::files).sum() + 1,
                     staged.stream().mapToLong(TaskRestoreResult::bytes).sum() + manifest.jar().size(),
-                    clock.millis() - started);
+                    clock.millis() - started, stagedMillis - started);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage the restore of " + backupId, e);
         } catch (RuntimeException e) {

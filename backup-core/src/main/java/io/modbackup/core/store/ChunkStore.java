@@ -257,6 +257,9 @@ public final class ChunkStore {
                 stats.filesDone.incrementAndGet();
             }, io);
         }
+        if (entry.chunks().size() == 1) {
+            return restoreWholeFile(entry, target, what, stats);
+        }
         Download download = new Download(entry, target, what);
         CompletableFuture<Void> chain = CompletableFuture.runAsync(download::open, io);
         for (int i = 0; i < entry.chunks().size(); i++) {
@@ -269,6 +272,44 @@ public final class ChunkStore {
             download.finish();
             stats.filesDone.incrementAndGet();
         });
+    }
+
+    /**
+     * Restores a file that is one chunk with {@link BackupProvider#getFile} (a kernel-side copy for the
+     * local provider), then reads it back to verify its size and hash before anyone may use it.
+     */
+    private CompletableFuture<Void> restoreWholeFile(FileEntry entry, Path target, String what, TransferStats stats) {
+        String sha = entry.chunks().get(0);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                Files.createDirectories(target.getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + target.getParent(), e);
+            }
+        }, io).thenCompose(v -> provider.getFile(StoreLayout.chunkKey(sha), target)).thenAcceptAsync(found -> {
+            if (!found) {
+                throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is missing from the store");
+            }
+            MessageDigest digest = Hashing.sha256();
+            long size;
+            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                size = channel.size();
+                ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+                for (long position = 0; channel.read(buffer.clear(), position) > 0; position += buffer.position()) {
+                    digest.update(buffer.flip());
+                }
+                channel.force(true);
+            } catch (IOException e) {
+                throw new UncheckedIOException(what + ": cannot verify " + target, e);
+            }
+            String actual = Hashing.hex(digest);
+            if (size != entry.size() || !actual.equals(sha) || !sha.equals(entry.sha256())) {
+                throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is corrupt in the store (" + size
+                        + " bytes hashing to " + actual + ", expected " + entry.size() + ")");
+            }
+            stats.bytesWritten.addAndGet(size);
+            stats.filesDone.incrementAndGet();
+        }, io);
     }
 
     /**

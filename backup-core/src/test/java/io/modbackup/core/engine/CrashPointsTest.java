@@ -18,8 +18,6 @@ import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.StoreLayout;
-import io.modbackup.testkit.cluster.ConsistencyOracle;
-import io.modbackup.testkit.cluster.CutFiles;
 import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.SimulatedCluster;
 import io.modbackup.testkit.cluster.Workload;
@@ -260,13 +258,7 @@ class CrashPointsTest {
     }
 
     private void checkLive(SimulatedCluster cluster, String name) {
-        var cut = cluster.captureCut(A);
-        try {
-            new ConsistencyOracle(cluster::definition, cluster.liveDepots())
-                    .check(A, CutFiles.materialize(cluster, cut, dir.resolve("check-" + name)));
-        } finally {
-            cluster.releaseCut(A, cut.cutId());
-        }
+        cluster.checkLive(A, dir.resolve("check-" + name));
     }
 
     private void assertNoStaging() throws IOException {

@@ -7,7 +7,6 @@ import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.testkit.cluster.ConsistencyOracle;
-import io.modbackup.testkit.cluster.CutFiles;
 import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.SimulatedCluster;
 import io.modbackup.testkit.cluster.Workload;
@@ -54,13 +53,7 @@ final class EngineFixture implements AutoCloseable {
 
     /** Checks a module's current state with the oracle through a fresh cut. */
     ConsistencyOracle.Report checkLive(String module, String name) {
-        var cut = cluster.captureCut(module);
-        try {
-            return new ConsistencyOracle(cluster::definition, cluster.liveDepots())
-                    .check(module, CutFiles.materialize(cluster, cut, dir.resolve("check-" + name)));
-        } finally {
-            cluster.releaseCut(module, cut.cutId());
-        }
+        return cluster.checkLive(module, dir.resolve("check-" + name));
     }
 
     /** Writes {@code bytes} at {@code key} straight into the store, as someone tampering with it would. */

@@ -260,6 +260,21 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         }
     }
 
+    /**
+     * Checks a running module's current state with the {@link ConsistencyOracle}: captures a cut,
+     * copies its files under {@code scratch} (which must not exist yet) and checks them there.
+     *
+     * @throws ConsistencyViolation naming what breaks
+     */
+    public ConsistencyOracle.Report checkLive(String module, Path scratch) {
+        CutDescriptor cut = captureCut(module);
+        try {
+            return new ConsistencyOracle(this::definition, liveDepots()).check(module, CutFiles.materialize(this, cut, scratch));
+        } finally {
+            releaseCut(module, cut.cutId());
+        }
+    }
+
     /** Reads live depots, for the oracle checking modules that subscribe to other modules' depots. */
     public ConsistencyOracle.DepotSource liveDepots() {
         return new ConsistencyOracle.DepotSource() {
@@ -369,15 +384,16 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         ModuleInstance instance = runningInstance(module);
         ModuleRecord record = record(module);
         String cutId = "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
-        Map<Integer, List<CapturedFile>> files = new TreeMap<>();
-        Map<Integer, Map<String, Map<String, Long>>> processed = new TreeMap<>();
-        Map<String, Long> commitIds = new TreeMap<>();
+        Map<Integer, List<CapturedFile>> files = new ConcurrentHashMap<>();
+        Map<Integer, Map<String, Map<String, Long>>> processed = new ConcurrentHashMap<>();
+        Map<String, Long> commitIds = new ConcurrentHashMap<>();
         long capturedAt;
-        // 1. PStates and progress, with every topology paused between steps.
+        // 1. PStates and progress, with every topology paused between steps. Tasks are checkpointed in
+        // parallel: each checkpoint waits on fsyncs, and the topologies wait for all of them.
         instance.processing.writeLock().lock();
         try {
             capturedAt = System.currentTimeMillis();
-            for (TaskState task : instance.tasks.values()) {
+            instance.tasks.values().parallelStream().forEach(task -> {
                 Path cutDir = supervisor(task.supervisorId).cutDirectory(module, cutId, task.task);
                 List<CapturedFile> taskFiles = new ArrayList<>();
                 Map<String, Map<String, Long>> taskProcessed = new TreeMap<>();
@@ -400,7 +416,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
                 }
                 files.put(task.task, taskFiles);
                 processed.put(task.task, taskProcessed);
-            }
+            });
         } finally {
             instance.processing.writeLock().unlock();
         }
@@ -421,7 +437,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             taskCuts.add(new TaskCut(task.task, task.supervisorId, ends, processed.get(task.task), taskFiles.size(),
                     taskFiles.stream().mapToLong(CapturedFile::size).sum()));
         }
-        CutDescriptor cut = new CutDescriptor(module, cutId, capturedAt, commitIds, record.descriptor, taskCuts);
+        CutDescriptor cut = new CutDescriptor(module, cutId, capturedAt, new TreeMap<>(commitIds), record.descriptor, taskCuts);
         cuts.put(module + "/" + cutId, cut);
         return cut;
     }

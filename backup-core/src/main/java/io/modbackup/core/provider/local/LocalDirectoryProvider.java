@@ -226,6 +226,36 @@ public final class LocalDirectoryProvider implements BackupProvider {
         });
     }
 
+    /** Copies the object inside the kernel to a temporary sibling of {@code target}, then renames it. */
+    @Override
+    public CompletableFuture<Boolean> getFile(String key, Path target) {
+        return async(() -> {
+            Path file = pathOf(key);
+            Path partial = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".partial");
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    long size = in.size();
+                    for (long position = 0; position < size; ) {
+                        long n = in.transferTo(position, size - position, out);
+                        if (n <= 0) {
+                            throw new IOException(file + " ended at byte " + position + " of " + size);
+                        }
+                        position += n;
+                        report(Direction.DOWNLOAD, key, n);
+                    }
+                }
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            } catch (NoSuchFileException e) {
+                return false;
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot copy '" + key + "' from " + root + " to " + target + ": " + e, e);
+            } finally {
+                deleteQuietly(partial);
+            }
+        });
+    }
+
     @Override
     public CompletableFuture<Boolean> hasKey(String key) {
         return async(() -> {
