@@ -91,7 +91,6 @@ public final class BackupEngine implements AutoCloseable {
     private final ChunkStore chunks;
     private final BackupStore store;
     private final GarbageCollector collector;
-    private final TransferStats stats = new TransferStats();
     private final Function<String, TaskWorker> workers;
     private final Map<String, TaskWorker> localWorkers = new ConcurrentHashMap<>();
     private final Map<String, RestoreInProgress> restoresInProgress = new ConcurrentHashMap<>();
@@ -131,7 +130,7 @@ public final class BackupEngine implements AutoCloseable {
         this.store = new BackupStore(provider, codec, io);
         this.collector = new GarbageCollector(store, locks, clock, this::retentionPolicy);
         this.workers = workers != null ? workers : supervisorId -> localWorkers.computeIfAbsent(supervisorId,
-                id -> new LocalTaskWorker(runtime.supervisor(id), provider, chunks, tasks, stats));
+                id -> new LocalTaskWorker(runtime.supervisor(id), provider, chunks, tasks));
     }
 
     // ------------------------------------------------------------------ backup

@@ -33,19 +33,13 @@ public final class LocalTaskWorker implements TaskWorker {
     private final ChunkStore chunks;
     private final ManifestCodec codec = new ManifestCodec();
     private final Executor executor;
-    private final TransferStats stats;
     private final BackupStore store;
 
-    /**
-     * @param stats counters this worker adds to, for progress reports
-     */
-    public LocalTaskWorker(SupervisorRuntime supervisor, BackupProvider provider, ChunkStore chunks, Executor executor,
-                           TransferStats stats) {
+    public LocalTaskWorker(SupervisorRuntime supervisor, BackupProvider provider, ChunkStore chunks, Executor executor) {
         this.supervisor = supervisor;
         this.provider = provider;
         this.chunks = chunks;
         this.executor = executor;
-        this.stats = stats;
         this.store = new BackupStore(provider, codec, executor);
     }
 
@@ -68,7 +62,6 @@ public final class LocalTaskWorker implements TaskWorker {
                 if (unchanged(file, before)) {
                     task.filesReused.incrementAndGet();
                     task.chunksReused.addAndGet(before.chunks().size());
-                    stats.filesDone.incrementAndGet();
                     entries.add(CompletableFuture.completedFuture(before));
                 } else {
                     entries.add(chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
@@ -77,10 +70,7 @@ public final class LocalTaskWorker implements TaskWorker {
             }
             return CompletableFuture.allOf(entries.toArray(CompletableFuture[]::new))
                     .thenCompose(v -> writeManifest(request, entries.stream().map(CompletableFuture::join).toList(), task));
-        }, executor).whenComplete((result, error) -> {
-            stats.bytesRead.addAndGet(task.bytesRead.get());
-            stats.newBytes.addAndGet(task.newBytes.get());
-        });
+        }, executor);
     }
 
     /**
@@ -129,13 +119,14 @@ public final class LocalTaskWorker implements TaskWorker {
                 throw new CorruptBackupException(what + " describes task " + manifest.task() + " of " + manifest.backupId());
             }
             Path staging = supervisor.stagingDirectory(request.module(), request.restoreId(), request.task());
+            TransferStats task = new TransferStats();
             List<CompletableFuture<Void>> files = new ArrayList<>();
             for (FileEntry file : manifest.files()) {
                 Path target = staging.resolve(file.path()).normalize();
                 if (!target.startsWith(staging)) {
                     throw new CorruptBackupException(what + " has file path '" + file.path() + "' that leaves the task directory");
                 }
-                files.add(chunks.restore(file, target, "file " + file.path() + " of task " + request.task(), stats));
+                files.add(chunks.restore(file, target, "file " + file.path() + " of task " + request.task(), task));
             }
             return CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).thenApply(v -> new TaskRestoreResult(
                     request.task(), manifest.files().size(), manifest.files().stream().mapToLong(FileEntry::size).sum()));
