@@ -142,15 +142,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
             try {
                 try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
                      FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    long size = in.size();
-                    for (long position = 0; position < size; ) {
-                        long n = in.transferTo(position, size - position, out);
-                        if (n <= 0) {
-                            throw new IOException(source + " ended at byte " + position + " of " + size);
-                        }
-                        position += n;
-                        report(Direction.UPLOAD, key, n);
-                    }
+                    transfer(in, out, source, Direction.UPLOAD, key);
                     out.force(true);
                 }
                 moveIntoPlace(temp, target);
@@ -163,6 +155,19 @@ public final class LocalDirectoryProvider implements BackupProvider {
             }
             return null;
         });
+    }
+
+    /** Copies all of {@code in} (the file {@code source}) to {@code out} inside the kernel, reporting progress. */
+    private void transfer(FileChannel in, FileChannel out, Path source, Direction direction, String key) throws IOException {
+        long size = in.size();
+        for (long position = 0; position < size; ) {
+            long n = in.transferTo(position, size - position, out);
+            if (n <= 0) {
+                throw new IOException(source + " ended at byte " + position + " of " + size);
+            }
+            position += n;
+            report(direction, key, n);
+        }
     }
 
     private void writeFully(String key, InputStream in, long length, Path temp) throws IOException {
@@ -234,15 +239,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
             Path partial = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".partial");
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
                 try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    long size = in.size();
-                    for (long position = 0; position < size; ) {
-                        long n = in.transferTo(position, size - position, out);
-                        if (n <= 0) {
-                            throw new IOException(file + " ended at byte " + position + " of " + size);
-                        }
-                        position += n;
-                        report(Direction.DOWNLOAD, key, n);
-                    }
+                    transfer(in, out, file, Direction.DOWNLOAD, key);
                 }
                 Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 return true;
