@@ -217,9 +217,9 @@ public final class LocalDirectoryProvider implements BackupProvider {
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
         return async(() -> {
-            Path file = pathOf(key);
+            Path file = storedObject(key);
             try {
-                if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                if (file == null) {
                     return null;
                 }
                 return new ProgressInputStream(Files.newInputStream(file), () -> progressListener, Direction.DOWNLOAD, key);
@@ -231,11 +231,23 @@ public final class LocalDirectoryProvider implements BackupProvider {
         });
     }
 
+    /**
+     * The file holding the object under {@code key}, or null when there is none: a directory (a prefix
+     * of other keys) or a symbolic link is not an object.
+     */
+    private Path storedObject(String key) {
+        Path file = pathOf(key);
+        return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) ? file : null;
+    }
+
     /** Copies the object inside the kernel to a temporary sibling of {@code target}, then renames it. */
     @Override
     public CompletableFuture<Boolean> getFile(String key, Path target) {
         return async(() -> {
-            Path file = pathOf(key);
+            Path file = storedObject(key);
+            if (file == null) {
+                return false;
+            }
             Path partial = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".partial");
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
                 try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
