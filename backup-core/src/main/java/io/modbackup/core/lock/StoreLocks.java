@@ -166,21 +166,28 @@ public final class StoreLocks implements AutoCloseable {
     private List<String> liveBlockers(String own, boolean shared) throws ExecutionException, InterruptedException {
         List<String> blockers = new ArrayList<>();
         long now = clock.millis();
+        for (String key : leaseKeys()) {
+            if (key.equals(own) || shared && !key.startsWith(PREFIX + "gc-")) {
+                continue;
+            }
+            long heartbeat = readHeartbeat(key);
+            if (heartbeat >= 0 && now - heartbeat <= ttl.toMillis()) {
+                blockers.add(key.substring(PREFIX.length(), key.length() - ".json".length()));
+            }
+        }
+        return blockers;
+    }
+
+    /** The keys of every lease in the store, live or not. */
+    private List<String> leaseKeys() throws ExecutionException, InterruptedException {
+        List<String> keys = new ArrayList<>();
         String token = null;
         do {
             KeysPage page = provider.listKeysRecursive(PREFIX, token).get();
-            for (String key : page.keys()) {
-                if (key.equals(own) || shared && !key.startsWith(PREFIX + "gc-")) {
-                    continue;
-                }
-                long heartbeat = readHeartbeat(key);
-                if (heartbeat >= 0 && now - heartbeat <= ttl.toMillis()) {
-                    blockers.add(key.substring(PREFIX.length(), key.length() - ".json".length()));
-                }
-            }
+            keys.addAll(page.keys());
             token = page.nextPageToken();
         } while (token != null);
-        return blockers;
+        return keys;
     }
 
     /**
@@ -193,19 +200,14 @@ public final class StoreLocks implements AutoCloseable {
         int removed = 0;
         long now = clock.millis();
         try {
-            String token = null;
-            do {
-                KeysPage page = provider.listKeysRecursive(PREFIX, token).get();
-                for (String key : page.keys()) {
-                    long heartbeat = key.equals(own.key) ? -1 : readHeartbeat(key);
-                    if (heartbeat >= 0 && now - heartbeat > ttl.toMillis()) {
-                        provider.deleteObject(key).get();
-                        log.info("removed expired lease {} (no heartbeat for {} ms)", key, now - heartbeat);
-                        removed++;
-                    }
+            for (String key : leaseKeys()) {
+                long heartbeat = key.equals(own.key) ? -1 : readHeartbeat(key);
+                if (heartbeat >= 0 && now - heartbeat > ttl.toMillis()) {
+                    provider.deleteObject(key).get();
+                    log.info("removed expired lease {} (no heartbeat for {} ms)", key, now - heartbeat);
+                    removed++;
                 }
-                token = page.nextPageToken();
-            } while (token != null);
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot remove expired leases: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
