@@ -183,11 +183,7 @@ class ProcessKillTest {
     }
 
     private static Map<Integer, Long> liveEnds(SimulatedCluster cluster) {
-        Map<Integer, Long> ends = new TreeMap<>();
-        for (int task = 0; task < 4; task++) {
-            ends.put(task, cluster.liveDepots().endOffset(A, "*events", task));
-        }
-        return ends;
+        return cluster.depotEndOffsets(A, "*events");
     }
 
     private long chunkCount() {

@@ -242,11 +242,7 @@ class CrashPointsTest {
 
     /** Each task's end offset of A's depot: which state (and which backup's) the live module holds. */
     private static Map<Integer, Long> liveEnds(SimulatedCluster cluster) {
-        Map<Integer, Long> ends = new TreeMap<>();
-        for (int task = 0; task < 4; task++) {
-            ends.put(task, cluster.liveDepots().endOffset(A, "*events", task));
-        }
-        return ends;
+        return cluster.depotEndOffsets(A, "*events");
     }
 
     private static Map<Integer, Long> backupEnds(BackupStore store, ModuleManifest manifest) {

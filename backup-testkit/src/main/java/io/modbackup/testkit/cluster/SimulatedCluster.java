@@ -275,6 +275,19 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         }
     }
 
+    /**
+     * Each partition's end offset of a running module's depot, by task: which state the module holds.
+     *
+     * @throws IllegalStateException when the module is not running
+     */
+    public Map<Integer, Long> depotEndOffsets(String module, String depot) {
+        Map<Integer, Long> ends = new TreeMap<>();
+        for (int task = 0; task < definition(module).taskCount(); task++) {
+            ends.put(task, liveDepots().endOffset(module, depot, task));
+        }
+        return ends;
+    }
+
     /** Reads live depots, for the oracle checking modules that subscribe to other modules' depots. */
     public ConsistencyOracle.DepotSource liveDepots() {
         return new ConsistencyOracle.DepotSource() {
@@ -613,7 +626,11 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     }
 
     private Path installDir(String module) {
-        return root.resolve("conductor/installs").resolve(module);
+        return installsRoot().resolve(module);
+    }
+
+    private Path installsRoot() {
+        return root.resolve("conductor/installs");
     }
 
     @Override
@@ -759,7 +776,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
      * staging: whatever is left there belongs to restores that never reached their install.
      */
     private void finishInterruptedInstalls() {
-        Path installs = root.resolve("conductor/installs");
+        Path installs = installsRoot();
         if (Files.isDirectory(installs)) {
             try (Stream<Path> list = Files.list(installs)) {
                 for (Path dir : list.sorted().toList()) {

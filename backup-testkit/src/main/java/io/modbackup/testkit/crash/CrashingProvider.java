@@ -46,11 +46,6 @@ public final class CrashingProvider implements BackupProvider {
         this.trigger = trigger;
     }
 
-    /** How many calls matched the trigger so far. */
-    public int matchedCalls() {
-        return matched.get();
-    }
-
     private <T> CompletableFuture<T> call(Operation op, String key, Supplier<CompletableFuture<T>> operation) {
         try {
             process.checkAlive();
