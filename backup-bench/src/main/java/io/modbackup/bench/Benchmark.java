@@ -352,8 +352,7 @@ public final class Benchmark {
             }
             double ratio = median(ratios);
             String rounds = ours.size() > 1 ? " (median of " + ours.size() + ")" : "";
-            return new Row(measure + rounds, fmt(median(ours)) + " s", baselineName + " " + fmt(median(baseline)) + " s",
-                    ratio, "<= " + String.format(Locale.ROOT, "%.2f", target), ratio <= target ? "met" : "MISSED");
+            return Benchmark.row(measure + rounds, median(ours), baselineName, median(baseline), ratio, target);
         }
 
         private static double median(List<Double> values) {
@@ -438,7 +437,10 @@ public final class Benchmark {
     }
 
     private static Row row(String measure, double ours, String baseline, double base, double target) {
-        double ratio = ours / base;
+        return row(measure, ours, baseline, base, ours / base, target);
+    }
+
+    private static Row row(String measure, double ours, String baseline, double base, double ratio, double target) {
         return new Row(measure, fmt(ours) + " s", baseline + " " + fmt(base) + " s", ratio,
                 "<= " + String.format(Locale.ROOT, "%.2f", target), ratio <= target ? "met" : "MISSED");
     }

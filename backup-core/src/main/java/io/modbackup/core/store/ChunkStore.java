@@ -168,10 +168,9 @@ public final class ChunkStore {
     }
 
     /**
-     * Sends a file that is exactly one chunk with {@link BackupProvider#putFile}. The file must keep
-     * the captured size and its modification time across the upload (a cut's files are immutable or
-     * append-only, so an unchanged size means unchanged bytes); one that grew since the cut is sent
-     * as a region instead.
+     * Sends an immutable file that is exactly one chunk with {@link BackupProvider#putFile}. The file
+     * must keep its size and modification time across the upload; one whose size already differs
+     * from the captured size is sent as a region of the captured length instead.
      */
     private CompletableFuture<Void> putWholeFile(String key, String sha, Path source, long length) {
         final FileStamp before;
