@@ -31,6 +31,23 @@ class LocalDirectoryProviderTest {
     }
 
     @Test
+    void getFileSeesAPrefixOrASymbolicLinkAsNoObjectLikeGetObject(@TempDir Path elsewhere) throws Exception {
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            provider.putObject("blobs/ab/abcdef", new ByteArrayInputStream(new byte[] {1, 2}), 2).get();
+            Path secret = Files.writeString(elsewhere.resolve("secret"), "outside the store");
+            Files.createSymbolicLink(root.resolve("blobs/ab/link"), secret);
+            Path target = elsewhere.resolve("restored");
+            for (String key : List.of("blobs/ab", "blobs/ab/link")) {
+                assertEquals(null, provider.getObject(key).get(), key);
+                assertFalse(provider.getFile(key, target).get(), key + " is no object");
+                assertFalse(Files.exists(target), "nothing written for " + key);
+            }
+            assertTrue(provider.getFile("blobs/ab/abcdef", target).get());
+            assertEquals(2, Files.size(target));
+        }
+    }
+
+    @Test
     void aMissingRootDirectoryIsCreated() {
         Path nested = root.resolve("does/not/exist/yet");
         try (LocalDirectoryProvider provider = new LocalDirectoryProvider(nested.toString())) {
