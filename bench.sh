@@ -4,7 +4,7 @@
 # [--dir DIR] [--no-s3] [--no-heap-check]. restic is used as a baseline when installed.
 set -euo pipefail
 cd "$(dirname "$0")"
-mvn -q -B install -DskipTests
-mvn -q -B -pl backup-bench dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
+./mvnw -q -B install -DskipTests
+./mvnw -q -B -pl backup-bench dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
 exec java -Xmx1g -cp "backup-bench/target/classes:$(cat backup-bench/target/bench-classpath.txt)" \
   io.modbackup.bench.Benchmark "$@"

@@ -3,5 +3,5 @@
 # local-directory provider in a fresh temporary directory. Optional: a directory to use instead.
 set -euo pipefail
 cd "$(dirname "$0")"
-mvn -q -B install -DskipTests
-mvn -q -B -pl backup-demo exec:java ${1:+-Dexec.args="$1"}
+./mvnw -q -B install -DskipTests
+./mvnw -q -B -pl backup-demo exec:java ${1:+-Dexec.args="$1"}

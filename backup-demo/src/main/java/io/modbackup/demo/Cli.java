@@ -1,6 +1,6 @@
 package io.modbackup.demo;
 
-import io.modbackup.core.cli.BackupCli;
+import io.modbackup.cli.command.BackupCli;
 import java.io.PrintWriter;
 
 /** {@code backup ...}: the CLI acting on the demo's simulated cluster. */

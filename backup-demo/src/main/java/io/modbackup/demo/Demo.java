@@ -41,6 +41,11 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && !Files.isDirectory(Path.of(args[0]))) {
+            System.err.println("error: demo directory " + Path.of(args[0]).toAbsolutePath() + " does not exist or is not a"
+                    + " directory; create it first, or run ./demo.sh without an argument to use a fresh temporary directory");
+            System.exit(2);
+        }
         Path root = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("modbackup-demo-");
         int writeMillis = args.length > 1 ? Integer.parseInt(args[1]) : 1500;
         boolean ok = run(root, writeMillis, System.out);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.api.runtime.Parallelism;
-import io.modbackup.core.cli.BackupCli;
+import io.modbackup.cli.command.BackupCli;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.SimulatedCluster;
@@ -165,6 +165,8 @@ class CliTest {
             "restore of an unknown backup|--action restore --backupId com.mycompany.ModuleA-00000193E038B5F8-DE --yes|no backup com.mycompany.ModuleA-00000193E038B5F8-DE in the store",
             "backup ID with a bad timestamp|--action info --backupId com.mycompany.ModuleA-XYZ-DE|malformed backup ID",
             "unknown option|--action list --module com.mycompany.ModuleA --colour red|Unknown options: '--colour'",
+            "backup ID with a slash|--action info --backupId ../../etc/x-00000193E038B5F8-DE|its module name '../../etc/x' has a '/'",
+            "backup ID with dots|--action verify --backupId ..-00000193E038B5F8-DE|its module name '..' has",
     })
     void everyUserErrorIsOneClearLineAndANonZeroExit(String name, String args, String expected) {
         Result result = cli(args.split(" "));
@@ -195,7 +197,7 @@ class CliTest {
                 {notAClass.toString(), "'s3://my-bucket/backups' is not a fully qualified Java class name"},
                 {notAProvider.toString(), "does not implement io.modbackup.api.provider.BackupProvider"},
                 {noClusterDir.toString(), "the config has no cluster.dir"},
-                {unreachable.toString(), "cannot use /proc/forbidden/store as a backup directory"},
+                {unreachable.toString(), "/proc/forbidden/store\" holds no backups"},
         };
         for (String[] c : cases) {
             Result result = cli("--config", c[0], "--action", "list", "--module", A);
@@ -205,5 +207,65 @@ class CliTest {
         }
         Result verbose = cli("--config", badProvider.toString(), "--action", "list", "--module", A, "--verbose");
         assertTrue(verbose.err().contains("\tat "), "--verbose shows the stack trace");
+    }
+
+    @Test
+    void readOnlyActionsOnAMistypedStoreSayItHoldsNothingAndCreateNothing() throws Exception {
+        Path typo = dir.resolve("stroe");
+        Path mistyped = Files.writeString(dir.resolve("typo.yaml"), "backup.provider: \"" + LocalDirectoryProvider.class.getName()
+                + " " + typo + "\"\ncluster.dir: " + dir.resolve("cluster") + "\n");
+        for (String[] args : new String[][] {{"--action", "list", "--module", A},
+                {"--action", "info", "--backupId", "com.mycompany.ModuleA-00000193E038B5F8-DE"},
+                {"--action", "verify", "--backupId", "com.mycompany.ModuleA-00000193E038B5F8-DE"}}) {
+            List<String> all = new ArrayList<>(List.of("--config", mistyped.toString()));
+            all.addAll(List.of(args));
+            Result result = cli(all.toArray(String[]::new));
+            assertEquals(1, result.code(), String.join(" ", args));
+            assertEquals(1, result.err().strip().lines().count(), result.err());
+            assertTrue(result.err().contains("holds no backups (it has no cluster.json)"), result.err());
+            assertTrue(result.err().contains(typo.toString()), "names the store: " + result.err());
+            assertFalse(Files.exists(typo), "a read-only action creates no store");
+        }
+        assertEquals(0, cli("--action", "backup", "--module", A).code(), "the real store works");
+        Result empty = cli("--action", "list", "--module", SampleModules.MODULE_B);
+        assertEquals(0, empty.code(), "an existing store without backups of a module lists none: " + empty.err());
+        assertEquals("no backups of " + SampleModules.MODULE_B, empty.out().strip());
+    }
+
+    @Test
+    void aConfigFileThatIsNotUtf8OrSetsAKeyTwiceIsRefusedNamingTheProblem() throws Exception {
+        Path latin1 = dir.resolve("latin1.yaml");
+        Files.write(latin1, ("# caf\u00e9 backups\nbackup.provider: \"" + LocalDirectoryProvider.class.getName() + " "
+                + dir.resolve("store") + "\"\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Result notUtf8 = cli("--config", latin1.toString(), "--action", "list", "--module", A);
+        assertEquals(1, notUtf8.code());
+        assertTrue(notUtf8.err().contains("is not UTF-8 text"), notUtf8.err());
+
+        Path twice = Files.writeString(dir.resolve("twice.yaml"), "backup.provider: \"" + LocalDirectoryProvider.class.getName()
+                + " " + dir.resolve("store") + "\"\ncluster.dir: " + dir.resolve("cluster") + "\n# later\nbackup.provider: \""
+                + LocalDirectoryProvider.class.getName() + " /elsewhere\"\n");
+        Result duplicate = cli("--config", twice.toString(), "--action", "list", "--module", A);
+        assertEquals(1, duplicate.code());
+        assertTrue(duplicate.err().contains("sets backup.provider twice, on lines 1 and 4"), duplicate.err());
+    }
+
+    @Test
+    void aSecondCommandNeedingLiveStateIsRefusedClearlyWhileMetadataCommandsRun() throws Exception {
+        assertEquals(0, cli("--action", "backup", "--module", A).code());
+        Path lockFile = dir.resolve("cluster").resolve(SimulatedClusterConnector.LOCK_FILE);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            // Another process's lock: this JVM's FileLock stands for it.
+            try (var held = channel.lock()) {
+                Result second = cli("--action", "backup", "--module", A);
+                assertEquals(1, second.code());
+                assertTrue(second.err().contains("is in use by another backup or restore"), second.err());
+                assertFalse(second.err().contains("LOCK"), "no RocksDB message: " + second.err());
+                assertEquals(0, cli("--action", "list", "--module", A).code(), "list needs no live state");
+                Result gc = cli("--action", "gc", "--dry-run");
+                assertEquals(0, gc.code(), "gc needs no live state: " + gc.err());
+            }
+        }
+        assertEquals(0, cli("--action", "backup", "--module", A).code(), "the lock is released with its holder");
     }
 }

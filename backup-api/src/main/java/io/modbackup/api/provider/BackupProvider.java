@@ -1,12 +1,7 @@
 package io.modbackup.api.provider;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -106,16 +101,7 @@ public interface BackupProvider extends AutoCloseable {
      * this with faster transfers (parallel multipart uploads); the default streams the file.
      */
     default CompletableFuture<Void> putFile(String key, Path source) {
-        final InputStream in;
-        final long length;
-        try {
-            length = Files.size(source);
-            in = Files.newInputStream(source);
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(
-                    new BackupStorageException("cannot read " + source + " to upload it as '" + key + "'", e));
-        }
-        return putObject(key, in, length).whenComplete((ok, err) -> closeQuietly(in));
+        return StandardTransfers.putFile(this, key, source);
     }
 
     /**
@@ -126,23 +112,7 @@ public interface BackupProvider extends AutoCloseable {
      * {@link #getObject}.
      */
     default CompletableFuture<Boolean> getFile(String key, Path target) {
-        return getObject(key).thenApply(in -> {
-            if (in == null) {
-                return false;
-            }
-            Path partial = target.resolveSibling(target.getFileName() + ".partial");
-            try (InputStream stream = in; OutputStream out = Files.newOutputStream(partial)) {
-                stream.transferTo(out);
-            } catch (IOException e) {
-                throw new BackupStorageException("cannot download '" + key + "' to " + target, e);
-            }
-            try {
-                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                throw new BackupStorageException("cannot move downloaded '" + key + "' into " + target, e);
-            }
-            return true;
-        });
+        return StandardTransfers.getFile(this, key, target);
     }
 
     /**
@@ -150,19 +120,7 @@ public interface BackupProvider extends AutoCloseable {
      * gone. Providers override this with batch deletes; the default issues the deletes concurrently.
      */
     default CompletableFuture<Void> deleteObjects(List<String> keys) {
-        List<CompletableFuture<Void>> deletes = new ArrayList<>(keys.size());
-        for (String key : keys) {
-            deletes.add(deleteObject(key));
-        }
-        return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // The upload's own outcome is what the caller needs; a close failure after it adds nothing.
-        }
+        return StandardTransfers.deleteObjects(this, keys);
     }
 
     /**

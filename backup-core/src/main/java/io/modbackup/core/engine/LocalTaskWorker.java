@@ -1,21 +1,16 @@
 package io.modbackup.core.engine;
 
-import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.api.runtime.SupervisorRuntime;
-import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
-import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
-import io.modbackup.core.store.Hashing;
-import io.modbackup.core.store.StoreLayout;
 import io.modbackup.core.store.TransferStats;
-import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,18 +24,15 @@ import java.util.concurrent.Executor;
 /** A {@link TaskWorker} running in the same process as the Supervisor whose files it reads. */
 public final class LocalTaskWorker implements TaskWorker {
     private final SupervisorRuntime supervisor;
-    private final BackupProvider provider;
-    private final ChunkStore chunks;
-    private final ManifestCodec codec = new ManifestCodec();
-    private final Executor executor;
     private final BackupStore store;
+    private final ChunkStore chunks;
+    private final Executor executor;
 
-    public LocalTaskWorker(SupervisorRuntime supervisor, BackupProvider provider, ChunkStore chunks, Executor executor) {
+    public LocalTaskWorker(SupervisorRuntime supervisor, BackupStore store, ChunkStore chunks, Executor executor) {
         this.supervisor = supervisor;
-        this.provider = provider;
+        this.store = store;
         this.chunks = chunks;
         this.executor = executor;
-        this.store = new BackupStore(provider, codec, executor);
     }
 
     @Override
@@ -60,8 +52,8 @@ public final class LocalTaskWorker implements TaskWorker {
             for (CapturedFile file : files) {
                 FileEntry before = previousByPath.get(file.path());
                 if (unchanged(file, before)) {
-                    task.filesReused.incrementAndGet();
-                    task.chunksReused.addAndGet(before.chunks().size());
+                    task.fileReused();
+                    task.reused(before.chunks().size());
                     entries.add(CompletableFuture.completedFuture(before));
                 } else {
                     entries.add(chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
@@ -87,46 +79,37 @@ public final class LocalTaskWorker implements TaskWorker {
 
     private CompletableFuture<TaskManifest> loadPrevious(TaskBackupRequest request) {
         TaskRef previous = request.previous();
-        if (previous == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return store.readBytes(previous.key()).thenApply(bytes -> bytes == null ? null
-                : codec.decodeTask(bytes, previous.sha256(), request.chunkSize(), "previous task manifest " + previous.key()));
+        return previous == null ? CompletableFuture.completedFuture(null)
+                : store.readTaskManifest(previous, request.chunkSize(), "previous task manifest " + previous.key());
     }
 
     private CompletableFuture<TaskBackupResult> writeManifest(TaskBackupRequest request, List<FileEntry> files,
                                                               TransferStats task) {
         TaskManifest manifest = new TaskManifest(ManifestCodec.VERSION, request.module(), request.backupId(), request.task(),
                 files, request.depotEndOffsets(), request.processedOffsets());
-        byte[] bytes = codec.encode(manifest);
-        String key = StoreLayout.taskManifestKey(BackupId.parse(request.backupId()), request.task());
-        return provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length).thenApply(v -> new TaskBackupResult(
-                new TaskRef(request.task(), key, Hashing.sha256Hex(bytes), files.size(),
-                        files.stream().mapToLong(FileEntry::size).sum()),
-                task.bytesRead.get(), task.newBytes.get() + bytes.length, task.chunksUploaded.get(),
-                task.chunksReused.get(), task.filesReused.get()));
+        // The task manifest is new bytes too: it counts into the backup's new bytes.
+        return store.writeTaskManifest(manifest).thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(),
+                task.newBytes() + written.bytes(), task.chunksUploaded(), task.chunksReused(), task.filesReused()));
     }
 
     @Override
     public CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request) {
         String what = "task manifest " + request.task() + " of backup " + request.backupId();
-        return store.readBytes(request.manifest().key()).thenComposeAsync(bytes -> {
-            if (bytes == null) {
+        return store.readTaskManifest(request.manifest(), request.chunkSize(), what).thenComposeAsync(manifest -> {
+            if (manifest == null) {
                 throw new CorruptBackupException(what + " is missing from the store (" + request.manifest().key() + ")");
             }
-            TaskManifest manifest = codec.decodeTask(bytes, request.manifest().sha256(), request.chunkSize(), what);
             if (manifest.task() != request.task() || !manifest.backupId().equals(request.backupId())) {
                 throw new CorruptBackupException(what + " describes task " + manifest.task() + " of " + manifest.backupId());
             }
             Path staging = supervisor.stagingDirectory(request.module(), request.restoreId(), request.task());
-            TransferStats task = new TransferStats();
             List<CompletableFuture<Void>> files = new ArrayList<>();
             for (FileEntry file : manifest.files()) {
                 Path target = staging.resolve(file.path()).normalize();
                 if (!target.startsWith(staging)) {
                     throw new CorruptBackupException(what + " has file path '" + file.path() + "' that leaves the task directory");
                 }
-                files.add(chunks.restore(file, target, "file " + file.path() + " of task " + request.task(), task));
+                files.add(chunks.restore(file, target, "file " + file.path() + " of task " + request.task()));
             }
             return CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).thenApply(v -> new TaskRestoreResult(
                     request.task(), manifest.files().size(), manifest.files().stream().mapToLong(FileEntry::size).sum()));

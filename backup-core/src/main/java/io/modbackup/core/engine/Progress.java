@@ -1,7 +1,7 @@
 package io.modbackup.core.engine;
 
 /**
- * How far a backup or restore is, reported to a {@link ProgressListener}.
+ * How far a backup or restore is, reported to a {@link Observer}.
  *
  * @param operation "backup" or "restore"
  * @param bytesDone bytes hashed or written so far
@@ -14,13 +14,17 @@ package io.modbackup.core.engine;
 public record Progress(String operation, long bytesDone, long bytesTotal, long filesDone, long filesTotal,
                        int tasksDone, int tasksTotal) {
 
-    /** Told of progress; called from engine threads, must be quick and thread-safe. */
+    /**
+     * Told of a backup's or restore's progress (unlike a provider's byte-level
+     * {@link io.modbackup.api.provider.BackupProvider.ProgressListener}); called from engine threads,
+     * must be quick and thread-safe.
+     */
     @FunctionalInterface
-    public interface ProgressListener {
+    public interface Observer {
         void onProgress(Progress progress);
 
         /** A listener that ignores everything. */
-        static ProgressListener none() {
+        static Observer none() {
             return p -> { };
         }
     }

@@ -23,7 +23,7 @@ public interface TaskWorker {
     /**
      * Downloads one task of a backup into the Supervisor's staging directory for {@code restoreId},
      * verifying the task manifest's checksum, every path, every chunk and every file. Touches no live
-     * state. Fails with {@link io.modbackup.core.manifest.CorruptBackupException} on any mismatch.
+     * state. Fails with {@link io.modbackup.core.error.CorruptBackupException} on any mismatch.
      */
     CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request);
 
@@ -31,7 +31,7 @@ public interface TaskWorker {
      * @param previous the same task's manifest in the module's previous backup, whose unchanged
      *     immutable files are reused without reading; {@code null} for none
      */
-    record TaskBackupRequest(String module, String backupId, String cutId, int task, int chunkSize, int inlineThreshold,
+    record TaskBackupRequest(String module, String backupId, String cutId, int task, int chunkSize,
                              TaskRef previous, Map<String, Long> depotEndOffsets,
                              Map<String, Map<String, Long>> processedOffsets) {
     }

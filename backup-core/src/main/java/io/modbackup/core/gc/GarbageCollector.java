@@ -1,10 +1,9 @@
 package io.modbackup.core.gc;
 
+import io.modbackup.core.async.Futures;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.lock.StoreLocks;
-import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ModuleManifest;
-import io.modbackup.core.manifest.TaskManifest;
-import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.StoreLayout;
@@ -51,7 +50,7 @@ public final class GarbageCollector {
     /**
      * Runs a collection; a dry run computes the same report without deleting or locking anything.
      *
-     * @throws io.modbackup.core.manifest.CorruptBackupException when a committed manifest cannot be
+     * @throws io.modbackup.core.error.CorruptBackupException when a committed manifest cannot be
      *     read: its chunks are unknown, so nothing is swept until it is repaired or deleted
      */
     public GcReport collect(boolean dryRun) {
@@ -85,51 +84,36 @@ public final class GarbageCollector {
                     continue;
                 }
                 boolean doomed = policy.deletes(committedIndex++, manifest.get().createdMillis(), started);
-                Set<String> chunks = chunksOf(manifest.get(), chunkSizes);
+                BackupStore.Reach reach = store.reach(manifest.get(), file -> { });
+                if (!reach.unreadable().isEmpty()) {
+                    // Its chunks are unknown: sweeping now could take chunks it needs.
+                    throw new CorruptBackupException(reach.unreadable().get(0));
+                }
+                chunkSizes.putAll(reach.chunks());
                 if (doomed) {
                     deletedBackups.add(id.toString());
                     if (!dryRun) {
                         // The module manifest first: from here on the backup does not exist.
-                        BackupStore.await(store.provider().deleteObject(StoreLayout.moduleManifestKey(id)), "delete " + id);
+                        Futures.await(store.provider().deleteObject(StoreLayout.moduleManifestKey(id)), "delete " + id);
                     }
                     keys.stream().filter(k -> !k.equals(StoreLayout.moduleManifestKey(id))).forEach(garbageKeys::add);
                 } else {
                     kept++;
-                    reachable.addAll(chunks);
+                    reachable.addAll(reach.chunks().keySet());
                 }
             }
         }
         List<String> deadChunks = store.keysUnder(StoreLayout.BLOBS).stream()
-                .filter(key -> !reachable.contains(key.substring(key.lastIndexOf('/') + 1))).toList();
-        long freed = deadChunks.stream().mapToLong(key -> chunkSizes.getOrDefault(key.substring(key.lastIndexOf('/') + 1), 0L)).sum();
+                .filter(key -> !reachable.contains(StoreLayout.chunkOf(key))).toList();
+        long freed = deadChunks.stream().mapToLong(key -> chunkSizes.getOrDefault(StoreLayout.chunkOf(key), 0L)).sum();
         if (!dryRun) {
-            BackupStore.await(store.provider().deleteObjects(new ArrayList<>(garbageKeys)), "delete manifests");
-            BackupStore.await(store.provider().deleteObjects(new ArrayList<>(deadChunks)), "delete chunks");
+            Futures.await(store.provider().deleteObjects(new ArrayList<>(garbageKeys)), "delete manifests");
+            Futures.await(store.provider().deleteObjects(new ArrayList<>(deadChunks)), "delete chunks");
         }
         GcReport report = new GcReport(dryRun, deletedBackups, kept, deadChunks.size(), garbageKeys.size(), freed,
                 clock.millis() - started);
         log.info("backup GC{}: {} backups deleted, {} kept, {} chunks and {} manifests deleted, {} bytes freed",
                 dryRun ? " (dry run)" : "", deletedBackups.size(), kept, deadChunks.size(), garbageKeys.size(), freed);
         return report;
-    }
-
-    /** The chunks a committed backup reaches, noting their sizes. */
-    private Set<String> chunksOf(ModuleManifest manifest, Map<String, Long> sizes) {
-        Set<String> chunks = new HashSet<>();
-        addChunks(manifest.jar(), manifest.chunkSize(), chunks, sizes);
-        for (TaskRef ref : manifest.tasks()) {
-            TaskManifest task = store.taskManifest(manifest, ref);
-            for (FileEntry file : task.files()) {
-                addChunks(file, manifest.chunkSize(), chunks, sizes);
-            }
-        }
-        return chunks;
-    }
-
-    private static void addChunks(FileEntry file, int chunkSize, Set<String> chunks, Map<String, Long> sizes) {
-        for (int i = 0; i < file.chunks().size(); i++) {
-            chunks.add(file.chunks().get(i));
-            sizes.put(file.chunks().get(i), Math.min(chunkSize, file.size() - (long) i * chunkSize));
-        }
     }
 }

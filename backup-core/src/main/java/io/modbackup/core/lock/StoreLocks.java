@@ -2,15 +2,19 @@ package io.modbackup.core.lock;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupProvider.KeysPage;
+import io.modbackup.core.async.Futures;
+import io.modbackup.core.error.BackupException;
+import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.store.StoreLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -28,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>In the process, a read-write lock: backups read, GC writes.</li>
- *   <li>In the store, each holder writes {@code locks/<kind>-<id>.json} and then lists
+ *   <li>In the store, each holder writes its lease ({@link StoreLayout#backupLeaseKey}, {@link StoreLayout#gcLeaseKey}) and then lists
  *       {@code locks/}: a backup that sees a live GC lease, or a GC that sees any other live lease,
  *       withdraws its own and retries after a random pause. Since each writes before it reads, at
  *       least one of two racing holders sees the other.</li>
@@ -42,8 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StoreLocks implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StoreLocks.class);
-    public static final String PREFIX = "locks/";
-    public static final String LAST_GC_KEY = "gc/last-run.json";
 
     private final BackupProvider provider;
     private final Clock clock;
@@ -99,38 +101,35 @@ public final class StoreLocks implements AutoCloseable {
         public void close() {
             heartbeat.cancel(false);
             try {
-                provider.deleteObject(key).get();
-            } catch (ExecutionException e) {
-                log.warn("cannot release lease {} (it expires by itself): {}", key, e.getCause().getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                Futures.await(provider.deleteObject(key), "release lease " + key);
+            } catch (RuntimeException e) {
+                log.warn("cannot release lease {} (it expires by itself): {}", key, e.getMessage());
             } finally {
                 localLock.unlock();
             }
         }
     }
 
-    /** Takes a shared lease for backup {@code id}, waiting while a GC holds the store. */
-    public Lease shared(String id) {
-        return acquire("backup-" + id, local.readLock(), true);
+    /** Takes a shared lease for backup {@code backupId}, waiting while a GC holds the store. */
+    public Lease shared(String backupId) {
+        return acquire(StoreLayout.backupLeaseKey(backupId), local.readLock(), true);
     }
 
-    /** Takes the exclusive lease for a GC run, waiting while backups or another GC hold the store. */
-    public Lease exclusive(String id) {
-        return acquire("gc-" + id, local.writeLock(), false);
+    /** Takes the exclusive lease for GC run {@code runId}, waiting while backups or another GC hold the store. */
+    public Lease exclusive(String runId) {
+        return acquire(StoreLayout.gcLeaseKey(runId), local.writeLock(), false);
     }
 
-    private Lease acquire(String name, Lock localLock, boolean shared) {
+    private Lease acquire(String key, Lock localLock, boolean shared) {
         // Waiting is measured in real time; the clock (which tests move) only dates the leases.
         long deadline = System.nanoTime() + maxWait.toNanos();
         boolean locked = false;
         try {
             locked = localLock.tryLock(maxWait.toMillis(), TimeUnit.MILLISECONDS);
             if (!locked) {
-                throw new LockTimeoutException("waited " + maxWait + " for " + (shared ? "a garbage collection" : "backups")
-                        + " in this process to finish");
+                String holders = shared ? "a garbage collection" : "backups";
+                throw timeout(holders, "waited " + maxWait + " for " + holders + " in this process to finish");
             }
-            String key = PREFIX + name + ".json";
             while (true) {
                 // The lease counts from the attempt that wins, not from the first try.
                 long started = clock.millis();
@@ -139,9 +138,9 @@ public final class StoreLocks implements AutoCloseable {
                 if (blockers.isEmpty()) {
                     return new Lease(key, localLock, started);
                 }
-                provider.deleteObject(key).get();
+                Futures.await(provider.deleteObject(key), "withdraw lease " + key);
                 if (System.nanoTime() > deadline) {
-                    throw new LockTimeoutException("waited " + maxWait + " for " + blockers + " in the backup store to finish");
+                    throw timeout(blockers.toString(), "waited " + maxWait + " for " + blockers + " in the backup store to finish");
                 }
                 Thread.sleep(50 + ThreadLocalRandom.current().nextInt(200));
             }
@@ -150,40 +149,44 @@ public final class StoreLocks implements AutoCloseable {
             if (locked) {
                 localLock.unlock();
             }
-            throw new LockTimeoutException("interrupted while waiting for the backup store lock");
-        } catch (ExecutionException | RuntimeException e) {
+            throw timeout(key, "interrupted while waiting for the backup store lock");
+        } catch (RuntimeException e) {
             if (locked) {
                 localLock.unlock();
             }
-            if (e instanceof LockTimeoutException timeout) {
-                throw timeout;
+            if (e instanceof BackupException backup && backup.problem() == Problem.LOCK_TIMEOUT) {
+                throw backup;
             }
-            throw new LockTimeoutException("cannot take the backup store lock: " + (e.getCause() == null ? e : e.getCause()));
+            throw new BackupException(Problem.LOCK_TIMEOUT, key, "cannot take the backup store lock: " + e.getMessage(), e);
         }
     }
 
+    private static BackupException timeout(String holders, String message) {
+        return new BackupException(Problem.LOCK_TIMEOUT, holders, message);
+    }
+
     /** Live leases that keep {@code own} from proceeding: GC leases for a backup, any lease for a GC. */
-    private List<String> liveBlockers(String own, boolean shared) throws ExecutionException, InterruptedException {
+    private List<String> liveBlockers(String own, boolean shared) {
         List<String> blockers = new ArrayList<>();
         long now = clock.millis();
         for (String key : leaseKeys()) {
-            if (key.equals(own) || shared && !key.startsWith(PREFIX + "gc-")) {
+            if (key.equals(own) || shared && !StoreLayout.isGcLease(key)) {
                 continue;
             }
             long heartbeat = readHeartbeat(key);
             if (heartbeat >= 0 && now - heartbeat <= ttl.toMillis()) {
-                blockers.add(key.substring(PREFIX.length(), key.length() - ".json".length()));
+                blockers.add(StoreLayout.leaseHolder(key));
             }
         }
         return blockers;
     }
 
     /** The keys of every lease in the store, live or not. */
-    private List<String> leaseKeys() throws ExecutionException, InterruptedException {
+    private List<String> leaseKeys() {
         List<String> keys = new ArrayList<>();
         String token = null;
         do {
-            KeysPage page = provider.listKeysRecursive(PREFIX, token).get();
+            KeysPage page = Futures.await(provider.listKeysRecursive(StoreLayout.LOCKS, token), "list the leases");
             keys.addAll(page.keys());
             token = page.nextPageToken();
         } while (token != null);
@@ -199,52 +202,36 @@ public final class StoreLocks implements AutoCloseable {
     public int removeExpired(Lease own) {
         int removed = 0;
         long now = clock.millis();
-        try {
-            for (String key : leaseKeys()) {
-                long heartbeat = key.equals(own.key) ? -1 : readHeartbeat(key);
-                if (heartbeat >= 0 && now - heartbeat > ttl.toMillis()) {
-                    provider.deleteObject(key).get();
-                    log.info("removed expired lease {} (no heartbeat for {} ms)", key, now - heartbeat);
-                    removed++;
-                }
+        for (String key : leaseKeys()) {
+            long heartbeat = key.equals(own.key) ? -1 : readHeartbeat(key);
+            if (heartbeat >= 0 && now - heartbeat > ttl.toMillis()) {
+                Futures.await(provider.deleteObject(key), "remove expired lease " + key);
+                log.info("removed expired lease {} (no heartbeat for {} ms)", key, now - heartbeat);
+                removed++;
             }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot remove expired leases: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
         return removed;
     }
 
-    /** Records that a GC started at {@code startedMillis}; backups that began earlier must not commit. */
+    /**
+     * Records that a GC started at {@code startedMillis}; backups that began earlier must not commit.
+     * Throws when the record cannot be written (an interruption included): a GC must not go on without it.
+     */
     public void recordGcRun(long startedMillis) {
         byte[] bytes = Long.toString(startedMillis).getBytes(StandardCharsets.UTF_8);
-        try {
-            provider.putObject(LAST_GC_KEY, new ByteArrayInputStream(bytes), bytes.length).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot record the GC run: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Futures.await(provider.putObject(StoreLayout.LAST_GC_KEY, new ByteArrayInputStream(bytes), bytes.length),
+                "record the GC run in " + StoreLayout.LAST_GC_KEY);
     }
 
     /** Whether a GC started after {@code millis}: then a lease taken at {@code millis} was overtaken. */
     public boolean gcRanSince(long millis) {
-        long last = readNumber(LAST_GC_KEY);
+        long last = readNumber(StoreLayout.LAST_GC_KEY);
         return last > millis;
     }
 
     private void write(String key, long started) {
         byte[] bytes = (started + " " + clock.millis()).getBytes(StandardCharsets.UTF_8);
-        try {
-            provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot write lease " + key + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        Futures.await(provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length), "write lease " + key);
     }
 
     /** The heartbeat of a lease, or -1 when it vanished or is unreadable. */
@@ -271,19 +258,14 @@ public final class StoreLocks implements AutoCloseable {
     }
 
     private String readText(String key) {
-        try {
-            InputStream in = provider.getObject(key).get();
-            if (in == null) {
-                return null;
-            }
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        } catch (ExecutionException | IOException e) {
-            throw new IllegalStateException("cannot read " + key + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        InputStream in = Futures.await(provider.getObject(key), "read " + key);
+        if (in == null) {
+            return null;
+        }
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + key, e);
         }
     }
 

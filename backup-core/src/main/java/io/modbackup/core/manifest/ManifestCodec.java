@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.modbackup.core.store.Hashing;
+import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.HashSet;
@@ -36,12 +37,17 @@ public final class ManifestCodec {
 
     /** The bytes of a module manifest, with its checksum computed and set. */
     public byte[] encode(ModuleManifest manifest) {
-        return write(manifest.withChecksum(checksumOf(manifest)));
+        return seal(manifest).bytes();
     }
 
-    /** The manifest with its checksum computed and set, as {@link #encode(ModuleManifest)} stores it. */
-    public ModuleManifest sealed(ModuleManifest manifest) {
-        return manifest.withChecksum(checksumOf(manifest));
+    /** The manifest with its checksum computed and set, and the bytes that store it. */
+    public Sealed seal(ModuleManifest manifest) {
+        ModuleManifest sealed = manifest.withChecksum(checksumOf(manifest));
+        return new Sealed(sealed, write(sealed));
+    }
+
+    /** A module manifest with its checksum set, and its stored form. */
+    public record Sealed(ModuleManifest manifest, byte[] bytes) {
     }
 
     /**

@@ -41,6 +41,11 @@ public record BackupId(String module, long createdMillis, int suffix) implements
             throw malformed(text, "it lacks the '-<16 hex>-<2 hex>' ending");
         }
         String module = text.substring(0, millisDash);
+        if (module.contains("/") || module.contains("\\") || module.equals(".") || module.equals("..")
+                || module.startsWith("..") || module.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw malformed(text, "its module name '" + module + "' has a '/', a '\\', a leading '..' or a control character,"
+                    + " which no module name has");
+        }
         String millis = text.substring(millisDash + 1, lastDash);
         String suffix = text.substring(lastDash + 1);
         if (millis.length() != 16 || !isHex(millis)) {

@@ -2,28 +2,38 @@ package io.modbackup.core.store;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupProvider.KeysPage;
-import io.modbackup.core.manifest.CorruptBackupException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modbackup.core.async.Futures;
+import io.modbackup.core.error.BackupException;
+import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
+import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the store's structure ({@link StoreLayout}): which modules have backups, which backup IDs
- * exist, their manifests. Shared by the engine and the garbage collector.
+ * The store's persistent structure ({@link StoreLayout}) as the engine sees it: which modules have
+ * backups, which backup IDs exist, their manifests, what each committed backup reaches, and which
+ * cluster owns the store. Shared by the engine, the task workers and the garbage collector; it
+ * blocks the caller and is thread-safe.
  */
 public final class BackupStore {
     private static final Logger log = LoggerFactory.getLogger(BackupStore.class);
@@ -31,6 +41,7 @@ public final class BackupStore {
     private final BackupProvider provider;
     private final ManifestCodec codec;
     private final Executor executor;
+    private final ObjectMapper ownerJson = new ObjectMapper();
 
     public BackupStore(BackupProvider provider, ManifestCodec codec, Executor executor) {
         this.provider = provider;
@@ -77,7 +88,7 @@ public final class BackupStore {
     private void forEachName(String prefix, Consumer<String> action) {
         String token = null;
         do {
-            KeysPage page = await(provider.listKeysNonRecursive(prefix, token, 0), "list " + prefix);
+            KeysPage page = Futures.await(provider.listKeysNonRecursive(prefix, token, 0), "list " + prefix);
             page.keys().forEach(action);
             token = page.nextPageToken();
         } while (token != null);
@@ -88,7 +99,7 @@ public final class BackupStore {
         List<String> keys = new ArrayList<>();
         String token = null;
         do {
-            KeysPage page = await(provider.listKeysRecursive(prefix, token), "list " + prefix);
+            KeysPage page = Futures.await(provider.listKeysRecursive(prefix, token), "list " + prefix);
             keys.addAll(page.keys());
             token = page.nextPageToken();
         } while (token != null);
@@ -101,7 +112,7 @@ public final class BackupStore {
      * @throws CorruptBackupException when it exists but is damaged
      */
     public Optional<ModuleManifest> moduleManifest(BackupId id) {
-        byte[] bytes = await(readBytes(StoreLayout.moduleManifestKey(id)), "read backup " + id);
+        byte[] bytes = Futures.await(readBytes(StoreLayout.moduleManifestKey(id)), "read backup " + id);
         return bytes == null ? Optional.empty() : Optional.of(codec.decodeModule(bytes, "module manifest of backup " + id));
     }
 
@@ -112,12 +123,168 @@ public final class BackupStore {
      */
     public TaskManifest taskManifest(ModuleManifest manifest, TaskRef ref) {
         String what = "task manifest " + ref.task() + " of backup " + manifest.backupId();
-        byte[] bytes = await(readBytes(ref.key()), "read " + ref.key());
+        byte[] bytes = Futures.await(readBytes(ref.key()), "read " + ref.key());
         if (bytes == null) {
             throw new CorruptBackupException(what + " is missing (" + ref.key() + ")");
         }
         return codec.decodeTask(bytes, ref.sha256(), manifest.chunkSize(), what);
     }
+
+    /**
+     * Reads a task manifest and checks it against its reference, on the store's executor; completes
+     * with {@code null} when it is absent, and fails with {@link CorruptBackupException} naming
+     * {@code what} when it does not verify.
+     */
+    public CompletableFuture<TaskManifest> readTaskManifest(TaskRef ref, int chunkSize, String what) {
+        return readBytes(ref.key()).thenApply(bytes -> bytes == null ? null
+                : codec.decodeTask(bytes, ref.sha256(), chunkSize, what));
+    }
+
+    /**
+     * Writes a task manifest under its key (overwriting: a retry writes the same bytes) and completes
+     * with its reference and stored size.
+     */
+    public CompletableFuture<WrittenTaskManifest> writeTaskManifest(TaskManifest manifest) {
+        byte[] bytes = codec.encode(manifest);
+        String key = StoreLayout.taskManifestKey(BackupId.parse(manifest.backupId()), manifest.task());
+        TaskRef ref = new TaskRef(manifest.task(), key, Hashing.sha256Hex(bytes), manifest.files().size(),
+                manifest.files().stream().mapToLong(FileEntry::size).sum());
+        return provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length)
+                .thenApply(v -> new WrittenTaskManifest(ref, bytes.length));
+    }
+
+    /** A stored task manifest: the module manifest's reference to it, and its size in bytes. */
+    public record WrittenTaskManifest(TaskRef ref, long bytes) {
+    }
+
+    /**
+     * What a committed backup reaches, walking module manifest, task manifests and their files; the
+     * one walk behind both verify and GC, so they agree on what a backup needs.
+     *
+     * @param onFile told of every file (the jar first), e.g. to check inlined content
+     */
+    public Reach reach(ModuleManifest manifest, Consumer<FileEntry> onFile) {
+        Map<String, Long> chunks = new HashMap<>();
+        List<String> unreadable = new ArrayList<>();
+        addChunks(manifest.jar(), manifest.chunkSize(), chunks);
+        onFile.accept(manifest.jar());
+        long files = 1;
+        int taskManifests = 0;
+        for (TaskRef ref : manifest.tasks()) {
+            TaskManifest task;
+            try {
+                task = taskManifest(manifest, ref);
+            } catch (CorruptBackupException e) {
+                unreadable.add(e.getMessage());
+                continue;
+            }
+            taskManifests++;
+            for (FileEntry file : task.files()) {
+                files++;
+                addChunks(file, manifest.chunkSize(), chunks);
+                onFile.accept(file);
+            }
+        }
+        return new Reach(chunks, taskManifests, files, unreadable);
+    }
+
+    private static void addChunks(FileEntry file, int chunkSize, Map<String, Long> chunks) {
+        for (int i = 0; i < file.chunks().size(); i++) {
+            chunks.put(file.chunks().get(i), Math.min(chunkSize, file.size() - (long) i * chunkSize));
+        }
+    }
+
+    /**
+     * What one committed backup reaches.
+     *
+     * @param chunks the SHA-256 of every chunk it reaches, with the chunk's size
+     * @param taskManifests task manifests read intact
+     * @param files files listed, the jar included
+     * @param unreadable why each task manifest that could not be read failed: its chunks are unknown
+     */
+    public record Reach(Map<String, Long> chunks, int taskManifests, long files, List<String> unreadable) {
+        public Reach {
+            chunks = Map.copyOf(chunks);
+            unreadable = List.copyOf(unreadable);
+        }
+    }
+
+    // ------------------------------------------------------------------ the owner record
+
+    /**
+     * The cluster that owns the store, or empty when it was never written to.
+     *
+     * @throws CorruptBackupException when the owner record is damaged
+     */
+    public Optional<String> owner() {
+        byte[] stored = Futures.await(readBytes(StoreLayout.OWNER_KEY), "read " + StoreLayout.OWNER_KEY);
+        if (stored == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ownerJson.readValue(stored, StoreOwner.class).clusterId());
+        } catch (IOException e) {
+            throw new CorruptBackupException(StoreLayout.OWNER_KEY + " is not a valid owner record: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes sure {@code clusterId} owns the store, claiming a store nobody owns yet. Idempotent.
+     *
+     * @throws BackupException ({@link Problem#STORE_OWNED_ELSEWHERE}) when another cluster owns it
+     */
+    public void claim(String clusterId) {
+        Optional<String> owner = owner();
+        if (owner.isEmpty()) {
+            writeOwner(clusterId);
+        } else if (!owner.get().equals(clusterId)) {
+            throw new BackupException(Problem.STORE_OWNED_ELSEWHERE, owner.get(), "the backup store belongs to another"
+                    + " cluster (" + StoreLayout.OWNER_KEY + " names " + owner.get() + ", this is " + clusterId + "); give"
+                    + " each cluster its own backup.provider config, or take the store over if this cluster replaces that one");
+        }
+    }
+
+    /**
+     * Makes {@code clusterId} the owner whoever owned the store before, for a cluster that replaces the
+     * one that wrote it. Idempotent.
+     *
+     * @return the previous owner, if any
+     */
+    public Optional<String> takeOver(String clusterId) {
+        Optional<String> previous = owner();
+        writeOwner(clusterId);
+        return previous;
+    }
+
+    /**
+     * Fails unless the store was ever written to: a read-only action on a mistyped location must say
+     * so rather than report an empty store.
+     *
+     * @throws BackupException ({@link Problem#STORE_EMPTY}) when it has no owner record
+     */
+    public void requireExists() {
+        if (owner().isEmpty()) {
+            throw new BackupException(Problem.STORE_EMPTY, StoreLayout.OWNER_KEY, "the backup store has no "
+                    + StoreLayout.OWNER_KEY + ": nothing was ever backed up to it, or backup.provider names the wrong location");
+        }
+    }
+
+    private void writeOwner(String clusterId) {
+        byte[] bytes;
+        try {
+            bytes = ownerJson.writeValueAsBytes(new StoreOwner(clusterId));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Futures.await(provider.putObject(StoreLayout.OWNER_KEY, new ByteArrayInputStream(bytes), bytes.length),
+                "write " + StoreLayout.OWNER_KEY);
+    }
+
+    /** The content of the owner record. */
+    private record StoreOwner(String clusterId) {
+    }
+
+    // ------------------------------------------------------------------ raw reads
 
     /** The bytes under {@code key}, or {@code null} when absent; read on the store's executor. */
     public CompletableFuture<byte[]> readBytes(String key) {
@@ -131,24 +298,5 @@ public final class BackupStore {
                 throw new UncheckedIOException("cannot read " + key, e);
             }
         }, executor);
-    }
-
-    /** Waits for a store future, rethrowing its cause unwrapped. */
-    public static <T> T await(CompletableFuture<T> future, String doing) {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            Throwable cause = ChunkStore.cause(e);
-            if (cause instanceof RuntimeException runtimeException) {
-                throw runtimeException;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException("cannot " + doing + ": " + cause, cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while trying to " + doing, e);
-        }
     }
 }

@@ -2,7 +2,8 @@ package io.modbackup.core.store;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.FileKind;
-import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 
@@ -77,11 +77,7 @@ public final class ChunkStore {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + source + " (" + path + ")", e);
             }
-        }, io).thenCompose(entry -> entry).whenComplete((entry, error) -> {
-            if (error == null) {
-                stats.filesDone.incrementAndGet();
-            }
-        });
+        }, io).thenCompose(entry -> entry);
     }
 
     private FileEntry inline(String path, FileKind kind, Path source, long size, long modifiedMillis, TransferStats stats)
@@ -93,8 +89,8 @@ public final class ChunkStore {
                 throw new IOException(source + " has " + n + " bytes, fewer than its captured size " + size);
             }
         }
-        stats.bytesRead.addAndGet(size);
-        stats.newBytes.addAndGet(size);
+        stats.read(size);
+        stats.added(size);
         return new FileEntry(path, kind, size, modifiedMillis, Hashing.sha256Hex(data), List.of(),
                 Base64.getEncoder().encodeToString(data));
     }
@@ -125,7 +121,7 @@ public final class ChunkStore {
                     chunkDigest.update(buffer);
                     position += n;
                 }
-                stats.bytesRead.addAndGet(length);
+                stats.read(length);
                 String sha = Hashing.hex(chunkDigest);
                 chunks.add(sha);
                 if (known.add(sha)) {
@@ -133,7 +129,7 @@ public final class ChunkStore {
                     boolean wholeFile = start == 0 && length == size && kind == FileKind.IMMUTABLE;
                     pending.add(upload(sha, source, start, length, wholeFile, known, stats));
                 } else {
-                    stats.chunksReused.incrementAndGet();
+                    stats.reused(1);
                 }
             }
         }
@@ -149,14 +145,14 @@ public final class ChunkStore {
         uploads.acquireUninterruptibly();
         CompletableFuture<Void> done = provider.hasKey(key).thenCompose(exists -> {
             if (exists) {
-                stats.chunksReused.incrementAndGet();
+                stats.reused(1);
                 return CompletableFuture.completedFuture(null);
             }
             CompletableFuture<Void> put = wholeFile ? putWholeFile(key, sha, source, length)
                     : putRegion(key, sha, source, start, length);
             return put.thenRun(() -> {
-                stats.chunksUploaded.incrementAndGet();
-                stats.newBytes.addAndGet(length);
+                stats.uploaded();
+                stats.added(length);
             });
         });
         return done.whenComplete((v, error) -> {
@@ -232,7 +228,7 @@ public final class ChunkStore {
      * @return completes exceptionally with {@link CorruptBackupException} when a chunk is missing or
      *     does not match
      */
-    public CompletableFuture<Void> restore(FileEntry entry, Path target, String what, TransferStats stats) {
+    public CompletableFuture<Void> restore(FileEntry entry, Path target, String what) {
         if (entry.inline() != null) {
             return CompletableFuture.runAsync(() -> {
                 byte[] data = Base64.getDecoder().decode(entry.inline());
@@ -252,12 +248,10 @@ public final class ChunkStore {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write " + target, e);
                 }
-                stats.bytesWritten.addAndGet(data.length);
-                stats.filesDone.incrementAndGet();
             }, io);
         }
         if (entry.chunks().size() == 1) {
-            return restoreWholeFile(entry, target, what, stats);
+            return restoreWholeFile(entry, target, what);
         }
         Download download = new Download(entry, target, what);
         CompletableFuture<Void> chain = CompletableFuture.runAsync(download::open, io);
@@ -265,19 +259,16 @@ public final class ChunkStore {
             int index = i;
             String sha = entry.chunks().get(i);
             chain = chain.thenCompose(v -> provider.getObject(StoreLayout.chunkKey(sha)))
-                    .thenAcceptAsync(in -> download.append(index, sha, in, stats), io);
+                    .thenAcceptAsync(in -> download.append(index, sha, in), io);
         }
-        return chain.thenRun(download::force).whenComplete((v, error) -> download.closeQuietly()).thenRun(() -> {
-            download.finish();
-            stats.filesDone.incrementAndGet();
-        });
+        return chain.thenRun(download::force).whenComplete((v, error) -> download.closeQuietly()).thenRun(download::finish);
     }
 
     /**
      * Restores a file that is one chunk with {@link BackupProvider#getFile} (a kernel-side copy for the
      * local provider), then reads it back to verify its size and hash before anyone may use it.
      */
-    private CompletableFuture<Void> restoreWholeFile(FileEntry entry, Path target, String what, TransferStats stats) {
+    private CompletableFuture<Void> restoreWholeFile(FileEntry entry, Path target, String what) {
         String sha = entry.chunks().get(0);
         return CompletableFuture.runAsync(() -> {
             try {
@@ -306,8 +297,6 @@ public final class ChunkStore {
                 throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is corrupt in the store (" + size
                         + " bytes hashing to " + actual + ", expected " + entry.size() + ")");
             }
-            stats.bytesWritten.addAndGet(size);
-            stats.filesDone.incrementAndGet();
         }, io);
     }
 
@@ -364,7 +353,7 @@ public final class ChunkStore {
             }
         }
 
-        void append(int index, String sha, InputStream in, TransferStats stats) {
+        void append(int index, String sha, InputStream in) {
             if (in == null) {
                 throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is missing from the store");
             }
@@ -392,7 +381,6 @@ public final class ChunkStore {
                         + n + " bytes, expected " + expected + ")");
             }
             written += n;
-            stats.bytesWritten.addAndGet(n);
         }
 
         void finish() {
@@ -429,14 +417,5 @@ public final class ChunkStore {
         } catch (IOException ignored) {
             // the upload's outcome is already decided
         }
-    }
-
-    /** Unwraps the exception a future failed with. */
-    public static Throwable cause(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }

@@ -1,5 +1,6 @@
 package io.modbackup.core.store;
 
+import io.modbackup.core.hash.Hashing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,6 +1,8 @@
 package io.modbackup.core.store;
 
 import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.provider.ForwardingBackupProvider;
+import io.modbackup.core.async.Futures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -19,10 +21,9 @@ import org.slf4j.LoggerFactory;
  * operation is idempotent, so a retry is safe; invalid arguments ({@link IllegalArgumentException})
  * and {@link Error}s are never retried, and a put is retried only when its stream can be reset ({@code markSupported}).
  */
-public final class RetryingProvider implements BackupProvider {
+public final class RetryingProvider extends ForwardingBackupProvider {
     private static final Logger log = LoggerFactory.getLogger(RetryingProvider.class);
 
-    private final BackupProvider delegate;
     private final int attempts;
     private final Duration firstDelay;
 
@@ -31,17 +32,12 @@ public final class RetryingProvider implements BackupProvider {
      * @param firstDelay pause before the first retry; doubles each time (with jitter)
      */
     public RetryingProvider(BackupProvider delegate, int attempts, Duration firstDelay) {
+        super(delegate);
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1, got " + attempts);
         }
-        this.delegate = delegate;
         this.attempts = attempts;
         this.firstDelay = firstDelay;
-    }
-
-    /** The provider underneath. */
-    public BackupProvider delegate() {
-        return delegate;
     }
 
     private <T> CompletableFuture<T> retry(String what, Supplier<CompletableFuture<T>> operation) {
@@ -55,7 +51,7 @@ public final class RetryingProvider implements BackupProvider {
                 result.complete(value);
                 return;
             }
-            Throwable cause = ChunkStore.cause(error);
+            Throwable cause = Futures.cause(error);
             // An Error (out of memory, a dying process) is not a store hiccup: retrying would only delay it.
             if (attempt >= attempts || cause instanceof IllegalArgumentException || cause instanceof Error) {
                 result.completeExceptionally(cause);
@@ -70,7 +66,7 @@ public final class RetryingProvider implements BackupProvider {
                         if (e == null) {
                             result.complete(v);
                         } else {
-                            result.completeExceptionally(ChunkStore.cause(e));
+                            result.completeExceptionally(Futures.cause(e));
                         }
                     });
         });
@@ -80,7 +76,7 @@ public final class RetryingProvider implements BackupProvider {
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
         if (!in.markSupported()) {
-            return delegate.putObject(key, in, length);
+            return delegate().putObject(key, in, length);
         }
         in.mark(Integer.MAX_VALUE);
         return retry("put " + key, () -> {
@@ -89,57 +85,47 @@ public final class RetryingProvider implements BackupProvider {
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return delegate.putObject(key, in, length);
+            return delegate().putObject(key, in, length);
         });
     }
 
     @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
-        return retry("put " + key, () -> delegate.putFile(key, source));
+        return retry("put " + key, () -> delegate().putFile(key, source));
     }
 
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
-        return retry("get " + key, () -> delegate.getObject(key));
+        return retry("get " + key, () -> delegate().getObject(key));
     }
 
     @Override
     public CompletableFuture<Boolean> getFile(String key, Path target) {
-        return retry("get " + key, () -> delegate.getFile(key, target));
+        return retry("get " + key, () -> delegate().getFile(key, target));
     }
 
     @Override
     public CompletableFuture<Boolean> hasKey(String key) {
-        return retry("check " + key, () -> delegate.hasKey(key));
+        return retry("check " + key, () -> delegate().hasKey(key));
     }
 
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
-        return retry("delete " + key, () -> delegate.deleteObject(key));
+        return retry("delete " + key, () -> delegate().deleteObject(key));
     }
 
     @Override
     public CompletableFuture<Void> deleteObjects(List<String> keys) {
-        return retry("delete " + keys.size() + " objects", () -> delegate.deleteObjects(keys));
+        return retry("delete " + keys.size() + " objects", () -> delegate().deleteObjects(keys));
     }
 
     @Override
     public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
-        return retry("list " + prefix, () -> delegate.listKeysRecursive(prefix, pageToken));
+        return retry("list " + prefix, () -> delegate().listKeysRecursive(prefix, pageToken));
     }
 
     @Override
     public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
-        return retry("list " + prefix, () -> delegate.listKeysNonRecursive(prefix, pageToken, pageSize));
-    }
-
-    @Override
-    public void setProgressListener(ProgressListener listener) {
-        delegate.setProgressListener(listener);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+        return retry("list " + prefix, () -> delegate().listKeysNonRecursive(prefix, pageToken, pageSize));
     }
 }

@@ -1,20 +1,35 @@
 package io.modbackup.core.store;
 
 /**
- * Where everything lives in a backup store (keys of a {@link io.modbackup.api.provider.BackupProvider}):
+ * Every key of a backup store (keys of a {@link io.modbackup.api.provider.BackupProvider}); no other
+ * class spells one:
  *
  * <pre>
- * cluster.json                                   which cluster owns the store
+ * cluster.json                                   the owner record: which cluster owns the store
  * blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;                     content-addressed chunks, immutable
  * backups/&lt;module&gt;/&lt;backupId&gt;/tasks/&lt;n&gt;.json      per-task manifest
  * backups/&lt;module&gt;/&lt;backupId&gt;/backup.json        module manifest, written last: the commit
+ * locks/&lt;backup|gc&gt;-&lt;id&gt;.json                     leases of backups and GC runs in progress
+ * gc/last-run.json                               when the last GC started (the GC marker)
  * </pre>
  */
 public final class StoreLayout {
-    public static final String CLUSTER_KEY = "cluster.json";
+    /** The owner record. */
+    public static final String OWNER_KEY = "cluster.json";
+    /** Prefix of every chunk. */
     public static final String BLOBS = "blobs/";
+    /** Prefix of every backup's manifests. */
     public static final String BACKUPS = "backups/";
+    /** Prefix of every lease. */
+    public static final String LOCKS = "locks/";
+    /** The GC marker. */
+    public static final String LAST_GC_KEY = "gc/last-run.json";
+
+    /** The name of a module manifest inside its backup's prefix. */
     public static final String MODULE_MANIFEST = "backup.json";
+    private static final String LEASE_SUFFIX = ".json";
+    private static final String GC_LEASE = "gc-";
+    private static final String BACKUP_LEASE = "backup-";
 
     private StoreLayout() {
     }
@@ -22,6 +37,11 @@ public final class StoreLayout {
     /** Key of the chunk with SHA-256 {@code sha256} (lower-case hex). */
     public static String chunkKey(String sha256) {
         return BLOBS + sha256.substring(0, 2) + "/" + sha256;
+    }
+
+    /** The SHA-256 a chunk key names. */
+    public static String chunkOf(String chunkKey) {
+        return chunkKey.substring(chunkKey.lastIndexOf('/') + 1);
     }
 
     /** The directory-like prefix holding all backups of {@code module}. */
@@ -42,5 +62,25 @@ public final class StoreLayout {
     /** Key of a backup's manifest for task {@code task}. */
     public static String taskManifestKey(BackupId id, int task) {
         return backupPrefix(id) + "tasks/" + task + ".json";
+    }
+
+    /** Key of the lease of backup {@code backupId}. */
+    public static String backupLeaseKey(String backupId) {
+        return LOCKS + BACKUP_LEASE + backupId + LEASE_SUFFIX;
+    }
+
+    /** Key of the lease of GC run {@code runId}. */
+    public static String gcLeaseKey(String runId) {
+        return LOCKS + GC_LEASE + runId + LEASE_SUFFIX;
+    }
+
+    /** Whether a lease key belongs to a GC run. */
+    public static boolean isGcLease(String leaseKey) {
+        return leaseKey.startsWith(LOCKS + GC_LEASE);
+    }
+
+    /** The holder a lease key names, e.g. {@code gc-<run>} or {@code backup-<id>}. */
+    public static String leaseHolder(String leaseKey) {
+        return leaseKey.substring(LOCKS.length(), leaseKey.length() - LEASE_SUFFIX.length());
     }
 }

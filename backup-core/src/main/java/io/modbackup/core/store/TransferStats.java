@@ -2,13 +2,56 @@ package io.modbackup.core.store;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters of one backup or restore, updated from engine threads. */
+/** What one backup of a task (or of a jar) read and sent; counted from engine threads, thread-safe. */
 public final class TransferStats {
-    public final AtomicLong bytesRead = new AtomicLong();
-    public final AtomicLong bytesWritten = new AtomicLong();
-    public final AtomicLong newBytes = new AtomicLong();
-    public final AtomicLong chunksUploaded = new AtomicLong();
-    public final AtomicLong chunksReused = new AtomicLong();
-    public final AtomicLong filesReused = new AtomicLong();
-    public final AtomicLong filesDone = new AtomicLong();
+    private final AtomicLong bytesRead = new AtomicLong();
+    private final AtomicLong newBytes = new AtomicLong();
+    private final AtomicLong chunksUploaded = new AtomicLong();
+    private final AtomicLong chunksReused = new AtomicLong();
+    private final AtomicLong filesReused = new AtomicLong();
+
+    /** Counts {@code bytes} read from local files and hashed. */
+    void read(long bytes) {
+        bytesRead.addAndGet(bytes);
+    }
+
+    /** Counts {@code bytes} the store did not have: uploaded chunks and inlined content. */
+    void added(long bytes) {
+        newBytes.addAndGet(bytes);
+    }
+
+    /** Counts one chunk uploaded. */
+    void uploaded() {
+        chunksUploaded.incrementAndGet();
+    }
+
+    /** Counts {@code chunks} found in the store (or in this backup) already. */
+    public void reused(long chunks) {
+        chunksReused.addAndGet(chunks);
+    }
+
+    /** Counts one file reused from the previous backup without being read. */
+    public void fileReused() {
+        filesReused.incrementAndGet();
+    }
+
+    public long bytesRead() {
+        return bytesRead.get();
+    }
+
+    public long newBytes() {
+        return newBytes.get();
+    }
+
+    public long chunksUploaded() {
+        return chunksUploaded.get();
+    }
+
+    public long chunksReused() {
+        return chunksReused.get();
+    }
+
+    public long filesReused() {
+        return filesReused.get();
+    }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modbackup.core.error.BackupException;
 import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.api.runtime.Parallelism;
@@ -106,7 +107,7 @@ class BackupAndRestoreTest {
         List<String> uploaded = new CopyOnWriteArrayList<>();
         f.provider.setProgressListener((direction, key, bytes) -> {
             if (direction == io.modbackup.api.provider.BackupProvider.Direction.UPLOAD && !uploaded.contains(key)
-                    && !key.startsWith(io.modbackup.core.lock.StoreLocks.PREFIX)) {
+                    && !key.startsWith(io.modbackup.core.store.StoreLayout.LOCKS)) {
                 uploaded.add(key);
             }
         });
@@ -198,9 +199,11 @@ class BackupAndRestoreTest {
         ModuleManifest manifest = f.engine.backup(B);
         f.cluster.destroy(B);
         BackupException e = assertThrows(BackupException.class, () -> f.engine.restore(manifest.backupId()));
-        assertTrue(e.getMessage().contains("give --threads, --workers"), e.getMessage());
+        assertEquals(BackupException.Problem.PARALLELISM_REQUIRED, e.problem());
+        assertEquals(B, e.subject());
+        assertTrue(e.getMessage().contains("give a parallelism"), e.getMessage());
         RestoreResult result = f.engine.restore(manifest.backupId(), new Parallelism(4, 2, 2),
-                io.modbackup.core.engine.Progress.ProgressListener.none());
+                io.modbackup.core.engine.Progress.Observer.none());
         assertEquals(new Parallelism(4, 2, 2), f.cluster.describe(B).orElseThrow().parallelism());
         assertTrue(result.files() > 0);
         f.checkLive(B, "restored-b");

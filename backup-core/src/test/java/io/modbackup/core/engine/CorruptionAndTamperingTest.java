@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
-import io.modbackup.core.store.Hashing;
+import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.store.StoreLayout;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -18,6 +18,7 @@ import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.StoreLayout;
+import io.modbackup.testkit.time.MutableClock;
 import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.SimulatedCluster;
 import io.modbackup.testkit.cluster.Workload;
@@ -274,7 +275,7 @@ class CrashPointsTest {
 
     /** Every key in the store is a committed backup's manifest, a chunk one of them reaches, or the store's own records. */
     private static void assertNothingUnreachable(LocalDirectoryProvider provider, BackupStore store, BackupEngine engine) {
-        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.CLUSTER_KEY, "gc/last-run.json"));
+        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.OWNER_KEY, StoreLayout.LAST_GC_KEY));
         for (String id : committed(engine)) {
             ModuleManifest manifest = engine.info(id);
             reachable.add(StoreLayout.moduleManifestKey(BackupId.parse(id)));

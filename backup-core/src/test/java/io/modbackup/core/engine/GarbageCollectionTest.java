@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.gc.GcReport;
-import io.modbackup.core.lock.LockTimeoutException;
 import io.modbackup.core.lock.StoreLocks;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.store.StoreLayout;
+import io.modbackup.testkit.time.MutableClock;
 import io.modbackup.testkit.provider.FaultRule;
 import io.modbackup.testkit.provider.FaultRule.Operation;
 import java.io.ByteArrayInputStream;
@@ -104,10 +105,11 @@ class GarbageCollectionTest {
         f.provider.clearRules();
         // The crashed process never released its lease.
         byte[] lease = (clock.millis() + " " + clock.millis()).getBytes(StandardCharsets.UTF_8);
-        f.store().putObject(StoreLocks.PREFIX + "backup-crashed.json", new ByteArrayInputStream(lease), lease.length).get();
+        f.store().putObject(StoreLayout.LOCKS + "backup-crashed.json", new ByteArrayInputStream(lease), lease.length).get();
         long blobsBefore = blobs();
 
-        LockTimeoutException waited = assertThrows(LockTimeoutException.class, () -> engine.gc(false));
+        BackupException waited = assertThrows(BackupException.class, () -> engine.gc(false));
+        assertEquals(BackupException.Problem.LOCK_TIMEOUT, waited.problem());
         assertTrue(waited.getMessage().contains("backup-crashed"), waited.getMessage());
         assertEquals(blobsBefore, blobs(), "nothing is deleted while the lease lives");
 
@@ -123,10 +125,11 @@ class GarbageCollectionTest {
     void aForeignClusterIsRefusedGcAndBackupButMayListAndRestoreAndTakeOver() throws Exception {
         ModuleManifest mine = engine.backup(A);
         byte[] owner = "{\"clusterId\":\"old-cluster\"}".getBytes(StandardCharsets.UTF_8);
-        f.store().putObject(StoreLayout.CLUSTER_KEY, new ByteArrayInputStream(owner), owner.length).get();
+        f.store().putObject(StoreLayout.OWNER_KEY, new ByteArrayInputStream(owner), owner.length).get();
         BackupException gc = assertThrows(BackupException.class, () -> engine.gc(false));
         assertTrue(gc.getMessage().contains("belongs to another cluster"), gc.getMessage());
-        assertTrue(gc.getMessage().contains("--takeover"), gc.getMessage());
+        assertEquals(BackupException.Problem.STORE_OWNED_ELSEWHERE, gc.problem());
+        assertEquals("old-cluster", gc.subject(), "the exception names the owner for the host to word its remedy");
         assertThrows(BackupException.class, () -> engine.backup(A));
         assertEquals(List.of(mine.backupId()), listed());
         assertTrue(engine.verify(mine.backupId(), false).ok());

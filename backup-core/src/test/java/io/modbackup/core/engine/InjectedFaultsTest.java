@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.testkit.provider.FaultRule;
 import io.modbackup.testkit.provider.FaultRule.Operation;

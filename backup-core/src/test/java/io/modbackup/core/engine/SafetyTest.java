@@ -7,16 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modbackup.core.error.BackupException;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.PStateSpec;
-import io.modbackup.core.manifest.CorruptBackupException;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
-import io.modbackup.core.store.Hashing;
+import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.store.StoreLayout;
 import io.modbackup.testkit.provider.FaultRule;
 import io.modbackup.testkit.provider.FaultRule.Operation;
@@ -192,7 +193,7 @@ class SafetyTest {
 
     @Test
     void aStoreOwnedByAnotherClusterRefusesBackups() throws Exception {
-        f.put(StoreLayout.CLUSTER_KEY, "{\"clusterId\":\"other\"}".getBytes(StandardCharsets.UTF_8));
+        f.put(StoreLayout.OWNER_KEY, "{\"clusterId\":\"other\"}".getBytes(StandardCharsets.UTF_8));
         BackupException e = assertThrows(BackupException.class, () -> f.engine.backup(A));
         assertTrue(e.getMessage().contains("belongs to another cluster"), e.getMessage());
     }

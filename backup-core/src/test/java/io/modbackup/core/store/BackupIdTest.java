@@ -40,4 +40,12 @@ class BackupIdTest {
         assertTrue(e.getMessage().startsWith("malformed backup ID '" + text + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("<module>-<16 hex digits>-<2 hex digits>"), e.getMessage());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../../etc-00000193E038B5F8-DE", "a/b-00000193E038B5F8-DE", "..-00000193E038B5F8-DE",
+            "com.x\\y-00000193E038B5F8-DE", "..hidden-00000193E038B5F8-DE"})
+    void idsWhoseModuleCouldLeaveTheStoreLayoutAreRefusedByTheParser(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BackupId.parse(text));
+        assertTrue(e.getMessage().startsWith("malformed backup ID '" + text + "': its module name"), e.getMessage());
+    }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.FileKind;
+import io.modbackup.core.async.Futures;
+import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.testkit.provider.InMemoryProvider;
 import java.io.InputStream;
@@ -109,8 +111,8 @@ class ChunkStoreTest {
         }), io, new Semaphore(4), CHUNK, 4096);
         CompletionException failure = assertThrows(CompletionException.class,
                 () -> store(chunks, file, FileKind.IMMUTABLE));
-        assertTrue(ChunkStore.cause(failure).getMessage().contains("changed while it was being backed up"),
-                ChunkStore.cause(failure).getMessage());
+        assertTrue(Futures.cause(failure).getMessage().contains("changed while it was being backed up"),
+                Futures.cause(failure).getMessage());
         long deadline = System.currentTimeMillis() + 5_000;
         while (memory.hasKey(StoreLayout.chunkKey(sha)).join() && System.currentTimeMillis() < deadline) {
             Thread.sleep(5);

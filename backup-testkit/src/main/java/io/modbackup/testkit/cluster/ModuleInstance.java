@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,9 +26,9 @@ final class ModuleInstance implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModuleInstance.class);
     static final String MAX_BATCH_OPTION = "topology.microbatch.max.batch";
 
-    final ModuleDefinition definition;
-    final Map<Integer, TaskState> tasks;
-    final ReentrantReadWriteLock processing = new ReentrantReadWriteLock(true);
+    private final ModuleDefinition definition;
+    private final Map<Integer, TaskState> tasks;
+    private final ReentrantReadWriteLock processing = new ReentrantReadWriteLock(true);
     private final SimulatedCluster cluster;
     private final List<Thread> runners = new ArrayList<>();
     private final AtomicReference<Throwable> lastError = new AtomicReference<>();
@@ -66,6 +67,28 @@ final class ModuleInstance implements AutoCloseable {
         tasks.values().forEach(TaskState::close);
     }
 
+    ModuleDefinition definition() {
+        return definition;
+    }
+
+    /** The tasks by task number; a read-only view. */
+    Map<Integer, TaskState> tasks() {
+        return tasks;
+    }
+
+    /**
+     * Runs {@code action} with every topology paused between steps (a microbatch across all tasks, or
+     * one stream event), so it sees every task's state at one point of processing.
+     */
+    <T> T whilePaused(Supplier<T> action) {
+        processing.writeLock().lock();
+        try {
+            return action.get();
+        } finally {
+            processing.writeLock().unlock();
+        }
+    }
+
     /** The last error a topology thread hit, if any (it keeps running after logging it). */
     Throwable lastError() {
         return lastError.get();
@@ -78,7 +101,7 @@ final class ModuleInstance implements AutoCloseable {
     private void runMicrobatch(ModuleDefinition.Topology topology) {
         int maxBatch = Integer.parseInt(definition.configOverrides().getOrDefault(MAX_BATCH_OPTION, "200"));
         long commitId = tasks.values().stream()
-                .mapToLong(t -> t.stores.get(topology.name()).progress().commitId()).max().orElse(0);
+                .mapToLong(t -> t.store(topology.name()).progress().commitId()).max().orElse(0);
         while (running) {
             boolean worked = false;
             processing.readLock().lock();
@@ -86,14 +109,14 @@ final class ModuleInstance implements AutoCloseable {
                 Map<Integer, Step> steps = new HashMap<>();
                 for (TaskState task : tasks.values()) {
                     Step step = step(task, topology, maxBatch);
-                    steps.put(task.task, step);
+                    steps.put(task.task(), step);
                     worked |= step.hasWork();
                 }
                 if (worked) {
                     commitId++;
                     for (TaskState task : tasks.values()) {
-                        Step step = steps.get(task.task);
-                        task.stores.get(topology.name()).commit(step.updates, step.offsets, step.epochs, commitId);
+                        Step step = steps.get(task.task());
+                        task.store(topology.name()).commit(step.updates, step.offsets, step.epochs, commitId);
                         eventsProcessed.addAndGet(step.entries);
                     }
                 }
@@ -117,7 +140,7 @@ final class ModuleInstance implements AutoCloseable {
                         if (!step.hasWork()) {
                             break;
                         }
-                        task.stores.get(topology.name()).commit(step.updates, step.offsets, step.epochs, null);
+                        task.store(topology.name()).commit(step.updates, step.offsets, step.epochs, null);
                         eventsProcessed.addAndGet(step.entries);
                         worked = true;
                     } catch (RuntimeException e) {
@@ -165,12 +188,12 @@ final class ModuleInstance implements AutoCloseable {
      * recalibrating offsets of depots whose module was restored, and folds them into PState updates.
      */
     private Step step(TaskState task, ModuleDefinition.Topology topology, int max) {
-        PStateStore store = task.stores.get(topology.name());
+        PStateStore store = task.store(topology.name());
         PStateStore.Progress progress = store.progress();
         Step step = new Step();
         for (DepotRef subscription : topology.subscriptions()) {
             int depotTasks = cluster.taskCount(subscription.module());
-            for (int partition : definition.partitionsFor(task.task, depotTasks)) {
+            for (int partition : definition.partitionsFor(task.task(), depotTasks)) {
                 String offsetKey = PStateStore.offsetKey(subscription.module(), subscription.depot(), partition);
                 RestoreMarker marker = cluster.restoreMarker(subscription.module()).orElse(null);
                 Recalibration.Decision decision = Recalibration.reconcile(
@@ -178,7 +201,7 @@ final class ModuleInstance implements AutoCloseable {
                         progress.epochSeen(subscription.module()), marker, subscription.depot(), partition);
                 if (decision.recalibrated()) {
                     log.info("topology {} of {} task {}: recalibrated {} from {} to {} after restore epoch {}",
-                            topology.name(), definition.name(), task.task, offsetKey,
+                            topology.name(), definition.name(), task.task(), offsetKey,
                             progress.offset(subscription.module(), subscription.depot(), partition),
                             decision.processedOffset(), decision.epochSeen());
                     step.offsets.put(offsetKey, decision.processedOffset());

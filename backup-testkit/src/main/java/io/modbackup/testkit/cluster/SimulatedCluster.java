@@ -1,21 +1,11 @@
 package io.modbackup.testkit.cluster;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.CutDescriptor;
-import io.modbackup.api.runtime.FileKind;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.RestoreMarker;
-import io.modbackup.api.runtime.TaskCut;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,13 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 /**
  * A Rama-like cluster in one JVM: a Conductor (this object) and several {@link Supervisor}s, each
@@ -47,46 +31,66 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     public static final long DEFAULT_SEGMENT_BYTES = 256 * 1024;
 
     private final String clusterId;
-    private final Path root;
     private final long segmentBytes;
+    private final boolean view;
     private final Map<String, ModuleDefinition> catalog = new ConcurrentHashMap<>();
     private final List<Supervisor> supervisors = new ArrayList<>();
     private final Map<String, ModuleRecord> modules = new ConcurrentHashMap<>();
     private final Map<String, RestoreMarker> markers = new ConcurrentHashMap<>();
-    private final Map<String, CutDescriptor> cuts = new ConcurrentHashMap<>();
-    private final AtomicLong cutCounter = new AtomicLong();
-    private final ObjectMapper json = new ObjectMapper();
-    private volatile Consumer<String> installSteps = step -> { };
-    private static final String INTENT = "intent.json";
+    private final ClusterState state;
+    private final InstallJournal journal;
+    private final CutCapture cuts;
+    private final RestoreInstaller installer;
 
     /** Where a module is deployed and what it looks like now; {@code instance} is null when stopped. */
     private static final class ModuleRecord {
         volatile ModuleDescriptor descriptor;
         volatile Map<Integer, String> placement;
         volatile ModuleInstance instance;
-    }
 
-    /** The persisted form of a module record. */
-    private record StoredModule(ModuleDescriptor descriptor, Map<Integer, String> placement) {
+        ClusterState.StoredModule stored() {
+            return new ClusterState.StoredModule(descriptor, placement);
+        }
     }
 
     /**
-     * Opens the cluster at {@code root} with {@code supervisorCount} Supervisors, reopening (and
-     * starting, where they were running) modules found there whose code is in {@code catalog}.
+     * Opens the cluster at {@code root} with {@code supervisorCount} Supervisors, finishing installs a
+     * crash interrupted and reopening (and starting, where they were running) modules found there
+     * whose code is in {@code catalog}.
      */
     public SimulatedCluster(String clusterId, Path root, int supervisorCount, long segmentBytes,
                             List<ModuleDefinition> catalog) {
+        this(clusterId, root, supervisorCount, segmentBytes, catalog, false);
+    }
+
+    private SimulatedCluster(String clusterId, Path root, int supervisorCount, long segmentBytes,
+                             List<ModuleDefinition> catalog, boolean view) {
         if (supervisorCount < 1) {
             throw new IllegalArgumentException("a cluster needs at least one Supervisor, got " + supervisorCount);
         }
         this.clusterId = clusterId;
-        this.root = root.toAbsolutePath();
         this.segmentBytes = segmentBytes;
+        this.view = view;
+        Path absolute = root.toAbsolutePath();
+        this.state = new ClusterState(absolute);
+        this.journal = new InstallJournal(state);
         catalog.forEach(d -> this.catalog.put(d.name(), d));
         for (int i = 0; i < supervisorCount; i++) {
-            supervisors.add(new Supervisor("supervisor-" + i, this.root.resolve("supervisor-" + i)));
+            supervisors.add(new Supervisor("supervisor-" + i, absolute.resolve("supervisor-" + i)));
         }
+        this.cuts = new CutCapture(this::supervisor);
+        this.installer = new RestoreInstaller(this, state, journal);
         reload();
+    }
+
+    /**
+     * A read-only view of the cluster at {@code root}: its modules' descriptors, placements, dynamic
+     * options and restore markers, as a Conductor serves them, without opening any module's state or
+     * recovering anything. Safe to open while another process runs the cluster; it refuses every call
+     * that would change state (deploy, start, stop, cuts, installs).
+     */
+    public static SimulatedCluster view(String clusterId, Path root, int supervisorCount, List<ModuleDefinition> catalog) {
+        return new SimulatedCluster(clusterId, root, supervisorCount, DEFAULT_SEGMENT_BYTES, catalog, true);
     }
 
     /** A new cluster with two Supervisors and the sample modules' code. */
@@ -99,6 +103,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
 
     /** Deploys and starts a module whose code is {@code definition}. */
     public synchronized void deploy(ModuleDefinition definition, Parallelism parallelism) {
+        requireLive("deploy");
         if (modules.containsKey(definition.name())) {
             throw new IllegalStateException("module " + definition.name() + " is already deployed");
         }
@@ -106,14 +111,15 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         ModuleRecord record = new ModuleRecord();
         record.placement = place(definition.taskCount(), parallelism);
         record.descriptor = definition.describe(true, parallelism, definition.dynamicOptions());
-        writeJar(definition);
+        state.writeJar(definition);
         modules.put(definition.name(), record);
-        persist(definition.name(), record);
+        state.saveModule(record.stored());
         startInstance(definition.name(), record);
     }
 
     /** Stops a running module, keeping its state. */
     public synchronized void stop(String module) {
+        requireLive("stop");
         ModuleRecord record = record(module);
         ModuleInstance instance = record.instance;
         if (instance != null) {
@@ -121,15 +127,16 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             instance.close();
         }
         record.descriptor = record.descriptor.withDeployment(false, record.descriptor.parallelism());
-        persist(module, record);
+        state.saveModule(record.stored());
     }
 
     /** Starts a stopped module on its existing state. */
     public synchronized void start(String module) {
+        requireLive("start");
         ModuleRecord record = record(module);
         if (record.instance == null) {
             record.descriptor = record.descriptor.withDeployment(true, record.descriptor.parallelism());
-            persist(module, record);
+            state.saveModule(record.stored());
             startInstance(module, record);
         }
     }
@@ -141,11 +148,12 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         for (Map.Entry<Integer, String> task : record.placement.entrySet()) {
             Files2.deleteRecursively(supervisor(task.getValue()).taskDirectory(module, task.getKey()));
         }
-        Files2.deleteRecursively(moduleDir(module));
+        state.deleteModule(module);
     }
 
     /** Changes a dynamic option of a module while it runs. */
     public synchronized void setDynamicOption(String module, String key, String value) {
+        requireLive("set a dynamic option");
         ModuleRecord record = record(module);
         Map<String, String> options = new TreeMap<>(record.descriptor.dynamicOptions());
         if (value == null) {
@@ -154,14 +162,14 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             options.put(key, value);
         }
         record.descriptor = record.descriptor.withDynamicOptions(options);
-        persist(module, record);
+        state.saveModule(record.stored());
     }
 
     /** Appends an entry to the partition of a depot that its key hashes to, as a depot client does. */
     public long append(String module, String depot, WorkloadEntry entry) {
         ModuleInstance instance = runningInstance(module);
-        int partition = WorkloadEntry.partitionOf(entry.key(), instance.definition.taskCount());
-        DepotPartition target = instance.tasks.get(partition).depots.get(depot);
+        int partition = WorkloadEntry.partitionOf(entry.key(), instance.definition().taskCount());
+        DepotPartition target = instance.tasks().get(partition).depot(depot);
         if (target == null) {
             throw new IllegalArgumentException("module " + module + " has no depot " + depot);
         }
@@ -192,24 +200,20 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             return false;
         }
         ModuleInstance instance = runningInstance(module);
-        instance.processing.writeLock().lock();
-        try {
-            for (TaskState task : instance.tasks.values()) {
-                task.stores.values().forEach(PStateStore::settle);
-            }
-        } finally {
-            instance.processing.writeLock().unlock();
-        }
+        instance.whilePaused(() -> {
+            instance.tasks().values().forEach(task -> task.stores().values().forEach(PStateStore::settle));
+            return null;
+        });
         return true;
     }
 
     private boolean caughtUp(String module) {
         ModuleInstance instance = runningInstance(module);
-        for (TaskState task : instance.tasks.values()) {
-            for (ModuleDefinition.Topology topology : instance.definition.topologies()) {
-                PStateStore.Progress progress = task.stores.get(topology.name()).progress();
+        for (TaskState task : instance.tasks().values()) {
+            for (ModuleDefinition.Topology topology : instance.definition().topologies()) {
+                PStateStore.Progress progress = task.store(topology.name()).progress();
                 for (var subscription : topology.subscriptions()) {
-                    for (int p : instance.definition.partitionsFor(task.task, taskCount(subscription.module()))) {
+                    for (int p : instance.definition().partitionsFor(task.task(), taskCount(subscription.module()))) {
                         DepotPartition depot = depotPartition(subscription.module(), subscription.depot(), p);
                         if (depot != null && progress.offset(subscription.module(), subscription.depot(), p) < depot.endOffset()) {
                             return false;
@@ -243,8 +247,8 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         if (instance == null) {
             return null;
         }
-        TaskState task = instance.tasks.get(partition);
-        return task == null ? null : task.depots.get(depot);
+        TaskState task = instance.tasks().get(partition);
+        return task == null ? null : task.depot(depot);
     }
 
     /** Entries of a live depot partition; empty when its module is stopped or being restored. */
@@ -345,12 +349,12 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         int segments = 0;
         int ssts = 0;
         long entries = 0;
-        for (TaskState task : instance.tasks.values()) {
-            for (DepotPartition depot : task.depots.values()) {
+        for (TaskState task : instance.tasks().values()) {
+            for (DepotPartition depot : task.depots().values()) {
                 segments += depot.segmentCount();
                 entries += depot.endOffset();
             }
-            for (PStateStore store : task.stores.values()) {
+            for (PStateStore store : task.stores().values()) {
                 ssts += store.liveSstFiles().size();
             }
         }
@@ -361,9 +365,9 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     public List<String> liveSstFiles(String module) {
         ModuleInstance instance = runningInstance(module);
         List<String> files = new ArrayList<>();
-        for (TaskState task : instance.tasks.values()) {
-            task.stores.forEach((topology, store) ->
-                    store.liveSstFiles().forEach(f -> files.add(task.task + "/" + topology + "/" + f)));
+        for (TaskState task : instance.tasks().values()) {
+            task.stores().forEach((topology, store) ->
+                    store.liveSstFiles().forEach(f -> files.add(task.task() + "/" + topology + "/" + f)));
         }
         return files;
     }
@@ -389,91 +393,17 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     @Override
     public Path moduleJar(String module) {
         ModuleRecord record = record(module);
-        return moduleDir(module).resolve(record.descriptor.jarName());
+        return state.jar(module, record.descriptor.jarName());
     }
 
     @Override
     public CutDescriptor captureCut(String module) {
-        ModuleInstance instance = runningInstance(module);
-        ModuleRecord record = record(module);
-        String cutId = "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
-        Map<Integer, List<CapturedFile>> files = new ConcurrentHashMap<>();
-        Map<Integer, Map<String, Map<String, Long>>> processed = new ConcurrentHashMap<>();
-        Map<String, Long> commitIds = new ConcurrentHashMap<>();
-        long capturedAt;
-        // 1. PStates and progress, with every topology paused between steps. Tasks are checkpointed in
-        // parallel: each checkpoint waits on fsyncs, and the topologies wait for all of them.
-        instance.processing.writeLock().lock();
-        try {
-            capturedAt = System.currentTimeMillis();
-            instance.tasks.values().parallelStream().forEach(task -> {
-                Path cutDir = supervisor(task.supervisorId).cutDirectory(module, cutId, task.task);
-                List<CapturedFile> taskFiles = new ArrayList<>();
-                Map<String, Map<String, Long>> taskProcessed = new TreeMap<>();
-                for (Map.Entry<String, PStateStore> store : task.stores.entrySet()) {
-                    String relative = TaskState.PSTATES + "/" + store.getKey();
-                    Path checkpoint = cutDir.resolve(relative);
-                    store.getValue().checkpoint(checkpoint);
-                    PStateStore.Progress progress = store.getValue().progress();
-                    taskProcessed.put(store.getKey(), progress.processedOffsets());
-                    if (instance.definition.topology(store.getKey()).kind() == io.modbackup.api.runtime.TopologyKind.MICROBATCH) {
-                        commitIds.merge(store.getKey(), progress.commitId(), (a, b) -> {
-                            if (!a.equals(b)) {
-                                throw new IllegalStateException("microbatch topology " + store.getKey()
-                                        + " is not at one commit ID across tasks: " + a + " and " + b);
-                            }
-                            return a;
-                        });
-                    }
-                    taskFiles.addAll(listCheckpoint(checkpoint, relative));
-                }
-                files.put(task.task, taskFiles);
-                processed.put(task.task, taskProcessed);
-            });
-        } finally {
-            instance.processing.writeLock().unlock();
-        }
-        // 2. Depots, after the PStates: every end offset is at or past every processed offset.
-        List<TaskCut> taskCuts = new ArrayList<>();
-        for (TaskState task : instance.tasks.values()) {
-            Supervisor supervisor = supervisor(task.supervisorId);
-            Path cutDir = supervisor.cutDirectory(module, cutId, task.task);
-            Map<String, Long> ends = new TreeMap<>();
-            List<CapturedFile> taskFiles = files.get(task.task);
-            for (Map.Entry<String, DepotPartition> depot : task.depots.entrySet()) {
-                String relative = TaskState.DEPOTS + "/" + depot.getKey() + "/";
-                DepotPartition.Capture capture = depot.getValue().capture(cutDir.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
-                taskFiles.addAll(capture.files());
-                ends.put(depot.getKey(), capture.endOffset());
-            }
-            supervisor.registerCut(module, cutId, task.task, taskFiles);
-            taskCuts.add(new TaskCut(task.task, task.supervisorId, ends, processed.get(task.task), taskFiles.size(),
-                    taskFiles.stream().mapToLong(CapturedFile::size).sum()));
-        }
-        CutDescriptor cut = new CutDescriptor(module, cutId, capturedAt, new TreeMap<>(commitIds), record.descriptor, taskCuts);
-        cuts.put(module + "/" + cutId, cut);
-        return cut;
-    }
-
-    private static List<CapturedFile> listCheckpoint(Path checkpoint, String relative) {
-        try (Stream<Path> list = Files.list(checkpoint)) {
-            List<CapturedFile> files = new ArrayList<>();
-            for (Path file : list.sorted().toList()) {
-                String name = file.getFileName().toString();
-                FileKind kind = name.endsWith(".sst") ? FileKind.IMMUTABLE
-                        : name.endsWith(".log") ? FileKind.APPEND_ONLY : FileKind.MUTABLE;
-                files.add(new CapturedFile(relative + "/" + name, kind, Files.size(file),
-                        Files.getLastModifiedTime(file).toMillis(), file));
-            }
-            return files;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list checkpoint " + checkpoint, e);
-        }
+        requireLive("capture a cut");
+        return cuts.capture(runningInstance(module), record(module).descriptor);
     }
 
     @Override
     public void releaseCut(String module, String cutId) {
-        cuts.remove(module + "/" + cutId);
         for (Supervisor supervisor : supervisors) {
             supervisor.releaseCut(module, cutId);
         }
@@ -490,8 +420,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         ModuleRecord record = modules.get(descriptor.name());
         if (parallelism == null) {
             if (record == null) {
-                throw new IllegalArgumentException("module " + descriptor.name()
-                        + " is not deployed: give --threads, --workers and --replicationFactor to restore it");
+                throw new IllegalArgumentException("module " + descriptor.name() + " is not deployed: give a parallelism to restore it");
             }
             if (record.descriptor.taskCount() == descriptor.taskCount()) {
                 return record.placement;
@@ -510,127 +439,57 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
      * staging that no intent names. Live state is therefore the old state or the restored one, never
      * a mix.
      */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Atomic across crashes through the {@link InstallJournal}: live state is the old state or the
+     * restored one, never a mix.
+     */
     @Override
     public synchronized RestoreMarker installRestore(RestoreRequest request) {
-        ModuleDescriptor restored = request.descriptor();
-        String module = restored.name();
-        ModuleDefinition definition = definition(module);
-        if (definition.taskCount() != restored.taskCount()) {
-            throw new IllegalArgumentException("module " + module + " has " + definition.taskCount()
-                    + " tasks in its code but the backup has " + restored.taskCount());
-        }
-        for (Map.Entry<Integer, String> task : request.placement().entrySet()) {
-            Path staged = supervisor(task.getValue()).existingStagingDirectory(module, request.restoreId(), task.getKey());
-            if (!Files.isDirectory(staged)) {
-                throw new IllegalStateException("task " + task.getKey() + " of module " + module
-                        + " has nothing staged on " + task.getValue() + " for restore " + request.restoreId());
-            }
-        }
+        requireLive("install a restore");
+        return installer.install(request);
+    }
+
+    /** Hears each step of an install by name, to crash there in tests; the default does nothing. */
+    public void onInstallStep(Consumer<String> listener) {
+        installer.onStep(listener);
+    }
+
+    // ------------------------------------------------------------------ what the installer changes
+
+    /** Where a deployed module's tasks live, or null when it is not deployed. */
+    Map<Integer, String> placement(String module) {
         ModuleRecord record = modules.get(module);
-        Parallelism parallelism = request.parallelism();
-        if (parallelism == null) {
-            if (record == null) {
-                throw new IllegalArgumentException("module " + module
-                        + " is not deployed: give --threads, --workers and --replicationFactor to restore it");
-            }
-            parallelism = record.descriptor.parallelism();
-        }
-        Path installDir = installDir(module);
-        try {
-            Files2.deleteRecursively(installDir);
-            Files.createDirectories(installDir);
-            Files.copy(request.stagedJar(), installDir.resolve(restored.jarName()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot stage the jar of module " + module, e);
-        }
-        long epoch = restoreMarker(module).map(RestoreMarker::epoch).orElse(0L) + 1;
-        InstallIntent intent = new InstallIntent(request.restoreId(), request.backupId(), restored.withDeployment(true, parallelism),
-                Map.copyOf(request.placement()), record == null ? Map.of() : Map.copyOf(record.placement), epoch);
-        writeJson(installDir.resolve(INTENT), intent);
-        installSteps.accept("intent-written");
+        return record == null ? null : Map.copyOf(record.placement);
+    }
+
+    /** Stops a module's running instance, if any, without recording it as stopped. */
+    void closeInstance(String module) {
+        ModuleRecord record = modules.get(module);
         if (record != null && record.instance != null) {
             ModuleInstance running = record.instance;
             record.instance = null;
             running.close();
         }
-        Installed installed = completeInstall(intent);
-        installed.instance().start();
-        return installed.marker();
     }
 
-    /** A finished install: the module's new (not yet started) instance and its restore marker. */
-    private record Installed(ModuleInstance instance, RestoreMarker marker) {
-    }
-
-    /** Hears each step of an install by name, to crash there in tests; the default does nothing. */
-    public void onInstallStep(Consumer<String> listener) {
-        this.installSteps = listener;
-    }
-
-    /** What an install will do, written before it touches live state. */
-    private record InstallIntent(String restoreId, String backupId, ModuleDescriptor descriptor,
-                                 Map<Integer, String> placement, Map<Integer, String> previousPlacement, long epoch) {
-    }
-
-    /** Carries out an install's intent; idempotent, so a crash anywhere inside is finished by running it again. */
-    private Installed completeInstall(InstallIntent intent) {
-        String module = intent.descriptor().name();
-        ModuleDefinition definition = definition(module);
-        try {
-            for (Map.Entry<Integer, String> task : new TreeMap<>(intent.placement()).entrySet()) {
-                Supervisor supervisor = supervisor(task.getValue());
-                Path staged = supervisor.existingStagingDirectory(module, intent.restoreId(), task.getKey());
-                if (Files.isDirectory(staged)) {
-                    Path live = supervisor.taskDirectory(module, task.getKey());
-                    Files.createDirectories(live.getParent());
-                    Files2.deleteRecursively(live);
-                    Files.move(staged, live, StandardCopyOption.ATOMIC_MOVE);
-                    installSteps.accept("task-swapped-" + task.getKey());
-                }
-            }
-            for (Map.Entry<Integer, String> old : intent.previousPlacement().entrySet()) {
-                if (!old.getValue().equals(intent.placement().get(old.getKey()))) {
-                    Files2.deleteRecursively(supervisor(old.getValue()).taskDirectory(module, old.getKey()));
-                }
-            }
-            Files.createDirectories(moduleDir(module));
-            Files.copy(installDir(module).resolve(intent.descriptor().jarName()),
-                    moduleDir(module).resolve(intent.descriptor().jarName()), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot install restored state of module " + module, e);
-        }
-        ModuleRecord record = modules.computeIfAbsent(module, m -> new ModuleRecord());
-        record.placement = intent.placement();
-        record.descriptor = intent.descriptor();
-        persist(module, record);
-        installSteps.accept("module-recorded");
-        ModuleInstance instance = openInstance(module, record);
+    /** Records a module as restored and opens (without starting) its instance on the installed state. */
+    ModuleInstance recordInstalled(ModuleDescriptor descriptor, Map<Integer, String> placement, Runnable recorded) {
+        ModuleRecord record = modules.computeIfAbsent(descriptor.name(), m -> new ModuleRecord());
+        record.placement = placement;
+        record.descriptor = descriptor;
+        state.saveModule(record.stored());
+        recorded.run();
+        ModuleInstance instance = openInstance(descriptor.name(), record);
         record.instance = instance; // not started yet, but closed with the cluster
-        Map<String, List<Long>> ends = new TreeMap<>();
-        for (String depot : definition.depots()) {
-            List<Long> partitionEnds = new ArrayList<>();
-            for (int task = 0; task < definition.taskCount(); task++) {
-                partitionEnds.add(instance.tasks.get(task).depots.get(depot).endOffset());
-            }
-            ends.put(depot, partitionEnds);
-        }
-        RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(), ends);
-        markers.put(module, marker);
-        writeJson(root.resolve("conductor/markers").resolve(module + ".json"), marker);
-        installSteps.accept("marker-written");
-        for (Supervisor supervisor : supervisors) {
-            supervisor.discardStaging(module, intent.restoreId());
-        }
-        Files2.deleteRecursively(installDir(module));
-        return new Installed(instance, marker);
+        return instance;
     }
 
-    private Path installDir(String module) {
-        return installsRoot().resolve(module);
-    }
-
-    private Path installsRoot() {
-        return root.resolve("conductor/installs");
+    /** Makes {@code marker} the module's restore marker. */
+    void recordMarker(RestoreMarker marker) {
+        markers.put(marker.module(), marker);
+        state.saveMarker(marker);
     }
 
     @Override
@@ -698,70 +557,22 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         return new ModuleInstance(this, definition, tasks);
     }
 
-    private Path moduleDir(String module) {
-        return root.resolve("conductor/modules").resolve(module);
-    }
-
-    private void writeJar(ModuleDefinition definition) {
-        Path jar = moduleDir(definition.name()).resolve(definition.jarName());
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifest.getMainAttributes().putValue("Module-Name", definition.name());
-        try {
-            Files.createDirectories(jar.getParent());
-            try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
-                out.putNextEntry(new JarEntry("module-definition.txt"));
-                out.write(definition.toString().getBytes(StandardCharsets.UTF_8));
-                out.closeEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the jar of module " + definition.name(), e);
-        }
-    }
-
-    private void persist(String module, ModuleRecord record) {
-        writeJson(moduleDir(module).resolve("module.json"), new StoredModule(record.descriptor, record.placement));
-    }
-
-    private void writeJson(Path file, Object value) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-            json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), value);
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+    private void requireLive(String what) {
+        if (view) {
+            throw new IllegalStateException("cannot " + what + " through a read-only view of cluster " + clusterId);
         }
     }
 
     private void reload() {
-        Path modulesDir = root.resolve("conductor/modules");
-        if (!Files.isDirectory(modulesDir)) {
-            return;
+        for (ClusterState.StoredModule stored : state.loadModules()) {
+            ModuleRecord record = new ModuleRecord();
+            record.descriptor = stored.descriptor();
+            record.placement = new HashMap<>(stored.placement());
+            modules.put(stored.descriptor().name(), record);
         }
-        try (Stream<Path> list = Files.list(modulesDir)) {
-            for (Path dir : list.sorted().toList()) {
-                Path file = dir.resolve("module.json");
-                if (!Files.exists(file)) {
-                    continue;
-                }
-                StoredModule stored = json.readValue(file.toFile(), StoredModule.class);
-                ModuleRecord record = new ModuleRecord();
-                record.descriptor = stored.descriptor();
-                record.placement = new HashMap<>(stored.placement());
-                modules.put(stored.descriptor().name(), record);
-            }
-            Path markersDir = root.resolve("conductor/markers");
-            if (Files.isDirectory(markersDir)) {
-                try (Stream<Path> markerFiles = Files.list(markersDir)) {
-                    for (Path file : markerFiles.filter(f -> f.toString().endsWith(".json")).toList()) {
-                        RestoreMarker marker = json.readValue(file.toFile(), RestoreMarker.class);
-                        markers.put(marker.module(), marker);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot reload the cluster state in " + root, e);
+        state.loadMarkers().forEach(marker -> markers.put(marker.module(), marker));
+        if (view) {
+            return;
         }
         finishInterruptedInstalls();
         for (Map.Entry<String, ModuleRecord> entry : modules.entrySet()) {
@@ -776,24 +587,9 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
      * staging: whatever is left there belongs to restores that never reached their install.
      */
     private void finishInterruptedInstalls() {
-        Path installs = installsRoot();
-        if (Files.isDirectory(installs)) {
-            try (Stream<Path> list = Files.list(installs)) {
-                for (Path dir : list.sorted().toList()) {
-                    Path intentFile = dir.resolve(INTENT);
-                    if (Files.exists(intentFile)) {
-                        InstallIntent intent = json.readValue(intentFile.toFile(), InstallIntent.class);
-                        completeInstall(intent);
-                        ModuleRecord record = modules.get(intent.descriptor().name());
-                        record.instance.close(); // started below with the other modules
-                        record.instance = null;
-                    } else {
-                        Files2.deleteRecursively(dir);
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot finish the interrupted installs in " + installs, e);
-            }
+        for (InstallJournal.InstallIntent intent : journal.interrupted()) {
+            installer.complete(intent);
+            closeInstance(intent.descriptor().name()); // started below with the other modules
         }
         supervisors.forEach(Supervisor::discardAllStaging);
     }

@@ -1,6 +1,7 @@
 package io.modbackup.testkit.cluster;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,16 +13,14 @@ final class TaskState implements AutoCloseable {
     static final String DEPOTS = "depots";
     static final String PSTATES = "pstates";
 
-    final int task;
-    final String supervisorId;
-    final Path dir;
-    final Map<String, DepotPartition> depots = new LinkedHashMap<>();
-    final Map<String, PStateStore> stores = new LinkedHashMap<>();
+    private final int task;
+    private final String supervisorId;
+    private final Map<String, DepotPartition> depots = new LinkedHashMap<>();
+    private final Map<String, PStateStore> stores = new LinkedHashMap<>();
 
     TaskState(ModuleDefinition definition, int task, String supervisorId, Path dir, long segmentBytes) {
         this.task = task;
         this.supervisorId = supervisorId;
-        this.dir = dir;
         try {
             for (String depot : definition.depots()) {
                 depots.put(depot, DepotPartition.open(dir.resolve(DEPOTS).resolve(depot), segmentBytes));
@@ -34,6 +33,34 @@ final class TaskState implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    int task() {
+        return task;
+    }
+
+    String supervisorId() {
+        return supervisorId;
+    }
+
+    /** The task's partition of {@code depot}, or null when the module has no such depot. */
+    DepotPartition depot(String depot) {
+        return depots.get(depot);
+    }
+
+    /** The task's depot partitions by depot name, in definition order; a read-only view. */
+    Map<String, DepotPartition> depots() {
+        return Collections.unmodifiableMap(depots);
+    }
+
+    /** The PState store of {@code topology}. */
+    PStateStore store(String topology) {
+        return stores.get(topology);
+    }
+
+    /** The task's PState stores by topology name, in definition order; a read-only view. */
+    Map<String, PStateStore> stores() {
+        return Collections.unmodifiableMap(stores);
     }
 
     @Override

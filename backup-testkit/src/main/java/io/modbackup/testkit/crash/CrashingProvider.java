@@ -1,8 +1,11 @@
 package io.modbackup.testkit.crash;
 
 import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.testkit.provider.FaultRule.Operation;
 import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -14,8 +17,7 @@ import java.util.regex.Pattern;
  * process died before hearing so. Once the switch is dead every call fails with {@link SimulatedCrash}
  * without reaching the store.
  */
-public final class CrashingProvider implements BackupProvider {
-    private final BackupProvider delegate;
+public final class CrashingProvider extends ForwardingBackupProvider {
     private final CrashSwitch process;
     private final Trigger trigger;
     private final AtomicInteger matched = new AtomicInteger();
@@ -41,7 +43,7 @@ public final class CrashingProvider implements BackupProvider {
 
     /** @param trigger where to crash; {@code null} never crashes by itself (the switch may die elsewhere) */
     public CrashingProvider(BackupProvider delegate, CrashSwitch process, Trigger trigger) {
-        this.delegate = delegate;
+        super(delegate);
         this.process = process;
         this.trigger = trigger;
     }
@@ -66,39 +68,50 @@ public final class CrashingProvider implements BackupProvider {
         }
     }
 
+    // Whole-file transfers and batch deletes go through the methods above, so they are intercepted too.
+    @Override
+    public CompletableFuture<Void> putFile(String key, Path source) {
+        return standardPutFile(key, source);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> getFile(String key, Path target) {
+        return standardGetFile(key, target);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObjects(List<String> keys) {
+        return standardDeleteObjects(keys);
+    }
+
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-        return call(Operation.PUT, key, () -> delegate.putObject(key, in, length));
+        return call(Operation.PUT, key, () -> delegate().putObject(key, in, length));
     }
 
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
-        return call(Operation.GET, key, () -> delegate.getObject(key));
+        return call(Operation.GET, key, () -> delegate().getObject(key));
     }
 
     @Override
     public CompletableFuture<Boolean> hasKey(String key) {
-        return call(Operation.HAS_KEY, key, () -> delegate.hasKey(key));
+        return call(Operation.HAS_KEY, key, () -> delegate().hasKey(key));
     }
 
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
-        return call(Operation.DELETE, key, () -> delegate.deleteObject(key));
+        return call(Operation.DELETE, key, () -> delegate().deleteObject(key));
     }
 
     @Override
     public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
-        return call(Operation.LIST_RECURSIVE, prefix, () -> delegate.listKeysRecursive(prefix, pageToken));
+        return call(Operation.LIST_RECURSIVE, prefix, () -> delegate().listKeysRecursive(prefix, pageToken));
     }
 
     @Override
     public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
-        return call(Operation.LIST_NON_RECURSIVE, prefix, () -> delegate.listKeysNonRecursive(prefix, pageToken, pageSize));
-    }
-
-    @Override
-    public void setProgressListener(ProgressListener listener) {
-        delegate.setProgressListener(listener);
+        return call(Operation.LIST_NON_RECURSIVE, prefix, () -> delegate().listKeysNonRecursive(prefix, pageToken, pageSize));
     }
 
     /** Closes nothing: the store outlives the simulated process. */

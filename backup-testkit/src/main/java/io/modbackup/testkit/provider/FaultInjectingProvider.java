@@ -1,11 +1,13 @@
 package io.modbackup.testkit.provider;
 
 import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.testkit.provider.FaultRule.Effect;
 import io.modbackup.testkit.provider.FaultRule.Operation;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,7 @@ import java.util.function.Supplier;
  * calls are in flight. Randomness comes from one seeded generator, so a single-threaded schedule is
  * reproducible.
  */
-public final class FaultInjectingProvider implements BackupProvider {
-    private final BackupProvider delegate;
+public final class FaultInjectingProvider extends ForwardingBackupProvider {
     private final Random random;
     private final List<ActiveRule> rules = new CopyOnWriteArrayList<>();
     private final Map<Operation, AtomicLong> calls = new EnumMap<>(Operation.class);
@@ -41,7 +42,7 @@ public final class FaultInjectingProvider implements BackupProvider {
 
     /** Wraps {@code delegate}; probabilistic rules draw from a generator seeded with {@code seed}. */
     public FaultInjectingProvider(BackupProvider delegate, long seed) {
-        this.delegate = delegate;
+        super(delegate);
         this.random = new Random(seed);
         for (Operation op : Operation.values()) {
             calls.put(op, new AtomicLong());
@@ -54,7 +55,7 @@ public final class FaultInjectingProvider implements BackupProvider {
         return this;
     }
 
-    /** Removes every rule; later calls go straight to the delegate. */
+    /** Removes every rule; later calls go straight to the delegate(). */
     public void clearRules() {
         rules.clear();
     }
@@ -69,60 +70,61 @@ public final class FaultInjectingProvider implements BackupProvider {
         return faultsInjected.get();
     }
 
-    /** The wrapped provider. */
-    public BackupProvider delegate() {
-        return delegate;
+    // Whole-file transfers and batch deletes go through the methods above, so they are intercepted too.
+    @Override
+    public CompletableFuture<Void> putFile(String key, Path source) {
+        return standardPutFile(key, source);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> getFile(String key, Path target) {
+        return standardGetFile(key, target);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteObjects(List<String> keys) {
+        return standardDeleteObjects(keys);
     }
 
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
         FaultRule rule = match(Operation.PUT, key);
         if (rule != null && rule.effect() == Effect.TRUNCATE) {
-            return delegate.putObject(key, new TruncatingInputStream(in, rule.truncateAfterBytes()), length);
+            return delegate().putObject(key, new TruncatingInputStream(in, rule.truncateAfterBytes()), length);
         }
-        return apply(rule, Operation.PUT, key, () -> delegate.putObject(key, in, length));
+        return apply(rule, Operation.PUT, key, () -> delegate().putObject(key, in, length));
     }
 
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
         FaultRule rule = match(Operation.GET, key);
         if (rule != null && rule.effect() == Effect.TRUNCATE) {
-            return delegate.getObject(key)
+            return delegate().getObject(key)
                     .thenApply(in -> in == null ? null : new TruncatingInputStream(in, rule.truncateAfterBytes()));
         }
-        return apply(rule, Operation.GET, key, () -> delegate.getObject(key));
+        return apply(rule, Operation.GET, key, () -> delegate().getObject(key));
     }
 
     @Override
     public CompletableFuture<Boolean> hasKey(String key) {
-        return apply(match(Operation.HAS_KEY, key), Operation.HAS_KEY, key, () -> delegate.hasKey(key));
+        return apply(match(Operation.HAS_KEY, key), Operation.HAS_KEY, key, () -> delegate().hasKey(key));
     }
 
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
-        return apply(match(Operation.DELETE, key), Operation.DELETE, key, () -> delegate.deleteObject(key));
+        return apply(match(Operation.DELETE, key), Operation.DELETE, key, () -> delegate().deleteObject(key));
     }
 
     @Override
     public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
         return apply(match(Operation.LIST_RECURSIVE, prefix), Operation.LIST_RECURSIVE, prefix,
-                () -> delegate.listKeysRecursive(prefix, pageToken));
+                () -> delegate().listKeysRecursive(prefix, pageToken));
     }
 
     @Override
     public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
         return apply(match(Operation.LIST_NON_RECURSIVE, prefix), Operation.LIST_NON_RECURSIVE, prefix,
-                () -> delegate.listKeysNonRecursive(prefix, pageToken, pageSize));
-    }
-
-    @Override
-    public void setProgressListener(ProgressListener listener) {
-        delegate.setProgressListener(listener);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+                () -> delegate().listKeysNonRecursive(prefix, pageToken, pageSize));
     }
 
     /** Counts the call and returns the first rule that fires for it, or null. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.api.provider.BackupProvider.KeysPage;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -55,47 +56,16 @@ class ContractSuiteCatchesBrokenProvidersTest {
     }
 
     /** Delegates everything to an in-memory provider; the broken variants override one method. */
-    abstract static class Wrapping implements BackupProvider {
-        final InMemoryProvider inner = new InMemoryProvider();
+    abstract static class Wrapping extends ForwardingBackupProvider {
+        final InMemoryProvider inner;
 
-        @Override
-        public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-            return inner.putObject(key, in, length);
+        Wrapping() {
+            this(new InMemoryProvider());
         }
 
-        @Override
-        public CompletableFuture<InputStream> getObject(String key) {
-            return inner.getObject(key);
-        }
-
-        @Override
-        public CompletableFuture<Boolean> hasKey(String key) {
-            return inner.hasKey(key);
-        }
-
-        @Override
-        public CompletableFuture<Void> deleteObject(String key) {
-            return inner.deleteObject(key);
-        }
-
-        @Override
-        public CompletableFuture<KeysPage> listKeysRecursive(String prefix, String pageToken) {
-            return inner.listKeysRecursive(prefix, pageToken);
-        }
-
-        @Override
-        public CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize) {
-            return inner.listKeysNonRecursive(prefix, pageToken, pageSize);
-        }
-
-        @Override
-        public void setProgressListener(ProgressListener listener) {
-            inner.setProgressListener(listener);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
+        private Wrapping(InMemoryProvider inner) {
+            super(inner);
+            this.inner = inner;
         }
     }
 

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * object size. Blocking file I/O runs on the provider's own small thread pool.
  *
  * <p>Config: {@code backup.provider: "io.modbackup.core.provider.local.LocalDirectoryProvider /path/to/dir"}.
- * The directory is created when absent.
+ * The directory is created by the first write, not before: a provider that is only read (a listing
+ * with a mistyped path) creates nothing, and reads of a directory that does not exist find no objects.
  */
 public final class LocalDirectoryProvider implements BackupProvider {
     private static final Logger log = LoggerFactory.getLogger(LocalDirectoryProvider.class);
@@ -60,6 +61,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
     private final Path tempDir;
     private final ExecutorService executor;
     private volatile ProgressListener progressListener;
+    private volatile boolean writable;
 
     /** The provider for the directory named by the config argument. */
     public LocalDirectoryProvider(String directory) {
@@ -73,13 +75,12 @@ public final class LocalDirectoryProvider implements BackupProvider {
         }
         this.root = root.toAbsolutePath().normalize();
         this.tempDir = this.root.resolve(TEMP_DIR);
-        try {
-            Files.createDirectories(this.root);
-            Files.createDirectories(tempDir);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot use " + this.root + " as a backup directory: " + e, e);
+        if (Files.exists(this.root) && !Files.isDirectory(this.root)) {
+            throw new IllegalArgumentException("cannot use " + this.root + " as a backup directory: it is not a directory");
         }
-        removeStaleTemporaryFiles();
+        if (Files.isDirectory(tempDir)) {
+            removeStaleTemporaryFiles();
+        }
         this.executor = Executors.newFixedThreadPool(threads, daemonThreads("modbackup-local-io-"));
     }
 
@@ -98,6 +99,19 @@ public final class LocalDirectoryProvider implements BackupProvider {
         } catch (IOException e) {
             log.warn("cannot clean temporary files in {}: {}", tempDir, e.toString());
         }
+    }
+
+    /** A fresh temporary file name for a write, creating the root and its temporary directory on the first one. */
+    private Path newTempFile() {
+        if (!writable) {
+            try {
+                Files.createDirectories(tempDir);
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot use " + root + " as a backup directory: " + e, e);
+            }
+            writable = true;
+        }
+        return tempDir.resolve(UUID.randomUUID() + ".tmp");
     }
 
     /** The directory holding the objects. */
@@ -120,7 +134,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
             if (length < 0) {
                 throw new IllegalArgumentException("length of '" + key + "' must not be negative, got " + length);
             }
-            Path temp = tempDir.resolve(UUID.randomUUID() + ".tmp");
+            Path temp = newTempFile();
             try {
                 writeFully(key, in, length, temp);
                 moveIntoPlace(temp, target);
@@ -138,7 +152,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
     public CompletableFuture<Void> putFile(String key, Path source) {
         return async(() -> {
             Path target = pathOf(key);
-            Path temp = tempDir.resolve(UUID.randomUUID() + ".tmp");
+            Path temp = newTempFile();
             try {
                 try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
                      FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

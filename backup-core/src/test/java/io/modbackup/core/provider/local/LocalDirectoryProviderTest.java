@@ -3,6 +3,7 @@ package io.modbackup.core.provider.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,10 +49,16 @@ class LocalDirectoryProviderTest {
     }
 
     @Test
-    void aMissingRootDirectoryIsCreated() {
+    void aMissingRootDirectoryIsCreatedByTheFirstWriteAndNotByReads() throws Exception {
         Path nested = root.resolve("does/not/exist/yet");
         try (LocalDirectoryProvider provider = new LocalDirectoryProvider(nested.toString())) {
-            assertTrue(Files.isDirectory(provider.root()));
+            assertNull(provider.getObject("cluster.json").get());
+            assertFalse(provider.hasKey("cluster.json").get());
+            assertTrue(provider.listKeysNonRecursive("backups/", null, 0).get().keys().isEmpty());
+            assertTrue(provider.listKeysRecursive("", null).get().keys().isEmpty());
+            assertFalse(Files.exists(root.resolve("does")), "reads create nothing");
+            provider.putObject("cluster.json", new java.io.ByteArrayInputStream(new byte[] {1}), 1).get();
+            assertTrue(Files.isRegularFile(nested.resolve("cluster.json")));
         }
     }
 
@@ -121,6 +128,7 @@ class LocalDirectoryProviderTest {
             // stage an I/O error instead: a path component that is a file.
             Files.writeString(root.resolve("notadir"), "x");
             try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.resolve("store").toString())) {
+                Files.createDirectories(root.resolve("store"));
                 Files.writeString(root.resolve("store/blob"), "x");
                 ExecutionException e = assertThrows(ExecutionException.class, () -> provider.hasKey("blob/child").get());
                 assertInstanceOf(BackupStorageException.class, e.getCause());

@@ -1,4 +1,4 @@
-package io.modbackup.core.schedule;
+package io.modbackup.cli.schedule;
 
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.ModuleDescriptor;

@@ -1,15 +1,15 @@
-package io.modbackup.core.ui;
+package io.modbackup.cli.ui;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.modbackup.core.engine.BackupEngine;
-import io.modbackup.core.engine.BackupException;
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.engine.BackupPage;
 import io.modbackup.core.engine.BackupSummary;
-import io.modbackup.core.schedule.BackupScheduler;
-import io.modbackup.core.schedule.MetricsRecorder;
+import io.modbackup.cli.schedule.BackupScheduler;
+import io.modbackup.cli.schedule.MetricsRecorder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;
@@ -30,7 +30,7 @@ import java.util.Map;
  * ...?pageToken=T                        the next page
  * </pre>
  */
-public final class BackupsPage implements HttpHandler {
+public final class BackupsPageHandler implements HttpHandler {
     private static final int PAGE_SIZE = 20;
 
     private final String base;
@@ -42,7 +42,7 @@ public final class BackupsPage implements HttpHandler {
     /**
      * @param base the path this handler is mounted at, e.g. {@code /modules}
      */
-    public BackupsPage(String base, BackupEngine engine, BackupScheduler scheduler, MetricsRecorder metrics) {
+    public BackupsPageHandler(String base, BackupEngine engine, BackupScheduler scheduler, MetricsRecorder metrics) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.engine = engine;
         this.scheduler = scheduler;

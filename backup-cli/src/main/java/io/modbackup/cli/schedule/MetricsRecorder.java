@@ -1,4 +1,4 @@
-package io.modbackup.core.schedule;
+package io.modbackup.cli.schedule;
 
 import io.modbackup.core.gc.GcReport;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package io.modbackup.core.ui;
+package io.modbackup.cli.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +12,8 @@ import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
-import io.modbackup.core.schedule.BackupScheduler;
-import io.modbackup.core.schedule.MetricsRecorder;
+import io.modbackup.cli.schedule.BackupScheduler;
+import io.modbackup.cli.schedule.MetricsRecorder;
 import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.SimulatedCluster;
 import io.modbackup.testkit.cluster.Workload;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The Cluster UI's backups section, rendered by a real headless Chromium (installed by .ci/run from
  * the distribution's packages), with its rows, schedule and GC; and its JSON endpoint.
  */
-class BackupsPageChromiumTest {
+class BackupsPageHandlerChromiumTest {
     private static final String A = SampleModules.MODULE_A;
 
     @TempDir
@@ -72,7 +72,7 @@ class BackupsPageChromiumTest {
             metrics.gcCompleted(System.currentTimeMillis(), engine.gc(false));
 
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/modules", new BackupsPage("/modules", engine, scheduler, metrics));
+            server.createContext("/modules", new BackupsPageHandler("/modules", engine, scheduler, metrics));
             server.start();
             try {
                 String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/modules/" + A;

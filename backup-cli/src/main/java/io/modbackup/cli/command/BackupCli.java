@@ -1,4 +1,4 @@
-package io.modbackup.core.cli;
+package io.modbackup.cli.command;
 
 import io.modbackup.api.provider.BackupConfigException;
 import io.modbackup.api.provider.BackupProvider;
@@ -14,6 +14,10 @@ import io.modbackup.core.engine.BackupSummary;
 import io.modbackup.core.engine.Progress;
 import io.modbackup.core.engine.RestoreResult;
 import io.modbackup.core.engine.VerifyReport;
+import io.modbackup.core.error.BackupException;
+import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.StoreLayout;
 import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.manifest.ModuleManifest;
 import java.io.PrintWriter;
@@ -37,7 +41,16 @@ import picocli.CommandLine.Option;
 public final class BackupCli implements Callable<Integer> {
 
     /** What the command can do. */
-    enum Action { backup, list, info, restore, verify, gc }
+    enum Action {
+        backup(true), list(false), info(false), restore(true), verify(false), gc(false);
+
+        /** Whether the action needs the cluster's live state (cuts, installs), not only its metadata. */
+        final boolean needsLiveState;
+
+        Action(boolean needsLiveState) {
+            this.needsLiveState = needsLiveState;
+        }
+    }
 
     @Option(names = "--action", required = true, description = "backup, list, info, restore, verify or gc")
     Action action;
@@ -87,6 +100,9 @@ public final class BackupCli implements Callable<Integer> {
     private final ClusterConnector connector;
     private PrintWriter out;
     private PrintWriter err;
+    /** What the error wording names: the provider config and the cluster, once known. */
+    private String providerConfig;
+    private String clusterId;
 
     public BackupCli(ClusterConnector connector) {
         this.connector = connector;
@@ -104,7 +120,7 @@ public final class BackupCli implements Callable<Integer> {
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            err.println("error: " + oneLine(e));
+            err.println("error: " + cli.describe(e));
             if (cli.verbose) {
                 e.printStackTrace(err);
             }
@@ -122,14 +138,15 @@ public final class BackupCli implements Callable<Integer> {
         Parallelism parallelism = parallelism();
         requireFlags();
         Map<String, String> settings = ConfigFile.read(config);
-        String providerConfig = settings.get(ProviderLoader.CONFIG_KEY);
+        providerConfig = settings.get(ProviderLoader.CONFIG_KEY);
         if (providerConfig == null) {
             throw new BackupConfigException("config file " + config + " has no " + ProviderLoader.CONFIG_KEY
                     + ": add a line like " + ProviderLoader.CONFIG_KEY + ": \"<fully.qualified.Class> <argument>\"");
         }
         try (BackupProvider provider = new ProviderLoader().load(providerConfig);
-             ClusterConnector.Connection connection = connector.connect(settings);
+             ClusterConnector.Connection connection = connector.connect(settings, action.needsLiveState);
              BackupEngine engine = new BackupEngine(connection.runtime(), provider, BackupOptions.defaults())) {
+            clusterId = connection.runtime().clusterId();
             if (takeover) {
                 String previous = engine.storeOwner().orElse("nobody");
                 engine.takeOwnership();
@@ -187,6 +204,7 @@ public final class BackupCli implements Callable<Integer> {
     private int list(BackupEngine engine) {
         BackupPage page = engine.list(module, pageToken, pageSize);
         if (page.backups().isEmpty()) {
+            engine.requireStoreExists();
             out.println("no backups of " + module);
         }
         for (BackupSummary b : page.backups()) {
@@ -200,7 +218,7 @@ public final class BackupCli implements Callable<Integer> {
     }
 
     private int info(BackupEngine engine) {
-        ModuleManifest m = engine.info(backupId);
+        ModuleManifest m = inStore(engine, backupId);
         out.println("backup      " + m.backupId());
         out.println("module      " + m.module() + " (" + m.descriptor().taskCount() + " tasks)");
         out.println("cluster     " + m.clusterId());
@@ -231,10 +249,11 @@ public final class BackupCli implements Callable<Integer> {
                     + " (add --safety-backup to back up the module first)");
         }
         if (safetyBackup) {
-            String target = io.modbackup.core.store.BackupId.parse(backupId).module();
+            String target = BackupId.parse(backupId).module();
             out.print("safety ");
             backup(engine, target);
         }
+        inStore(engine, backupId);
         RestoreResult r = engine.restore(backupId, parallelism, progressBar());
         err.println();
         out.printf("restored %s: %d files, %s, restore epoch %d, %d ms (%d ms staging, %d ms install)%n", r.backupId(),
@@ -254,6 +273,7 @@ public final class BackupCli implements Callable<Integer> {
     }
 
     private int verify(BackupEngine engine) {
+        inStore(engine, backupId);
         VerifyReport report = engine.verify(backupId, deep);
         if (report.ok()) {
             out.printf("backup %s verified: %d task manifests, %d files, %d chunks %s%n", backupId, report.taskManifests(),
@@ -265,7 +285,19 @@ public final class BackupCli implements Callable<Integer> {
                 + " problem(s)");
     }
 
-    private Progress.ProgressListener progressBar() {
+    /** The backup's manifest; a store never written to is named as such rather than as missing one backup. */
+    private static ModuleManifest inStore(BackupEngine engine, String id) {
+        try {
+            return engine.info(id);
+        } catch (BackupException e) {
+            if (e.problem() == Problem.UNKNOWN_BACKUP) {
+                engine.requireStoreExists();
+            }
+            throw e;
+        }
+    }
+
+    private Progress.Observer progressBar() {
         return p -> {
             synchronized (this) {
                 err.printf("\r%s: %d/%d tasks, %s of %s", p.operation(), p.tasksDone(), p.tasksTotal(),
@@ -286,6 +318,39 @@ public final class BackupCli implements Callable<Integer> {
             return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
         }
         return String.format(Locale.ROOT, "%.2f GiB", n / (1024.0 * 1024 * 1024));
+    }
+
+    /** The error as one line in the CLI's words: the engine's facts, with this command's flags as the remedy. */
+    String describe(Throwable e) {
+        if (e instanceof BackupException backup) {
+            String subject = backup.subject();
+            switch (backup.problem()) {
+                case UNKNOWN_BACKUP -> {
+                    String of = BackupId.parse(subject).module();
+                    return "no backup " + subject + " in the store; list the backups of module " + of
+                            + " with --action list --module " + of;
+                }
+                case PARALLELISM_REQUIRED -> {
+                    return "module " + subject + " is not running: give --threads, --workers and optionally"
+                            + " --replicationFactor to restore it";
+                }
+                case STORE_OWNED_ELSEWHERE -> {
+                    return "the backup store belongs to another cluster (its " + StoreLayout.OWNER_KEY
+                            + " names " + subject + ", this is " + clusterId + "); give each cluster its own "
+                            + ProviderLoader.CONFIG_KEY + ", or take the store over with --takeover if this cluster"
+                            + " replaces that one";
+                }
+                case STORE_EMPTY -> {
+                    return "the backup store \"" + providerConfig + "\" holds no backups (it has no " + subject
+                            + "): nothing was backed up to it yet, or " + ProviderLoader.CONFIG_KEY + " in " + config
+                            + " names the wrong location";
+                }
+                default -> {
+                    return oneLine(e);
+                }
+            }
+        }
+        return oneLine(e);
     }
 
     private static String oneLine(Throwable e) {

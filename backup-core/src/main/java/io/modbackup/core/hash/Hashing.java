@@ -1,4 +1,4 @@
-package io.modbackup.core.store;
+package io.modbackup.core.hash;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

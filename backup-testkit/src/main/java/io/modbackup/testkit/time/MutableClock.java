@@ -1,4 +1,4 @@
-package io.modbackup.core.engine;
+package io.modbackup.testkit.time;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,14 +8,15 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock that tests move by hand. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
     private final AtomicLong millis;
 
-    MutableClock(long startMillis) {
+    public MutableClock(long startMillis) {
         this.millis = new AtomicLong(startMillis);
     }
 
-    void advance(Duration by) {
+    /** Moves the clock forward by {@code by}. */
+    public void advance(Duration by) {
         millis.addAndGet(by.toMillis());
     }
 

@@ -1,4 +1,4 @@
-package io.modbackup.core.manifest;
+package io.modbackup.core.error;
 
 /**
  * A stored backup is damaged or tampered with: a checksum does not match, a manifest is malformed or

@@ -1,14 +1,21 @@
-package io.modbackup.core.engine;
+package io.modbackup.cli.schedule;
 
-import static io.modbackup.core.engine.EngineFixture.A;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.core.schedule.BackupScheduler;
-import io.modbackup.core.schedule.MetricsRecorder;
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.core.engine.BackupEngine;
+import io.modbackup.core.engine.BackupOptions;
+import io.modbackup.core.provider.local.LocalDirectoryProvider;
+import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.testkit.cluster.SimulatedCluster;
+import io.modbackup.testkit.cluster.Workload;
+import io.modbackup.testkit.provider.FaultInjectingProvider;
 import io.modbackup.testkit.provider.FaultRule;
 import io.modbackup.testkit.provider.FaultRule.Operation;
+import io.modbackup.testkit.time.MutableClock;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +26,39 @@ import org.junit.jupiter.api.io.TempDir;
 class SchedulerTest {
     @TempDir
     Path dir;
-    EngineFixture f;
+    static final String A = SampleModules.MODULE_A;
+
+    /** The cluster and the store behind a fault injector, as the scheduler's host has them. */
+    static final class Fixture implements AutoCloseable {
+        final SimulatedCluster cluster;
+        final FaultInjectingProvider provider;
+        final Workload workload;
+
+        Fixture(Path dir) {
+            cluster = new SimulatedCluster("test-cluster", dir.resolve("cluster"), 2, 256 * 1024,
+                    List.of(SampleModules.moduleA(), SampleModules.moduleB()));
+            cluster.deploy(SampleModules.moduleA(), new Parallelism(4, 2, 1));
+            cluster.deploy(SampleModules.moduleB(), new Parallelism(2, 2, 1));
+            provider = new FaultInjectingProvider(new LocalDirectoryProvider(dir.resolve("store").toString()), 1);
+            workload = new Workload(cluster, 11, 2000, 100);
+        }
+
+        void write(int entries) throws InterruptedException {
+            workload.appendBatch(A, "*events", entries);
+            if (!cluster.awaitCaughtUp(A, 60_000)) {
+                throw new AssertionError("topologies did not catch up");
+            }
+        }
+
+        @Override
+        public void close() {
+            workload.close();
+            cluster.close();
+            provider.close();
+        }
+    }
+
+    Fixture f;
     MutableClock clock;
     BackupEngine engine;
     MetricsRecorder metrics;
@@ -27,9 +66,9 @@ class SchedulerTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        f = new EngineFixture(dir);
+        f = new Fixture(dir);
         clock = new MutableClock(1_800_000_000_000L);
-        engine = new BackupEngine(f.cluster, f.provider, BackupOptions.defaults().withChunkSize(EngineFixture.CHUNK), null, clock);
+        engine = new BackupEngine(f.cluster, f.provider, BackupOptions.defaults().withChunkSize(64 * 1024), null, clock);
         metrics = new MetricsRecorder(clock);
         scheduler = new BackupScheduler(engine, f.cluster, clock, metrics);
         f.write(200);

@@ -1,10 +1,13 @@
-package io.modbackup.core.cli;
+package io.modbackup.cli.command;
 
 import io.modbackup.api.provider.BackupConfigException;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,20 +15,24 @@ import java.util.Map;
 /**
  * Reads the flat {@code key: value} config of a rama.yaml-style file, e.g.
  * {@code backup.provider: "io.modbackup.core.provider.local.LocalDirectoryProvider /var/backups"}.
- * Blank lines and {@code #} comments are ignored; a value may be quoted.
+ * Blank lines and {@code #} comments are ignored; a value may be quoted. The file is UTF-8 and sets
+ * each key once.
  */
 public final class ConfigFile {
     private ConfigFile() {
     }
 
     /**
-     * @throws BackupConfigException naming the file and line when it cannot be read or a line is not
-     *     {@code key: value}
+     * @throws BackupConfigException naming the file and line when it cannot be read, is not UTF-8, a
+     *     line is not {@code key: value}, or a key is set twice
      */
     public static Map<String, String> read(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file);
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (MalformedInputException e) {
+            throw new BackupConfigException("config file " + file + " is not UTF-8 text; save it as UTF-8 (it holds"
+                    + " lines like backup.provider: \"<class> <argument>\")");
         } catch (NoSuchFileException e) {
             throw new BackupConfigException("config file " + file + " does not exist; give --config with the file"
                     + " holding backup.provider");
@@ -33,6 +40,7 @@ public final class ConfigFile {
             throw new BackupConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
         Map<String, String> config = new LinkedHashMap<>();
+        Map<String, Integer> lineOf = new HashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -47,7 +55,13 @@ public final class ConfigFile {
                     || value.startsWith("'") && value.endsWith("'"))) {
                 value = value.substring(1, value.length() - 1);
             }
-            config.put(line.substring(0, colon).strip(), value);
+            String key = line.substring(0, colon).strip();
+            Integer earlier = lineOf.putIfAbsent(key, i + 1);
+            if (earlier != null) {
+                throw new BackupConfigException("config file " + file + " sets " + key + " twice, on lines " + earlier
+                        + " and " + (i + 1) + "; keep one of them");
+            }
+            config.put(key, value);
         }
         return config;
     }

@@ -1,0 +1,30 @@
+package io.modbackup.cli.command;
+
+import io.modbackup.api.runtime.ClusterRuntime;
+import java.util.Map;
+
+/**
+ * How the CLI reaches the cluster it acts on: a host connects to its Conductor; the demo opens the
+ * simulated cluster. Called once per CLI invocation.
+ */
+@FunctionalInterface
+public interface ClusterConnector {
+    /**
+     * A connection to the cluster described by {@code config} (the parsed config file).
+     *
+     * @param liveState whether the command needs the cluster's live state (a backup's cut, a
+     *     restore's install); {@code false} when the module descriptors, dynamic options and cluster ID
+     *     are enough (list, info, verify, gc), which a host serves without touching live state
+     * @throws io.modbackup.api.provider.BackupConfigException when the config does not name a reachable
+     *     cluster, or the cluster is in use in a way that excludes this command; the message says which
+     */
+    Connection connect(Map<String, String> config, boolean liveState);
+
+    /** An open connection; closing it releases the cluster. */
+    interface Connection extends AutoCloseable {
+        ClusterRuntime runtime();
+
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,180 @@
+package io.modbackup.core.engine;
+
+import io.modbackup.api.runtime.ClusterRuntime;
+import io.modbackup.api.runtime.CutDescriptor;
+import io.modbackup.api.runtime.FileKind;
+import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.RestoreMarker;
+import io.modbackup.api.runtime.TaskCut;
+import io.modbackup.core.async.Futures;
+import io.modbackup.core.engine.TaskWorker.TaskBackupRequest;
+import io.modbackup.core.engine.TaskWorker.TaskBackupResult;
+import io.modbackup.core.error.BackupException;
+import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.lock.StoreLocks;
+import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.manifest.ManifestCodec;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.manifest.Totals;
+import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.BackupStore;
+import io.modbackup.core.store.ChunkStore;
+import io.modbackup.core.store.StoreLayout;
+import io.modbackup.core.store.TransferStats;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's side of one backup: captures a consistent cut, has each task's worker upload what
+ * the store lacks and write its task manifest, backs up the jar, and last commits the module manifest
+ * that makes the backup exist. Thread-safe; each call is one backup.
+ */
+final class ModuleBackup {
+    private static final Logger log = LoggerFactory.getLogger(ModuleBackup.class);
+
+    private final ClusterRuntime runtime;
+    private final BackupStore store;
+    private final ChunkStore chunks;
+    private final StoreLocks locks;
+    private final ManifestCodec codec;
+    private final BackupOptions options;
+    private final Function<String, TaskWorker> workers;
+    private final Clock clock;
+
+    ModuleBackup(ClusterRuntime runtime, BackupStore store, ChunkStore chunks, StoreLocks locks, ManifestCodec codec,
+                 BackupOptions options, Function<String, TaskWorker> workers, Clock clock) {
+        this.runtime = runtime;
+        this.store = store;
+        this.chunks = chunks;
+        this.locks = locks;
+        this.codec = codec;
+        this.options = options;
+        this.workers = workers;
+        this.clock = clock;
+    }
+
+    /** Backs up a running {@code module} under a shared lease and returns the committed manifest. */
+    ModuleManifest run(String module, Progress.Observer observer) {
+        ModuleDescriptor descriptor = runtime.describe(module).orElseThrow(() -> Modules.unknown(runtime, module));
+        if (!descriptor.running()) {
+            throw new BackupException(Problem.MODULE_NOT_RUNNING, module, "module " + module
+                    + " is not running: only a running module can be backed up");
+        }
+        store.claim(runtime.clusterId());
+        long started = clock.millis();
+        BackupId id = BackupId.create(module, started);
+        try (StoreLocks.Lease lease = locks.shared(id.toString())) {
+            return run(descriptor, id, started, lease, observer);
+        }
+    }
+
+    private ModuleManifest run(ModuleDescriptor descriptor, BackupId id, long started, StoreLocks.Lease lease,
+                               Progress.Observer observer) {
+        String module = descriptor.name();
+        long epoch = runtime.restoreMarker(module).map(RestoreMarker::epoch).orElse(0L);
+        ModuleManifest previous = latestReusable(descriptor, epoch);
+        CutDescriptor cut = runtime.captureCut(module);
+        try {
+            List<CompletableFuture<TaskBackupResult>> results = backUpTasks(module, id, cut, previous, observer);
+            TransferStats jarStats = new TransferStats();
+            Path jar = runtime.moduleJar(module);
+            CompletableFuture<FileEntry> jarEntry = chunks.store(jar.getFileName().toString(), FileKind.IMMUTABLE, jar,
+                    size(jar), 0, ConcurrentHashMap.newKeySet(), jarStats);
+            List<TaskBackupResult> done = Futures.awaitAll(results, "back up module " + module);
+            FileEntry jarFile = Futures.await(jarEntry, "back up the jar of module " + module);
+            long completed = clock.millis();
+            Totals totals = new Totals(
+                    done.stream().mapToLong(r -> r.ref().files()).sum() + 1,
+                    done.stream().mapToLong(r -> r.ref().bytes()).sum() + jarFile.size(),
+                    done.stream().mapToLong(TaskBackupResult::bytesRead).sum() + jarStats.bytesRead(),
+                    done.stream().mapToLong(TaskBackupResult::newBytes).sum() + jarStats.newBytes(),
+                    done.stream().mapToLong(TaskBackupResult::chunksUploaded).sum() + jarStats.chunksUploaded(),
+                    done.stream().mapToLong(TaskBackupResult::chunksReused).sum() + jarStats.chunksReused(),
+                    done.stream().mapToLong(TaskBackupResult::filesReused).sum(),
+                    completed - started);
+            ManifestCodec.Sealed sealed = codec.seal(new ModuleManifest(ManifestCodec.VERSION, id.toString(), module,
+                    runtime.clusterId(), started, completed, epoch, options.chunkSize(), cut.descriptor(),
+                    cut.microbatchCommitIds(), jarFile, done.stream().map(TaskBackupResult::ref)
+                    .sorted(Comparator.comparingInt(TaskRef::task)).toList(), totals, null));
+            if (locks.gcRanSince(lease.startedMillis())) {
+                throw new BackupException(Problem.LEASE_OVERTAKEN, id.toString(), "backup " + id + " was not committed:"
+                        + " its lease expired and a garbage collection ran meanwhile, which may have removed chunks it"
+                        + " uploaded; run the backup again");
+            }
+            byte[] bytes = sealed.bytes();
+            Futures.await(store.provider().putObject(StoreLayout.moduleManifestKey(id), new ByteArrayInputStream(bytes),
+                    bytes.length), "commit backup " + id);
+            log.info("backup {} committed: {} files, {} bytes, {} new bytes, {} ms", id, totals.files(), totals.bytes(),
+                    totals.newBytes(), totals.durationMillis());
+            return sealed.manifest();
+        } finally {
+            runtime.releaseCut(module, cut.cutId());
+        }
+    }
+
+    /** Asks each task's worker to back up its part of the cut; progress counts come from the task results. */
+    private List<CompletableFuture<TaskBackupResult>> backUpTasks(String module, BackupId id, CutDescriptor cut,
+                                                                  ModuleManifest previous, Progress.Observer observer) {
+        AtomicInteger tasksDone = new AtomicInteger();
+        AtomicLong bytesDone = new AtomicLong();
+        AtomicLong filesDone = new AtomicLong();
+        long cutBytes = cut.tasks().stream().mapToLong(TaskCut::totalBytes).sum();
+        long cutFiles = cut.tasks().stream().mapToLong(TaskCut::fileCount).sum();
+        List<CompletableFuture<TaskBackupResult>> results = new ArrayList<>();
+        for (TaskCut task : cut.tasks()) {
+            TaskRef before = previous == null ? null : previous.tasks().get(task.task());
+            TaskBackupRequest request = new TaskBackupRequest(module, id.toString(), cut.cutId(), task.task(),
+                    options.chunkSize(), before, task.depotEndOffsets(), task.processedOffsets());
+            results.add(workers.apply(task.supervisorId()).backupTask(request).whenComplete((r, e) -> {
+                if (e == null) {
+                    observer.onProgress(new Progress("backup", bytesDone.addAndGet(r.ref().bytes()), cutBytes,
+                            filesDone.addAndGet(r.ref().files()), cutFiles, tasksDone.incrementAndGet(), cut.tasks().size()));
+                }
+            }));
+        }
+        return results;
+    }
+
+    /** The newest committed backup whose files may be reused by the next one, or null. */
+    private ModuleManifest latestReusable(ModuleDescriptor descriptor, long epoch) {
+        try {
+            for (BackupId id : store.backupIdsNewestFirst(descriptor.name())) {
+                Optional<ModuleManifest> manifest = store.moduleManifest(id);
+                if (manifest.isPresent()) {
+                    ModuleManifest m = manifest.get();
+                    boolean reusable = m.restoreEpoch() == epoch && m.chunkSize() == options.chunkSize()
+                            && m.tasks().size() == descriptor.taskCount();
+                    return reusable ? m : null;
+                }
+            }
+        } catch (CorruptBackupException e) {
+            log.warn("not reusing the previous backup of {}: {}", descriptor.name(), e.getMessage());
+        }
+        return null;
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.modbackup.testkit.cluster;
+
+import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.CutDescriptor;
+import io.modbackup.api.runtime.FileKind;
+import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.TaskCut;
+import io.modbackup.api.runtime.TopologyKind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Captures a consistent cut of a running module, in the order the runtime SPI demands: first every
+ * PState (a RocksDB checkpoint) and the topology progress with every topology paused between steps,
+ * so microbatch partitions share one commit ID; then the depots, so every depot end offset is at or
+ * past every offset a topology had processed. Each task's files are registered with its Supervisor,
+ * which serves and releases them.
+ */
+final class CutCapture {
+    private final Function<String, Supervisor> supervisors;
+    private final AtomicLong cutCounter = new AtomicLong();
+
+    CutCapture(Function<String, Supervisor> supervisors) {
+        this.supervisors = supervisors;
+    }
+
+    CutDescriptor capture(ModuleInstance instance, ModuleDescriptor descriptor) {
+        String module = descriptor.name();
+        String cutId = "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
+        Map<Integer, List<CapturedFile>> files = new ConcurrentHashMap<>();
+        Map<Integer, Map<String, Map<String, Long>>> processed = new ConcurrentHashMap<>();
+        Map<String, Long> commitIds = new ConcurrentHashMap<>();
+        // 1. PStates and progress. Tasks are checkpointed in parallel: each checkpoint waits on fsyncs,
+        // and the topologies wait for all of them.
+        long capturedAt = instance.whilePaused(() -> {
+            long now = System.currentTimeMillis();
+            instance.tasks().values().parallelStream().forEach(task -> {
+                Path cutDir = supervisors.apply(task.supervisorId()).cutDirectory(module, cutId, task.task());
+                List<CapturedFile> taskFiles = new ArrayList<>();
+                Map<String, Map<String, Long>> taskProcessed = new TreeMap<>();
+                for (Map.Entry<String, PStateStore> store : task.stores().entrySet()) {
+                    String relative = TaskState.PSTATES + "/" + store.getKey();
+                    Path checkpoint = cutDir.resolve(relative);
+                    store.getValue().checkpoint(checkpoint);
+                    PStateStore.Progress progress = store.getValue().progress();
+                    taskProcessed.put(store.getKey(), progress.processedOffsets());
+                    if (instance.definition().topology(store.getKey()).kind() == TopologyKind.MICROBATCH) {
+                        commitIds.merge(store.getKey(), progress.commitId(), (a, b) -> {
+                            if (!a.equals(b)) {
+                                throw new IllegalStateException("microbatch topology " + store.getKey()
+                                        + " is not at one commit ID across tasks: " + a + " and " + b);
+                            }
+                            return a;
+                        });
+                    }
+                    taskFiles.addAll(listCheckpoint(checkpoint, relative));
+                }
+                files.put(task.task(), taskFiles);
+                processed.put(task.task(), taskProcessed);
+            });
+            return now;
+        });
+        // 2. Depots, after the PStates: every end offset is at or past every processed offset.
+        List<TaskCut> taskCuts = new ArrayList<>();
+        for (TaskState task : instance.tasks().values()) {
+            Supervisor supervisor = supervisors.apply(task.supervisorId());
+            Path cutDir = supervisor.cutDirectory(module, cutId, task.task());
+            Map<String, Long> ends = new TreeMap<>();
+            List<CapturedFile> taskFiles = files.get(task.task());
+            for (Map.Entry<String, DepotPartition> depot : task.depots().entrySet()) {
+                String relative = TaskState.DEPOTS + "/" + depot.getKey() + "/";
+                DepotPartition.Capture capture = depot.getValue().capture(
+                        cutDir.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
+                taskFiles.addAll(capture.files());
+                ends.put(depot.getKey(), capture.endOffset());
+            }
+            supervisor.registerCut(module, cutId, task.task(), taskFiles);
+            taskCuts.add(new TaskCut(task.task(), task.supervisorId(), ends, processed.get(task.task()), taskFiles.size(),
+                    taskFiles.stream().mapToLong(CapturedFile::size).sum()));
+        }
+        return new CutDescriptor(module, cutId, capturedAt, new TreeMap<>(commitIds), descriptor, taskCuts);
+    }
+
+    private static List<CapturedFile> listCheckpoint(Path checkpoint, String relative) {
+        try (Stream<Path> list = Files.list(checkpoint)) {
+            List<CapturedFile> files = new ArrayList<>();
+            for (Path file : list.sorted().toList()) {
+                String name = file.getFileName().toString();
+                FileKind kind = name.endsWith(".sst") ? FileKind.IMMUTABLE
+                        : name.endsWith(".log") ? FileKind.APPEND_ONLY : FileKind.MUTABLE;
+                files.add(new CapturedFile(relative + "/" + name, kind, Files.size(file),
+                        Files.getLastModifiedTime(file).toMillis(), file));
+            }
+            return files;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list checkpoint " + checkpoint, e);
+        }
+    }
+}
