@@ -140,6 +140,8 @@ class CliTest {
         Result refused = cli("--action", "gc");
         assertEquals(1, refused.code());
         assertTrue(refused.err().contains("belongs to another cluster"), refused.err());
+        assertTrue(refused.err().contains("names " + Demo.CLUSTER_ID + ", this is replacement-cluster"), refused.err());
+        assertTrue(refused.err().contains("take the store over with --takeover"), "the CLI names its flag: " + refused.err());
         assertEquals(0, cli("--action", "list", "--module", A).code(), "a foreign cluster may still list");
         Result takeover = cli("--action", "backup", "--module", A, "--takeover");
         assertEquals(0, takeover.code(), takeover.err());
@@ -169,6 +171,8 @@ class CliTest {
             "backup ID with dots|--action verify --backupId ..-00000193E038B5F8-DE|its module name '..' has",
     })
     void everyUserErrorIsOneClearLineAndANonZeroExit(String name, String args, String expected) {
+        // The store exists (a dry-run GC claims it for this cluster): an unknown ID is reported as unknown.
+        assertEquals(0, cli("--action", "gc", "--dry-run").code());
         Result result = cli(args.split(" "));
         assertTrue(result.code() != 0, name + " must fail");
         assertEquals("", result.out(), name + " prints nothing on stdout");
