@@ -1,11 +1,9 @@
 package io.modbackup.testkit.crash;
 
 import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.testkit.provider.FaultRule.Operation;
+import io.modbackup.testkit.provider.StreamInterceptingProvider;
 import java.io.InputStream;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -17,7 +15,7 @@ import java.util.regex.Pattern;
  * process died before hearing so. Once the switch is dead every call fails with {@link SimulatedCrash}
  * without reaching the store.
  */
-public final class CrashingProvider extends ForwardingBackupProvider {
+public final class CrashingProvider extends StreamInterceptingProvider {
     private final CrashSwitch process;
     private final Trigger trigger;
     private final AtomicInteger matched = new AtomicInteger();
@@ -66,22 +64,6 @@ public final class CrashingProvider extends ForwardingBackupProvider {
         } catch (SimulatedCrash crash) {
             return CompletableFuture.failedFuture(crash);
         }
-    }
-
-    // Whole-file transfers and batch deletes go through the methods above, so they are intercepted too.
-    @Override
-    public CompletableFuture<Void> putFile(String key, Path source) {
-        return standardPutFile(key, source);
-    }
-
-    @Override
-    public CompletableFuture<Boolean> getFile(String key, Path target) {
-        return standardGetFile(key, target);
-    }
-
-    @Override
-    public CompletableFuture<Void> deleteObjects(List<String> keys) {
-        return standardDeleteObjects(keys);
     }
 
     @Override

@@ -1,13 +1,11 @@
 package io.modbackup.testkit.provider;
 
 import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.testkit.provider.FaultRule.Effect;
 import io.modbackup.testkit.provider.FaultRule.Operation;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +22,7 @@ import java.util.function.Supplier;
  * calls are in flight. Randomness comes from one seeded generator, so a single-threaded schedule is
  * reproducible.
  */
-public final class FaultInjectingProvider extends ForwardingBackupProvider {
+public final class FaultInjectingProvider extends StreamInterceptingProvider {
     private final Random random;
     private final List<ActiveRule> rules = new CopyOnWriteArrayList<>();
     private final Map<Operation, AtomicLong> calls = new EnumMap<>(Operation.class);
@@ -68,22 +66,6 @@ public final class FaultInjectingProvider extends ForwardingBackupProvider {
     /** Faults injected so far, of every effect. */
     public long faultsInjected() {
         return faultsInjected.get();
-    }
-
-    // Whole-file transfers and batch deletes go through the methods above, so they are intercepted too.
-    @Override
-    public CompletableFuture<Void> putFile(String key, Path source) {
-        return standardPutFile(key, source);
-    }
-
-    @Override
-    public CompletableFuture<Boolean> getFile(String key, Path target) {
-        return standardGetFile(key, target);
-    }
-
-    @Override
-    public CompletableFuture<Void> deleteObjects(List<String> keys) {
-        return standardDeleteObjects(keys);
     }
 
     @Override
