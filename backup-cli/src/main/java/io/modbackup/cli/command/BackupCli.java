@@ -145,7 +145,8 @@ public final class BackupCli implements Callable<Integer> {
         }
         try (BackupProvider provider = new ProviderLoader().load(providerConfig);
              ClusterConnector.Connection connection = connector.connect(settings, action.needsLiveState);
-             BackupEngine engine = new BackupEngine(connection.runtime(), provider, BackupOptions.defaults())) {
+             BackupEngine engine = new BackupEngine(connection.runtime(), provider, connection.options(),
+                     connection.workers())) {
             clusterId = connection.runtime().clusterId();
             if (takeover) {
                 String previous = engine.storeOwner().orElse("nobody");

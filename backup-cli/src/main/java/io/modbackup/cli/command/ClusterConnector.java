@@ -1,7 +1,10 @@
 package io.modbackup.cli.command;
 
 import io.modbackup.api.runtime.ClusterRuntime;
+import io.modbackup.core.engine.BackupOptions;
+import io.modbackup.core.engine.TaskWorker;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * How the CLI reaches the cluster it acts on: a host connects to its Conductor; the demo opens the
@@ -23,6 +26,19 @@ public interface ClusterConnector {
     /** An open connection; closing it releases the cluster. */
     interface Connection extends AutoCloseable {
         ClusterRuntime runtime();
+
+        /**
+         * How the engine reaches each Supervisor's task worker (Supervisor ID to worker), for a host whose
+         * Supervisors run in other processes; {@code null}, the default, runs the workers in this process.
+         */
+        default Function<String, TaskWorker> workers() {
+            return null;
+        }
+
+        /** The engine's options for this cluster. */
+        default BackupOptions options() {
+            return BackupOptions.defaults();
+        }
 
         @Override
         void close();

@@ -93,7 +93,7 @@ public final class BackupEngine implements AutoCloseable {
         Function<String, TaskWorker> taskWorkers = workers != null ? workers : supervisorId -> localWorkers.computeIfAbsent(
                 supervisorId, id -> new LocalTaskWorker(runtime.supervisor(id), store, chunks, tasks));
         this.backups = new ModuleBackup(runtime, store, chunks, locks, codec, options, taskWorkers, clock);
-        this.restores = new ModuleRestore(runtime, chunks, taskWorkers, clock);
+        this.restores = new ModuleRestore(runtime, chunks, taskWorkers, options, clock);
         this.catalog = new BackupCatalog(runtime, store, chunks, codec, options.maxUploadsInFlight());
     }
 
@@ -219,7 +219,7 @@ public final class BackupEngine implements AutoCloseable {
         return restores.inProgress(module);
     }
 
-    private static ThreadFactory daemon(String prefix) {
+    static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + n.incrementAndGet());

@@ -13,9 +13,14 @@ import java.time.Duration;
  * @param leaseTtl how long a backup's or GC's lease in the store lives without a heartbeat; also the
  *     grace period after which a crashed backup's orphans are collected
  * @param lockWait how long a backup waits for a GC (and a GC for backups) before giving up
+ * @param taskTimeout how long one attempt at one task's backup or restore may take before it counts as
+ *     failed; bounds the wait for a Supervisor that hangs
+ * @param taskAttempts attempts per task before the backup or restore fails (a failed task is retried;
+ *     a corrupt backup or an invalid request is not)
  */
 public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsInFlight, int ioThreads,
-                            int taskParallelism, Duration leaseTtl, Duration lockWait) {
+                            int taskParallelism, Duration leaseTtl, Duration lockWait, Duration taskTimeout,
+                            int taskAttempts) {
     /** 8 MiB. */
     public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 
@@ -32,23 +37,35 @@ public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsIn
         if (leaseTtl.isNegative() || leaseTtl.isZero() || lockWait.isNegative()) {
             throw new IllegalArgumentException("leaseTtl must be positive and lockWait not negative");
         }
+        if (taskTimeout.isNegative() || taskTimeout.isZero() || taskAttempts < 1) {
+            throw new IllegalArgumentException("taskTimeout must be positive and taskAttempts at least 1");
+        }
     }
 
     /**
      * 8 MiB chunks, 4 KiB inline threshold, 16 uploads in flight, 4 I/O threads, 4 tasks at once,
-     * 10-minute leases, 30-minute lock wait.
+     * 10-minute leases, 30-minute lock wait, 30 minutes and 2 attempts per task.
      */
     public static BackupOptions defaults() {
-        return new BackupOptions(DEFAULT_CHUNK_SIZE, 4096, 16, 4, 4, Duration.ofMinutes(10), Duration.ofMinutes(30));
+        return new BackupOptions(DEFAULT_CHUNK_SIZE, 4096, 16, 4, 4, Duration.ofMinutes(10), Duration.ofMinutes(30),
+                Duration.ofMinutes(30), 2);
     }
 
     /** These options with another chunk size. */
     public BackupOptions withChunkSize(int size) {
-        return new BackupOptions(size, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl, lockWait);
+        return new BackupOptions(size, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl, lockWait,
+                taskTimeout, taskAttempts);
     }
 
     /** These options with another lease TTL and lock wait. */
     public BackupOptions withLeases(Duration ttl, Duration wait) {
-        return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, ttl, wait);
+        return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, ttl, wait,
+                taskTimeout, taskAttempts);
+    }
+
+    /** These options with another deadline and number of attempts per task. */
+    public BackupOptions withTaskDeadline(Duration timeout, int attempts) {
+        return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
+                lockWait, timeout, attempts);
     }
 }

@@ -142,7 +142,9 @@ final class ModuleBackup {
             TaskRef before = previous == null ? null : previous.tasks().get(task.task());
             TaskBackupRequest request = new TaskBackupRequest(module, id.toString(), cut.cutId(), task.task(),
                     options.chunkSize(), before, task.depotEndOffsets(), task.processedOffsets());
-            results.add(workers.apply(task.supervisorId()).backupTask(request).whenComplete((r, e) -> {
+            TaskWorker worker = workers.apply(task.supervisorId());
+            results.add(TaskAttempts.run(() -> worker.backupTask(request), options.taskTimeout(), options.taskAttempts(),
+                    "task " + task.task() + " of backup " + id + " on " + task.supervisorId()).whenComplete((r, e) -> {
                 if (e == null) {
                     observer.onProgress(new Progress("backup", bytesDone.addAndGet(r.ref().bytes()), cutBytes,
                             filesDone.addAndGet(r.ref().files()), cutFiles, tasksDone.incrementAndGet(), cut.tasks().size()));

@@ -46,9 +46,12 @@ final class ModuleRestore {
     private final ChunkStore chunks;
     private final Function<String, TaskWorker> workers;
     private final Clock clock;
+    private final BackupOptions options;
     private final Map<String, BackupEngine.RestoreInProgress> inProgress = new ConcurrentHashMap<>();
 
-    ModuleRestore(ClusterRuntime runtime, ChunkStore chunks, Function<String, TaskWorker> workers, Clock clock) {
+    ModuleRestore(ClusterRuntime runtime, ChunkStore chunks, Function<String, TaskWorker> workers, BackupOptions options,
+                  Clock clock) {
+        this.options = options;
         this.runtime = runtime;
         this.chunks = chunks;
         this.workers = workers;
@@ -125,7 +128,11 @@ final class ModuleRestore {
         for (TaskRef ref : manifest.tasks()) {
             TaskRestoreRequest request = new TaskRestoreRequest(manifest.module(), manifest.backupId(), restoreId,
                     ref.task(), ref, manifest.chunkSize());
-            results.add(workers.apply(placement.get(ref.task())).restoreTask(request).whenComplete((r, e) -> {
+            String supervisorId = placement.get(ref.task());
+            TaskWorker worker = workers.apply(supervisorId);
+            results.add(TaskAttempts.run(() -> worker.restoreTask(request), options.taskTimeout(), options.taskAttempts(),
+                    "task " + ref.task() + " of the restore of " + manifest.backupId() + " on " + supervisorId)
+                    .whenComplete((r, e) -> {
                 if (e == null) {
                     observer.onProgress(new Progress("restore", bytesDone.addAndGet(r.bytes()), manifest.totals().bytes(),
                             filesDone.addAndGet(r.files()), manifest.totals().files(), tasksDone.incrementAndGet(),

@@ -36,9 +36,8 @@ final class CutCapture {
 
     CutDescriptor capture(ModuleInstance instance, ModuleDescriptor descriptor) {
         String module = descriptor.name();
-        String cutId = "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
-        Map<Integer, List<CapturedFile>> files = new ConcurrentHashMap<>();
-        Map<Integer, Map<String, Map<String, Long>>> processed = new ConcurrentHashMap<>();
+        String cutId = newCutId();
+        Map<Integer, TaskCheckpoint> checkpoints = new ConcurrentHashMap<>();
         Map<String, Long> commitIds = new ConcurrentHashMap<>();
         // 1. PStates and progress. Tasks are checkpointed in parallel: each checkpoint waits on fsyncs,
         // and the topologies wait for all of them.
@@ -46,49 +45,86 @@ final class CutCapture {
             long now = System.currentTimeMillis();
             instance.tasks().values().parallelStream().forEach(task -> {
                 Path cutDir = supervisors.apply(task.supervisorId()).cutDirectory(module, cutId, task.task());
-                List<CapturedFile> taskFiles = new ArrayList<>();
-                Map<String, Map<String, Long>> taskProcessed = new TreeMap<>();
-                for (Map.Entry<String, PStateStore> store : task.stores().entrySet()) {
-                    String relative = TaskState.PSTATES + "/" + store.getKey();
-                    Path checkpoint = cutDir.resolve(relative);
-                    store.getValue().checkpoint(checkpoint);
-                    PStateStore.Progress progress = store.getValue().progress();
-                    taskProcessed.put(store.getKey(), progress.processedOffsets());
-                    if (instance.definition().topology(store.getKey()).kind() == TopologyKind.MICROBATCH) {
-                        commitIds.merge(store.getKey(), progress.commitId(), (a, b) -> {
-                            if (!a.equals(b)) {
-                                throw new IllegalStateException("microbatch topology " + store.getKey()
-                                        + " is not at one commit ID across tasks: " + a + " and " + b);
-                            }
-                            return a;
-                        });
-                    }
-                    taskFiles.addAll(listCheckpoint(checkpoint, relative));
-                }
-                files.put(task.task(), taskFiles);
-                processed.put(task.task(), taskProcessed);
+                TaskCheckpoint checkpoint = checkpoint(task, instance.definition(), cutDir);
+                checkpoint.commitIds().forEach((topology, id) -> mergeCommitId(commitIds, topology, id));
+                checkpoints.put(task.task(), checkpoint);
             });
             return now;
         });
-        // 2. Depots, after the PStates: every end offset is at or past every processed offset.
+        // 2. Depots, after the PStates: every end offset is at or past every offset a topology had processed.
         List<TaskCut> taskCuts = new ArrayList<>();
         for (TaskState task : instance.tasks().values()) {
             Supervisor supervisor = supervisors.apply(task.supervisorId());
-            Path cutDir = supervisor.cutDirectory(module, cutId, task.task());
-            Map<String, Long> ends = new TreeMap<>();
-            List<CapturedFile> taskFiles = files.get(task.task());
-            for (Map.Entry<String, DepotPartition> depot : task.depots().entrySet()) {
-                String relative = TaskState.DEPOTS + "/" + depot.getKey() + "/";
-                DepotPartition.Capture capture = depot.getValue().capture(
-                        cutDir.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
-                taskFiles.addAll(capture.files());
-                ends.put(depot.getKey(), capture.endOffset());
-            }
-            supervisor.registerCut(module, cutId, task.task(), taskFiles);
-            taskCuts.add(new TaskCut(task.task(), task.supervisorId(), ends, processed.get(task.task()), taskFiles.size(),
-                    taskFiles.stream().mapToLong(CapturedFile::size).sum()));
+            taskCuts.add(completeTask(supervisor, module, cutId, task, checkpoints.get(task.task())));
         }
         return new CutDescriptor(module, cutId, capturedAt, new TreeMap<>(commitIds), descriptor, taskCuts);
+    }
+
+    /** A cut ID unique in this process. */
+    String newCutId() {
+        return "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
+    }
+
+    /**
+     * One task's PStates checkpointed into a cut.
+     *
+     * @param files the checkpoints' files
+     * @param processed per topology, the processed offsets the checkpoint reflects
+     * @param commitIds per microbatch topology, the commit ID the checkpoint is at
+     */
+    record TaskCheckpoint(List<CapturedFile> files, Map<String, Map<String, Long>> processed,
+                          Map<String, Long> commitIds) {
+    }
+
+    /** Checkpoints every PState store of {@code task} under {@code cutDir}; call with the topologies paused. */
+    static TaskCheckpoint checkpoint(TaskState task, ModuleDefinition definition, Path cutDir) {
+        List<CapturedFile> taskFiles = new ArrayList<>();
+        Map<String, Map<String, Long>> processed = new TreeMap<>();
+        Map<String, Long> commitIds = new TreeMap<>();
+        for (Map.Entry<String, PStateStore> store : task.stores().entrySet()) {
+            String relative = TaskState.PSTATES + "/" + store.getKey();
+            Path checkpoint = cutDir.resolve(relative);
+            store.getValue().checkpoint(checkpoint);
+            PStateStore.Progress progress = store.getValue().progress();
+            processed.put(store.getKey(), progress.processedOffsets());
+            if (definition.topology(store.getKey()).kind() == TopologyKind.MICROBATCH) {
+                commitIds.put(store.getKey(), progress.commitId());
+            }
+            taskFiles.addAll(listCheckpoint(checkpoint, relative));
+        }
+        return new TaskCheckpoint(taskFiles, processed, commitIds);
+    }
+
+    /**
+     * Captures {@code task}'s depots into the cut after its PStates were checkpointed, registers all
+     * its files with its Supervisor, and describes the task's part of the cut.
+     */
+    static TaskCut completeTask(Supervisor supervisor, String module, String cutId, TaskState task,
+                                TaskCheckpoint checkpoint) {
+        Path cutDir = supervisor.cutDirectory(module, cutId, task.task());
+        Map<String, Long> ends = new TreeMap<>();
+        List<CapturedFile> taskFiles = new ArrayList<>(checkpoint.files());
+        for (Map.Entry<String, DepotPartition> depot : task.depots().entrySet()) {
+            String relative = TaskState.DEPOTS + "/" + depot.getKey() + "/";
+            DepotPartition.Capture capture = depot.getValue().capture(
+                    cutDir.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
+            taskFiles.addAll(capture.files());
+            ends.put(depot.getKey(), capture.endOffset());
+        }
+        supervisor.registerCut(module, cutId, task.task(), taskFiles);
+        return new TaskCut(task.task(), supervisor.id(), ends, checkpoint.processed(), taskFiles.size(),
+                taskFiles.stream().mapToLong(CapturedFile::size).sum());
+    }
+
+    /** Adds a task's commit ID of a microbatch topology, refusing one that differs from another task's. */
+    static void mergeCommitId(Map<String, Long> commitIds, String topology, long commitId) {
+        commitIds.merge(topology, commitId, (a, b) -> {
+            if (!a.equals(b)) {
+                throw new IllegalStateException("microbatch topology " + topology
+                        + " is not at one commit ID across tasks: " + a + " and " + b);
+            }
+            return a;
+        });
     }
 
     private static List<CapturedFile> listCheckpoint(Path checkpoint, String relative) {

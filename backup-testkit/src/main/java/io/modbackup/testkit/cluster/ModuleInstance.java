@@ -29,14 +29,22 @@ final class ModuleInstance implements AutoCloseable {
     private final ModuleDefinition definition;
     private final Map<Integer, TaskState> tasks;
     private final ReentrantReadWriteLock processing = new ReentrantReadWriteLock(true);
-    private final SimulatedCluster cluster;
+    private final ClusterView cluster;
+    private final boolean coordinated;
     private final List<Thread> runners = new ArrayList<>();
     private final AtomicReference<Throwable> lastError = new AtomicReference<>();
     private final AtomicLong eventsProcessed = new AtomicLong();
     private volatile boolean running;
 
-    ModuleInstance(SimulatedCluster cluster, ModuleDefinition definition, Map<Integer, TaskState> tasks) {
+    /**
+     * @param tasks the module's tasks that live in this process: all of them in the in-process cluster,
+     *     one Supervisor's share in a multi-process one
+     * @param coordinated whether a Conductor drives the microbatch topologies through
+     *     {@link #microbatchStep}, instead of this instance's own threads
+     */
+    ModuleInstance(ClusterView cluster, ModuleDefinition definition, Map<Integer, TaskState> tasks, boolean coordinated) {
         this.cluster = cluster;
+        this.coordinated = coordinated;
         this.definition = definition;
         this.tasks = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks));
     }
@@ -44,6 +52,9 @@ final class ModuleInstance implements AutoCloseable {
     void start() {
         running = true;
         for (ModuleDefinition.Topology topology : definition.topologies()) {
+            if (coordinated && topology.kind() == TopologyKind.MICROBATCH) {
+                continue;
+            }
             Runnable loop = topology.kind() == TopologyKind.MICROBATCH ? () -> runMicrobatch(topology) : () -> runStream(topology);
             Thread thread = new Thread(loop, definition.name() + "/" + topology.name());
             thread.setDaemon(true);
@@ -98,8 +109,66 @@ final class ModuleInstance implements AutoCloseable {
         return eventsProcessed.get();
     }
 
+    /**
+     * Whether a microbatch of {@code topology} would find work on any of this instance's tasks: new
+     * depot entries, or offsets to recalibrate after a restore. Reads at most one entry per partition.
+     */
+    boolean microbatchHasWork(String topology) {
+        ModuleDefinition.Topology spec = definition.topology(topology);
+        processing.readLock().lock();
+        try {
+            for (TaskState task : tasks.values()) {
+                if (step(task, spec, 1).hasWork()) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            processing.readLock().unlock();
+        }
+    }
+
+    /**
+     * Runs microbatch {@code commitId} of {@code topology} on every task of this instance, committing
+     * each task at that commit ID even when it had nothing to process, so all partitions stay at one
+     * commit ID. Idempotent: a task already at {@code commitId} or later is skipped, so a Conductor may
+     * repeat a batch that failed on some Supervisor. Returns the entries processed.
+     */
+    long microbatchStep(String topology, long commitId) {
+        ModuleDefinition.Topology spec = definition.topology(topology);
+        long entries = 0;
+        processing.readLock().lock();
+        try {
+            for (TaskState task : tasks.values()) {
+                PStateStore store = task.store(topology);
+                if (store.progress().commitId() >= commitId) {
+                    continue;
+                }
+                Step step = step(task, spec, maxBatch());
+                store.commit(step.updates, step.offsets, step.epochs, commitId);
+                eventsProcessed.addAndGet(step.entries);
+                entries += step.entries;
+            }
+            return entries;
+        } catch (RuntimeException e) {
+            recordError(spec, e);
+            throw e;
+        } finally {
+            processing.readLock().unlock();
+        }
+    }
+
+    /** The highest commit ID any task of this instance is at for {@code topology}. */
+    long commitId(String topology) {
+        return tasks.values().stream().mapToLong(t -> t.store(topology).progress().commitId()).max().orElse(0);
+    }
+
+    private int maxBatch() {
+        return Integer.parseInt(definition.configOverrides().getOrDefault(MAX_BATCH_OPTION, "200"));
+    }
+
     private void runMicrobatch(ModuleDefinition.Topology topology) {
-        int maxBatch = Integer.parseInt(definition.configOverrides().getOrDefault(MAX_BATCH_OPTION, "200"));
+        int maxBatch = maxBatch();
         long commitId = tasks.values().stream()
                 .mapToLong(t -> t.store(topology.name()).progress().commitId()).max().orElse(0);
         while (running) {

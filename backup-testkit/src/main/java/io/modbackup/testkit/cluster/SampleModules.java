@@ -24,7 +24,12 @@ public final class SampleModules {
      * {@code $$eventCount}.
      */
     public static ModuleDefinition moduleA() {
-        return new ModuleDefinition(MODULE_A, 4, List.of("*events"),
+        return moduleA(4);
+    }
+
+    /** Module A with {@code tasks} tasks. */
+    public static ModuleDefinition moduleA(int tasks) {
+        return new ModuleDefinition(MODULE_A, tasks, List.of("*events"),
                 List.of(new ModuleDefinition.Topology("counts", TopologyKind.MICROBATCH,
                                 List.of(new DepotRef(MODULE_A, "*events")),
                                 Map.of("$$totals", Reducer.SUM, "$$latest", Reducer.LAST)),
@@ -42,7 +47,12 @@ public final class SampleModules {
      * {@code $$clickCount}; depends on A's PState {@code $$totals}.
      */
     public static ModuleDefinition moduleB() {
-        return new ModuleDefinition(MODULE_B, 2, List.of("*clicks"),
+        return moduleB(2);
+    }
+
+    /** Module B with {@code tasks} tasks. */
+    public static ModuleDefinition moduleB(int tasks) {
+        return new ModuleDefinition(MODULE_B, tasks, List.of("*clicks"),
                 List.of(new ModuleDefinition.Topology("core", TopologyKind.MICROBATCH,
                                 List.of(new DepotRef(MODULE_A, "*events")),
                                 Map.of("$$maxAmount", Reducer.MAX)),

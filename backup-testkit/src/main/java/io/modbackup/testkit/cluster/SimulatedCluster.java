@@ -41,6 +41,22 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     private final InstallJournal journal;
     private final CutCapture cuts;
     private final RestoreInstaller installer;
+    private final ClusterView topologyView = new ClusterView() {
+        @Override
+        public int taskCount(String module) {
+            return SimulatedCluster.this.taskCount(module);
+        }
+
+        @Override
+        public List<DepotEntry> readDepot(String module, String depot, int partition, long from, int max) {
+            return SimulatedCluster.this.readDepot(module, depot, partition, from, max);
+        }
+
+        @Override
+        public Optional<RestoreMarker> restoreMarker(String module) {
+            return SimulatedCluster.this.restoreMarker(module);
+        }
+    };
 
     /** Where a module is deployed and what it looks like now; {@code instance} is null when stopped. */
     private static final class ModuleRecord {
@@ -554,7 +570,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             tasks.values().forEach(TaskState::close);
             throw e;
         }
-        return new ModuleInstance(this, definition, tasks);
+        return new ModuleInstance(topologyView, definition, tasks, false);
     }
 
     private void requireLive(String what) {

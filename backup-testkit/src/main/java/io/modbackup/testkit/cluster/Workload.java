@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * to a module that is stopped or being restored are skipped and counted, as a client would retry.
  */
 public final class Workload implements AutoCloseable {
-    private final SimulatedCluster cluster;
+    private final DepotClient client;
     private final Random random;
     private final int keyCount;
     private final int paddingBytes;
@@ -27,7 +27,35 @@ public final class Workload implements AutoCloseable {
      * @param paddingBytes padding per entry, which sets the data volume
      */
     public Workload(SimulatedCluster cluster, long seed, int keyCount, int paddingBytes) {
-        this.cluster = cluster;
+        this((module, depot, entries) -> {
+            int appended = 0;
+            for (WorkloadEntry entry : entries) {
+                try {
+                    cluster.append(module, depot, entry);
+                    appended++;
+                } catch (IllegalStateException notRunning) {
+                    // skipped, as a client would retry later
+                }
+            }
+            return appended;
+        }, seed, keyCount, paddingBytes);
+    }
+
+    /** Appends the way a depot client does, to any cluster: one call per batch. */
+    @FunctionalInterface
+    public interface DepotClient {
+        /**
+         * Appends {@code entries} to {@code depot} of {@code module}, each to the partition its key hashes to.
+         *
+         * @return how many were appended; the others were skipped because the module was not running
+         * @throws IllegalStateException when the module is not running (the whole batch counts as skipped)
+         */
+        int append(String module, String depot, List<WorkloadEntry> entries);
+    }
+
+    /** A workload appending through {@code client}. */
+    public Workload(DepotClient client, long seed, int keyCount, int paddingBytes) {
+        this.client = client;
         this.random = new Random(seed);
         this.keyCount = keyCount;
         this.paddingBytes = paddingBytes;
@@ -43,14 +71,16 @@ public final class Workload implements AutoCloseable {
 
     /** Appends {@code count} entries to {@code depot} of {@code module} now. */
     public void appendBatch(String module, String depot, int count) {
+        List<WorkloadEntry> entries = new java.util.ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            WorkloadEntry entry = next();
-            try {
-                cluster.append(module, depot, entry);
-                appended.incrementAndGet();
-            } catch (IllegalStateException notRunning) {
-                skipped.incrementAndGet();
-            }
+            entries.add(next());
+        }
+        try {
+            int done = client.append(module, depot, entries);
+            appended.addAndGet(done);
+            skipped.addAndGet(count - done);
+        } catch (IllegalStateException notRunning) {
+            skipped.addAndGet(count);
         }
     }
 

@@ -1,0 +1,302 @@
+package io.modbackup.cluster.launch;
+
+import io.modbackup.cluster.node.ClusterAdmin;
+import io.modbackup.cluster.node.ConductorProcess;
+import io.modbackup.cluster.node.Endpoint;
+import io.modbackup.cluster.node.ProcessProbe;
+import io.modbackup.cluster.node.SupervisorProcess;
+import io.modbackup.cluster.rpc.JsonRpcClient;
+import io.modbackup.testkit.cluster.SupervisorChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Starts and controls the processes of a multi-process cluster on this machine: one Conductor JVM and
+ * one JVM per Supervisor, each logging to {@code <cluster>/<node>.log}. Tests use it to kill
+ * ({@code SIGKILL}), pause ({@code SIGSTOP}), resume ({@code SIGCONT}) and restart nodes; the demo and
+ * {@code bin/cluster} to run a cluster in the background. Processes it started outlive it unless
+ * {@link #close()} stops them.
+ */
+public final class ClusterProcesses implements AutoCloseable {
+    /** Everything a cluster's processes are started with. */
+    public record Spec(Path dir, String clusterId, int supervisors, String provider, String catalog, long segmentBytes,
+                       int chunkSize, Duration deadline, Duration taskTimeout, String heap) {
+        /** A cluster in {@code dir} with the sample modules, 2-second deadlines and 64 MiB heaps. */
+        public static Spec of(Path dir, int supervisors, String provider) {
+            return new Spec(dir.toAbsolutePath(), "sim-cluster", supervisors, provider, "sample", 64 * 1024, 1024 * 1024,
+                    Duration.ofSeconds(2), Duration.ofSeconds(20), "96m");
+        }
+
+        public Spec withCatalog(String name) {
+            return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, taskTimeout, heap);
+        }
+
+        public Spec withDeadlines(Duration cut, Duration task) {
+            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, cut, task, heap);
+        }
+    }
+
+    private final Spec spec;
+    private final JsonRpcClient rpc = new JsonRpcClient();
+    private final Map<String, Process> processes = new ConcurrentHashMap<>();
+    private final ClusterAdmin admin;
+
+    private ClusterProcesses(Spec spec) {
+        this.spec = spec;
+        this.admin = rpc.proxy(ClusterAdmin.class, "admin", "the Conductor of " + spec.dir(),
+                () -> Endpoint.read(spec.dir().resolve(ConductorProcess.NODE))
+                        .orElseThrow(() -> new IllegalStateException("no Conductor is running in " + spec.dir())).uri(),
+                m -> Duration.ofMinutes(5));
+    }
+
+    /**
+     * Starts the Conductor and every Supervisor and waits until every Supervisor reported to the
+     * Conductor.
+     */
+    public static ClusterProcesses start(Spec spec) {
+        ClusterProcesses cluster = new ClusterProcesses(spec);
+        try {
+            cluster.startConductor();
+            for (int i = 0; i < spec.supervisors(); i++) {
+                cluster.startSupervisor("supervisor-" + i);
+            }
+            cluster.awaitSupervisors(Duration.ofSeconds(60));
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /** The Conductor's client interface. */
+    public ClusterAdmin admin() {
+        return admin;
+    }
+
+    /** The spec the processes were started with. */
+    public Spec spec() {
+        return spec;
+    }
+
+    /** The Supervisor IDs. */
+    public List<String> supervisorIds() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < spec.supervisors(); i++) {
+            ids.add("supervisor-" + i);
+        }
+        return ids;
+    }
+
+    /** A Supervisor's channel, reached at its current endpoint (for leak checks). */
+    public SupervisorChannel supervisor(String id) {
+        return rpc.proxy(SupervisorChannel.class, "supervisor", "Supervisor " + id, () -> endpoint(id).uri(),
+                m -> Duration.ofSeconds(10));
+    }
+
+    /** A node's counters ("conductor" or a Supervisor ID). */
+    public ProcessProbe.ProcessStats stats(String node) {
+        return rpc.proxy(ProcessProbe.class, "process", node, () -> endpoint(node).uri(), m -> Duration.ofSeconds(10)).stats();
+    }
+
+    /** The process ID of a running node. */
+    public long pid(String node) {
+        Process process = processes.get(node);
+        return process != null ? process.pid() : endpoint(node).pid();
+    }
+
+    /** A Supervisor's state root. */
+    public Path supervisorRoot(String id) {
+        return spec.dir().resolve(id);
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    /** Kills a node with SIGKILL and waits until it is gone. */
+    public void kill(String node) {
+        Process process = processes.remove(node);
+        ProcessHandle handle = process != null ? process.toHandle() : ProcessHandle.of(pid(node)).orElse(null);
+        if (handle != null) {
+            handle.destroyForcibly();
+            handle.onExit().join();
+        }
+    }
+
+    /** Freezes a node with SIGSTOP: it keeps its sockets but answers nothing. */
+    public void pause(String node) {
+        signal(node, "STOP");
+    }
+
+    /** Resumes a node frozen by {@link #pause} with SIGCONT. */
+    public void resume(String node) {
+        signal(node, "CONT");
+    }
+
+    /** Starts a node again (after {@link #kill}) and waits until the cluster sees it. */
+    public void restart(String node) {
+        restart(node, List.of());
+        awaitSupervisors(Duration.ofSeconds(60));
+    }
+
+    /**
+     * Starts a node again with extra JVM options (such as a fault-injection property), without waiting
+     * for the cluster to see it.
+     */
+    public void restart(String node, List<String> jvmOptions) {
+        if (node.equals(ConductorProcess.NODE)) {
+            startConductor(jvmOptions);
+        } else {
+            startSupervisor(node, jvmOptions);
+        }
+    }
+
+    private void signal(String node, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(node))).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + node + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ starting
+
+    private void startConductor() {
+        startConductor(List.of());
+    }
+
+    private void startConductor(List<String> jvmOptions) {
+        Endpoint previous = Endpoint.read(spec.dir().resolve(ConductorProcess.NODE)).orElse(null);
+        launch(ConductorProcess.NODE, ConductorProcess.class.getName(), jvmOptions, List.of(
+                "--cluster", spec.dir().toString(), "--cluster-id", spec.clusterId(),
+                "--supervisors", Integer.toString(spec.supervisors()), "--provider", spec.provider(),
+                "--catalog", spec.catalog(), "--chunk-size", Integer.toString(spec.chunkSize()),
+                "--deadline-ms", Long.toString(spec.deadline().toMillis()),
+                "--task-timeout-ms", Long.toString(spec.taskTimeout().toMillis())));
+        awaitEndpoint(ConductorProcess.NODE, previous, Duration.ofSeconds(60));
+    }
+
+    private void startSupervisor(String id) {
+        startSupervisor(id, List.of());
+    }
+
+    private void startSupervisor(String id, List<String> jvmOptions) {
+        Endpoint previous = Endpoint.read(supervisorRoot(id)).orElse(null);
+        launch(id, SupervisorProcess.class.getName(), jvmOptions, List.of(
+                "--cluster", spec.dir().toString(), "--id", id, "--provider", spec.provider(),
+                "--catalog", spec.catalog(), "--segment-bytes", Long.toString(spec.segmentBytes()),
+                "--chunk-size", Integer.toString(spec.chunkSize())));
+        awaitEndpoint(id, previous, Duration.ofSeconds(60));
+    }
+
+    private void launch(String node, String mainClass, List<String> jvmOptions, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + spec.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(args);
+        try {
+            Files.createDirectories(spec.dir());
+            Path log = spec.dir().resolve(node + ".log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            processes.put(node, process);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + node, e);
+        }
+    }
+
+    private Endpoint endpoint(String node) {
+        Path dir = node.equals(ConductorProcess.NODE) ? spec.dir().resolve(node) : supervisorRoot(node);
+        return Endpoint.read(dir).orElseThrow(() -> new IllegalStateException(node + " is not running in " + spec.dir()));
+    }
+
+    private void awaitEndpoint(String node, Endpoint previous, Duration timeout) {
+        Path dir = node.equals(ConductorProcess.NODE) ? spec.dir().resolve(node) : supervisorRoot(node);
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            Optional<Endpoint> endpoint = Endpoint.read(dir);
+            if (endpoint.isPresent() && !endpoint.get().equals(previous)) {
+                return;
+            }
+            Process process = processes.get(node);
+            if (process != null && !process.isAlive()) {
+                throw new IllegalStateException(node + " exited with code " + process.exitValue() + " at start; see "
+                        + spec.dir().resolve(node + ".log"));
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException(node + " did not start within " + timeout.toSeconds() + " s; see "
+                + spec.dir().resolve(node + ".log"));
+    }
+
+    /** Waits until every Supervisor's current incarnation reported to the Conductor. */
+    public void awaitSupervisors(Duration timeout) {
+        long until = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < until) {
+            try {
+                Map<String, Endpoint> reported = admin.info().supervisors();
+                boolean all = supervisorIds().stream().allMatch(id -> Endpoint.read(supervisorRoot(id))
+                        .map(e -> e.equals(reported.get(id))).orElse(false));
+                if (all) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("the Supervisors did not all report to the Conductor within "
+                + timeout.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops every process this object started: SIGTERM, then SIGKILL for one that does not exit within 10 s. */
+    @Override
+    public void close() {
+        for (String node : List.copyOf(processes.keySet())) {
+            Process process = processes.remove(node);
+            if (process.isAlive()) {
+                resumeQuietly(process);
+                process.destroy();
+                try {
+                    if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                        process.destroyForcibly().waitFor();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static void resumeQuietly(Process process) {
+        try {
+            new ProcessBuilder("kill", "-CONT", Long.toString(process.pid())).start().waitFor();
+        } catch (IOException | InterruptedException ignored) {
+            // a process that is not stopped needs no SIGCONT
+        }
+    }
+}

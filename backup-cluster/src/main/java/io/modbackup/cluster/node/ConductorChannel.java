@@ -1,0 +1,27 @@
+package io.modbackup.cluster.node;
+
+import io.modbackup.testkit.cluster.ConductorRuntime.ClusterSnapshot;
+import java.util.Map;
+
+/**
+ * What Supervisors call on the Conductor. A Supervisor reports every few hundred milliseconds; its
+ * first report after it (or the Conductor) started makes the Conductor tell it which tasks it hosts.
+ */
+public interface ConductorChannel {
+
+    /** Records that {@code status}'s Supervisor is alive and answers with the cluster as it is now. */
+    HeartbeatReply heartbeat(SupervisorStatus status);
+
+    /** A Supervisor's report. */
+    record SupervisorStatus(String id, Endpoint endpoint) {
+    }
+
+    /**
+     * The Conductor's answer.
+     *
+     * @param cluster modules, placements, markers, and what pins and staging are still in use
+     * @param supervisors where each Supervisor answers
+     */
+    record HeartbeatReply(ClusterSnapshot cluster, Map<String, Endpoint> supervisors) {
+    }
+}

@@ -1,0 +1,30 @@
+package io.modbackup.cluster.node;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code --name value} arguments of a node process. */
+final class NodeArgs {
+    private final Map<String, String> values = new HashMap<>();
+
+    NodeArgs(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --name value pairs, got " + String.join(" ", args));
+            }
+            values.put(args[i].substring(2), args[++i]);
+        }
+    }
+
+    String get(String name) {
+        String value = values.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("missing --" + name);
+        }
+        return value;
+    }
+
+    long getLong(String name) {
+        return Long.parseLong(get(name));
+    }
+}

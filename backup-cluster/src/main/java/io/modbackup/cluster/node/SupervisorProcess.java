@@ -1,0 +1,107 @@
+package io.modbackup.cluster.node;
+
+import io.modbackup.api.provider.ProviderLoader;
+import io.modbackup.cluster.rpc.JsonRpcClient;
+import io.modbackup.cluster.rpc.JsonRpcServer;
+import io.modbackup.core.engine.BackupOptions;
+import io.modbackup.core.engine.SupervisorWorker;
+import io.modbackup.core.engine.TaskWorker;
+import io.modbackup.testkit.cluster.ModuleDefinition;
+import io.modbackup.testkit.cluster.SupervisorChannel;
+import io.modbackup.testkit.cluster.SupervisorHost;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Supervisor process: hosts its tasks under {@code <cluster>/<id>}, loads the provider from the
+ * cluster's {@code backup.provider} and runs the task worker that uploads and stages its own tasks'
+ * files, serves {@link SupervisorChannel}, {@link TaskWorker} and {@link ProcessProbe} over JSON-RPC,
+ * and reports to the Conductor (found through its endpoint file) every {@value #HEARTBEAT_MILLIS} ms.
+ *
+ * <pre>
+ * java io.modbackup.cluster.node.SupervisorProcess --cluster DIR --id supervisor-0 --provider "CLASS ARG"
+ *      --catalog sample --segment-bytes N --chunk-size N
+ * </pre>
+ */
+public final class SupervisorProcess {
+    private static final Logger log = LoggerFactory.getLogger(SupervisorProcess.class);
+    static final long HEARTBEAT_MILLIS = 250;
+    /**
+     * Fault injection for crash tests: the Supervisor halts at once, as if killed, when its install swap
+     * reaches the named step ({@code journal-written}, {@code task-swapped-<n>}).
+     */
+    public static final String HALT_AT_PROPERTY = "modbackup.sim.haltAtSwapStep";
+
+    private SupervisorProcess() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        NodeArgs args = new NodeArgs(argv);
+        Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
+        String id = args.get("id");
+        Path root = cluster.resolve(id);
+        List<ModuleDefinition> catalog = Catalogs.named(args.get("catalog"));
+        Function<String, ModuleDefinition> code = name -> catalog.stream().filter(d -> d.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no code for module " + name));
+        CountingProvider provider = new CountingProvider(new ProviderLoader().load(args.get("provider")));
+        BackupOptions options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"));
+
+        JsonRpcClient rpc = new JsonRpcClient();
+        RemoteClusterView view = new RemoteClusterView(id, rpc);
+        SupervisorHost host = new SupervisorHost(id, root, args.getLong("segment-bytes"), code, view);
+        view.local(host);
+        String haltAt = System.getProperty(HALT_AT_PROPERTY);
+        if (haltAt != null) {
+            host.onSwapStep(step -> {
+                if (step.equals(haltAt)) {
+                    log.warn("Supervisor {} halts at install step {} ({} is set)", id, step, HALT_AT_PROPERTY);
+                    Runtime.getRuntime().halt(137);
+                }
+            });
+        }
+        SupervisorWorker worker = new SupervisorWorker(host, provider, options);
+        JsonRpcServer server = new JsonRpcServer();
+        server.export("supervisor", SupervisorChannel.class, host);
+        server.export("worker", TaskWorker.class, worker);
+        server.export("process", ProcessProbe.class, () -> new ProcessProbe.ProcessStats(id, ProcessHandle.current().pid(),
+                provider.bytesWritten(), provider.objectsWritten(), provider.chunkBytesWritten(), server.bytesIn() + rpc.bytesIn(),
+                server.bytesOut() + rpc.bytesOut()));
+        Endpoint endpoint = new Endpoint(server.address().toString(), ProcessHandle.current().pid(), System.currentTimeMillis());
+        endpoint.write(root);
+        log.info("Supervisor {} (pid {}) serves at {}", id, endpoint.pid(), endpoint.url());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Endpoint.remove(root);
+            host.close();
+        }));
+
+        Path conductorDir = cluster.resolve(ConductorProcess.NODE);
+        ConductorChannel conductor = rpc.proxy(ConductorChannel.class, "conductor", "the Conductor",
+                () -> Endpoint.read(conductorDir).orElseThrow(() -> new IllegalStateException("no Conductor is running"))
+                        .uri(), m -> Duration.ofSeconds(2));
+        boolean reported = false;
+        while (true) {
+            long sentAt = System.currentTimeMillis();
+            try {
+                ConductorChannel.HeartbeatReply reply = conductor.heartbeat(new ConductorChannel.SupervisorStatus(id, endpoint));
+                view.update(reply);
+                host.keepOnly(reply.cluster().liveCuts(), reply.cluster().restoringModules(), sentAt);
+                if (!reported) {
+                    log.info("Supervisor {} reported to the Conductor; supervisors: {}", id,
+                            reply.supervisors().keySet().stream().sorted().collect(Collectors.joining(", ")));
+                    reported = true;
+                }
+            } catch (RuntimeException e) {
+                if (reported) {
+                    log.warn("Supervisor {} cannot reach the Conductor: {}", id, e.getMessage());
+                    reported = false;
+                }
+            }
+            Thread.sleep(HEARTBEAT_MILLIS);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.modbackup.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.runtime.CutDescriptor;
+import io.modbackup.api.runtime.TaskCut;
+import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.node.Catalogs;
+import io.modbackup.cluster.node.ClusterAdmin;
+import io.modbackup.testkit.cluster.ConsistencyOracle;
+import io.modbackup.testkit.cluster.CutFiles;
+import io.modbackup.testkit.cluster.DepotEntry;
+import io.modbackup.testkit.cluster.ModuleDefinition;
+import io.modbackup.testkit.cluster.SupervisorChannel;
+import io.modbackup.testkit.cluster.Workload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A multi-process cluster for one test, with the oracle and leak checks the tests share. */
+final class ClusterFixture implements AutoCloseable {
+    static final String LOCAL_PROVIDER = "io.modbackup.core.provider.local.LocalDirectoryProvider";
+
+    final ClusterProcesses processes;
+    final ClusterAdmin admin;
+    final Path scratch;
+    private final List<ModuleDefinition> catalog;
+    private final AtomicInteger checks = new AtomicInteger();
+
+    ClusterFixture(ClusterProcesses.Spec spec, Path scratch) {
+        this.processes = ClusterProcesses.start(spec);
+        this.admin = processes.admin();
+        this.scratch = scratch;
+        this.catalog = Catalogs.named(spec.catalog());
+    }
+
+    /** A seeded workload appending through the Conductor. */
+    Workload workload(long seed) {
+        return new Workload(admin::append, seed, 500, 256);
+    }
+
+    /**
+     * Checks a running module with the consistency oracle: captures a cut through the Conductor, copies
+     * its pinned files from the Supervisors' roots (this test runs on the same machine) and replays the
+     * depots.
+     */
+    ConsistencyOracle.Report checkLive(String module) {
+        CutDescriptor cut = admin.captureCut(module);
+        try {
+            Path dir = scratch.resolve("oracle-" + checks.incrementAndGet());
+            Map<Integer, Path> tasks = new TreeMap<>();
+            for (TaskCut task : cut.tasks()) {
+                Path taskDir = dir.resolve("task-" + task.task());
+                CutFiles.materialize(processes.supervisor(task.supervisorId()).cutFiles(module, cut.cutId(), task.task()),
+                        taskDir);
+                tasks.put(task.task(), taskDir);
+            }
+            return new ConsistencyOracle(this::definition, new ConsistencyOracle.DepotSource() {
+                @Override
+                public List<DepotEntry> read(String m, String depot, int partition, long from, int max) {
+                    return admin.readDepot(m, depot, partition, from, max);
+                }
+
+                @Override
+                public long endOffset(String m, String depot, int partition) {
+                    return admin.depotEndOffsets(m, depot).get(partition);
+                }
+            }).check(module, tasks);
+        } finally {
+            admin.releaseCut(module, cut.cutId());
+        }
+    }
+
+    ModuleDefinition definition(String module) {
+        return catalog.stream().filter(d -> d.name().equals(module)).findFirst().orElseThrow();
+    }
+
+    /** Pins, staging directories and install journals held by all Supervisors. */
+    int leftovers() {
+        return processes.supervisorIds().stream().map(processes::supervisor).mapToInt(s -> s.leftovers().total()).sum();
+    }
+
+    /** Per Supervisor, what it holds besides live state. */
+    Map<String, SupervisorChannel.Leftovers> leftoversBySupervisor() {
+        Map<String, SupervisorChannel.Leftovers> all = new TreeMap<>();
+        processes.supervisorIds().forEach(id -> all.put(id, processes.supervisor(id).leftovers()));
+        return all;
+    }
+
+    /** Waits for the Supervisors' cleanup (each heartbeat) to remove every leftover; fails after 10 s. */
+    void awaitNoLeftovers() throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (leftovers() > 0 && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertTrue(leftovers() == 0, "leftovers remain: " + leftoversBySupervisor());
+    }
+
+    void awaitCaughtUp(String module) {
+        assertTrue(admin.awaitCaughtUp(module, 60_000), module + " did not catch up within 60 s");
+    }
+
+    @Override
+    public void close() {
+        processes.close();
+    }
+}

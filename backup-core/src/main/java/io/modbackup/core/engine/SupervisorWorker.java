@@ -1,0 +1,51 @@
+package io.modbackup.core.engine;
+
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.runtime.SupervisorRuntime;
+import io.modbackup.core.manifest.ManifestCodec;
+import io.modbackup.core.store.BackupStore;
+import io.modbackup.core.store.ChunkStore;
+import io.modbackup.core.store.RetryingProvider;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The task worker of one Supervisor process: it reads that Supervisor's pinned cuts and stages its
+ * restores, and moves chunks between them and the store through its own provider (loaded in the
+ * Supervisor from the cluster's {@code backup.provider}), so task data never passes through the
+ * Conductor. The Conductor reaches it over the host's RPC. Thread-safe; owns its executors until
+ * {@link #close()}.
+ */
+public final class SupervisorWorker implements TaskWorker, AutoCloseable {
+    private final ExecutorService io;
+    private final ExecutorService tasks;
+    private final LocalTaskWorker worker;
+
+    /** A worker on {@code supervisor}'s files and {@code provider}'s store, sized by {@code options}. */
+    public SupervisorWorker(SupervisorRuntime supervisor, BackupProvider provider, BackupOptions options) {
+        BackupProvider retrying = new RetryingProvider(provider, BackupEngine.RETRY_ATTEMPTS, BackupEngine.RETRY_FIRST_DELAY);
+        this.io = Executors.newFixedThreadPool(options.ioThreads(), BackupEngine.daemon("modbackup-io-"));
+        this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), BackupEngine.daemon("modbackup-task-"));
+        ChunkStore chunks = new ChunkStore(retrying, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
+                options.inlineThreshold());
+        this.worker = new LocalTaskWorker(supervisor, new BackupStore(retrying, new ManifestCodec(), io), chunks, tasks);
+    }
+
+    @Override
+    public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
+        return worker.backupTask(request);
+    }
+
+    @Override
+    public CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request) {
+        return worker.restoreTask(request);
+    }
+
+    @Override
+    public void close() {
+        tasks.shutdownNow();
+        io.shutdownNow();
+    }
+}

@@ -1,0 +1,754 @@
+package io.modbackup.testkit.cluster;
+
+import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.ClusterRuntime;
+import io.modbackup.api.runtime.CutDescriptor;
+import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.api.runtime.RestoreMarker;
+import io.modbackup.api.runtime.SupervisorRuntime;
+import io.modbackup.api.runtime.TaskCut;
+import io.modbackup.testkit.cluster.InstallJournal.InstallIntent;
+import io.modbackup.testkit.cluster.SupervisorChannel.InstallOrder;
+import io.modbackup.testkit.cluster.SupervisorChannel.PreparedCut;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Conductor of a multi-process cluster: it owns module records, placements, restore markers and
+ * jars under {@code root/conductor}, drives each microbatch topology across the Supervisors, and
+ * implements the {@link ClusterRuntime} SPI by calling the Supervisors through their
+ * {@link SupervisorChannel}s. It never opens a file under a Supervisor's root.
+ *
+ * <p>The cut is two-phase with a deadline: every Supervisor hosting the module pauses and checkpoints
+ * (prepare), then captures its depots and resumes (complete); a Supervisor failing or late in either
+ * phase aborts the cut on every Supervisor. A restore's install writes a decision record (the
+ * {@link InstallJournal}) before asking any Supervisor to swap; each Supervisor journals its own swap,
+ * so the module ends old everywhere or new everywhere, and a Conductor restarted with a decision record
+ * drives the install to its end once the Supervisors answer.
+ */
+public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ConductorRuntime.class);
+
+    private final String clusterId;
+    private final List<String> supervisorIds;
+    private final Map<String, ModuleDefinition> catalog = new ConcurrentHashMap<>();
+    private final Function<String, SupervisorChannel> channels;
+    private final Duration deadline;
+    private final ClusterState state;
+    private final InstallJournal journal;
+    private final Map<String, ModuleRecord> modules = new ConcurrentHashMap<>();
+    private final Map<String, RestoreMarker> markers = new ConcurrentHashMap<>();
+    private final Map<String, MicrobatchCoordinator> coordinators = new ConcurrentHashMap<>();
+    private final Set<String> liveCuts = ConcurrentHashMap.newKeySet();
+    private final Set<String> installing = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> staging = new ConcurrentHashMap<>();
+    private final AtomicLong cutCounter = new AtomicLong();
+    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "conductor-call");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean closed;
+
+    private record ModuleRecord(ModuleDescriptor descriptor, Map<Integer, String> placement) {
+    }
+
+    /**
+     * What every Supervisor needs to know of the cluster, sent with each heartbeat answer.
+     *
+     * @param taskCounts each module's task count
+     * @param placements each module's task to Supervisor
+     * @param markers each restored module's latest restore marker
+     * @param liveCuts cuts still in use; a Supervisor removes pins of others
+     * @param restoringModules modules with a restore staging or installing; a Supervisor removes other staging
+     */
+    public record ClusterSnapshot(Map<String, Integer> taskCounts, Map<String, Map<Integer, String>> placements,
+                                  Map<String, RestoreMarker> markers, Set<String> liveCuts, Set<String> restoringModules) {
+    }
+
+    /**
+     * Opens the Conductor at {@code root}, reloading its modules; installs a crash interrupted are finished
+     * by {@link #recoverInstalls()} once the Supervisors answer.
+     *
+     * @param channels reaches a Supervisor by ID; throws {@link IllegalStateException} for one not reachable
+     * @param deadline how long a cut's phase, a microbatch and each Supervisor call may take
+     */
+    public ConductorRuntime(String clusterId, Path root, List<String> supervisorIds, List<ModuleDefinition> catalog,
+                            Function<String, SupervisorChannel> channels, Duration deadline) {
+        this.clusterId = clusterId;
+        this.supervisorIds = List.copyOf(supervisorIds);
+        this.channels = channels;
+        this.deadline = deadline;
+        this.state = new ClusterState(root.toAbsolutePath());
+        this.journal = new InstallJournal(state);
+        catalog.forEach(d -> this.catalog.put(d.name(), d));
+        for (ClusterState.StoredModule stored : state.loadModules()) {
+            modules.put(stored.descriptor().name(), new ModuleRecord(stored.descriptor(), Map.copyOf(stored.placement())));
+        }
+        state.loadMarkers().forEach(marker -> markers.put(marker.module(), marker));
+        journal.interrupted().forEach(intent -> installing.add(intent.descriptor().name()));
+        modules.values().stream().filter(r -> r.descriptor().running() && !installing.contains(r.descriptor().name()))
+                .forEach(r -> startCoordinators(r.descriptor().name()));
+    }
+
+    // ------------------------------------------------------------------ modules
+
+    /** Deploys and starts a module whose code is in the catalog. */
+    public synchronized void deploy(String module, Parallelism parallelism) {
+        if (modules.containsKey(module)) {
+            throw new IllegalStateException("module " + module + " is already deployed");
+        }
+        ModuleDefinition definition = definition(module);
+        ModuleRecord record = new ModuleRecord(definition.describe(true, parallelism, definition.dynamicOptions()),
+                place(definition.taskCount(), parallelism));
+        state.writeJar(definition);
+        save(record);
+        hostEverywhere(module);
+        startCoordinators(module);
+    }
+
+    /** The code of a module in the catalog. */
+    public ModuleDefinition definition(String module) {
+        ModuleDefinition definition = catalog.get(module);
+        if (definition == null) {
+            throw new IllegalArgumentException("no code for module " + module + " in cluster " + clusterId);
+        }
+        return definition;
+    }
+
+    /** The Supervisor IDs, in order. */
+    public List<String> supervisorIds() {
+        return supervisorIds;
+    }
+
+    /** Where each task of a deployed module lives. */
+    public Map<Integer, String> placement(String module) {
+        return record(module).placement();
+    }
+
+    /**
+     * Tells a Supervisor (newly started, or restarted) which tasks it hosts. Called when the Supervisor
+     * first reports to this Conductor; modules with an install in progress are hosted when it ends.
+     */
+    public void supervisorJoined(String supervisorId) {
+        for (String module : moduleNames()) {
+            if (!installing.contains(module)) {
+                host(supervisorId, module);
+            }
+        }
+        if (!installing.isEmpty()) {
+            calls.execute(this::recoverInstalls);
+        }
+    }
+
+    private void hostEverywhere(String module) {
+        for (String supervisorId : supervisorIds) {
+            try {
+                host(supervisorId, module);
+            } catch (RuntimeException e) {
+                log.warn("Supervisor {} could not host {} now; it will when it reports again: {}", supervisorId, module,
+                        e.getMessage());
+            }
+        }
+    }
+
+    private void host(String supervisorId, String module) {
+        ModuleRecord record = record(module);
+        List<Integer> tasks = record.placement().entrySet().stream().filter(e -> e.getValue().equals(supervisorId))
+                .map(Map.Entry::getKey).sorted().toList();
+        channels.apply(supervisorId).host(module, tasks, record.descriptor().running(), epoch(module));
+    }
+
+    /** What the Supervisors are told with each heartbeat. */
+    public ClusterSnapshot snapshot() {
+        Map<String, Integer> taskCounts = new TreeMap<>();
+        Map<String, Map<Integer, String>> placements = new TreeMap<>();
+        modules.forEach((name, record) -> {
+            taskCounts.put(name, record.descriptor().taskCount());
+            placements.put(name, record.placement());
+        });
+        Set<String> restoring = new java.util.TreeSet<>(installing);
+        staging.values().forEach(restoring::add);
+        return new ClusterSnapshot(taskCounts, placements, Map.copyOf(markers), Set.copyOf(liveCuts), restoring);
+    }
+
+    /**
+     * Notes that a restore stages into the Supervisors, so they keep its staging until it is installed or
+     * discarded. The host calls it when it forwards a task's restore to a Supervisor's worker.
+     */
+    public void stagingStarted(String module, String restoreId) {
+        staging.put(restoreId, module);
+    }
+
+    // ------------------------------------------------------------------ microbatches
+
+    private void startCoordinators(String module) {
+        for (ModuleDefinition.Topology topology : definition(module).topologies()) {
+            if (topology.kind() == io.modbackup.api.runtime.TopologyKind.MICROBATCH) {
+                MicrobatchCoordinator coordinator = new MicrobatchCoordinator(module, topology.name());
+                MicrobatchCoordinator previous = coordinators.put(module + "/" + topology.name(), coordinator);
+                if (previous != null) {
+                    previous.stop();
+                }
+                coordinator.start();
+            }
+        }
+    }
+
+    private void stopCoordinators(String module) {
+        for (String key : List.copyOf(coordinators.keySet())) {
+            if (key.startsWith(module + "/")) {
+                coordinators.remove(key).stop();
+            }
+        }
+    }
+
+    /**
+     * Drives one microbatch topology across the Supervisors, as Rama's microbatch coordinator does:
+     * batch {@code n} runs on every Supervisor hosting the module and only when all of them committed
+     * it does batch {@code n+1} start. A batch that failed on some Supervisor is repeated there (each
+     * task commits a batch once) until it succeeds; meanwhile the batch lock stays held, so no cut can
+     * see the topology at two commit IDs.
+     */
+    private final class MicrobatchCoordinator {
+        final String module;
+        final String topology;
+        final java.util.concurrent.locks.ReentrantLock batch = new java.util.concurrent.locks.ReentrantLock(true);
+        final Thread thread;
+        volatile boolean running = true;
+        long commitId = -1;
+
+        MicrobatchCoordinator(String module, String topology) {
+            this.module = module;
+            this.topology = topology;
+            this.thread = new Thread(this::loop, "microbatch-" + module + "/" + topology);
+            this.thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() {
+            running = false;
+            thread.interrupt();
+            try {
+                thread.join(deadline.toMillis() * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Holds the batch lock, waiting at most {@code wait}: no batch runs until {@link #unlock}. */
+        boolean lock(Duration wait) throws InterruptedException {
+            return batch.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        void unlock() {
+            batch.unlock();
+        }
+
+        private void loop() {
+            while (running && !closed) {
+                boolean worked = false;
+                try {
+                    batch.lockInterruptibly();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                try {
+                    List<String> hosts = hosts(module);
+                    if (commitId < 0) {
+                        commitId = fanOut(hosts, s -> channels.apply(s).microbatchCommitId(module, topology)).stream()
+                                .mapToLong(Long::longValue).max().orElse(0);
+                    }
+                    worked = fanOut(hosts, s -> channels.apply(s).microbatchHasWork(module, topology)).contains(true);
+                    if (worked) {
+                        long next = commitId + 1;
+                        while (running) {
+                            try {
+                                fanOut(hosts, s -> channels.apply(s).microbatchStep(module, topology, next));
+                                commitId = next;
+                                break;
+                            } catch (RuntimeException e) {
+                                log.warn("microbatch {} of {}/{} failed on a Supervisor, repeating it: {}", next, module,
+                                        topology, e.getMessage());
+                                Thread.sleep(200);
+                            }
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    log.debug("microbatch {} of {}/{} waits: {}", commitId + 1, module, topology, e.getMessage());
+                    worked = false;
+                } finally {
+                    batch.unlock();
+                }
+                if (!worked) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Calls {@code call} on every Supervisor in parallel, each within the deadline; fails with the first failure. */
+    private <T> List<T> fanOut(List<String> supervisors, Function<String, T> call) throws InterruptedException {
+        List<CompletableFuture<T>> futures = new ArrayList<>();
+        for (String s : supervisors) {
+            futures.add(CompletableFuture.supplyAsync(() -> call.apply(s), calls));
+        }
+        long until = System.nanoTime() + deadline.toNanos();
+        List<T> results = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                results.add(futures.get(i).get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                throw new IllegalStateException("Supervisor " + supervisors.get(i) + ": " + cause.getMessage(), cause);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("Supervisor " + supervisors.get(i) + " did not answer within "
+                        + deadline.toMillis() + " ms");
+            }
+        }
+        return results;
+    }
+
+    /** The Supervisors hosting tasks of a module, in ID order. */
+    private List<String> hosts(String module) {
+        return new LinkedHashSet<>(new TreeMap<>(record(module).placement()).values()).stream().sorted().toList();
+    }
+
+    // ------------------------------------------------------------------ ClusterRuntime
+
+    @Override
+    public String clusterId() {
+        return clusterId;
+    }
+
+    @Override
+    public List<String> moduleNames() {
+        return modules.keySet().stream().sorted().toList();
+    }
+
+    @Override
+    public Optional<ModuleDescriptor> describe(String module) {
+        ModuleRecord record = modules.get(module);
+        return Optional.ofNullable(record == null ? null : record.descriptor());
+    }
+
+    @Override
+    public Path moduleJar(String module) {
+        return state.jar(module, record(module).descriptor().jarName());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Two phases under the deadline: the microbatch coordinators of the module are held between
+     * batches, every Supervisor hosting the module pauses and checkpoints; then each captures its depots,
+     * pins and resumes. Any Supervisor failing or late aborts the cut on all of them.
+     *
+     * @throws IllegalStateException naming the Supervisor, when the cut was aborted
+     */
+    @Override
+    public CutDescriptor captureCut(String module) {
+        ModuleRecord record = record(module);
+        if (!record.descriptor().running() || installing.contains(module)) {
+            throw new IllegalStateException("module " + module + " is not running");
+        }
+        String cutId = "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
+        liveCuts.add(cutId);
+        List<String> hosts = hosts(module);
+        List<MicrobatchCoordinator> held = new ArrayList<>();
+        try {
+            List<PreparedCut> prepared;
+            try {
+                for (MicrobatchCoordinator coordinator : coordinatorsOf(module)) {
+                    if (!coordinator.lock(deadline)) {
+                        throw new IllegalStateException("microbatch topology " + coordinator.topology + " of " + module
+                                + " did not reach a commit boundary within " + deadline.toMillis()
+                                + " ms (a Supervisor is not answering)");
+                    }
+                    held.add(coordinator);
+                }
+                prepared = fanOut(hosts, s -> channels.apply(s).prepareCut(module, cutId, deadline.toMillis() * 2));
+            } finally {
+                held.forEach(MicrobatchCoordinator::unlock);
+            }
+            Map<String, Long> commitIds = new TreeMap<>();
+            prepared.forEach(p -> p.commitIds().forEach((t, id) -> CutCapture.mergeCommitId(commitIds, t, id)));
+            List<TaskCut> tasks = new ArrayList<>();
+            fanOut(hosts, s -> channels.apply(s).completeCut(module, cutId)).forEach(tasks::addAll);
+            tasks.sort(Comparator.comparingInt(TaskCut::task));
+            long capturedAt = prepared.stream().mapToLong(PreparedCut::capturedAtMillis).min().orElse(System.currentTimeMillis());
+            return new CutDescriptor(module, cutId, capturedAt, commitIds, record.descriptor(), tasks);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abort(module, cutId, hosts);
+            throw new IllegalStateException("interrupted while capturing a cut of " + module, e);
+        } catch (RuntimeException e) {
+            abort(module, cutId, hosts);
+            throw new IllegalStateException("cut of module " + module + " aborted on every Supervisor: " + e.getMessage(), e);
+        }
+    }
+
+    private List<MicrobatchCoordinator> coordinatorsOf(String module) {
+        return coordinators.entrySet().stream().filter(e -> e.getKey().startsWith(module + "/"))
+                .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
+    }
+
+    /** Aborts a cut on every Supervisor without waiting; one that does not answer drops it on its own. */
+    private void abort(String module, String cutId, List<String> hosts) {
+        liveCuts.remove(cutId);
+        for (String s : hosts) {
+            CompletableFuture.runAsync(() -> channels.apply(s).abortCut(module, cutId), calls).exceptionally(e -> {
+                log.info("Supervisor {} did not take the abort of cut {}; it drops the cut itself: {}", s, cutId,
+                        e.getMessage());
+                return null;
+            });
+        }
+    }
+
+    @Override
+    public void releaseCut(String module, String cutId) {
+        liveCuts.remove(cutId);
+        List<String> hosts = modules.containsKey(module) ? hosts(module) : supervisorIds;
+        try {
+            fanOut(hosts, s -> {
+                channels.apply(s).releaseCut(module, cutId);
+                return true;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.info("cut {} of {} not released everywhere now; the Supervisor drops it when it reports: {}", cutId,
+                    module, e.getMessage());
+        }
+    }
+
+    /**
+     * A Supervisor as the engine's coordinator sees it: it can list cut files and discard staging; its
+     * staging directories exist only in its own process, where its task worker runs.
+     */
+    @Override
+    public SupervisorRuntime supervisor(String supervisorId) {
+        if (!supervisorIds.contains(supervisorId)) {
+            throw new IllegalArgumentException("no Supervisor " + supervisorId + " in cluster " + clusterId);
+        }
+        return new SupervisorRuntime() {
+            @Override
+            public String id() {
+                return supervisorId;
+            }
+
+            @Override
+            public List<CapturedFile> cutFiles(String module, String cutId, int task) {
+                return channels.apply(supervisorId).cutFiles(module, cutId, task);
+            }
+
+            @Override
+            public Path stagingDirectory(String module, String restoreId, int task) {
+                throw new UnsupportedOperationException("staging directories of Supervisor " + supervisorId
+                        + " exist only in its process: stage through its task worker");
+            }
+
+            @Override
+            public void discardStaging(String module, String restoreId) {
+                staging.remove(restoreId);
+                try {
+                    channels.apply(supervisorId).discardStaging(module, restoreId);
+                } catch (RuntimeException e) {
+                    log.info("Supervisor {} did not discard staging {} now; it does when it reports: {}", supervisorId,
+                            restoreId, e.getMessage());
+                }
+            }
+        };
+    }
+
+    @Override
+    public Map<Integer, String> placeRestore(ModuleDescriptor descriptor, Parallelism parallelism) {
+        ModuleRecord record = modules.get(descriptor.name());
+        if (parallelism == null) {
+            if (record == null) {
+                throw new IllegalArgumentException("module " + descriptor.name() + " is not deployed: give a parallelism to restore it");
+            }
+            return record.descriptor().taskCount() == descriptor.taskCount() ? record.placement()
+                    : place(descriptor.taskCount(), record.descriptor().parallelism());
+        }
+        return place(descriptor.taskCount(), parallelism);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Checks that every task is staged where it was placed, writes the decision record, stops the
+     * module, has each Supervisor swap (journaled there), then records the module, its jar and its new
+     * marker and starts it everywhere. A Supervisor not answering after the decision leaves the install
+     * pending: the module stays stopped everywhere until {@link #recoverInstalls} finishes it.
+     */
+    @Override
+    public synchronized RestoreMarker installRestore(RestoreRequest request) {
+        ModuleDescriptor restored = request.descriptor();
+        String module = restored.name();
+        ModuleDefinition definition = definition(module);
+        if (definition.taskCount() != restored.taskCount()) {
+            throw new IllegalArgumentException("module " + module + " has " + definition.taskCount()
+                    + " tasks in its code but the backup has " + restored.taskCount());
+        }
+        try {
+            Map<String, List<Integer>> staged = new HashMap<>();
+            List<String> targets = new LinkedHashSet<>(request.placement().values()).stream().sorted().toList();
+            List<List<Integer>> answers = fanOut(targets, s -> channels.apply(s).stagedTasks(module, request.restoreId()));
+            for (int i = 0; i < targets.size(); i++) {
+                staged.put(targets.get(i), answers.get(i));
+            }
+            request.placement().forEach((task, s) -> {
+                if (!staged.get(s).contains(task)) {
+                    throw new IllegalStateException("task " + task + " of module " + module + " has nothing staged on "
+                            + s + " for restore " + request.restoreId());
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted before installing restore " + request.restoreId(), e);
+        }
+        ModuleRecord previous = modules.get(module);
+        Parallelism parallelism = request.parallelism() != null ? request.parallelism()
+                : describe(module).orElseThrow(() -> new IllegalArgumentException(
+                        "module " + module + " is not deployed: give a parallelism to restore it")).parallelism();
+        InstallIntent intent = new InstallIntent(request.restoreId(), request.backupId(),
+                restored.withDeployment(true, parallelism), Map.copyOf(request.placement()),
+                previous == null ? Map.of() : previous.placement(), epoch(module) + 1);
+        installing.add(module);
+        journal.begin(intent, request.stagedJar());
+        return completeInstall(intent);
+    }
+
+    /**
+     * Finishes every install whose decision record a crash left, retrying each Supervisor until it
+     * answers or this Conductor closes. Run it once the Conductor serves its Supervisors again.
+     */
+    public void recoverInstalls() {
+        for (InstallIntent intent : journal.interrupted()) {
+            while (!closed) {
+                try {
+                    completeInstall(intent);
+                    log.warn("finished the install of restore {} of {} that a crash interrupted", intent.restoreId(),
+                            intent.descriptor().name());
+                    break;
+                } catch (RuntimeException e) {
+                    log.info("install of restore {} waits for the Supervisors: {}", intent.restoreId(), e.getMessage());
+                    sleep(500);
+                }
+            }
+        }
+    }
+
+    /** Carries out a decided install; idempotent, so a failure is retried by calling it again. */
+    private synchronized RestoreMarker completeInstall(InstallIntent intent) {
+        String module = intent.descriptor().name();
+        stopCoordinators(module);
+        Set<String> involved = new LinkedHashSet<>(intent.placement().values());
+        involved.addAll(intent.previousPlacement().values());
+        Map<Integer, Map<String, Long>> ends = new TreeMap<>();
+        try {
+            fanOut(List.copyOf(involved), s -> {
+                List<Integer> swap = tasksOn(intent.placement(), s);
+                List<Integer> remove = tasksOn(intent.previousPlacement(), s).stream().filter(t -> !swap.contains(t)).toList();
+                return channels.apply(s).installSwap(new InstallOrder(module, intent.restoreId(), swap, remove));
+            }).forEach(ends::putAll);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("install of restore " + intent.restoreId() + " of " + module
+                    + " is decided and will finish when the Conductor restarts", e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("install of restore " + intent.restoreId() + " of " + module
+                    + " is decided but not finished (it finishes when every Supervisor answers): " + e.getMessage(), e);
+        }
+        try {
+            state.installJar(journal.stagedJar(intent), module, intent.descriptor().jarName());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot install the jar of module " + module, e);
+        }
+        save(new ModuleRecord(intent.descriptor(), intent.placement()));
+        Map<String, List<Long>> depotEnds = new TreeMap<>();
+        for (String depot : definition(module).depots()) {
+            List<Long> partitionEnds = new ArrayList<>();
+            for (int task = 0; task < intent.descriptor().taskCount(); task++) {
+                partitionEnds.add(ends.get(task).get(depot));
+            }
+            depotEnds.put(depot, partitionEnds);
+        }
+        RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(),
+                depotEnds);
+        markers.put(module, marker);
+        state.saveMarker(marker);
+        installing.remove(module);
+        staging.remove(intent.restoreId());
+        journal.finish(module);
+        hostEverywhere(module);
+        startCoordinators(module);
+        return marker;
+    }
+
+    private static List<Integer> tasksOn(Map<Integer, String> placement, String supervisorId) {
+        return placement.entrySet().stream().filter(e -> e.getValue().equals(supervisorId)).map(Map.Entry::getKey)
+                .sorted().toList();
+    }
+
+    @Override
+    public Optional<RestoreMarker> restoreMarker(String module) {
+        return Optional.ofNullable(markers.get(module));
+    }
+
+    // ------------------------------------------------------------------ depots, for clients and checks
+
+    /** Appends entries to the partitions their keys hash to, as a depot client does; returns how many. */
+    public int append(String module, String depot, List<WorkloadEntry> entries) {
+        ModuleRecord record = record(module);
+        Map<Integer, List<byte[]>> byPartition = new TreeMap<>();
+        for (WorkloadEntry entry : entries) {
+            byPartition.computeIfAbsent(WorkloadEntry.partitionOf(entry.key(), record.descriptor().taskCount()),
+                    p -> new ArrayList<>()).add(entry.encode());
+        }
+        byPartition.forEach((partition, payloads) ->
+                channels.apply(record.placement().get(partition)).append(module, depot, partition, payloads));
+        return entries.size();
+    }
+
+    /** Reads depots wherever their partitions live, for the {@link ConsistencyOracle}. */
+    public ConsistencyOracle.DepotSource depots() {
+        return new ConsistencyOracle.DepotSource() {
+            @Override
+            public List<DepotEntry> read(String module, String depot, int partition, long from, int max) {
+                return channels.apply(record(module).placement().get(partition))
+                        .readDepot(module, depot, partition, from, max, epoch(module));
+            }
+
+            @Override
+            public long endOffset(String module, String depot, int partition) {
+                return channels.apply(record(module).placement().get(partition)).depotEndOffset(module, depot, partition);
+            }
+        };
+    }
+
+    /**
+     * Waits until every topology of {@code module} has processed every entry that was in its subscribed
+     * depots when the wait began, or {@code timeout} passed; returns whether it caught up. Uses cuts, so
+     * it also fails when a cut cannot be taken.
+     */
+    public boolean awaitCaughtUp(String module, Duration timeout) throws InterruptedException {
+        ModuleDefinition definition = definition(module);
+        Map<String, Long> targets = new TreeMap<>();
+        for (ModuleDefinition.Topology topology : definition.topologies()) {
+            for (var subscription : topology.subscriptions()) {
+                for (int p = 0; p < record(subscription.module()).descriptor().taskCount(); p++) {
+                    targets.put(PStateStore.offsetKey(subscription.module(), subscription.depot(), p),
+                            depots().endOffset(subscription.module(), subscription.depot(), p));
+                }
+            }
+        }
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            CutDescriptor cut = captureCut(module);
+            try {
+                Map<String, Map<String, Long>> processed = new HashMap<>();
+                for (TaskCut task : cut.tasks()) {
+                    task.processedOffsets().forEach((topology, offsets) ->
+                            processed.computeIfAbsent(topology, t -> new HashMap<>()).putAll(offsets));
+                }
+                boolean caughtUp = true;
+                for (ModuleDefinition.Topology topology : definition.topologies()) {
+                    Map<String, Long> offsets = processed.getOrDefault(topology.name(), Map.of());
+                    for (var subscription : topology.subscriptions()) {
+                        for (Map.Entry<String, Long> target : targets.entrySet()) {
+                            if (target.getKey().startsWith(subscription.module() + "/" + subscription.depot() + "/")
+                                    && offsets.getOrDefault(target.getKey(), 0L) < target.getValue()) {
+                                caughtUp = false;
+                            }
+                        }
+                    }
+                }
+                if (caughtUp) {
+                    return true;
+                }
+            } finally {
+                releaseCut(module, cut.cutId());
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private long epoch(String module) {
+        return restoreMarker(module).map(RestoreMarker::epoch).orElse(0L);
+    }
+
+    private ModuleRecord record(String module) {
+        ModuleRecord record = modules.get(module);
+        if (record == null) {
+            throw new IllegalArgumentException("unknown module " + module + "; deployed modules: " + moduleNames());
+        }
+        return record;
+    }
+
+    private void save(ModuleRecord record) {
+        modules.put(record.descriptor().name(), record);
+        state.saveModule(new ClusterState.StoredModule(record.descriptor(), record.placement()));
+    }
+
+    private Map<Integer, String> place(int taskCount, Parallelism parallelism) {
+        int used = Math.min(parallelism.workers(), supervisorIds.size());
+        Map<Integer, String> placement = new TreeMap<>();
+        for (int task = 0; task < taskCount; task++) {
+            placement.put(task, supervisorIds.get(task % used));
+        }
+        return placement;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops driving microbatches; the Supervisors keep their state. */
+    @Override
+    public void close() {
+        closed = true;
+        for (String key : List.copyOf(coordinators.keySet())) {
+            coordinators.remove(key).stop();
+        }
+        calls.shutdownNow();
+    }
+}
