@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public interface ClusterAdmin {
 
-    /** The cluster's ID, the Conductor's process, and each Supervisor's last report. */
+    /** The cluster's ID, the Conductor's process, and each Supervisor that joined (its current process hosts its tasks). */
     ClusterInfo info();
 
     /** Deploys and starts a module of the cluster's catalog. */
@@ -21,6 +21,9 @@ public interface ClusterAdmin {
 
     /** Appends entries to a module's depot, each to the partition its key hashes to; returns how many. */
     int append(String module, String depot, List<WorkloadEntry> entries);
+
+    /** The module's restore epoch: 0 until its first restore is installed. */
+    long restoreEpoch(String module);
 
     /** Where each task of a module lives. */
     Map<Integer, String> placement(String module);

@@ -58,6 +58,8 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private final Path configFile;
     private final JsonRpcClient rpc = new JsonRpcClient();
     private final Map<String, Endpoint> supervisors = new ConcurrentHashMap<>();
+    /** Supervisors whose current incarnation hosts its tasks. */
+    private final Map<String, Endpoint> joined = new ConcurrentHashMap<>();
     private final Map<String, SupervisorChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, TaskWorker> workers = new ConcurrentHashMap<>();
     private final Duration deadline;
@@ -153,16 +155,25 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         return endpoint;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The first report of a Supervisor's incarnation makes it host its tasks before the answer, so
+     * once a Supervisor counts as joined ({@link #info()}) it runs its tasks.
+     */
     @Override
     public HeartbeatReply heartbeat(SupervisorStatus status) {
-        Endpoint previous = supervisors.put(status.id(), status.endpoint());
-        if (!status.endpoint().equals(previous)) {
-            log.info("Supervisor {} (pid {}) reported from {}", status.id(), status.endpoint().pid(), status.endpoint().url());
-            CompletableFuture.runAsync(() -> runtime.supervisorJoined(status.id())).exceptionally(e -> {
-                log.warn("Supervisor {} could not take its tasks yet: {}", status.id(), e.getMessage());
-                supervisors.remove(status.id(), status.endpoint()); // its next report tries again
-                return null;
-            });
+        supervisors.put(status.id(), status.endpoint());
+        if (!status.endpoint().equals(joined.get(status.id()))) {
+            try {
+                runtime.supervisorJoined(status.id());
+                joined.put(status.id(), status.endpoint());
+                log.info("Supervisor {} (pid {}) joined from {}", status.id(), status.endpoint().pid(),
+                        status.endpoint().url());
+            } catch (RuntimeException e) {
+                log.warn("Supervisor {} could not take its tasks yet; its next report tries again: {}", status.id(),
+                        e.getMessage());
+            }
         }
         return new HeartbeatReply(runtime.snapshot(), Map.copyOf(supervisors));
     }
@@ -171,7 +182,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
     @Override
     public ClusterInfo info() {
-        return new ClusterInfo(clusterId, endpoint, new TreeMap<>(supervisors), runtime.moduleNames());
+        return new ClusterInfo(clusterId, endpoint, new TreeMap<>(joined), runtime.moduleNames());
     }
 
     @Override
@@ -182,6 +193,11 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     @Override
     public int append(String module, String depot, List<WorkloadEntry> entries) {
         return runtime.append(module, depot, entries);
+    }
+
+    @Override
+    public long restoreEpoch(String module) {
+        return runtime.restoreMarker(module).map(io.modbackup.api.runtime.RestoreMarker::epoch).orElse(0L);
     }
 
     @Override

@@ -82,7 +82,7 @@ public final class SupervisorProcess {
         Path conductorDir = cluster.resolve(ConductorProcess.NODE);
         ConductorChannel conductor = rpc.proxy(ConductorChannel.class, "conductor", "the Conductor",
                 () -> Endpoint.read(conductorDir).orElseThrow(() -> new IllegalStateException("no Conductor is running"))
-                        .uri(), m -> Duration.ofSeconds(2));
+                        .uri(), m -> Duration.ofSeconds(30));
         boolean reported = false;
         while (true) {
             long sentAt = System.currentTimeMillis();

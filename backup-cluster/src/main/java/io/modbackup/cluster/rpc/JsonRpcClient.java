@@ -75,7 +75,11 @@ public final class JsonRpcClient {
             try {
                 return call.join();
             } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause();
+                // The failure was raised on an HTTP client thread: give it the caller's stack, which says where
+                // the call was made (the callee's stack stayed in the callee).
+                Throwable cause = e.getCause();
+                cause.setStackTrace(new Throwable().getStackTrace());
+                throw cause;
             }
         });
         return api.cast(proxy);

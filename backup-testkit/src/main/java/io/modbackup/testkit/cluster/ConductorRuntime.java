@@ -124,7 +124,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 place(definition.taskCount(), parallelism));
         state.writeJar(definition);
         save(record);
-        hostEverywhere(module);
+        hostEverywhere(module, epoch(module));
         startCoordinators(module);
     }
 
@@ -154,7 +154,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     public void supervisorJoined(String supervisorId) {
         for (String module : moduleNames()) {
             if (!installing.contains(module)) {
-                host(supervisorId, module);
+                host(supervisorId, module, epoch(module));
             }
         }
         if (!installing.isEmpty()) {
@@ -162,10 +162,10 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
     }
 
-    private void hostEverywhere(String module) {
+    private void hostEverywhere(String module, long epoch) {
         for (String supervisorId : supervisorIds) {
             try {
-                host(supervisorId, module);
+                host(supervisorId, module, epoch);
             } catch (RuntimeException e) {
                 log.warn("Supervisor {} could not host {} now; it will when it reports again: {}", supervisorId, module,
                         e.getMessage());
@@ -173,11 +173,11 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
     }
 
-    private void host(String supervisorId, String module) {
+    private void host(String supervisorId, String module, long epoch) {
         ModuleRecord record = record(module);
         List<Integer> tasks = record.placement().entrySet().stream().filter(e -> e.getValue().equals(supervisorId))
                 .map(Map.Entry::getKey).sorted().toList();
-        channels.apply(supervisorId).host(module, tasks, record.descriptor().running(), epoch(module));
+        channels.apply(supervisorId).host(module, tasks, record.descriptor().running(), epoch);
     }
 
     /** What the Supervisors are told with each heartbeat. */
@@ -237,6 +237,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         final java.util.concurrent.locks.ReentrantLock batch = new java.util.concurrent.locks.ReentrantLock(true);
         final Thread thread;
         volatile boolean running = true;
+        volatile String lastFailure;
         long commitId = -1;
 
         MicrobatchCoordinator(String module, String topology) {
@@ -284,14 +285,17 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                                 .mapToLong(Long::longValue).max().orElse(0);
                     }
                     worked = fanOut(hosts, s -> channels.apply(s).microbatchHasWork(module, topology)).contains(true);
+                    lastFailure = null;
                     if (worked) {
                         long next = commitId + 1;
                         while (running) {
                             try {
                                 fanOut(hosts, s -> channels.apply(s).microbatchStep(module, topology, next));
                                 commitId = next;
+                                lastFailure = null;
                                 break;
                             } catch (RuntimeException e) {
+                                lastFailure = e.getMessage();
                                 log.warn("microbatch {} of {}/{} failed on a Supervisor, repeating it: {}", next, module,
                                         topology, e.getMessage());
                                 Thread.sleep(200);
@@ -301,6 +305,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
+                    lastFailure = e.getMessage();
                     log.debug("microbatch {} of {}/{} waits: {}", commitId + 1, module, topology, e.getMessage());
                     worked = false;
                 } finally {
@@ -392,8 +397,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 for (MicrobatchCoordinator coordinator : coordinatorsOf(module)) {
                     if (!coordinator.lock(deadline)) {
                         throw new IllegalStateException("microbatch topology " + coordinator.topology + " of " + module
-                                + " did not reach a commit boundary within " + deadline.toMillis()
-                                + " ms (a Supervisor is not answering)");
+                                + " did not reach a commit boundary within " + deadline.toMillis() + " ms"
+                                + (coordinator.lastFailure == null ? "" : ": " + coordinator.lastFailure));
                     }
                     held.add(coordinator);
                 }
@@ -607,13 +612,16 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
         RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(),
                 depotEnds);
-        markers.put(module, marker);
+        // Durable before the module runs again; visible to readers (and to heartbeats) once it runs. Until a
+        // Supervisor hears of the new marker, its reads of the module's depots name the old epoch and come
+        // back empty, so no topology mixes restored entries with old offsets.
         state.saveMarker(marker);
+        hostEverywhere(module, intent.epoch());
+        startCoordinators(module);
+        markers.put(module, marker);
         installing.remove(module);
         staging.remove(intent.restoreId());
         journal.finish(module);
-        hostEverywhere(module);
-        startCoordinators(module);
         return marker;
     }
 
@@ -660,8 +668,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
     /**
      * Waits until every topology of {@code module} has processed every entry that was in its subscribed
-     * depots when the wait began, or {@code timeout} passed; returns whether it caught up. Uses cuts, so
-     * it also fails when a cut cannot be taken.
+     * depots when the wait began, or {@code timeout} passed; returns whether it caught up. Looks through
+     * cuts; a cut that cannot be taken now is tried again.
      */
     public boolean awaitCaughtUp(String module, Duration timeout) throws InterruptedException {
         ModuleDefinition definition = definition(module);
@@ -676,7 +684,14 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until) {
-            CutDescriptor cut = captureCut(module);
+            CutDescriptor cut;
+            try {
+                cut = captureCut(module);
+            } catch (IllegalStateException notNow) {
+                // a Supervisor is restarting or catching up after a pause: try again until the timeout
+                Thread.sleep(200);
+                continue;
+            }
             try {
                 Map<String, Map<String, Long>> processed = new HashMap<>();
                 for (TaskCut task : cut.tasks()) {

@@ -195,6 +195,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
             return tasks;
         } finally {
             pause.completed = true;
+            pauses.remove(key(module, cutId), pause);
             pause.release();
         }
     }
@@ -263,15 +264,13 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
                 });
             } finally {
                 prepared.countDown();
-                if (expired || failure != null || !completed) {
+                if (!completed) {
                     if (expired) {
                         log.warn("cut {} of {} on Supervisor {}: no decision within {} ms, aborted and resumed", cutId,
                                 module, id(), holdMillis);
                     }
-                    if (!completed) {
-                        pauses.remove(key(module, cutId), this);
-                        supervisor.releaseCut(module, cutId);
-                    }
+                    pauses.remove(key(module, cutId), this);
+                    supervisor.releaseCut(module, cutId);
                 }
             }
         }
@@ -438,6 +437,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     @Override
     public int keepOnly(Set<String> liveCuts, Set<String> restoringModules, long beforeMillis) {
         int removed = 0;
+        // A cut in its prepare phase is kept: its Conductor is waiting for it, and it aborts by itself.
         for (Path cut : children(supervisor.root().resolve("cuts"), 2)) {
             String module = cut.getParent().getFileName().toString();
             String cutId = cut.getFileName().toString();

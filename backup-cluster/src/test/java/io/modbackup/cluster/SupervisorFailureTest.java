@@ -1,0 +1,220 @@
+package io.modbackup.cluster;
+
+import static io.modbackup.testkit.cluster.SampleModules.MODULE_A;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.node.ClusterAdmin;
+import io.modbackup.cluster.node.SupervisorProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Supervisors and the Conductor die ({@code SIGKILL}) or hang ({@code SIGSTOP}) in the middle of
+ * backups and restores, as real processes. Each case checks the documented outcome: the operation
+ * fails within its deadline and commits nothing, live state is intact (or wholly restored), the next
+ * operation succeeds, and once the processes are back no pin, staging directory or install journal is
+ * left.
+ */
+@EnabledOnOs(OS.LINUX)
+class SupervisorFailureTest {
+    private static final String EVENTS = "*events";
+    /** supervisor-1 hosts task 1 of module A's 4 tasks on 3 workers. */
+    private static final String VICTIM = "supervisor-1";
+
+    @TempDir
+    Path dir;
+
+    private ClusterFixture start(long chunkDelayMillis) {
+        String provider = chunkDelayMillis == 0 ? ClusterFixture.LOCAL_PROVIDER + " " + store()
+                : DelayedLocalProvider.class.getName() + " " + chunkDelayMillis + " " + store();
+        ClusterFixture cluster = new ClusterFixture(ClusterProcesses.Spec.of(dir.resolve("cluster"), 3, provider),
+                dir.resolve("scratch"));
+        cluster.admin.deploy(MODULE_A, new Parallelism(1, 3, 1));
+        cluster.workload(11).appendBatch(MODULE_A, EVENTS, 2000);
+        cluster.awaitCaughtUp(MODULE_A);
+        return cluster;
+    }
+
+    private Path store() {
+        return dir.resolve("store");
+    }
+
+    @Test
+    void aHungSupervisorFailsTheBackupWithinTheDeadlineAndTheNextBackupSucceedsOnceItResumes() throws Exception {
+        try (ClusterFixture cluster = start(0)) {
+            int committed = committedBackups();
+            cluster.processes.pause(VICTIM);
+            long started = System.nanoTime();
+            RuntimeException failure = assertThrows(RuntimeException.class, () -> cluster.admin.backup(MODULE_A));
+            long failedAfterMillis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(failure.getMessage().contains(VICTIM), failure.getMessage());
+            // The cut waits at most one deadline (2 s) for a commit boundary and one per phase.
+            assertTrue(failedAfterMillis < 10_000, "failed after " + failedAfterMillis + " ms");
+            assertEquals(committed, committedBackups(), "a failed backup commits nothing");
+            assertEquals(0, leases(), "the failed backup's lease is released");
+
+            cluster.processes.resume(VICTIM);
+            cluster.awaitCaughtUp(MODULE_A);
+            cluster.admin.backup(MODULE_A);
+            assertEquals(committed + 1, committedBackups());
+            cluster.checkLive(MODULE_A);
+            cluster.awaitNoLeftovers();
+            System.out.printf("hung Supervisor: backup failed after %d ms (deadline 2000 ms)%n", failedAfterMillis);
+        }
+    }
+
+    @Test
+    void aSupervisorKilledMidBackupFailsItCleanlyAndLosesNoLiveState() throws Exception {
+        try (ClusterFixture cluster = start(1000)) {
+            int committed = committedBackups();
+            Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
+            CompletableFuture<ClusterAdmin.BackupDone> backup = CompletableFuture.supplyAsync(() -> cluster.admin.backup(MODULE_A));
+            awaitPinnedCut(cluster, VICTIM);
+            cluster.processes.kill(VICTIM);
+            CompletionException failure = assertThrows(CompletionException.class, backup::join);
+            assertTrue(failure.getCause().getMessage().contains(VICTIM), failure.getCause().getMessage());
+            assertEquals(committed, committedBackups(), "a failed backup commits nothing");
+            assertEquals(0, leases(), "the failed backup's lease is released");
+
+            cluster.processes.restart(VICTIM);
+            assertEquals(ends, cluster.admin.depotEndOffsets(MODULE_A, EVENTS), "no depot entry was lost");
+            cluster.checkLive(MODULE_A);
+            cluster.awaitNoLeftovers();
+            cluster.admin.backup(MODULE_A);
+            assertEquals(committed + 1, committedBackups());
+        }
+    }
+
+    @Test
+    void aSupervisorKilledWhileARestoreStagesLeavesTheModuleAsItWas() throws Exception {
+        try (ClusterFixture cluster = start(1000)) {
+            String backupId = cluster.admin.backup(MODULE_A).backupId();
+            cluster.workload(12).appendBatch(MODULE_A, EVENTS, 300);
+            cluster.awaitCaughtUp(MODULE_A);
+            Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
+            CompletableFuture<ClusterAdmin.RestoreDone> restore =
+                    CompletableFuture.supplyAsync(() -> cluster.admin.restore(backupId, null));
+            awaitStaging(cluster, VICTIM);
+            cluster.processes.kill(VICTIM);
+            assertThrows(CompletionException.class, restore::join);
+
+            cluster.processes.restart(VICTIM);
+            assertEquals(0, cluster.admin.restoreEpoch(MODULE_A), "nothing was installed");
+            assertEquals(ends, cluster.admin.depotEndOffsets(MODULE_A, EVENTS), "the module kept its state");
+            cluster.checkLive(MODULE_A);
+            cluster.awaitNoLeftovers();
+        }
+    }
+
+    @Test
+    void aSupervisorKilledInTheMiddleOfTheInstallFinishesItOnRestartSoTheModuleIsNewEverywhere() throws Exception {
+        try (ClusterFixture cluster = start(0)) {
+            String backupId = cluster.admin.backup(MODULE_A).backupId();
+            Map<Integer, Long> backedUp = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
+            cluster.workload(13).appendBatch(MODULE_A, EVENTS, 300);
+            cluster.awaitCaughtUp(MODULE_A);
+            cluster.processes.kill(VICTIM);
+            cluster.processes.restart(VICTIM, List.of("-D" + SupervisorProcess.HALT_AT_PROPERTY + "=task-swapped-1"));
+            cluster.processes.awaitSupervisors(Duration.ofSeconds(60));
+
+            RuntimeException failure = assertThrows(RuntimeException.class, () -> cluster.admin.restore(backupId, null));
+            assertTrue(failure.getMessage().contains("decided"), failure.getMessage());
+            assertTrue(Files.exists(cluster.processes.supervisorRoot(VICTIM).resolve("installs").resolve(MODULE_A + ".json")),
+                    "the killed Supervisor left its swap journal");
+
+            cluster.processes.restart(VICTIM);
+            awaitEpoch(cluster, 1);
+            assertEquals(backedUp, cluster.admin.depotEndOffsets(MODULE_A, EVENTS), "every task is the backup's");
+            cluster.checkLive(MODULE_A);
+            cluster.awaitNoLeftovers();
+        }
+    }
+
+    @Test
+    void theConductorKilledMidBackupAndMidRestoreLeavesNothingBehindOnceRestarted() throws Exception {
+        try (ClusterFixture cluster = start(1000)) {
+            int committed = committedBackups();
+            CompletableFuture<ClusterAdmin.BackupDone> backup = CompletableFuture.supplyAsync(() -> cluster.admin.backup(MODULE_A));
+            awaitPinnedCut(cluster, VICTIM);
+            cluster.processes.kill("conductor");
+            assertThrows(CompletionException.class, backup::join);
+            cluster.processes.restart("conductor");
+            assertEquals(committed, committedBackups(), "the killed backup committed nothing");
+            cluster.awaitNoLeftovers();
+            String backupId = cluster.admin.backup(MODULE_A).backupId();
+
+            Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
+            CompletableFuture<ClusterAdmin.RestoreDone> restore =
+                    CompletableFuture.supplyAsync(() -> cluster.admin.restore(backupId, null));
+            awaitStaging(cluster, VICTIM);
+            cluster.processes.kill("conductor");
+            assertThrows(CompletionException.class, restore::join);
+            cluster.processes.restart("conductor");
+            assertEquals(0, cluster.admin.restoreEpoch(MODULE_A));
+            cluster.awaitCaughtUp(MODULE_A);
+            assertEquals(ends, cluster.admin.depotEndOffsets(MODULE_A, EVENTS), "the module kept its state");
+            cluster.checkLive(MODULE_A);
+            cluster.awaitNoLeftovers();
+        }
+    }
+
+    /** Waits until the Supervisor pinned its part of a cut: the backup is about to upload its chunks. */
+    private static void awaitPinnedCut(ClusterFixture cluster, String supervisor) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (cluster.processes.supervisor(supervisor).leftovers().cuts() == 0) {
+            assertTrue(System.nanoTime() < until, supervisor + " pinned no cut within 30 s");
+            Thread.sleep(5);
+        }
+    }
+
+    private static void awaitStaging(ClusterFixture cluster, String supervisor) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (cluster.processes.supervisor(supervisor).leftovers().stagings() == 0) {
+            assertTrue(System.nanoTime() < until, supervisor + " staged nothing within 30 s");
+            Thread.sleep(20);
+        }
+    }
+
+    private static void awaitEpoch(ClusterFixture cluster, long epoch) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (cluster.admin.restoreEpoch(MODULE_A) != epoch) {
+            assertTrue(System.nanoTime() < until, "the install did not finish within 60 s");
+            Thread.sleep(100);
+        }
+    }
+
+    private int committedBackups() {
+        return (int) files(store().resolve("backups")).filter(f -> f.getFileName().toString().equals("backup.json")).count();
+    }
+
+    private int leases() {
+        return (int) files(store().resolve("locks")).count();
+    }
+
+    private static Stream<Path> files(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return Stream.empty();
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
