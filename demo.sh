@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job: builds modbackup, then runs the demo on the simulated cluster with the
-# local-directory provider in a fresh temporary directory. Optional: a directory to use instead.
+# The main job: builds modbackup, then runs the demo: a Conductor and three Supervisors, each in its
+# own JVM, with the local-directory provider, in a fresh temporary directory (or the directory given).
+# The cluster keeps running afterwards for bin/backup; bin/cluster stop DIR stops it.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./mvnw -q -B install -DskipTests
-./mvnw -q -B -pl backup-demo exec:java ${1:+-Dexec.args="$1"}
+./mvnw -q -B -pl backup-demo dependency:build-classpath -Dmdep.outputFile=backup-demo/target/classpath.txt
+exec java -cp "backup-demo/target/classes:$(cat backup-demo/target/classpath.txt)" io.modbackup.demo.Demo "$@"

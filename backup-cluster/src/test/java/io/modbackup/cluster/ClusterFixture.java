@@ -2,14 +2,11 @@ package io.modbackup.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.api.runtime.CutDescriptor;
-import io.modbackup.api.runtime.TaskCut;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.LiveCheck;
 import io.modbackup.cluster.node.Catalogs;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.testkit.cluster.ConsistencyOracle;
-import io.modbackup.testkit.cluster.CutFiles;
-import io.modbackup.testkit.cluster.DepotEntry;
 import io.modbackup.testkit.cluster.ModuleDefinition;
 import io.modbackup.testkit.cluster.SupervisorChannel;
 import io.modbackup.testkit.cluster.Workload;
@@ -42,36 +39,9 @@ final class ClusterFixture implements AutoCloseable {
         return new Workload(admin::append, seed, 500, 256);
     }
 
-    /**
-     * Checks a running module with the consistency oracle: captures a cut through the Conductor, copies
-     * its pinned files from the Supervisors' roots (this test runs on the same machine) and replays the
-     * depots.
-     */
+    /** Checks a running module with the consistency oracle (see {@link LiveCheck}). */
     ConsistencyOracle.Report checkLive(String module) {
-        CutDescriptor cut = admin.captureCut(module);
-        try {
-            Path dir = scratch.resolve("oracle-" + checks.incrementAndGet());
-            Map<Integer, Path> tasks = new TreeMap<>();
-            for (TaskCut task : cut.tasks()) {
-                Path taskDir = dir.resolve("task-" + task.task());
-                CutFiles.materialize(processes.supervisor(task.supervisorId()).cutFiles(module, cut.cutId(), task.task()),
-                        taskDir);
-                tasks.put(task.task(), taskDir);
-            }
-            return new ConsistencyOracle(this::definition, new ConsistencyOracle.DepotSource() {
-                @Override
-                public List<DepotEntry> read(String m, String depot, int partition, long from, int max) {
-                    return admin.readDepot(m, depot, partition, from, max);
-                }
-
-                @Override
-                public long endOffset(String m, String depot, int partition) {
-                    return admin.depotEndOffsets(m, depot).get(partition);
-                }
-            }).check(module, tasks);
-        } finally {
-            admin.releaseCut(module, cut.cutId());
-        }
+        return LiveCheck.check(processes, module, scratch.resolve("oracle-" + checks.incrementAndGet()));
     }
 
     ModuleDefinition definition(String module) {

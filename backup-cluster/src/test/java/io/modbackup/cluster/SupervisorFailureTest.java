@@ -93,6 +93,7 @@ class SupervisorFailureTest {
             assertEquals(0, leases(), "the failed backup's lease is released");
 
             cluster.processes.restart(VICTIM);
+            assertEquals(0, temporaryFiles(), "the restarted Supervisor's provider removed its predecessor's partial writes");
             assertEquals(ends, cluster.admin.depotEndOffsets(MODULE_A, EVENTS), "no depot entry was lost");
             cluster.checkLive(MODULE_A);
             cluster.awaitNoLeftovers();
@@ -156,6 +157,7 @@ class SupervisorFailureTest {
             assertThrows(CompletionException.class, backup::join);
             cluster.processes.restart("conductor");
             assertEquals(committed, committedBackups(), "the killed backup committed nothing");
+            assertEquals(0, temporaryFiles(), "no partial write of the killed Conductor is left");
             cluster.awaitNoLeftovers();
             String backupId = cluster.admin.backup(MODULE_A).backupId();
 
@@ -201,6 +203,11 @@ class SupervisorFailureTest {
 
     private int committedBackups() {
         return (int) files(store().resolve("backups")).filter(f -> f.getFileName().toString().equals("backup.json")).count();
+    }
+
+    /** In-flight writes of the local provider (in {@code .modbackup-tmp}). */
+    private int temporaryFiles() {
+        return (int) files(store().resolve(".modbackup-tmp")).count();
     }
 
     private int leases() {

@@ -17,11 +17,16 @@ class DemoTest {
     @Test
     void theDemoRestoresAnEarlierBackupAndTheOraclePasses() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        boolean ok = Demo.run(dir, 200, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        boolean ok = Demo.run(dir, 200, new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(ok, out);
         assertTrue(out.contains("oracle after restore: PASS"), out);
         assertTrue(out.contains("incremental backup"), out);
         assertTrue(out.contains("restore epoch 1"), out);
+        for (String node : new String[] {"conductor", "supervisor-0", "supervisor-1", "supervisor-2"}) {
+            assertTrue(out.lines().anyMatch(l -> l.strip().startsWith(node) && l.contains("pid") && l.contains("of chunks")),
+                    node + " is reported with its pid and bytes: " + out);
+        }
+        assertTrue(out.contains("/modules/com.mycompany.ModuleA/backups"), "the backups page's URL is printed: " + out);
     }
 }

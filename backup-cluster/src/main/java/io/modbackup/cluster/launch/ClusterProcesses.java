@@ -76,6 +76,15 @@ public final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * A handle on the cluster already running in {@code dir} (started by another process), to call its
+     * Conductor; it controls no process.
+     */
+    public static ClusterProcesses attach(Path dir) {
+        return new ClusterProcesses(new Spec(dir.toAbsolutePath(), "", 0, "", "sample", 0, 1024, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), ""));
+    }
+
     /** The Conductor's client interface. */
     public ClusterAdmin admin() {
         return admin;

@@ -51,6 +51,8 @@ public final class LocalDirectoryProvider implements BackupProvider {
 
     /** Root-level directory holding in-flight writes; never part of the key space. */
     static final String TEMP_DIR = ".modbackup-tmp";
+    /** This machine's name as temporary file names carry it ({@code _} is the separator). */
+    private static final String HOST = hostName().replace('_', '-');
     /** Age after which a temporary file can only be a crashed writer's leftover. */
     static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
     private static final int BUFFER_SIZE = 256 * 1024;
@@ -85,19 +87,35 @@ public final class LocalDirectoryProvider implements BackupProvider {
     }
 
     /**
-     * Deletes temporary files that a crashed writer left behind. Only old ones: another process on a
-     * shared directory may be writing the young ones right now.
+     * Deletes temporary files that a crashed writer left behind: at once those of a process of this
+     * machine that no longer runs (each name carries its writer's host and process ID), others only
+     * once old, since a process on another machine sharing the directory may be writing them now.
      */
     private void removeStaleTemporaryFiles() {
         Instant cutoff = Instant.now().minus(STALE_TEMP_AGE);
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(tempDir)) {
             for (Path temp : temps) {
-                if (Files.getLastModifiedTime(temp).toInstant().isBefore(cutoff)) {
+                if (writerGone(temp.getFileName().toString())
+                        || Files.getLastModifiedTime(temp).toInstant().isBefore(cutoff)) {
                     deleteQuietly(temp);
                 }
             }
         } catch (IOException e) {
             log.warn("cannot clean temporary files in {}: {}", tempDir, e.toString());
+        }
+    }
+
+    /** Whether a temporary file's name says it was written by a process of this host that has exited. */
+    private static boolean writerGone(String name) {
+        String[] parts = name.split("_", 3);
+        if (parts.length < 3 || !parts[0].equals(HOST)) {
+            return false;
+        }
+        try {
+            long pid = Long.parseLong(parts[1]);
+            return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 
@@ -111,7 +129,15 @@ public final class LocalDirectoryProvider implements BackupProvider {
             }
             writable = true;
         }
-        return tempDir.resolve(UUID.randomUUID() + ".tmp");
+        return tempDir.resolve(HOST + "_" + ProcessHandle.current().pid() + "_" + UUID.randomUUID() + ".tmp");
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown-host";
+        }
     }
 
     /** The directory holding the objects. */

@@ -114,6 +114,21 @@ class LocalDirectoryProviderTest {
     }
 
     @Test
+    void aYoungTemporaryFileOfAnExitedProcessOfThisMachineIsRemovedOnOpen() throws Exception {
+        String host = java.net.InetAddress.getLocalHost().getHostName().replace('_', '-');
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        Path temps = Files.createDirectories(root.resolve(LocalDirectoryProvider.TEMP_DIR));
+        Path orphan = Files.writeString(temps.resolve(host + "_" + exited.pid() + "_x.tmp"), "killed mid-write");
+        Path live = Files.writeString(temps.resolve(host + "_" + ProcessHandle.current().pid() + "_y.tmp"), "in flight");
+        Path otherHost = Files.writeString(temps.resolve("elsewhere_" + exited.pid() + "_z.tmp"), "in flight elsewhere");
+        new LocalDirectoryProvider(root.toString()).close();
+        assertFalse(Files.exists(orphan), "the exited writer's temporary file is removed");
+        assertTrue(Files.exists(live), "a running writer's file stays");
+        assertTrue(Files.exists(otherHost), "another machine's young file stays");
+    }
+
+    @Test
     void operationsAfterCloseFailWithAClearError() {
         LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString());
         provider.close();

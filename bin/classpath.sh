@@ -1,0 +1,9 @@
+# Sourced by the scripts in bin/: the classpath of the demo and the cluster, built on first use.
+modbackup_classpath() {
+  local cp_file="$top/backup-demo/target/classpath.txt"
+  if [ ! -f "$cp_file" ] || [ ! -d "$top/backup-demo/target/classes" ]; then
+    (cd "$top" && ./mvnw -q -B install -DskipTests >&2 \
+      && ./mvnw -q -B -pl backup-demo dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2)
+  fi
+  echo "$top/backup-demo/target/classes:$(cat "$cp_file")"
+}
