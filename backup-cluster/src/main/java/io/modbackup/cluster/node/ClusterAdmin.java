@@ -40,6 +40,9 @@ public interface ClusterAdmin {
     /** Captures a cut (for consistency checks; release it with {@link #releaseCut}). */
     CutDescriptor captureCut(String module);
 
+    /** How the module's latest cut went; null before the first. */
+    io.modbackup.testkit.cluster.ConductorRuntime.CutTiming lastCutTiming(String module);
+
     /** Releases a cut. Idempotent. */
     void releaseCut(String module, String cutId);
 

@@ -236,6 +236,11 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     }
 
     @Override
+    public ConductorRuntime.CutTiming lastCutTiming(String module) {
+        return runtime.lastCutTiming(module).orElse(null);
+    }
+
+    @Override
     public void releaseCut(String module, String cutId) {
         runtime.releaseCut(module, cutId);
     }

@@ -64,6 +64,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private final Set<String> installing = ConcurrentHashMap.newKeySet();
     private final Map<String, String> staging = new ConcurrentHashMap<>();
     private final AtomicLong cutCounter = new AtomicLong();
+    private final Map<String, CutTiming> cutTimings = new ConcurrentHashMap<>();
     private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "conductor-call");
         t.setDaemon(true);
@@ -72,6 +73,18 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private volatile boolean closed;
 
     private record ModuleRecord(ModuleDescriptor descriptor, Map<Integer, String> placement) {
+    }
+
+    /**
+     * How long a cut's phases took, as the Conductor saw them.
+     *
+     * @param tasks tasks in the cut
+     * @param supervisors Supervisors in the cut
+     * @param prepareMillis from asking the Supervisors to pause until all had checkpointed
+     * @param pauseMillis from asking the Supervisors to pause until all had resumed: an upper bound of how
+     *     long any topology was paused
+     */
+    public record CutTiming(int tasks, int supervisors, long prepareMillis, long pauseMillis) {
     }
 
     /**
@@ -393,6 +406,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         List<MicrobatchCoordinator> held = new ArrayList<>();
         try {
             List<PreparedCut> prepared;
+            long prepareStart = System.nanoTime();
             try {
                 for (MicrobatchCoordinator coordinator : coordinatorsOf(module)) {
                     if (!coordinator.lock(deadline)) {
@@ -406,11 +420,15 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             } finally {
                 held.forEach(MicrobatchCoordinator::unlock);
             }
+            long preparedAt = System.nanoTime();
             Map<String, Long> commitIds = new TreeMap<>();
             prepared.forEach(p -> p.commitIds().forEach((t, id) -> CutCapture.mergeCommitId(commitIds, t, id)));
             List<TaskCut> tasks = new ArrayList<>();
             fanOut(hosts, s -> channels.apply(s).completeCut(module, cutId)).forEach(tasks::addAll);
             tasks.sort(Comparator.comparingInt(TaskCut::task));
+            long resumed = System.nanoTime();
+            cutTimings.put(module, new CutTiming(tasks.size(), hosts.size(), (preparedAt - prepareStart) / 1_000_000,
+                    (resumed - prepareStart) / 1_000_000));
             long capturedAt = prepared.stream().mapToLong(PreparedCut::capturedAtMillis).min().orElse(System.currentTimeMillis());
             return new CutDescriptor(module, cutId, capturedAt, commitIds, record.descriptor(), tasks);
         } catch (InterruptedException e) {
@@ -421,6 +439,11 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             abort(module, cutId, hosts);
             throw new IllegalStateException("cut of module " + module + " aborted on every Supervisor: " + e.getMessage(), e);
         }
+    }
+
+    /** The timing of the module's latest cut, if any. */
+    public Optional<CutTiming> lastCutTiming(String module) {
+        return Optional.ofNullable(cutTimings.get(module));
     }
 
     private List<MicrobatchCoordinator> coordinatorsOf(String module) {

@@ -1,0 +1,97 @@
+package io.modbackup.cluster;
+
+import static io.modbackup.testkit.cluster.SampleModules.MODULE_A;
+import static io.modbackup.testkit.cluster.SampleModules.MODULE_B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.runtime.DepotRef;
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.node.ClusterAdmin;
+import io.modbackup.testkit.cluster.ConductorRuntime.CutTiming;
+import io.modbackup.testkit.cluster.ConsistencyOracle;
+import io.modbackup.testkit.cluster.Workload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A module of 64 tasks on 8 Supervisor processes, with a second module of 16 tasks subscribing to it:
+ * 20 cuts under load, each checked by the oracle; a full and an incremental backup; a restore with 5
+ * workers instead of 8, so tasks land on other Supervisors and their files travel through the store.
+ */
+@EnabledOnOs(OS.LINUX)
+class ScaleTest {
+    private static final int SUPERVISORS = 8;
+    private static final int CAPTURES = 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sixtyFourTasksOnEightSupervisorsStayConsistentThroughCutsBackupsAndARestoreOnFewerWorkers() throws Exception {
+        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), SUPERVISORS,
+                ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store")).withCatalog("scale-64")
+                .withDeadlines(Duration.ofSeconds(20), Duration.ofSeconds(120));
+        try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"))) {
+            ClusterAdmin admin = cluster.admin;
+            admin.deploy(MODULE_A, new Parallelism(1, SUPERVISORS, 1));
+            admin.deploy(MODULE_B, new Parallelism(1, SUPERVISORS, 1));
+            assertEquals(SUPERVISORS, new HashSet<>(admin.placement(MODULE_A).values()).size());
+
+            List<CutTiming> timings = new ArrayList<>();
+            long replayed = 0;
+            try (Workload workload = cluster.workload(64)) {
+                workload.start(List.of(new DepotRef(MODULE_A, "*events"), new DepotRef(MODULE_B, "*clicks")), 64,
+                        Duration.ofMillis(20));
+                for (int i = 0; i < CAPTURES; i++) {
+                    ConsistencyOracle.Report report = cluster.checkLive(i % 5 == 4 ? MODULE_B : MODULE_A);
+                    replayed += report.entriesReplayed();
+                    if (i % 5 != 4) {
+                        timings.add(admin.lastCutTiming(MODULE_A));
+                    }
+                }
+                assertTrue(workload.appended() > 0);
+            }
+            assertTrue(replayed > 0, "the captures saw entries");
+            cluster.awaitCaughtUp(MODULE_A);
+
+            ClusterAdmin.BackupDone full = admin.backup(MODULE_A);
+            Map<Integer, Long> backedUp = admin.depotEndOffsets(MODULE_A, "*events");
+            cluster.workload(65).appendBatch(MODULE_A, "*events", 640);
+            cluster.awaitCaughtUp(MODULE_A);
+            ClusterAdmin.BackupDone incremental = admin.backup(MODULE_A);
+            assertTrue(incremental.newBytes() < full.newBytes(), incremental + " after " + full);
+
+            Map<Integer, String> before = admin.placement(MODULE_A);
+            admin.restore(full.backupId(), new Parallelism(1, 5, 1));
+            Map<Integer, String> after = admin.placement(MODULE_A);
+            assertEquals(5, new HashSet<>(after.values()).size());
+            long moved = before.keySet().stream().filter(t -> !before.get(t).equals(after.get(t))).count();
+            assertTrue(moved > 0, "tasks moved to other Supervisors");
+            assertEquals(backedUp, admin.depotEndOffsets(MODULE_A, "*events"));
+            cluster.checkLive(MODULE_A);
+            cluster.awaitCaughtUp(MODULE_B);
+            cluster.awaitNoLeftovers();
+
+            Map<String, Object> summary = new HashMap<>();
+            summary.put("captures", CAPTURES);
+            summary.put("entriesReplayed", replayed);
+            summary.put("tasksMoved", moved);
+            summary.put("full", full);
+            summary.put("incremental", incremental);
+            summary.put("cutPauseMillis(A, 64 tasks, 8 Supervisors)",
+                    timings.stream().map(CutTiming::pauseMillis).sorted().toList());
+            System.out.println("scale: " + summary);
+        }
+    }
+}
