@@ -137,7 +137,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 place(definition.taskCount(), parallelism));
         state.writeJar(definition);
         save(record);
-        hostEverywhere(module, epoch(module));
+        hostEverywhere(module, markers.get(module));
         startCoordinators(module);
     }
 
@@ -167,7 +167,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     public void supervisorJoined(String supervisorId) {
         for (String module : moduleNames()) {
             if (!installing.contains(module)) {
-                host(supervisorId, module, epoch(module));
+                host(supervisorId, module, markers.get(module));
             }
         }
         if (!installing.isEmpty()) {
@@ -175,10 +175,10 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
     }
 
-    private void hostEverywhere(String module, long epoch) {
+    private void hostEverywhere(String module, RestoreMarker marker) {
         for (String supervisorId : supervisorIds) {
             try {
-                host(supervisorId, module, epoch);
+                host(supervisorId, module, marker);
             } catch (RuntimeException e) {
                 log.warn("Supervisor {} could not host {} now; it will when it reports again: {}", supervisorId, module,
                         e.getMessage());
@@ -186,11 +186,11 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
     }
 
-    private void host(String supervisorId, String module, long epoch) {
+    private void host(String supervisorId, String module, RestoreMarker marker) {
         ModuleRecord record = record(module);
         List<Integer> tasks = record.placement().entrySet().stream().filter(e -> e.getValue().equals(supervisorId))
                 .map(Map.Entry::getKey).sorted().toList();
-        channels.apply(supervisorId).host(module, tasks, record.descriptor().running(), epoch);
+        channels.apply(supervisorId).host(module, tasks, record.descriptor().running(), marker);
     }
 
     /** What the Supervisors are told with each heartbeat. */
@@ -635,11 +635,12 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
         RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(),
                 depotEnds);
-        // Durable before the module runs again; visible to readers (and to heartbeats) once it runs. Until a
-        // Supervisor hears of the new marker, its reads of the module's depots name the old epoch and come
-        // back empty, so no topology mixes restored entries with old offsets.
+        // Durable before the module runs again, and handed to the Supervisors with the order to host it, so
+        // the restored tasks recalibrate against it from their first step; other Supervisors hear of it with
+        // their next heartbeat, and until then their reads of the module's depots name the old epoch and
+        // come back empty, so no topology mixes restored entries with old offsets.
         state.saveMarker(marker);
-        hostEverywhere(module, intent.epoch());
+        hostEverywhere(module, marker);
         startCoordinators(module);
         markers.put(module, marker);
         installing.remove(module);

@@ -34,6 +34,7 @@ final class ModuleInstance implements AutoCloseable {
     private final List<Thread> runners = new ArrayList<>();
     private final AtomicReference<Throwable> lastError = new AtomicReference<>();
     private final AtomicLong eventsProcessed = new AtomicLong();
+    private final Map<String, Object> batchLocks = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running;
 
     /**
@@ -136,6 +137,16 @@ final class ModuleInstance implements AutoCloseable {
      */
     long microbatchStep(String topology, long commitId) {
         ModuleDefinition.Topology spec = definition.topology(topology);
+        // One step of a topology at a time: a Conductor that timed out on a slow step repeats it while the
+        // first may still run; without this, the repeat could read the offsets before the first commits
+        // and the values after, and count the batch twice.
+        synchronized (batchLocks.computeIfAbsent(topology, t -> new Object())) {
+            return microbatchStepExclusive(spec, commitId);
+        }
+    }
+
+    private long microbatchStepExclusive(ModuleDefinition.Topology spec, long commitId) {
+        String topology = spec.name();
         long entries = 0;
         processing.readLock().lock();
         try {

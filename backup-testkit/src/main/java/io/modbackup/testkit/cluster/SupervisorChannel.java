@@ -1,6 +1,7 @@
 package io.modbackup.testkit.cluster;
 
 import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.api.runtime.TaskCut;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,11 @@ public interface SupervisorChannel {
      * opened on their live state and started when {@code running}. Idempotent; a different task set or
      * restore epoch closes and reopens the module's tasks here.
      *
-     * @param epoch the module's restore epoch, which depot reads must name
+     * @param marker the module's restore marker, null when never restored: the tasks' topologies
+     *     recalibrate against it from their first step (not against an older marker a heartbeat brought),
+     *     and depot reads must name its epoch
      */
-    void host(String module, List<Integer> tasks, boolean running, long epoch);
+    void host(String module, List<Integer> tasks, boolean running, RestoreMarker marker);
 
     /**
      * Whether a microbatch of {@code topology} would find work on this Supervisor's tasks of

@@ -1,6 +1,7 @@
 package io.modbackup.testkit.cluster;
 
 import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.api.runtime.SupervisorRuntime;
 import io.modbackup.api.runtime.TaskCut;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +44,27 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     private final ClusterState journalState;
     private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
     private final Map<String, PausedCut> pauses = new ConcurrentHashMap<>();
+    /** The newest restore marker of each module as hosting orders named it. */
+    private final Map<String, RestoreMarker> hostedMarkers = new ConcurrentHashMap<>();
+    /** What this Supervisor's topologies see: the cluster view, with the markers of hosting orders when newer. */
+    private final ClusterView topologyView = new ClusterView() {
+        @Override
+        public int taskCount(String module) {
+            return view.taskCount(module);
+        }
+
+        @Override
+        public List<DepotEntry> readDepot(String module, String depot, int partition, long from, int max) {
+            return view.readDepot(module, depot, partition, from, max);
+        }
+
+        @Override
+        public Optional<RestoreMarker> restoreMarker(String module) {
+            Optional<RestoreMarker> heard = view.restoreMarker(module);
+            RestoreMarker hosted = hostedMarkers.get(module);
+            return hosted != null && (heard.isEmpty() || heard.get().epoch() < hosted.epoch()) ? Optional.of(hosted) : heard;
+        }
+    };
     private volatile java.util.function.Consumer<String> swapSteps = step -> { };
 
     /** A module's tasks hosted here; {@code instance} is null when there are none or it is stopped. */
@@ -76,7 +99,11 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     // ------------------------------------------------------------------ hosting and topologies
 
     @Override
-    public synchronized void host(String module, List<Integer> tasks, boolean running, long epoch) {
+    public synchronized void host(String module, List<Integer> tasks, boolean running, RestoreMarker marker) {
+        long epoch = marker == null ? 0 : marker.epoch();
+        if (marker != null) {
+            hostedMarkers.merge(module, marker, (a, b) -> a.epoch() >= b.epoch() ? a : b);
+        }
         List<Integer> sorted = tasks.stream().sorted().toList();
         Hosted current = hosted.get(module);
         if (current != null && current.tasks().equals(sorted) && current.running() == running && current.epoch() == epoch
@@ -105,7 +132,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
             states.values().forEach(TaskState::close);
             throw e;
         }
-        return new ModuleInstance(view, definition, states, true);
+        return new ModuleInstance(topologyView, definition, states, true);
     }
 
     private void closeHosted(String module) {
