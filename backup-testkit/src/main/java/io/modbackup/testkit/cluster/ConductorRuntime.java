@@ -64,6 +64,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private final Set<String> installing = ConcurrentHashMap.newKeySet();
     private final Map<String, String> staging = new ConcurrentHashMap<>();
     private final AtomicLong cutCounter = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean recovering = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, CutTiming> cutTimings = new ConcurrentHashMap<>();
     private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "conductor-call");
@@ -575,7 +576,13 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 previous == null ? Map.of() : previous.placement(), epoch(module) + 1);
         installing.add(module);
         journal.begin(intent, request.stagedJar());
-        return completeInstall(intent);
+        try {
+            return completeInstall(intent);
+        } catch (RuntimeException e) {
+            // Decided: keep trying in the background until every Supervisor has swapped.
+            calls.execute(this::recoverInstalls);
+            throw e;
+        }
     }
 
     /**
@@ -583,18 +590,24 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
      * answers or this Conductor closes. Run it once the Conductor serves its Supervisors again.
      */
     public void recoverInstalls() {
-        for (InstallIntent intent : journal.interrupted()) {
-            while (!closed) {
-                try {
-                    completeInstall(intent);
-                    log.warn("finished the install of restore {} of {} that a crash interrupted", intent.restoreId(),
-                            intent.descriptor().name());
-                    break;
-                } catch (RuntimeException e) {
-                    log.info("install of restore {} waits for the Supervisors: {}", intent.restoreId(), e.getMessage());
-                    sleep(500);
+        if (!recovering.compareAndSet(false, true)) {
+            return; // one recovery at a time; it retries until every decided install finished
+        }
+        try {
+            for (InstallIntent intent : journal.interrupted()) {
+                while (!closed && installing.contains(intent.descriptor().name())) {
+                    try {
+                        completeInstall(intent);
+                        log.warn("finished the install of restore {} of {} that a failure interrupted", intent.restoreId(),
+                                intent.descriptor().name());
+                    } catch (RuntimeException e) {
+                        log.info("install of restore {} waits for the Supervisors: {}", intent.restoreId(), e.getMessage());
+                        sleep(500);
+                    }
                 }
             }
+        } finally {
+            recovering.set(false);
         }
     }
 
