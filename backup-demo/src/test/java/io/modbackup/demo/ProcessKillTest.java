@@ -136,6 +136,15 @@ class ProcessKillTest {
 
         /** Committed backups verify and restore exactly, the next backup works, GC then clears every orphan. */
         void checkEverythingRecovers() throws IOException {
+            for (var supervisor : cluster.supervisors()) {
+                Path cuts = supervisor.root().resolve("cuts");
+                try (var left = java.nio.file.Files.walk(cuts, 2)) {
+                    assertEquals(List.of(), left.filter(p -> cuts.relativize(p).getNameCount() == 2 && !p.equals(cuts)).toList(),
+                            "pins of the killed process are removed on reopen");
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // removed whole
+                }
+            }
             for (String id : committed()) {
                 assertEquals(List.of(), engine.verify(id, true).problems(), id + " deep-verifies");
             }

@@ -600,7 +600,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
 
     /**
      * Finishes every install a crash interrupted after its intent was written, then discards all
-     * staging: whatever is left there belongs to restores that never reached their install.
+     * staging and pinned cuts: whatever is left there belongs to restores and backups that died.
      */
     private void finishInterruptedInstalls() {
         for (InstallJournal.InstallIntent intent : journal.interrupted()) {
@@ -608,5 +608,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             closeInstance(intent.descriptor().name()); // started below with the other modules
         }
         supervisors.forEach(Supervisor::discardAllStaging);
+        // A cluster just opened holds no cut: pins on disk belong to backups that died with a process.
+        supervisors.forEach(s -> Files2.deleteRecursively(s.root().resolve("cuts")));
     }
 }
