@@ -22,13 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -53,7 +47,6 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private final String clusterId;
     private final List<String> supervisorIds;
     private final Map<String, ModuleDefinition> catalog = new ConcurrentHashMap<>();
-    private final Function<String, SupervisorChannel> channels;
     private final Duration deadline;
     private final ClusterState state;
     private final InstallJournal journal;
@@ -66,11 +59,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private final AtomicLong cutCounter = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean recovering = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, CutTiming> cutTimings = new ConcurrentHashMap<>();
-    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "conductor-call");
-        t.setDaemon(true);
-        return t;
-    });
+    private final SupervisorCalls calls;
     private volatile boolean closed;
 
     private record ModuleRecord(ModuleDescriptor descriptor, Map<Integer, String> placement) {
@@ -112,7 +101,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                             Function<String, SupervisorChannel> channels, Duration deadline) {
         this.clusterId = clusterId;
         this.supervisorIds = List.copyOf(supervisorIds);
-        this.channels = channels;
+        this.calls = new SupervisorCalls(channels, deadline);
         this.deadline = deadline;
         this.state = new ClusterState(root.toAbsolutePath());
         this.journal = new InstallJournal(state);
@@ -191,7 +180,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         ModuleRecord record = record(module);
         List<Integer> tasks = record.placement().entrySet().stream().filter(e -> e.getValue().equals(supervisorId))
                 .map(Map.Entry::getKey).sorted().toList();
-        channels.apply(supervisorId).host(module, tasks, record.descriptor().running(), marker);
+        calls.of(supervisorId).host(module, tasks, record.descriptor().running(), marker);
     }
 
     /** What the Supervisors are told with each heartbeat. */
@@ -220,7 +209,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private void startCoordinators(String module) {
         for (ModuleDefinition.Topology topology : definition(module).topologies()) {
             if (topology.kind() == io.modbackup.api.runtime.TopologyKind.MICROBATCH) {
-                MicrobatchCoordinator coordinator = new MicrobatchCoordinator(module, topology.name());
+                MicrobatchCoordinator coordinator = new MicrobatchCoordinator(module, topology.name(), () -> hosts(module),
+                        calls);
                 MicrobatchCoordinator previous = coordinators.put(module + "/" + topology.name(), coordinator);
                 if (previous != null) {
                     previous.stop();
@@ -236,126 +226,6 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 coordinators.remove(key).stop();
             }
         }
-    }
-
-    /**
-     * Drives one microbatch topology across the Supervisors, as Rama's microbatch coordinator does:
-     * batch {@code n} runs on every Supervisor hosting the module and only when all of them committed
-     * it does batch {@code n+1} start. A batch that failed on some Supervisor is repeated there (each
-     * task commits a batch once) until it succeeds; meanwhile the batch lock stays held, so no cut can
-     * see the topology at two commit IDs.
-     */
-    private final class MicrobatchCoordinator {
-        final String module;
-        final String topology;
-        final java.util.concurrent.locks.ReentrantLock batch = new java.util.concurrent.locks.ReentrantLock(true);
-        final Thread thread;
-        volatile boolean running = true;
-        volatile String lastFailure;
-        long commitId = -1;
-
-        MicrobatchCoordinator(String module, String topology) {
-            this.module = module;
-            this.topology = topology;
-            this.thread = new Thread(this::loop, "microbatch-" + module + "/" + topology);
-            this.thread.setDaemon(true);
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        void stop() {
-            running = false;
-            thread.interrupt();
-            try {
-                thread.join(deadline.toMillis() * 2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Holds the batch lock, waiting at most {@code wait}: no batch runs until {@link #unlock}. */
-        boolean lock(Duration wait) throws InterruptedException {
-            return batch.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        void unlock() {
-            batch.unlock();
-        }
-
-        private void loop() {
-            while (running && !closed) {
-                boolean worked = false;
-                try {
-                    batch.lockInterruptibly();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                try {
-                    List<String> hosts = hosts(module);
-                    if (commitId < 0) {
-                        commitId = fanOut(hosts, s -> channels.apply(s).microbatchCommitId(module, topology)).stream()
-                                .mapToLong(Long::longValue).max().orElse(0);
-                    }
-                    worked = fanOut(hosts, s -> channels.apply(s).microbatchHasWork(module, topology)).contains(true);
-                    lastFailure = null;
-                    if (worked) {
-                        long next = commitId + 1;
-                        while (running) {
-                            try {
-                                fanOut(hosts, s -> channels.apply(s).microbatchStep(module, topology, next));
-                                commitId = next;
-                                lastFailure = null;
-                                break;
-                            } catch (RuntimeException e) {
-                                lastFailure = e.getMessage();
-                                log.warn("microbatch {} of {}/{} failed on a Supervisor, repeating it: {}", next, module,
-                                        topology, e.getMessage());
-                                Thread.sleep(200);
-                            }
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    lastFailure = e.getMessage();
-                    log.debug("microbatch {} of {}/{} waits: {}", commitId + 1, module, topology, e.getMessage());
-                    worked = false;
-                } finally {
-                    batch.unlock();
-                }
-                if (!worked) {
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /** Calls {@code call} on every Supervisor in parallel, each within the deadline; fails with the first failure. */
-    private <T> List<T> fanOut(List<String> supervisors, Function<String, T> call) throws InterruptedException {
-        List<CompletableFuture<T>> futures = new ArrayList<>();
-        for (String s : supervisors) {
-            futures.add(CompletableFuture.supplyAsync(() -> call.apply(s), calls));
-        }
-        long until = System.nanoTime() + deadline.toNanos();
-        List<T> results = new ArrayList<>();
-        for (int i = 0; i < futures.size(); i++) {
-            try {
-                results.add(futures.get(i).get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS));
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                throw new IllegalStateException("Supervisor " + supervisors.get(i) + ": " + cause.getMessage(), cause);
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("Supervisor " + supervisors.get(i) + " did not answer within "
-                        + deadline.toMillis() + " ms");
-            }
-        }
-        return results;
     }
 
     /** The Supervisors hosting tasks of a module, in ID order. */
@@ -411,13 +281,13 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             try {
                 for (MicrobatchCoordinator coordinator : coordinatorsOf(module)) {
                     if (!coordinator.lock(deadline)) {
-                        throw new IllegalStateException("microbatch topology " + coordinator.topology + " of " + module
+                        throw new IllegalStateException("microbatch topology " + coordinator.topology() + " of " + module
                                 + " did not reach a commit boundary within " + deadline.toMillis() + " ms"
-                                + (coordinator.lastFailure == null ? "" : ": " + coordinator.lastFailure));
+                                + (coordinator.lastFailure() == null ? "" : ": " + coordinator.lastFailure()));
                     }
                     held.add(coordinator);
                 }
-                prepared = fanOut(hosts, s -> channels.apply(s).prepareCut(module, cutId, deadline.toMillis() * 2));
+                prepared = calls.all(hosts, (s, c) -> c.prepareCut(module, cutId, deadline.toMillis() * 2));
             } finally {
                 held.forEach(MicrobatchCoordinator::unlock);
             }
@@ -425,7 +295,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             Map<String, Long> commitIds = new TreeMap<>();
             prepared.forEach(p -> p.commitIds().forEach((t, id) -> CutCapture.mergeCommitId(commitIds, t, id)));
             List<TaskCut> tasks = new ArrayList<>();
-            fanOut(hosts, s -> channels.apply(s).completeCut(module, cutId)).forEach(tasks::addAll);
+            calls.all(hosts, (s, c) -> c.completeCut(module, cutId)).forEach(tasks::addAll);
             tasks.sort(Comparator.comparingInt(TaskCut::task));
             long resumed = System.nanoTime();
             cutTimings.put(module, new CutTiming(tasks.size(), hosts.size(), (preparedAt - prepareStart) / 1_000_000,
@@ -455,13 +325,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     /** Aborts a cut on every Supervisor without waiting; one that does not answer drops it on its own. */
     private void abort(String module, String cutId, List<String> hosts) {
         liveCuts.remove(cutId);
-        for (String s : hosts) {
-            CompletableFuture.runAsync(() -> channels.apply(s).abortCut(module, cutId), calls).exceptionally(e -> {
-                log.info("Supervisor {} did not take the abort of cut {}; it drops the cut itself: {}", s, cutId,
-                        e.getMessage());
-                return null;
-            });
-        }
+        calls.tell(hosts, c -> c.abortCut(module, cutId), (s, e) -> log.info(
+                "Supervisor {} did not take the abort of cut {}; it drops the cut itself: {}", s, cutId, e.getMessage()));
     }
 
     @Override
@@ -469,8 +334,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         liveCuts.remove(cutId);
         List<String> hosts = modules.containsKey(module) ? hosts(module) : supervisorIds;
         try {
-            fanOut(hosts, s -> {
-                channels.apply(s).releaseCut(module, cutId);
+            calls.all(hosts, (s, c) -> {
+                c.releaseCut(module, cutId);
                 return true;
             });
         } catch (InterruptedException e) {
@@ -498,7 +363,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
             @Override
             public List<CapturedFile> cutFiles(String module, String cutId, int task) {
-                return channels.apply(supervisorId).cutFiles(module, cutId, task);
+                return calls.of(supervisorId).cutFiles(module, cutId, task);
             }
 
             @Override
@@ -511,7 +376,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             public void discardStaging(String module, String restoreId) {
                 staging.remove(restoreId);
                 try {
-                    channels.apply(supervisorId).discardStaging(module, restoreId);
+                    calls.of(supervisorId).discardStaging(module, restoreId);
                 } catch (RuntimeException e) {
                     log.info("Supervisor {} did not discard staging {} now; it does when it reports: {}", supervisorId,
                             restoreId, e.getMessage());
@@ -553,7 +418,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         try {
             Map<String, List<Integer>> staged = new HashMap<>();
             List<String> targets = new LinkedHashSet<>(request.placement().values()).stream().sorted().toList();
-            List<List<Integer>> answers = fanOut(targets, s -> channels.apply(s).stagedTasks(module, request.restoreId()));
+            List<List<Integer>> answers = calls.all(targets, (s, c) -> c.stagedTasks(module, request.restoreId()));
             for (int i = 0; i < targets.size(); i++) {
                 staged.put(targets.get(i), answers.get(i));
             }
@@ -619,10 +484,10 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         involved.addAll(intent.previousPlacement().values());
         Map<Integer, Map<String, Long>> ends = new TreeMap<>();
         try {
-            fanOut(List.copyOf(involved), s -> {
+            calls.all(List.copyOf(involved), (s, c) -> {
                 List<Integer> swap = tasksOn(intent.placement(), s);
                 List<Integer> remove = tasksOn(intent.previousPlacement(), s).stream().filter(t -> !swap.contains(t)).toList();
-                return channels.apply(s).installSwap(new InstallOrder(module, intent.restoreId(), swap, remove));
+                return c.installSwap(new InstallOrder(module, intent.restoreId(), swap, remove));
             }).forEach(ends::putAll);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -683,7 +548,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                     p -> new ArrayList<>()).add(entry.encode());
         }
         byPartition.forEach((partition, payloads) ->
-                channels.apply(record.placement().get(partition)).append(module, depot, partition, payloads));
+                calls.of(record.placement().get(partition)).append(module, depot, partition, payloads));
         return entries.size();
     }
 
@@ -692,13 +557,13 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         return new ConsistencyOracle.DepotSource() {
             @Override
             public List<DepotEntry> read(String module, String depot, int partition, long from, int max) {
-                return channels.apply(record(module).placement().get(partition))
+                return calls.of(record(module).placement().get(partition))
                         .readDepot(module, depot, partition, from, max, epoch(module));
             }
 
             @Override
             public long endOffset(String module, String depot, int partition) {
-                return channels.apply(record(module).placement().get(partition)).depotEndOffset(module, depot, partition);
+                return calls.of(record(module).placement().get(partition)).depotEndOffset(module, depot, partition);
             }
         };
     }
@@ -778,12 +643,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     }
 
     private Map<Integer, String> place(int taskCount, Parallelism parallelism) {
-        int used = Math.min(parallelism.workers(), supervisorIds.size());
-        Map<Integer, String> placement = new TreeMap<>();
-        for (int task = 0; task < taskCount; task++) {
-            placement.put(task, supervisorIds.get(task % used));
-        }
-        return placement;
+        return Placement.roundRobin(taskCount, parallelism, supervisorIds);
     }
 
     private static void sleep(long millis) {
@@ -801,6 +661,6 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         for (String key : List.copyOf(coordinators.keySet())) {
             coordinators.remove(key).stop();
         }
-        calls.shutdownNow();
+        calls.close();
     }
 }

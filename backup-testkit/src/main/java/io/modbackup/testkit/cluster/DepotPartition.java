@@ -245,6 +245,15 @@ public final class DepotPartition implements AutoCloseable {
         return entries;
     }
 
+    /** As {@link #read}, but nothing when the partition was closed meanwhile (its module stopped or is being restored). */
+    public List<DepotEntry> readIfOpen(long fromOffset, int max) {
+        try {
+            return read(fromOffset, max);
+        } catch (IllegalStateException closed) {
+            return List.of();
+        }
+    }
+
     private static DepotEntry readFrame(FileChannel channel, long position) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(HEADER);
         readFully(channel, header, position);

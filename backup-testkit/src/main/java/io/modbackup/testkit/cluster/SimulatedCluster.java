@@ -273,11 +273,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         if (target == null) {
             return List.of();
         }
-        try {
-            return target.read(from, max);
-        } catch (IllegalStateException closed) {
-            return List.of();
-        }
+        return target.readIfOpen(from, max);
     }
 
     /**
@@ -544,12 +540,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     }
 
     private Map<Integer, String> place(int taskCount, Parallelism parallelism) {
-        int used = Math.min(parallelism.workers(), supervisors.size());
-        Map<Integer, String> placement = new TreeMap<>();
-        for (int task = 0; task < taskCount; task++) {
-            placement.put(task, supervisors.get(task % used).id());
-        }
-        return placement;
+        return Placement.roundRobin(taskCount, parallelism, supervisors.stream().map(Supervisor::id).toList());
     }
 
     private void startInstance(String module, ModuleRecord record) {

@@ -324,11 +324,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         if (target == null) {
             return List.of();
         }
-        try {
-            return target.read(from, max);
-        } catch (IllegalStateException closed) {
-            return List.of();
-        }
+        return target.readIfOpen(from, max);
     }
 
     @Override
