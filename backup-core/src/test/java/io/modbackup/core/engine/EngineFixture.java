@@ -11,6 +11,10 @@ import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.SimulatedCluster;
 import io.modbackup.testkit.cluster.Workload;
 import io.modbackup.testkit.provider.FaultInjectingProvider;
+import io.modbackup.core.manifest.ManifestCodec;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.store.BackupStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +67,85 @@ final class EngineFixture implements AutoCloseable {
     /** Each task's end offset of module A's depot. */
     Map<Integer, Long> depotEnds() {
         return cluster.depotEndOffsets(A, "*events");
+    }
+
+    /** Each task's end offset of module A's depot in a backup, from its task manifests. */
+    Map<Integer, Long> backupEnds(String backupId) {
+        ModuleManifest manifest = engine.info(backupId);
+        BackupStore backups = new BackupStore(store(), new ManifestCodec(), Runnable::run);
+        Map<Integer, Long> ends = new java.util.TreeMap<>();
+        for (TaskRef ref : manifest.tasks()) {
+            ends.put(ref.task(), backups.taskManifest(manifest, ref).depotEndOffsets().get("*events"));
+        }
+        return ends;
+    }
+
+    /**
+     * Restores {@code backupId} of module A, checking it at the moment before it goes live: each staged
+     * task file is hashed and compared with its task manifest entry (size and SHA-256), and no file is
+     * staged that the manifest does not list; then, once installed, that every task's depot ends where
+     * the backup's did. A restore that fails before its install is rethrown as it is.
+     */
+    io.modbackup.core.engine.RestoreResult restoreChecked(String backupId) {
+        ModuleManifest manifest = engine.info(backupId);
+        java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger(-1);
+        cluster.onInstallStep(step -> {
+            if (step.equals("intent-written")) {
+                checked.set(compareStagedWithManifest(manifest));
+            }
+        });
+        try {
+            io.modbackup.core.engine.RestoreResult result = engine.restore(backupId);
+            assertEquals(manifest.totals().files() - 1, checked.get(), "every staged file of every task was checked");
+            assertEquals(backupEnds(backupId), depotEnds(), "every task's depot ends where the backup's did");
+            return result;
+        } finally {
+            cluster.onInstallStep(step -> { });
+        }
+    }
+
+    private int compareStagedWithManifest(ModuleManifest manifest) {
+        BackupStore backups = new BackupStore(store(), new ManifestCodec(), Runnable::run);
+        int files = 0;
+        for (var supervisor : cluster.supervisors()) {
+            Path moduleStaging = supervisor.root().resolve("staging").resolve(A);
+            if (!java.nio.file.Files.isDirectory(moduleStaging)) {
+                continue;
+            }
+            try (var restores = java.nio.file.Files.list(moduleStaging)) {
+                for (Path restore : restores.toList()) {
+                    try (var tasks = java.nio.file.Files.list(restore)) {
+                        for (Path taskDir : tasks.toList()) {
+                            files += compareTask(backups, manifest, taskDir);
+                        }
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return files;
+    }
+
+    /** Compares one staged task directory with the task manifest of the backup being restored. */
+    private int compareTask(BackupStore backups, ModuleManifest manifest, Path taskDir) throws java.io.IOException {
+        int task = Integer.parseInt(taskDir.getFileName().toString().substring("task-".length()));
+        TaskRef ref = manifest.tasks().stream().filter(t -> t.task() == task).findFirst().orElseThrow();
+        Map<String, io.modbackup.core.manifest.FileEntry> expected = new java.util.TreeMap<>();
+        backups.taskManifest(manifest, ref).files().forEach(e -> expected.put(e.path(), e));
+        Map<String, Path> staged = new java.util.TreeMap<>();
+        try (var walk = java.nio.file.Files.walk(taskDir)) {
+            walk.filter(java.nio.file.Files::isRegularFile)
+                    .forEach(file -> staged.put(taskDir.relativize(file).toString().replace('\\', '/'), file));
+        }
+        assertEquals(expected.keySet(), staged.keySet(), "task " + task + " stages exactly the manifest's files");
+        for (var entry : expected.values()) {
+            byte[] bytes = java.nio.file.Files.readAllBytes(staged.get(entry.path()));
+            assertEquals(entry.size(), bytes.length, entry.path() + " of task " + task + ": size");
+            assertEquals(entry.sha256(), io.modbackup.core.hash.Hashing.sha256Hex(bytes), entry.path() + " of task " + task
+                    + ": SHA-256");
+        }
+        return expected.size();
     }
 
     /** Module A still runs on the state it had, nothing was installed, and its state passes the oracle. */

@@ -41,13 +41,18 @@ class InjectedFaultsTest {
         f.close();
     }
 
+    /** Backups taken under faults; docs/reliability.md states the outcome as "30 of 30 committed". */
+    static final int BACKUPS = 30;
+    /** Restores run under faults; docs/reliability.md states the outcome as "6 of 6 restored". */
+    static final int RESTORES = 6;
+
     @Test
     void tenPercentFailedAndSomeSlowOperationsLeaveOnlyWholeBackups() throws Exception {
         f.provider.addRule(FaultRule.fail(Operation.ANY).withProbability(0.10));
         f.provider.addRule(FaultRule.delay(Operation.PUT, Duration.ofMillis(20)).withProbability(0.05));
         List<String> committed = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        for (int i = 0; i < 30; i++) {
+        for (int i = 0; i < BACKUPS; i++) {
             f.workload.appendBatch(A, "*events", 50);
             try {
                 committed.add(f.engine.backup(A).backupId());
@@ -60,8 +65,10 @@ class InjectedFaultsTest {
         System.out.printf("injected faults: %d faults, %d backups committed, %d failed (e.g. %s)%n",
                 f.provider.faultsInjected(), committed.size(), failures.size(), failures.isEmpty() ? "-" : failures.get(0));
         assertTrue(f.provider.faultsInjected() > 10, "faults were injected");
-        assertTrue(committed.size() >= 25, "bounded retries carry most backups through 10% failed operations: "
-                + committed.size() + " of 30 committed; failures: " + failures);
+        // Each store operation fails with probability 0.1 and is tried 6 times: a backup of about 100
+        // operations fails with probability about 1e-4, so every backup commits.
+        assertEquals(BACKUPS, committed.size(), "bounded retries carry every backup through 10% failed operations;"
+                + " failures: " + failures);
         List<String> listed = f.engine.list(A, null, 100).backups().stream().map(BackupSummary::backupId).toList();
         assertEquals(committed.size(), listed.size(), "exactly the committed ones are listed");
         assertTrue(listed.containsAll(committed));
@@ -70,7 +77,7 @@ class InjectedFaultsTest {
             assertTrue(report.ok(), id + ": " + report.problems());
         }
         ModuleManifest next = f.engine.backup(A);
-        f.engine.restore(next.backupId());
+        f.restoreChecked(next.backupId());
         f.checkLive(A, "after-faults");
     }
 
@@ -84,12 +91,12 @@ class InjectedFaultsTest {
         f.provider.addRule(FaultRule.fail(Operation.ANY).withProbability(0.10));
         f.provider.addRule(FaultRule.delay(Operation.GET, Duration.ofMillis(20)).withProbability(0.05));
         int restored = 0;
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < RESTORES; i++) {
             String id = ids.get(i % 2);
             Map<Integer, Long> before = f.depotEnds();
             long epoch = f.cluster.restoreMarker(A).map(m -> m.epoch()).orElse(0L);
             try {
-                f.engine.restore(id);
+                f.restoreChecked(id);
                 restored++;
                 assertEquals(epoch + 1, f.cluster.restoreMarker(A).orElseThrow().epoch());
                 assertEquals(id, f.cluster.restoreMarker(A).orElseThrow().backupId(), "restored whole");
@@ -116,7 +123,8 @@ class InjectedFaultsTest {
         System.out.printf("restores under faults: %d of 6 restored, GC %s, %d faults injected%n", restored,
                 collected ? "completed" : "failed cleanly", faults);
         assertTrue(faults > 0, "faults were injected");
-        assertTrue(restored >= 4, "retries carry most restores through: " + restored + " of 6");
+        assertEquals(RESTORES, restored, "retries carry every restore through");
+        assertTrue(collected, "retries carry the GC through");
         List<String> listed = f.engine.list(A, null, 100).backups().stream().map(BackupSummary::backupId).toList();
         assertTrue(listed.contains(ids.get(2)) && listed.contains(ids.get(1)), "GC keeps the two newest: " + listed);
         for (String id : listed) {

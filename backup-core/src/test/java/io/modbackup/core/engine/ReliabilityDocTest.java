@@ -13,7 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Keeps {@code docs/reliability.md} true: its crash-point and corruption rows are exactly the tests' cases. */
+/**
+ * Keeps {@code docs/reliability.md} true: its crash-point, fault and corruption rows are exactly the
+ * tests' cases, with the outcomes they assert.
+ */
 class ReliabilityDocTest {
     private static final Path DOC = Path.of("..", "docs", "reliability.md");
 
@@ -56,5 +59,30 @@ class ReliabilityDocTest {
         for (CorruptionAndTamperingTest.Damage damage : damages) {
             assertEquals("`" + damage.expected() + "`", cells(rows.get(damage.name())).get(1), damage.name());
         }
+    }
+
+    @Test
+    void everyInjectedFaultCaseIsARowWithTheCountsTheTestAsserts() throws IOException {
+        Map<String, String> rows = rows("Injected provider faults");
+        List<String> tests = new java.util.ArrayList<>();
+        for (Class<?> type : List.of(InjectedFaultsTest.class, SafetyTest.class)) {
+            for (var method : type.getDeclaredMethods()) {
+                if (method.isAnnotationPresent(Test.class)) {
+                    tests.add(method.getName());
+                }
+            }
+        }
+        assertTrue(tests.containsAll(rows.keySet()), "every row is a test: " + rows.keySet() + " vs " + tests);
+        for (var method : InjectedFaultsTest.class.getDeclaredMethods()) {
+            if (method.isAnnotationPresent(Test.class)) {
+                assertTrue(rows.containsKey(method.getName()), method.getName() + " is a row");
+            }
+        }
+        int backups = InjectedFaultsTest.BACKUPS;
+        int restores = InjectedFaultsTest.RESTORES;
+        assertTrue(rows.get("tenPercentFailedAndSomeSlowOperationsLeaveOnlyWholeBackups")
+                .contains(backups + " backups | " + backups + " of " + backups + " committed"), "the backups' count");
+        assertTrue(rows.get("restoresAndGcUnderTenPercentFailedOperationsEndWholeOrNotAtAll")
+                .contains(restores + " restores then a GC | " + restores + " of " + restores + " restored"), "the restores' count");
     }
 }
