@@ -27,6 +27,7 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
     private final List<ActiveRule> rules = new CopyOnWriteArrayList<>();
     private final Map<Operation, AtomicLong> calls = new EnumMap<>(Operation.class);
     private final AtomicLong faultsInjected = new AtomicLong();
+    private final Map<String, AtomicLong> faultsByKey = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static final class ActiveRule {
         final FaultRule rule;
@@ -61,6 +62,12 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
     /** Calls of {@code operation} so far ({@link Operation#ANY}: all calls). */
     public long callCount(Operation operation) {
         return calls.get(operation).get();
+    }
+
+    /** Faults injected so far into calls on {@code key}: how often the caller tried it and suffered. */
+    public long faultsInjected(String key) {
+        AtomicLong count = faultsByKey.get(key);
+        return count == null ? 0 : count.get();
     }
 
     /** Faults injected so far, of every effect. */
@@ -126,6 +133,7 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
                 continue;
             }
             faultsInjected.incrementAndGet();
+            faultsByKey.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
             return rule;
         }
         return null;
