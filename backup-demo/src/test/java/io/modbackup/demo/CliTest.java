@@ -101,6 +101,63 @@ class CliTest {
     }
 
     @Test
+    void aRestoreBringsBackTheJarConfigAndDynamicOptionsAndItsSafetyBackupIsListedAndVerifiable() throws Exception {
+        String id = backupId(cli("--action", "backup", "--module", A));
+        // After the backup, the module changes: a dynamic option and the jar's bytes.
+        try (SimulatedCluster cluster = new SimulatedCluster(Demo.CLUSTER_ID, dir.resolve("cluster"), 2,
+                SimulatedCluster.DEFAULT_SEGMENT_BYTES, List.of(SampleModules.moduleA(), SampleModules.moduleB()))) {
+            cluster.setDynamicOption(A, "backup.max.age.hours", "5");
+            Files.writeString(cluster.moduleJar(A), "a newer build of module A");
+        }
+        Result restore = cli("--action", "restore", "--backupId", id, "--yes", "--safety-backup");
+        assertEquals(0, restore.code(), restore.err());
+        Matcher safety = Pattern.compile("safety backup (\\S+) committed").matcher(restore.out());
+        assertTrue(safety.find(), restore.out());
+
+        ModuleManifestView backup = ModuleManifestView.of(cli("--action", "info", "--backupId", id));
+        try (SimulatedCluster view = SimulatedCluster.view(Demo.CLUSTER_ID, dir.resolve("cluster"), 2,
+                List.of(SampleModules.moduleA(), SampleModules.moduleB()))) {
+            var restored = view.describe(A).orElseThrow();
+            assertEquals(SampleModules.moduleA().dynamicOptions(), restored.dynamicOptions(), "the backup's dynamic options");
+            assertEquals(SampleModules.moduleA().configOverrides(), restored.configOverrides(), "the backup's config overrides");
+            assertTrue(Files.readString(view.moduleJar(A), java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .contains("module-definition.txt"), "the backup's jar, not the newer build");
+            assertEquals(backup.jarSha256(), io.modbackup.core.hash.Hashing.sha256Hex(Files.readAllBytes(view.moduleJar(A))));
+        }
+
+        Result list = cli("--action", "list", "--module", A);
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith(safety.group(1))), "the safety backup is listed: " + list.out());
+        Result verify = cli("--action", "verify", "--backupId", safety.group(1), "--deep");
+        assertEquals(0, verify.code(), verify.err());
+    }
+
+    @Test
+    void deepVerifyOfABackupWithAFlippedChunkByteExitsNonZeroNamingTheChunk() throws Exception {
+        String id = backupId(cli("--action", "backup", "--module", A));
+        Path chunk;
+        try (var blobs = Files.walk(dir.resolve("store").resolve("blobs"))) {
+            chunk = blobs.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong(p -> p.toFile().length()))
+                    .orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(chunk);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(chunk, bytes);
+        Result verify = cli("--action", "verify", "--backupId", id, "--deep");
+        assertEquals(1, verify.code(), verify.out() + verify.err());
+        assertTrue((verify.out() + verify.err()).contains(chunk.getFileName().toString()), verify.out() + verify.err());
+        assertEquals(1, verify.err().lines().count(), "one line on stderr: " + verify.err());
+    }
+
+    /** What the CLI's info prints about a backup's jar. */
+    private record ModuleManifestView(String jarSha256) {
+        static ModuleManifestView of(Result info) {
+            Matcher jar = Pattern.compile("jar\\s+\\S+.*sha256 ([0-9a-f]{64})").matcher(info.out());
+            assertTrue(jar.find(), "info names the jar's SHA-256: " + info.out());
+            return new ModuleManifestView(jar.group(1));
+        }
+    }
+
+    @Test
     void listingPagesWithATokenPrintedForTheNextPage() {
         for (int i = 0; i < 3; i++) {
             assertEquals(0, cli("--action", "backup", "--module", A).code());

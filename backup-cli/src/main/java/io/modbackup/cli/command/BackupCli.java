@@ -240,7 +240,7 @@ public final class BackupCli implements Callable<Integer> {
         m.descriptor().dependencies().forEach(d -> out.println("depends on  " + d));
         m.descriptor().configOverrides().forEach((k, v) -> out.println("config      " + k + " = " + v));
         m.descriptor().dynamicOptions().forEach((k, v) -> out.println("dynamic     " + k + " = " + v));
-        out.println("jar         " + m.jar().path() + " (" + bytes(m.jar().size()) + ")");
+        out.println("jar         " + m.jar().path() + " (" + bytes(m.jar().size()) + ", sha256 " + m.jar().sha256() + ")");
         return 0;
     }
 
