@@ -88,6 +88,39 @@ class SafetyTest {
     }
 
     @Test
+    void aBackupStalledPastItsLeaseWhileAGcRanIsRefusedAtCommit() throws Exception {
+        java.time.Duration ttl = java.time.Duration.ofSeconds(1);
+        BackupOptions options = BackupOptions.defaults().withChunkSize(EngineFixture.CHUNK)
+                .withLeases(ttl, java.time.Duration.ofSeconds(30));
+        long now = System.currentTimeMillis();
+        // The backup's process stalls: its clock (which dates its heartbeats) stands still, while the GC's
+        // process is 10 TTLs later, so it finds the backup's lease expired and goes on.
+        io.modbackup.testkit.time.MutableClock backupClock = new io.modbackup.testkit.time.MutableClock(now);
+        io.modbackup.testkit.time.MutableClock gcClock = new io.modbackup.testkit.time.MutableClock(now + ttl.toMillis() * 10);
+        f.provider.addRule(FaultRule.delay(Operation.PUT, java.time.Duration.ofSeconds(3)).forKeys("blobs/.*").times(1));
+        try (BackupEngine stalled = new BackupEngine(f.cluster, f.provider, options, null, backupClock);
+             BackupEngine collector = new BackupEngine(f.cluster, f.provider, options, null, gcClock)) {
+            java.util.concurrent.CompletableFuture<ModuleManifest> backup =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> stalled.backup(A));
+            long until = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            while (f.provider.faultsInjected() == 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, f.provider.faultsInjected(), "the backup stalls in an upload");
+            collector.gc(false);
+            java.util.concurrent.CompletionException refused =
+                    assertThrows(java.util.concurrent.CompletionException.class, backup::join);
+            BackupException cause = (BackupException) refused.getCause();
+            assertEquals(BackupException.Problem.LEASE_OVERTAKEN, cause.problem(), cause.getMessage());
+            assertEquals(List.of(), f.engine.list(A, null, 10).backups(), "nothing was committed");
+
+            backupClock.advance(java.time.Duration.ofMillis(gcClock.millis() - backupClock.millis() + 1));
+            ModuleManifest next = stalled.backup(A);
+            assertTrue(f.engine.verify(next.backupId(), true).ok(), "the next backup commits whole");
+        }
+    }
+
+    @Test
     void aFewFailedUploadsAreRetriedAndTheBackupCommits() throws Exception {
         f.provider.addRule(FaultRule.fail(Operation.PUT).forKeys("blobs/.*").times(3));
         ModuleManifest m = f.engine.backup(A);
