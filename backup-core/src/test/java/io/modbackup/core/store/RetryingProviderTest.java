@@ -1,0 +1,81 @@
+package io.modbackup.core.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.testkit.provider.FaultInjectingProvider;
+import io.modbackup.testkit.provider.FaultRule;
+import io.modbackup.testkit.provider.FaultRule.Operation;
+import io.modbackup.testkit.provider.InMemoryProvider;
+import io.modbackup.core.async.Futures;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/** The retry policy, attempt by attempt: how often, what is retried, and what never is. */
+class RetryingProviderTest {
+    private static final int ATTEMPTS = 4;
+    private final InMemoryProvider store = new InMemoryProvider();
+    private final FaultInjectingProvider faults = new FaultInjectingProvider(store, 7);
+    private final BackupProvider retrying = new RetryingProvider(faults, ATTEMPTS, Duration.ofMillis(1));
+    private static final byte[] DATA = "chunk bytes".getBytes(StandardCharsets.UTF_8);
+
+    private static Throwable failure(java.util.concurrent.CompletableFuture<?> future) {
+        return Futures.cause(assertThrows(ExecutionException.class, future::get));
+    }
+
+    @Test
+    void aTransientFailureIsRetriedUntilItPassesAndTheBytesArriveWhole() throws Exception {
+        faults.addRule(FaultRule.fail(Operation.PUT).times(ATTEMPTS - 1));
+        retrying.putObject("k", new ByteArrayInputStream(DATA), DATA.length).get();
+        assertEquals(ATTEMPTS - 1, faults.faultsInjected("k"));
+        assertEquals(ATTEMPTS, faults.callCount(Operation.PUT), "three failures, then the fourth try");
+        try (InputStream in = store.getObject("k").get()) {
+            assertArrayEquals(DATA, in.readAllBytes(), "the stream was reset before each try");
+        }
+    }
+
+    @Test
+    void aPersistentFailureIsTriedExactlyTheGivenNumberOfTimes() {
+        faults.addRule(FaultRule.fail(Operation.GET));
+        Throwable error = failure(retrying.getObject("k"));
+        assertEquals(ATTEMPTS, faults.callCount(Operation.GET));
+        assertTrue(error.getMessage().contains("injected failure of GET 'k'"), error.getMessage());
+    }
+
+    @Test
+    void anInvalidArgumentIsNeverRetried() {
+        BackupProvider refusing = new RetryingProvider(new io.modbackup.api.provider.ForwardingBackupProvider(new InMemoryProvider()) {
+            @Override
+            public java.util.concurrent.CompletableFuture<Boolean> hasKey(String key) {
+                calls++;
+                return java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException("bad key " + key));
+            }
+        }, ATTEMPTS, Duration.ofMillis(1));
+        assertInstanceOf(IllegalArgumentException.class, failure(refusing.hasKey("../escape")));
+        assertEquals(1, calls, "tried once");
+    }
+
+    private int calls;
+
+    @Test
+    void aPutWhoseStreamCannotBeResetIsTriedOnce() {
+        faults.addRule(FaultRule.fail(Operation.PUT));
+        InputStream oneShot = new FilterInputStream(new ByteArrayInputStream(DATA)) {
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+        };
+        failure(retrying.putObject("k", oneShot, DATA.length));
+        assertEquals(1, faults.callCount(Operation.PUT), "a retry would send a half-read stream");
+    }
+}
