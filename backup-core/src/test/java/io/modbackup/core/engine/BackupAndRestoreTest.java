@@ -315,4 +315,15 @@ class BackupAndRestoreTest {
             workers.values().forEach(SupervisorWorker::close);
         }
     }
+
+    @Test
+    void restoredFilesOfBothModulesEqualTheirManifestsByteForByte() throws Exception {
+        f.write(300);
+        ModuleManifest a = f.engine.backup(A);
+        ModuleManifest b = f.engine.backup(B);
+        f.write(200);
+        f.restoreChecked(a.backupId(), "*events");
+        f.restoreChecked(b.backupId(), "*clicks");
+        f.checkLive(A, "a-after-both-restores");
+    }
 }

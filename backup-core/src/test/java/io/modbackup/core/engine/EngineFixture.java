@@ -71,11 +71,16 @@ final class EngineFixture implements AutoCloseable {
 
     /** Each task's end offset of module A's depot in a backup, from its task manifests. */
     Map<Integer, Long> backupEnds(String backupId) {
+        return backupEnds(backupId, "*events");
+    }
+
+    /** Each task's end offset of {@code depot} in a backup, from its task manifests. */
+    Map<Integer, Long> backupEnds(String backupId, String depot) {
         ModuleManifest manifest = engine.info(backupId);
         BackupStore backups = new BackupStore(store(), new ManifestCodec(), Runnable::run);
         Map<Integer, Long> ends = new java.util.TreeMap<>();
         for (TaskRef ref : manifest.tasks()) {
-            ends.put(ref.task(), backups.taskManifest(manifest, ref).depotEndOffsets().get("*events"));
+            ends.put(ref.task(), backups.taskManifest(manifest, ref).depotEndOffsets().get(depot));
         }
         return ends;
     }
@@ -87,7 +92,13 @@ final class EngineFixture implements AutoCloseable {
      * the backup's did. A restore that fails before its install is rethrown as it is.
      */
     io.modbackup.core.engine.RestoreResult restoreChecked(String backupId) {
+        return restoreChecked(backupId, "*events");
+    }
+
+    /** As {@link #restoreChecked(String)}, for the backup's module, whose depot {@code depot} is compared. */
+    io.modbackup.core.engine.RestoreResult restoreChecked(String backupId, String depot) {
         ModuleManifest manifest = engine.info(backupId);
+        String module = manifest.module();
         java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger(-1);
         cluster.onInstallStep(step -> {
             if (step.equals("intent-written")) {
@@ -97,7 +108,8 @@ final class EngineFixture implements AutoCloseable {
         try {
             io.modbackup.core.engine.RestoreResult result = engine.restore(backupId);
             assertEquals(manifest.totals().files() - 1, checked.get(), "every staged file of every task was checked");
-            assertEquals(backupEnds(backupId), depotEnds(), "every task's depot ends where the backup's did");
+            assertEquals(backupEnds(backupId, depot), cluster.depotEndOffsets(module, depot),
+                    "every task's depot ends where the backup's did");
             return result;
         } finally {
             cluster.onInstallStep(step -> { });
@@ -108,7 +120,7 @@ final class EngineFixture implements AutoCloseable {
         BackupStore backups = new BackupStore(store(), new ManifestCodec(), Runnable::run);
         int files = 0;
         for (var supervisor : cluster.supervisors()) {
-            Path moduleStaging = supervisor.root().resolve("staging").resolve(A);
+            Path moduleStaging = supervisor.root().resolve("staging").resolve(manifest.module());
             if (!java.nio.file.Files.isDirectory(moduleStaging)) {
                 continue;
             }
