@@ -57,4 +57,82 @@ class StoreLocksTest {
             assertTrue(backups.gcRanSince(backup.startedMillis()), "the backup must not commit");
         }
     }
+
+    @Test
+    void aGcWaitsForALiveBackupLeaseAndGivesUpAfterItsWaitNamingTheHolder() {
+        InMemoryProvider store = new InMemoryProvider();
+        MutableClock clock = new MutableClock(1_000_000);
+        try (StoreLocks backups = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofSeconds(5));
+             StoreLocks gcs = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofMillis(400));
+             StoreLocks.Lease backup = backups.shared("m-0000000000000001-00")) {
+            long started = System.nanoTime();
+            io.modbackup.core.error.BackupException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.modbackup.core.error.BackupException.class, () -> gcs.exclusive("gc-1"));
+            assertEquals(io.modbackup.core.error.BackupException.Problem.LOCK_TIMEOUT, e.problem());
+            assertTrue(e.getMessage().contains("m-0000000000000001-00"), e.getMessage());
+            assertTrue(System.nanoTime() - started >= Duration.ofMillis(400).toNanos(), "it waited its maximum");
+            assertEquals(List.of(StoreLayout.backupLeaseKey("m-0000000000000001-00")),
+                    keys(store), "the GC withdrew its own lease; the backup's stays");
+        }
+    }
+
+    @Test
+    void backupsShareTheStoreButWaitForALiveGcLease() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        MutableClock clock = new MutableClock(1_000_000);
+        try (StoreLocks one = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofSeconds(10));
+             StoreLocks two = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofSeconds(10))) {
+            try (StoreLocks.Lease a = one.shared("m-0000000000000001-00");
+                 StoreLocks.Lease b = two.shared("m-0000000000000002-00")) {
+                assertEquals(2, keys(store).size(), "two backups hold the store at once");
+            }
+            StoreLocks.Lease gc = one.exclusive("gc-1");
+            java.util.concurrent.CountDownLatch acquired = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<List<String>> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (StoreLocks.Lease after = two.shared("m-0000000000000003-00")) {
+                    acquired.countDown();
+                    return keys(store);
+                }
+            });
+            assertFalse(acquired.await(300, java.util.concurrent.TimeUnit.MILLISECONDS), "a backup waits while a GC holds the store");
+            gc.close();
+            assertEquals(List.of(StoreLayout.backupLeaseKey("m-0000000000000003-00")),
+                    waiting.get(10, java.util.concurrent.TimeUnit.SECONDS), "then it proceeds, the GC's lease gone");
+        }
+    }
+
+    @Test
+    void removeExpiredDeletesOnlyLeasesWhoseHeartbeatIsOlderThanTheTtl() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        MutableClock old = new MutableClock(1_000_000);
+        MutableClock now = new MutableClock(1_000_000 + TTL.toMillis() + 1);
+        try (StoreLocks dead = new StoreLocks(store, old, Duration.ofHours(1), Duration.ofSeconds(5));
+             StoreLocks gcs = new StoreLocks(store, now, TTL, Duration.ofSeconds(5))) {
+            dead.shared("m-0000000000000001-00"); // its process "dies" holding it: never closed, heartbeat stands still
+            try (StoreLocks.Lease gc = gcs.exclusive("gc-1")) {
+                assertEquals(1, gcs.removeExpired(gc), "the lease a TTL and 1 ms old goes");
+                assertEquals(List.of(StoreLayout.gcLeaseKey("gc-1")), keys(store), "the GC's own lease stays");
+                assertEquals(0, gcs.removeExpired(gc));
+            }
+        }
+    }
+
+    @Test
+    void aGcRecordedAtTheSameMillisecondAsALeaseDoesNotCountAsOvertakingIt() {
+        InMemoryProvider store = new InMemoryProvider();
+        try (StoreLocks locks = new StoreLocks(store, new MutableClock(5_000), TTL, Duration.ofSeconds(5))) {
+            assertFalse(locks.gcRanSince(5_000), "no GC ever ran");
+            locks.recordGcRun(5_000);
+            assertFalse(locks.gcRanSince(5_000));
+            assertTrue(locks.gcRanSince(4_999));
+        }
+    }
+
+    private static List<String> keys(InMemoryProvider store) {
+        try {
+            return store.listKeysRecursive(StoreLayout.LOCKS, null).get().keys();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
