@@ -44,6 +44,18 @@ final class ClusterFixture implements AutoCloseable {
         return LiveCheck.check(processes, module, scratch.resolve("oracle-" + checks.incrementAndGet()));
     }
 
+    /** The regular files under {@code dir}, none when it does not exist (for counts of what a store holds). */
+    static List<Path> filesUnder(Path dir) {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(dir)) {
+            return walk.filter(java.nio.file.Files::isRegularFile).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     ModuleDefinition definition(String module) {
         return catalog.stream().filter(d -> d.name().equals(module)).findFirst().orElseThrow();
     }

@@ -15,8 +15,13 @@ public final class DelayedLocalProvider extends ForwardingBackupProvider {
     private final long delayMillis;
 
     public DelayedLocalProvider(String argument) {
-        super(new LocalDirectoryProvider(argument.strip().split("\\s+", 2)[1]));
-        this.delayMillis = Long.parseLong(argument.strip().split("\\s+", 2)[0]);
+        this(argument.strip().split("\\s+", 2));
+    }
+
+    /** @param parts the delay in milliseconds, then the directory */
+    private DelayedLocalProvider(String[] parts) {
+        super(new LocalDirectoryProvider(parts[1]));
+        this.delayMillis = Long.parseLong(parts[0]);
     }
 
     @Override

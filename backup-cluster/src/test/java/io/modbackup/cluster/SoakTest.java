@@ -128,8 +128,8 @@ class SoakTest {
             admin.restore(last, null);
             cluster.checkLive(MODULE_A);
             cluster.awaitNoLeftovers();
-            assertEquals(0, count(store().resolve(".modbackup-tmp")), "temporary files left in the store");
-            assertEquals(0, count(store().resolve("locks")), "leases left in the store");
+            assertEquals(List.of(), ClusterFixture.filesUnder(store().resolve(".modbackup-tmp")), "temporary files left in the store");
+            assertEquals(List.of(), ClusterFixture.filesUnder(store().resolve("locks")), "leases left in the store");
         }
     }
 
@@ -181,12 +181,4 @@ class SoakTest {
         outcomes.merge(what, 1, Integer::sum);
     }
 
-    private static long count(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).count();
-        }
-    }
 }

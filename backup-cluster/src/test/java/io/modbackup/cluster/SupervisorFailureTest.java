@@ -9,8 +9,6 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.SupervisorProcess;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -108,12 +105,7 @@ class SupervisorFailureTest {
             String backupId = cluster.admin.backup(MODULE_A).backupId();
             cluster.workload(12).appendBatch(MODULE_A, EVENTS, 300);
             cluster.awaitCaughtUp(MODULE_A);
-            Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
-            CompletableFuture<ClusterAdmin.RestoreDone> restore =
-                    CompletableFuture.supplyAsync(() -> cluster.admin.restore(backupId, null));
-            awaitStaging(cluster, VICTIM);
-            cluster.processes.kill(VICTIM);
-            assertThrows(CompletionException.class, restore::join);
+            Map<Integer, Long> ends = killWhileARestoreStages(cluster, backupId, VICTIM);
 
             cluster.processes.restart(VICTIM);
             assertEquals(0, cluster.admin.restoreEpoch(MODULE_A), "nothing was installed");
@@ -161,12 +153,7 @@ class SupervisorFailureTest {
             cluster.awaitNoLeftovers();
             String backupId = cluster.admin.backup(MODULE_A).backupId();
 
-            Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
-            CompletableFuture<ClusterAdmin.RestoreDone> restore =
-                    CompletableFuture.supplyAsync(() -> cluster.admin.restore(backupId, null));
-            awaitStaging(cluster, VICTIM);
-            cluster.processes.kill("conductor");
-            assertThrows(CompletionException.class, restore::join);
+            Map<Integer, Long> ends = killWhileARestoreStages(cluster, backupId, "conductor");
             cluster.processes.restart("conductor");
             assertEquals(0, cluster.admin.restoreEpoch(MODULE_A));
             cluster.awaitCaughtUp(MODULE_A);
@@ -174,6 +161,21 @@ class SupervisorFailureTest {
             cluster.checkLive(MODULE_A);
             cluster.awaitNoLeftovers();
         }
+    }
+
+    /**
+     * Starts a restore of {@code backupId}, kills {@code node} once {@link #VICTIM} has a staging directory,
+     * and checks the restore failed; returns module A's depot ends from before the restore.
+     */
+    private static Map<Integer, Long> killWhileARestoreStages(ClusterFixture cluster, String backupId, String node)
+            throws InterruptedException {
+        Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
+        CompletableFuture<ClusterAdmin.RestoreDone> restore =
+                CompletableFuture.supplyAsync(() -> cluster.admin.restore(backupId, null));
+        awaitStaging(cluster, VICTIM);
+        cluster.processes.kill(node);
+        assertThrows(CompletionException.class, restore::join);
+        return ends;
     }
 
     /** Waits until the Supervisor pinned its part of a cut: the backup is about to upload its chunks. */
@@ -202,26 +204,15 @@ class SupervisorFailureTest {
     }
 
     private int committedBackups() {
-        return (int) files(store().resolve("backups")).filter(f -> f.getFileName().toString().equals("backup.json")).count();
+        return (int) ClusterFixture.filesUnder(store().resolve("backups")).stream().filter(f -> f.getFileName().toString().equals("backup.json")).count();
     }
 
     /** In-flight writes of the local provider (in {@code .modbackup-tmp}). */
     private int temporaryFiles() {
-        return (int) files(store().resolve(".modbackup-tmp")).count();
+        return (int) ClusterFixture.filesUnder(store().resolve(".modbackup-tmp")).size();
     }
 
     private int leases() {
-        return (int) files(store().resolve("locks")).count();
-    }
-
-    private static Stream<Path> files(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return Stream.empty();
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).toList().stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return (int) ClusterFixture.filesUnder(store().resolve("locks")).size();
     }
 }

@@ -187,7 +187,7 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     private void startConductor(List<String> jvmOptions) {
-        Endpoint previous = Endpoint.read(spec.dir().resolve(ConductorProcess.NODE)).orElse(null);
+        Endpoint previous = Endpoint.read(nodeDir(ConductorProcess.NODE)).orElse(null);
         launch(ConductorProcess.NODE, ConductorProcess.class.getName(), jvmOptions, List.of(
                 "--cluster", spec.dir().toString(), "--cluster-id", spec.clusterId(),
                 "--supervisors", Integer.toString(spec.supervisors()), "--provider", spec.provider(),
@@ -202,7 +202,7 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     private void startSupervisor(String id, List<String> jvmOptions) {
-        Endpoint previous = Endpoint.read(supervisorRoot(id)).orElse(null);
+        Endpoint previous = Endpoint.read(nodeDir(id)).orElse(null);
         launch(id, SupervisorProcess.class.getName(), jvmOptions, List.of(
                 "--cluster", spec.dir().toString(), "--id", id, "--provider", spec.provider(),
                 "--catalog", spec.catalog(), "--segment-bytes", Long.toString(spec.segmentBytes()),
@@ -228,13 +228,17 @@ public final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /** Where a node keeps its state and its endpoint file. */
+    private Path nodeDir(String node) {
+        return node.equals(ConductorProcess.NODE) ? spec.dir().resolve(node) : supervisorRoot(node);
+    }
+
     private Endpoint endpoint(String node) {
-        Path dir = node.equals(ConductorProcess.NODE) ? spec.dir().resolve(node) : supervisorRoot(node);
-        return Endpoint.read(dir).orElseThrow(() -> new IllegalStateException(node + " is not running in " + spec.dir()));
+        return Endpoint.read(nodeDir(node)).orElseThrow(() -> new IllegalStateException(node + " is not running in " + spec.dir()));
     }
 
     private void awaitEndpoint(String node, Endpoint previous, Duration timeout) {
-        Path dir = node.equals(ConductorProcess.NODE) ? spec.dir().resolve(node) : supervisorRoot(node);
+        Path dir = nodeDir(node);
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until) {
             Optional<Endpoint> endpoint = Endpoint.read(dir);
