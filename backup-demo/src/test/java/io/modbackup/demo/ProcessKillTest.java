@@ -91,9 +91,13 @@ class ProcessKillTest {
         }
         Map<Integer, Long> live = liveEnds();
 
-        killWhen(this::stagingStarted, "--action", "restore", "--backupId", first, "--yes");
+        long killed = killWhen(this::stagingStarted, "--action", "restore", "--backupId", first, "--yes");
 
         try (Recovered after = new Recovered()) {
+            try (var left = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")),
+                    "modbackup-jar-" + killed + "-*")) {
+                assertFalse(left.iterator().hasNext(), "the killed restore's jar staging is removed by the next engine");
+            }
             Map<Integer, Long> now = after.liveEnds();
             Map<Integer, Long> restored = after.backupEnds(first);
             assertTrue(now.equals(live) || now.equals(restored),
@@ -239,8 +243,8 @@ class ProcessKillTest {
         return output;
     }
 
-    /** Starts the CLI and kills it with SIGKILL as soon as {@code condition} holds. */
-    private void killWhen(BooleanSupplier condition, String... args) throws Exception {
+    /** Runs the CLI with {@code args}, kills it with SIGKILL once {@code condition} holds, and returns its process ID. */
+    private long killWhen(BooleanSupplier condition, String... args) throws Exception {
         ProcessBuilder builder = cli(args);
         Process process = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -253,6 +257,7 @@ class ProcessKillTest {
         process.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no finally blocks
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(SIGKILL_EXIT, process.exitValue(), "the CLI died of SIGKILL");
+        return process.pid();
     }
 
     private static String backupId(String output) {

@@ -56,6 +56,38 @@ final class ModuleRestore {
         this.chunks = chunks;
         this.workers = workers;
         this.clock = clock;
+        removeJarStagingOfExitedProcesses();
+    }
+
+    /** Prefix of the temporary directory a restore stages its jar in, followed by the process ID and a dash. */
+    static final String JAR_STAGING_PREFIX = "modbackup-jar-";
+
+    /**
+     * Deletes the jar staging directories of processes of this machine that exited mid-restore (killed
+     * before their cleanup ran); each directory's name carries its process ID.
+     */
+    private static void removeJarStagingOfExitedProcesses() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (var dirs = Files.newDirectoryStream(tmp, JAR_STAGING_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                String rest = dir.getFileName().toString().substring(JAR_STAGING_PREFIX.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true)) {
+                    try (var files = Files.list(dir)) {
+                        files.forEach(ModuleRestore::deleteQuietly);
+                    }
+                    deleteQuietly(dir);
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.debug("cannot clean jar staging in {}: {}", tmp, e.toString());
+        }
     }
 
     RestoreResult run(ModuleManifest manifest, Parallelism parallelism, Progress.Observer observer) {
@@ -93,7 +125,7 @@ final class ModuleRestore {
         Path stagedJar = null;
         try {
             List<CompletableFuture<TaskRestoreResult>> results = stageTasks(manifest, restoreId, placement, observer);
-            Path jarDir = Files.createTempDirectory("modbackup-jar-");
+            Path jarDir = Files.createTempDirectory(JAR_STAGING_PREFIX + ProcessHandle.current().pid() + "-");
             stagedJar = jarDir.resolve(manifest.jar().path());
             CompletableFuture<Void> jar = chunks.restore(manifest.jar(), stagedJar, "jar of backup " + backupId);
             List<TaskRestoreResult> staged = Futures.awaitAll(results, "stage backup " + backupId);
