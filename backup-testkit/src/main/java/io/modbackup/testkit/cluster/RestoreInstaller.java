@@ -102,16 +102,22 @@ final class RestoreInstaller {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install restored state of module " + module, e);
         }
-        ModuleInstance instance = cluster.recordInstalled(intent.descriptor(), intent.placement(),
-                () -> steps.accept("module-recorded"));
+        // The restored ends, read from disk before the module's instance is published: once it is, a client's
+        // append could land first and move an end past the restored one.
         Map<String, List<Long>> ends = new TreeMap<>();
         for (String depot : definition.depots()) {
             List<Long> partitionEnds = new ArrayList<>();
             for (int task = 0; task < definition.taskCount(); task++) {
-                partitionEnds.add(instance.tasks().get(task).depot(depot).endOffset());
+                Path dir = cluster.supervisor(intent.placement().get(task)).taskDirectory(module, task)
+                        .resolve(TaskState.DEPOTS).resolve(depot);
+                try (DepotPartition partition = DepotPartition.openReadOnly(dir)) {
+                    partitionEnds.add(partition.endOffset());
+                }
             }
             ends.put(depot, partitionEnds);
         }
+        ModuleInstance instance = cluster.recordInstalled(intent.descriptor(), intent.placement(),
+                () -> steps.accept("module-recorded"));
         RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(), ends);
         cluster.recordMarker(marker);
         steps.accept("marker-written");
