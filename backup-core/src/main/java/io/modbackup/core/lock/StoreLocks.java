@@ -5,6 +5,7 @@ import io.modbackup.api.provider.BackupProvider.KeysPage;
 import io.modbackup.core.async.Futures;
 import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.store.StoreLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -223,10 +224,29 @@ public final class StoreLocks implements AutoCloseable {
                 "record the GC run in " + StoreLayout.LAST_GC_KEY);
     }
 
-    /** Whether a GC started after {@code millis}: then a lease taken at {@code millis} was overtaken. */
+    /**
+     * Whether a GC started after {@code millis}: then a lease taken at {@code millis} was overtaken.
+     *
+     * @throws CorruptBackupException when the GC record is damaged: whether a GC ran cannot be told, so
+     *     no backup may commit on the strength of it (the next GC rewrites the record)
+     */
     public boolean gcRanSince(long millis) {
-        long last = readNumber(StoreLayout.LAST_GC_KEY);
-        return last > millis;
+        String text = readText(StoreLayout.LAST_GC_KEY);
+        if (text == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(text.strip()) > millis;
+        } catch (NumberFormatException e) {
+            throw new CorruptBackupException(StoreLayout.LAST_GC_KEY + " is damaged (it holds '" + abbreviate(text)
+                    + "', not a time): a backup cannot tell whether a garbage collection overtook it; the next"
+                    + " garbage collection rewrites the record");
+        }
+    }
+
+    private static String abbreviate(String text) {
+        String line = text.strip().replaceAll("\\p{Cntrl}", "?");
+        return line.length() <= 40 ? line : line.substring(0, 40) + "...";
     }
 
     private void write(String key, long started) {
@@ -243,15 +263,6 @@ public final class StoreLocks implements AutoCloseable {
         String[] parts = text.strip().split(" ");
         try {
             return Long.parseLong(parts[parts.length - 1]);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private long readNumber(String key) {
-        String text = readText(key);
-        try {
-            return text == null ? -1 : Long.parseLong(text.strip());
         } catch (NumberFormatException e) {
             return -1;
         }

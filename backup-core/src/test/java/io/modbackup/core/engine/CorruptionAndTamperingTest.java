@@ -92,7 +92,15 @@ class CorruptionAndTamperingTest {
                 new Damage("tamper.unknown-module-manifest-version", t -> t.resealModule(m -> new ModuleManifest(9, m.backupId(),
                         m.module(), m.clusterId(), m.createdMillis(), m.completedMillis(), m.restoreEpoch(), m.chunkSize(),
                         m.descriptor(), m.commitIds(), m.jar(), m.tasks(), m.totals(), null)),
-                        "has format version 9 but this modbackup reads version 1"));
+                        "has format version 9 but this modbackup reads version 1"),
+                new Damage("tamper.tasks-out-of-order", t -> t.resealModule(m -> {
+                    List<TaskRef> swapped = new ArrayList<>(m.tasks());
+                    java.util.Collections.swap(swapped, 0, 1);
+                    return withTaskRefs(m, swapped);
+                }), "lists task manifests out of order at position 0"),
+                new Damage("tamper.jar-path", t -> t.resealModule(m -> withJar(m,
+                        copy(m.jar(), "../modbackup-evil.jar", m.jar().size(), m.jar().chunks(), m.jar().inline()))),
+                        "(jar) has file path '../modbackup-evil.jar' that leaves or escapes the task directory"));
     }
 
     @BeforeEach
@@ -189,6 +197,16 @@ class CorruptionAndTamperingTest {
                 d.pstates(), d.dependencies(), d.jarName(), d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism());
         return new ModuleManifest(m.version(), m.backupId(), m.module(), m.clusterId(), m.createdMillis(), m.completedMillis(),
                 m.restoreEpoch(), m.chunkSize(), descriptor, m.commitIds(), m.jar(), m.tasks(), m.totals(), null);
+    }
+
+    private static ModuleManifest withTaskRefs(ModuleManifest m, List<TaskRef> refs) {
+        return new ModuleManifest(m.version(), m.backupId(), m.module(), m.clusterId(), m.createdMillis(), m.completedMillis(),
+                m.restoreEpoch(), m.chunkSize(), m.descriptor(), m.commitIds(), m.jar(), refs, m.totals(), null);
+    }
+
+    private static ModuleManifest withJar(ModuleManifest m, FileEntry jar) {
+        return new ModuleManifest(m.version(), m.backupId(), m.module(), m.clusterId(), m.createdMillis(), m.completedMillis(),
+                m.restoreEpoch(), m.chunkSize(), m.descriptor(), m.commitIds(), jar, m.tasks(), m.totals(), null);
     }
 
     /** Rewrites task manifest {@code index} and re-seals the module manifest over it, as a careful attacker would. */

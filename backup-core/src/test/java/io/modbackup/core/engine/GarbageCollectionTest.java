@@ -74,11 +74,22 @@ class GarbageCollectionTest {
         assertEquals(ids.subList(0, 3), dry.deletedBackups().stream().sorted().toList());
         assertEquals(6, listed().size(), "a dry run deletes nothing");
 
+        long blobBytesBefore = blobBytes();
         GcReport report = engine.gc(false);
         assertEquals(3, report.deletedBackups().size());
         assertEquals(3, report.keptBackups());
         assertEquals(List.of(ids.get(5), ids.get(4), ids.get(3)), listed());
         assertTrue(report.deletedChunks() > 0 && report.freedBytes() > 0, report.toString());
+        assertEquals(3 * 4, report.deletedManifests(), "the four task manifests of each deleted backup");
+        assertEquals(blobBytesBefore - blobBytes(), report.freedBytes(), "freed bytes are the deleted chunks' sizes");
+        assertEquals(new GcReport(true, dry.deletedBackups(), report.keptBackups(), report.deletedChunks(),
+                report.deletedManifests(), report.freedBytes(), 0), dry, "the dry run reported what the run then did");
+        assertEquals(0, report.durationMillis(), "timed by the engine's clock, which stood still");
+        for (String id : ids.subList(0, 3)) {
+            assertEquals(List.of(), f.store().listKeysRecursive(
+                    StoreLayout.backupPrefix(io.modbackup.core.store.BackupId.parse(id)), null)
+                    .get().keys(), "nothing of deleted backup " + id + " is left");
+        }
         for (String id : listed()) {
             assertTrue(engine.verify(id, true).ok(), id);
         }
@@ -148,6 +159,12 @@ class GarbageCollectionTest {
         f.cluster.setDynamicOption(A, "backup.max.age.hours", "ten");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.gc(true));
         assertTrue(e.getMessage().contains("backup.max.age.hours=ten must be a non-negative number"), e.getMessage());
+    }
+
+    private long blobBytes() throws Exception {
+        try (var files = java.nio.file.Files.walk(dir.resolve("store/blobs"))) {
+            return files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
     }
 
     private long blobs() throws Exception {

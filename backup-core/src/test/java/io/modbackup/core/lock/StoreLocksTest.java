@@ -2,14 +2,30 @@ package io.modbackup.core.lock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.core.error.BackupException;
+import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.store.StoreLayout;
 import io.modbackup.testkit.provider.InMemoryProvider;
 import io.modbackup.testkit.time.MutableClock;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /** Leases in the store: their heartbeat, and the GC record that tells a stalled backup it was overtaken. */
@@ -66,10 +82,10 @@ class StoreLocksTest {
              StoreLocks gcs = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofMillis(400));
              StoreLocks.Lease backup = backups.shared("m-0000000000000001-00")) {
             long started = System.nanoTime();
-            io.modbackup.core.error.BackupException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    io.modbackup.core.error.BackupException.class, () -> gcs.exclusive("gc-1"));
-            assertEquals(io.modbackup.core.error.BackupException.Problem.LOCK_TIMEOUT, e.problem());
-            assertTrue(e.getMessage().contains("m-0000000000000001-00"), e.getMessage());
+            BackupException e = assertThrows(
+                    BackupException.class, () -> gcs.exclusive("gc-1"));
+            assertEquals(Problem.LOCK_TIMEOUT, e.problem());
+            assertEquals("waited PT0.4S for [backup-m-0000000000000001-00] in the backup store to finish", e.getMessage());
             assertTrue(System.nanoTime() - started >= Duration.ofMillis(400).toNanos(), "it waited its maximum");
             assertEquals(List.of(StoreLayout.backupLeaseKey("m-0000000000000001-00")),
                     keys(store), "the GC withdrew its own lease; the backup's stays");
@@ -87,17 +103,17 @@ class StoreLocksTest {
                 assertEquals(2, keys(store).size(), "two backups hold the store at once");
             }
             StoreLocks.Lease gc = one.exclusive("gc-1");
-            java.util.concurrent.CountDownLatch acquired = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CompletableFuture<List<String>> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            CountDownLatch acquired = new CountDownLatch(1);
+            CompletableFuture<List<String>> waiting = CompletableFuture.supplyAsync(() -> {
                 try (StoreLocks.Lease after = two.shared("m-0000000000000003-00")) {
                     acquired.countDown();
                     return keys(store);
                 }
             });
-            assertFalse(acquired.await(300, java.util.concurrent.TimeUnit.MILLISECONDS), "a backup waits while a GC holds the store");
+            assertFalse(acquired.await(300, TimeUnit.MILLISECONDS), "a backup waits while a GC holds the store");
             gc.close();
             assertEquals(List.of(StoreLayout.backupLeaseKey("m-0000000000000003-00")),
-                    waiting.get(10, java.util.concurrent.TimeUnit.SECONDS), "then it proceeds, the GC's lease gone");
+                    waiting.get(10, TimeUnit.SECONDS), "then it proceeds, the GC's lease gone");
         }
     }
 
@@ -126,6 +142,202 @@ class StoreLocksTest {
             assertFalse(locks.gcRanSince(5_000));
             assertTrue(locks.gcRanSince(4_999));
         }
+    }
+
+    @Test
+    void heldLeasesStayLiveInRealTimeAndTheirHeartbeatThreadNeverKeepsAProcessAlive() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        Duration ttl = Duration.ofMillis(1500);
+        try (StoreLocks locks = new StoreLocks(store, Clock.systemUTC(), ttl, Duration.ofSeconds(5));
+             StoreLocks.Lease lease = locks.shared("m-0000000000000001-00")) {
+            String key = StoreLayout.backupLeaseKey("m-0000000000000001-00");
+            long until = System.currentTimeMillis() + 4 * ttl.toMillis();
+            long oldest = 0;
+            while (System.currentTimeMillis() < until) {
+                String[] parts = read(store, key).split(" ");
+                oldest = Math.max(oldest, System.currentTimeMillis() - Long.parseLong(parts[1]));
+                Thread.sleep(100);
+            }
+            assertTrue(oldest < ttl.toMillis(), "heartbeats every third of the TTL keep it live; oldest seen " + oldest + " ms");
+            List<Thread> beaters = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("modbackup-lease-heartbeat")).toList();
+            assertFalse(beaters.isEmpty());
+            assertTrue(beaters.stream().allMatch(Thread::isDaemon), "a CLI holding a lease must still exit");
+        }
+    }
+
+    @Test
+    void aLeaseExactlyATtlOldIsLiveAndOneMillisecondOlderIsExpired() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        MutableClock old = new MutableClock(1_000_000);
+        MutableClock now = new MutableClock(1_000_000 + TTL.toMillis());
+        try (StoreLocks dead = new StoreLocks(store, old, Duration.ofHours(1), Duration.ofSeconds(5));
+             StoreLocks backups = new StoreLocks(store, now, TTL, Duration.ofMillis(200));
+             StoreLocks gcs = new StoreLocks(store, now, TTL, Duration.ofMillis(200))) {
+            dead.exclusive("dead"); // its process "dies" holding it
+            BackupException e = assertThrows(
+                    BackupException.class, () -> backups.shared("m-0000000000000001-00"));
+            assertTrue(e.getMessage().contains("[gc-dead]"), e.getMessage());
+            try (StoreLocks.Lease gc = gcs.exclusive("gc-1")) {
+                fail("a GC lease exactly a TTL old still holds the store");
+            } catch (BackupException expected) {
+                assertTrue(expected.getMessage().contains("gc-dead"), expected.getMessage());
+            }
+            now.advance(Duration.ofMillis(1));
+            try (StoreLocks.Lease backup = backups.shared("m-0000000000000001-00")) {
+                assertEquals(1_000_000 + TTL.toMillis() + 1, backup.startedMillis());
+            }
+            try (StoreLocks.Lease gc = gcs.exclusive("gc-1")) {
+                assertEquals(1, gcs.removeExpired(gc));
+            }
+        }
+    }
+
+    @Test
+    void removeExpiredKeepsALeaseExactlyATtlOld() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        MutableClock old = new MutableClock(1_000_000);
+        MutableClock now = new MutableClock(1_000_000 + TTL.toMillis());
+        try (StoreLocks dead = new StoreLocks(store, old, Duration.ofHours(1), Duration.ofSeconds(5));
+             StoreLocks gcs = new StoreLocks(store, now, TTL, Duration.ofMillis(300))) {
+            dead.shared("m-0000000000000001-00");
+            now.advance(Duration.ofMillis(1)); // expired for the GC to take the store...
+            try (StoreLocks.Lease gc = gcs.exclusive("gc-1")) {
+                now.advance(Duration.ofMillis(-1)); // ...but exactly a TTL old when removal looks
+                assertEquals(0, gcs.removeExpired(gc));
+                assertEquals(2, keys(store).size());
+            }
+        }
+    }
+
+    @Test
+    void aBlockedHolderPausesBetweenAttemptsRatherThanHammeringTheStore() throws Exception {
+        InMemoryProvider memory = new InMemoryProvider();
+        AtomicInteger writes = new AtomicInteger();
+        BackupProvider counting = intercepting(memory, (method, args) -> {
+            if (method.equals("putObject") && args[0].equals(StoreLayout.gcLeaseKey("gc-1"))) {
+                writes.incrementAndGet();
+            }
+        });
+        MutableClock clock = new MutableClock(1_000_000);
+        try (StoreLocks backups = new StoreLocks(memory, clock, Duration.ofMinutes(1), Duration.ofSeconds(5));
+             StoreLocks gcs = new StoreLocks(counting, clock, Duration.ofMinutes(1), Duration.ofMillis(1000));
+             StoreLocks.Lease backup = backups.shared("m-0000000000000001-00")) {
+            assertThrows(BackupException.class,
+                    () -> gcs.exclusive("gc-1"));
+        }
+        // Pauses of 50 to 250 ms over a one-second wait: at most 21 attempts, far fewer on average.
+        assertTrue(writes.get() >= 2 && writes.get() <= 21, "attempts: " + writes.get());
+    }
+
+    @Test
+    void aHolderBlockedInThisProcessGivesUpAfterItsWaitWithoutTouchingTheStore() {
+        InMemoryProvider store = new InMemoryProvider();
+        try (StoreLocks locks = new StoreLocks(store, new MutableClock(1_000_000), TTL, Duration.ofMillis(200));
+             StoreLocks.Lease backup = locks.shared("m-0000000000000001-00")) {
+            BackupException e = assertThrows(
+                    BackupException.class, () -> locks.exclusive("gc-1"));
+            assertEquals(Problem.LOCK_TIMEOUT, e.problem());
+            assertEquals("waited PT0.2S for backups in this process to finish", e.getMessage());
+            assertEquals(List.of(StoreLayout.backupLeaseKey("m-0000000000000001-00")), keys(store));
+        }
+    }
+
+    @Test
+    void anInterruptedWaitGivesUpKeepsTheInterruptAndReleasesTheLocalLock() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        MutableClock clock = new MutableClock(1_000_000);
+        try (StoreLocks locks = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofSeconds(30));
+             StoreLocks other = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofSeconds(30))) {
+            StoreLocks.Lease gc = other.exclusive("gc-other");
+            CompletableFuture<Object[]> outcome = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    locks.shared("m-0000000000000001-00").close();
+                    outcome.complete(new Object[] {null, Thread.currentThread().isInterrupted()});
+                } catch (RuntimeException e) {
+                    outcome.complete(new Object[] {e, Thread.currentThread().isInterrupted()});
+                }
+            });
+            waiter.start();
+            Thread.sleep(300);
+            waiter.interrupt();
+            Object[] result = outcome.get(10, TimeUnit.SECONDS);
+            BackupException e = (BackupException) result[0];
+            assertEquals(Problem.LOCK_TIMEOUT, e.problem());
+            assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+            assertEquals(true, result[1], "the interrupt is kept for the caller");
+            gc.close();
+            try (StoreLocks.Lease mine = locks.exclusive("gc-mine")) {
+                assertEquals(List.of(StoreLayout.gcLeaseKey("gc-mine")), keys(store), "the waiter left nothing behind");
+            }
+        }
+    }
+
+    @Test
+    void aStoreFailureWhileTakingALeaseFailsWithLockTimeoutAndReleasesTheLocalLock() {
+        InMemoryProvider memory = new InMemoryProvider();
+        AtomicBoolean down = new AtomicBoolean(true);
+        BackupProvider flaky = intercepting(memory, (method, args) -> {
+            if (method.equals("putObject") && down.get()) {
+                throw new IllegalStateException("the store is down");
+            }
+        });
+        try (StoreLocks locks = new StoreLocks(flaky, new MutableClock(1_000_000), TTL, Duration.ofSeconds(5))) {
+            BackupException e = assertThrows(
+                    BackupException.class, () -> locks.shared("m-0000000000000001-00"));
+            assertEquals(Problem.LOCK_TIMEOUT, e.problem());
+            assertEquals("cannot take the backup store lock: the store is down", e.getMessage());
+            down.set(false);
+            try (StoreLocks.Lease gc = locks.exclusive("gc-1")) {
+                assertEquals(List.of(StoreLayout.gcLeaseKey("gc-1")), keys(memory), "the failed attempt held nothing");
+            }
+        }
+    }
+
+    @Test
+    void anUnreadableLeaseBlocksNobody() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        byte[] garbage = "not a lease".getBytes(StandardCharsets.UTF_8);
+        store.putObject(StoreLayout.gcLeaseKey("gc-garbled"), new ByteArrayInputStream(garbage), garbage.length).get();
+        try (StoreLocks locks = new StoreLocks(store, new MutableClock(1_000_000), TTL, Duration.ofMillis(300));
+             StoreLocks.Lease backup = locks.shared("m-0000000000000001-00")) {
+            assertEquals(2, keys(store).size());
+        }
+    }
+
+    @Test
+    void aDamagedGcRecordRefusesToSayNoGcRanUntilAGcRewritesIt() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        byte[] garbage = "12x".getBytes(StandardCharsets.UTF_8);
+        store.putObject(StoreLayout.LAST_GC_KEY, new ByteArrayInputStream(garbage), garbage.length).get();
+        try (StoreLocks locks = new StoreLocks(store, new MutableClock(5_000), TTL, Duration.ofSeconds(5))) {
+            CorruptBackupException e = assertThrows(
+                    CorruptBackupException.class, () -> locks.gcRanSince(5_000));
+            assertEquals(StoreLayout.LAST_GC_KEY + " is damaged (it holds '12x', not a time): a backup cannot tell whether a"
+                    + " garbage collection overtook it; the next garbage collection rewrites the record", e.getMessage());
+            locks.recordGcRun(4_000);
+            assertFalse(locks.gcRanSince(5_000));
+        }
+    }
+
+    /** {@code delegate} with {@code before} told of every call (and able to fail it by throwing). */
+    private static BackupProvider intercepting(BackupProvider delegate,
+            BiConsumer<String, Object[]> before) {
+        return (BackupProvider) Proxy.newProxyInstance(
+                StoreLocksTest.class.getClassLoader(), new Class<?>[] {BackupProvider.class},
+                (proxy, method, args) -> {
+                    try {
+                        before.accept(method.getName(), args);
+                    } catch (RuntimeException e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                    try {
+                        return method.invoke(delegate, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     private static List<String> keys(InMemoryProvider store) {

@@ -48,4 +48,35 @@ class BackupIdTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BackupId.parse(text));
         assertTrue(e.getMessage().startsWith("malformed backup ID '" + text + "': its module name"), e.getMessage());
     }
+
+    @Test
+    void partsAtTheEdgesOfTheirRangesAreAcceptedAndOneBeyondRefused() {
+        assertEquals("m-0000000000000000-00", new BackupId("m", 0, 0).toString());
+        assertEquals("m-0000000000000000-FF", new BackupId("m", 0, 0xFF).toString());
+        assertThrows(IllegalArgumentException.class, () -> new BackupId("m", -1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BackupId("m", 0, -1));
+        assertThrows(IllegalArgumentException.class, () -> new BackupId("m", 0, 0x100));
+        assertThrows(IllegalArgumentException.class, () -> new BackupId("", 0, 0));
+        assertEquals(new BackupId("m", 0, 0), BackupId.parse("m-0000000000000000-00"), "the epoch itself is a valid time");
+    }
+
+    @Test
+    void everyHexDigitInEitherCaseParsesAndTheCharactersAroundThemDoNot() {
+        assertEquals(new BackupId("m", 0x0123456789ABCDEFL, 0xAF), BackupId.parse("m-0123456789abcdef-aF"));
+        assertEquals(new BackupId("m", 0x0000000000FEDCBAL, 0x09), BackupId.parse("m-0000000000FEDCBA-09"));
+        for (char c : new char[] {'/', ':', '@', 'G', '`', 'g'}) {
+            assertThrows(IllegalArgumentException.class, () -> BackupId.parse("m-000000000000000" + c + "-00"), "'" + c + "'");
+            assertThrows(IllegalArgumentException.class, () -> BackupId.parse("m-0000000000000000-0" + c), "'" + c + "'");
+        }
+        assertThrows(IllegalArgumentException.class, () -> BackupId.parse("m-8000000000000000-00"), "past the long range");
+    }
+
+    @Test
+    void aModuleNameMayHoldSpacesButNoControlCharacter() {
+        assertEquals("my module", BackupId.parse("my module-0000000000000001-00").module());
+        assertEquals("~tilde", BackupId.parse("~tilde-0000000000000001-00").module());
+        for (String control : new String[] {"\u001f", "\u007f", "\u0000"}) {
+            assertThrows(IllegalArgumentException.class, () -> BackupId.parse("m" + control + "-0000000000000001-00"));
+        }
+    }
 }

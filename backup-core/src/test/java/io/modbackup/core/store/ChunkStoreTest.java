@@ -3,68 +3,94 @@ package io.modbackup.core.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.core.async.Futures;
+import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.testkit.provider.InMemoryProvider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The whole-file upload path of {@link ChunkStore} and its guard against files that change under it. */
+/**
+ * {@link ChunkStore}: files split into chunks or inlined, what each store counts, the whole-file and
+ * region upload paths and their guards against files that change under them, and restores and checks
+ * that refuse every missing, short, long or altered chunk.
+ */
 class ChunkStoreTest {
     private static final int CHUNK = 1024 * 1024;
+    /** A small chunk size, for files of several chunks. */
+    private static final int SMALL = 1024;
+    private static final int INLINE = 100;
 
     @TempDir
     Path dir;
     private final ExecutorService io = Executors.newFixedThreadPool(2);
     private final InMemoryProvider memory = new InMemoryProvider();
-    private final AtomicInteger putFiles = new AtomicInteger();
+    private final Semaphore permits = new Semaphore(4);
+    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    /** Per provider method, what to do instead of (or before) the in-memory store: null delegates. */
+    private final Map<String, Function<Object[], Object>> overrides = new ConcurrentHashMap<>();
+    private final BackupProvider store = (BackupProvider) Proxy.newProxyInstance(BackupProvider.class.getClassLoader(),
+            new Class<?>[] {BackupProvider.class}, (proxy, method, args) -> {
+                calls.computeIfAbsent(method.getName(), name -> new AtomicInteger()).incrementAndGet();
+                Function<Object[], Object> override = overrides.get(method.getName());
+                Object result = override == null ? null : override.apply(args);
+                if (result != null) {
+                    return result;
+                }
+                try {
+                    return method.invoke(memory, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            });
 
     @AfterEach
     void tearDown() {
         io.shutdown();
     }
 
-    /** The in-memory store, with {@code putFile} counted and preceded by {@code beforePutFile}. */
-    private BackupProvider store(Runnable beforePutFile) {
-        return (BackupProvider) Proxy.newProxyInstance(BackupProvider.class.getClassLoader(),
-                new Class<?>[] {BackupProvider.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("putFile")) {
-                        putFiles.incrementAndGet();
-                        beforePutFile.run();
-                        return memory.putFile((String) args[0], (Path) args[1]);
-                    }
-                    try {
-                        return method.invoke(memory, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+    private int calls(String method) {
+        return calls.getOrDefault(method, new AtomicInteger()).get();
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
     }
 
     private Path file(int size) throws Exception {
-        byte[] data = new byte[size];
-        new Random(size).nextBytes(data);
-        return Files.write(dir.resolve("file-" + size), data);
+        return Files.write(dir.resolve("file-" + size), random(size, size));
     }
 
     private FileEntry store(ChunkStore chunks, Path file, FileKind kind) {
@@ -72,51 +98,414 @@ class ChunkStoreTest {
                 new TransferStats()).join();
     }
 
+    private ChunkStore small() {
+        return new ChunkStore(store, io, permits, SMALL, INLINE);
+    }
+
+    private static String sha(byte[] data, int from, int to) {
+        return Hashing.sha256Hex(Arrays.copyOfRange(data, from, to));
+    }
+
+    /** bytesRead, newBytes, chunksUploaded, chunksReused, filesReused. */
+    private static List<Long> counts(TransferStats stats) {
+        return List.of(stats.bytesRead(), stats.newBytes(), stats.chunksUploaded(), stats.chunksReused(), stats.filesReused());
+    }
+
+    private byte[] stored(String sha) throws Exception {
+        try (InputStream in = memory.getObject(StoreLayout.chunkKey(sha)).join()) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The whole chain of messages of a failed future, outermost first. */
+    private static String failure(CompletableFuture<?> future) {
+        CompletionException e = assertThrows(CompletionException.class, future::join);
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = Futures.cause(e); t != null; t = t.getCause()) {
+            messages.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage()).append(" | ");
+        }
+        return messages.toString();
+    }
+
+    private static CorruptBackupException corrupt(CompletableFuture<?> future) {
+        CompletionException e = assertThrows(CompletionException.class, future::join);
+        return assertInstanceOf(Futures.cause(e));
+    }
+
+    private static CorruptBackupException assertInstanceOf(Throwable t) {
+        assertTrue(t instanceof CorruptBackupException, "expected CorruptBackupException, got " + t);
+        return (CorruptBackupException) t;
+    }
+
+    // ------------------------------------------------------------------ whole-file path
+
     @Test
     void anImmutableOneChunkFileIsSentWholeAndItsHashIsItsChunks() throws Exception {
-        ChunkStore chunks = new ChunkStore(store(() -> { }), io, new Semaphore(4), CHUNK, 4096);
+        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
         Path file = file(100_000);
         FileEntry entry = store(chunks, file, FileKind.IMMUTABLE);
-        assertEquals(1, putFiles.get(), "sent with putFile");
+        assertEquals(1, calls("putFile"), "sent with putFile");
+        assertEquals(0, calls("putObject"));
         assertEquals(entry.chunks().get(0), entry.sha256(), "a one-chunk file's hash is its chunk's");
         assertEquals(Hashing.sha256Hex(Files.readAllBytes(file)), entry.sha256());
-        try (InputStream in = memory.getObject(StoreLayout.chunkKey(entry.sha256())).join()) {
-            assertArrayEquals(Files.readAllBytes(file), in.readAllBytes());
-        }
+        assertArrayEquals(Files.readAllBytes(file), stored(entry.sha256()));
     }
 
     @Test
     void anAppendOnlyFileIsSentAsARegionOfItsCapturedLength() throws Exception {
-        ChunkStore chunks = new ChunkStore(store(() -> { }), io, new Semaphore(4), CHUNK, 4096);
+        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
         Path file = file(100_000);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND); // grew after the cut
         FileEntry entry = store(chunks, file, FileKind.APPEND_ONLY);
-        assertEquals(0, putFiles.get(), "never sent whole: it may grow under the cut");
+        assertEquals(0, calls("putFile"), "never sent whole: it may grow under the cut");
         assertEquals(100_000, entry.size());
-        try (InputStream in = memory.getObject(StoreLayout.chunkKey(entry.sha256())).join()) {
-            assertEquals(100_000, in.readAllBytes().length, "only the captured bytes");
-        }
+        assertEquals(100_000, stored(entry.sha256()).length, "only the captured bytes");
+    }
+
+    @Test
+    void anImmutableFileThatGrewAfterItsCaptureIsSentAsARegionOfItsCapturedLength() throws Exception {
+        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
+        byte[] data = random(100_000, 3);
+        Path file = Files.write(dir.resolve("grown"), data);
+        Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+        FileEntry entry = store(chunks, file, FileKind.IMMUTABLE);
+        assertEquals(0, calls("putFile"), "its size differs from the captured one: not sent whole");
+        assertEquals(Hashing.sha256Hex(data), entry.sha256());
+        assertArrayEquals(data, stored(entry.sha256()));
     }
 
     @Test
     void aFileThatChangesDuringItsWholeFileUploadFailsAndLeavesNoChunk() throws Exception {
         Path file = file(100_000);
         String sha = Hashing.sha256Hex(Files.readAllBytes(file));
-        ChunkStore chunks = new ChunkStore(store(() -> {
+        overrides.put("putFile", args -> {
             try {
                 Files.write(file, new byte[] {9}, StandardOpenOption.APPEND);
-            } catch (Exception e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-        }), io, new Semaphore(4), CHUNK, 4096);
+            return null;
+        });
+        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
         CompletionException failure = assertThrows(CompletionException.class,
                 () -> store(chunks, file, FileKind.IMMUTABLE));
         assertTrue(Futures.cause(failure).getMessage().contains("changed while it was being backed up"),
                 Futures.cause(failure).getMessage());
+        awaitGone(sha);
+    }
+
+    private void awaitGone(String sha) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 5_000;
         while (memory.hasKey(StoreLayout.chunkKey(sha)).join() && System.currentTimeMillis() < deadline) {
             Thread.sleep(5);
         }
         assertFalse(memory.hasKey(StoreLayout.chunkKey(sha)).join(), "no chunk is left under a name its bytes do not have");
+    }
+
+    // ------------------------------------------------------------------ several chunks
+
+    @Test
+    void aFileOfSeveralChunksIsSplitHashedCountedAndRestoredByteForByte() throws Exception {
+        byte[] data = random(2 * SMALL + 452, 1);
+        Path file = Files.write(dir.resolve("several"), data);
+        ChunkStore chunks = small();
+        assertEquals(SMALL, chunks.chunkSize());
+        TransferStats stats = new TransferStats();
+        Set<String> known = ConcurrentHashMap.newKeySet();
+        FileEntry entry = chunks.store("p/several", FileKind.IMMUTABLE, file, data.length, 77, known, stats).join();
+
+        List<String> expected = List.of(sha(data, 0, SMALL), sha(data, SMALL, 2 * SMALL), sha(data, 2 * SMALL, data.length));
+        assertEquals(new FileEntry("p/several", FileKind.IMMUTABLE, data.length, 77, Hashing.sha256Hex(data), expected, null),
+                entry, "chunk hashes in order, and the whole file's hash");
+        assertEquals(Set.copyOf(expected), known, "every chunk is known to the backup");
+        assertArrayEquals(Arrays.copyOfRange(data, 0, SMALL), stored(expected.get(0)));
+        assertArrayEquals(Arrays.copyOfRange(data, SMALL, 2 * SMALL), stored(expected.get(1)));
+        assertArrayEquals(Arrays.copyOfRange(data, 2 * SMALL, data.length), stored(expected.get(2)));
+        assertEquals(3, memory.listKeysRecursive(StoreLayout.BLOBS, null).join().keys().size());
+        assertEquals(List.of((long) data.length, (long) data.length, 3L, 0L, 0L), counts(stats));
+        assertEquals(0, calls("putFile"), "only a file of one chunk is sent whole");
+        assertEquals(4, permits.availablePermits(), "every upload permit is given back");
+
+        Path fresh = dir.resolve("restored/into/new/dirs/several");
+        chunks.restore(entry, fresh, "several").join();
+        assertArrayEquals(data, Files.readAllBytes(fresh));
+        Path stale = Files.write(dir.resolve("stale"), random(5 * SMALL, 2));
+        chunks.restore(entry, stale, "several").join();
+        assertArrayEquals(data, Files.readAllBytes(stale), "a longer file at the target is replaced, not overwritten in part");
+    }
+
+    @Test
+    void storingAFileAgainReusesEveryChunkAndAsksTheStoreOnlyAboutChunksThisBackupHasNotSeen() throws Exception {
+        byte[] data = random(2 * SMALL + 452, 4);
+        Path file = Files.write(dir.resolve("again"), data);
+        ChunkStore chunks = small();
+        chunks.store("again", FileKind.IMMUTABLE, file, data.length, 0, ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+        assertEquals(3, calls("hasKey"));
+
+        TransferStats next = new TransferStats();
+        Set<String> known = ConcurrentHashMap.newKeySet();
+        chunks.store("again", FileKind.IMMUTABLE, file, data.length, 0, known, next).join();
+        assertEquals(List.of((long) data.length, 0L, 0L, 3L, 0L), counts(next), "read and hashed, nothing new sent");
+        assertEquals(6, calls("hasKey"), "a new backup asks the store about each chunk once");
+        assertEquals(3, calls("putObject"), "no chunk is sent twice");
+
+        TransferStats same = new TransferStats();
+        chunks.store("copy", FileKind.IMMUTABLE, file, data.length, 0, known, same).join();
+        assertEquals(List.of((long) data.length, 0L, 0L, 3L, 0L), counts(same));
+        assertEquals(6, calls("hasKey"), "chunks this backup already holds are not asked about");
+    }
+
+    @Test
+    void aChunkRepeatedInsideAFileIsSentOnce() throws Exception {
+        byte[] block = random(SMALL, 5);
+        byte[] data = new byte[2 * SMALL + 10];
+        System.arraycopy(block, 0, data, 0, SMALL);
+        System.arraycopy(block, 0, data, SMALL, SMALL);
+        ChunkStore chunks = small();
+        TransferStats stats = new TransferStats();
+        FileEntry entry = chunks.store("repeat", FileKind.IMMUTABLE, Files.write(dir.resolve("repeat"), data), data.length, 0,
+                ConcurrentHashMap.newKeySet(), stats).join();
+        assertEquals(List.of(Hashing.sha256Hex(block), Hashing.sha256Hex(block), sha(data, 2 * SMALL, data.length)),
+                entry.chunks());
+        assertEquals(List.of((long) data.length, SMALL + 10L, 2L, 1L, 0L), counts(stats));
+        Path target = dir.resolve("out/repeat");
+        chunks.restore(entry, target, "repeat").join();
+        assertArrayEquals(data, Files.readAllBytes(target));
+    }
+
+    @Test
+    void aFileOfExactlyTwoChunksHasTwoChunksAndAFileOfOneChunkIsSentWhole() throws Exception {
+        ChunkStore chunks = small();
+        byte[] two = random(2 * SMALL, 6);
+        FileEntry entry = chunks.store("two", FileKind.IMMUTABLE, Files.write(dir.resolve("two"), two), two.length, 0,
+                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+        assertEquals(List.of(sha(two, 0, SMALL), sha(two, SMALL, 2 * SMALL)), entry.chunks(), "no empty third chunk");
+        Path target = dir.resolve("out/two");
+        chunks.restore(entry, target, "two").join();
+        assertArrayEquals(two, Files.readAllBytes(target));
+
+        byte[] one = random(SMALL, 7);
+        FileEntry single = chunks.store("one", FileKind.IMMUTABLE, Files.write(dir.resolve("one"), one), one.length, 0,
+                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+        assertEquals(List.of(Hashing.sha256Hex(one)), single.chunks());
+        assertEquals(1, calls("putFile"));
+    }
+
+    // ------------------------------------------------------------------ inlined files
+
+    @Test
+    void aFileUpToTheThresholdIsInlinedAndOneByteLongerIsChunked() throws Exception {
+        ChunkStore chunks = small();
+        byte[] data = random(INLINE, 8);
+        TransferStats stats = new TransferStats();
+        FileEntry entry = chunks.store("tiny", FileKind.MUTABLE, Files.write(dir.resolve("tiny"), data), INLINE, 5,
+                ConcurrentHashMap.newKeySet(), stats).join();
+        assertEquals(new FileEntry("tiny", FileKind.MUTABLE, INLINE, 5, Hashing.sha256Hex(data), List.of(),
+                java.util.Base64.getEncoder().encodeToString(data)), entry);
+        assertEquals(List.of((long) INLINE, (long) INLINE, 0L, 0L, 0L), counts(stats));
+        assertEquals(0, calls("putObject") + calls("putFile"), "nothing sent to the store");
+        Path target = dir.resolve("out/of/tiny");
+        chunks.restore(entry, target, "tiny").join();
+        assertArrayEquals(data, Files.readAllBytes(target));
+        Path stale = Files.write(dir.resolve("stale-tiny"), random(3 * INLINE, 9));
+        chunks.restore(entry, stale, "tiny").join();
+        assertArrayEquals(data, Files.readAllBytes(stale), "a longer file at the target is replaced");
+
+        byte[] bigger = random(INLINE + 1, 8);
+        FileEntry chunked = chunks.store("bigger", FileKind.MUTABLE, Files.write(dir.resolve("bigger"), bigger), INLINE + 1, 5,
+                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+        assertNull(chunked.inline());
+        assertEquals(List.of(Hashing.sha256Hex(bigger)), chunked.chunks());
+    }
+
+    @Test
+    void anInlinedFileWhoseContentDoesNotMatchItsHashIsRefused() throws Exception {
+        byte[] data = random(50, 10);
+        FileEntry altered = new FileEntry("tiny", FileKind.MUTABLE, 50, 0, Hashing.sha256Hex(data), List.of(),
+                java.util.Base64.getEncoder().encodeToString(random(50, 11)));
+        Path target = dir.resolve("altered");
+        CorruptBackupException e = corrupt(small().restore(altered, target, "task 3 file tiny"));
+        assertEquals("task 3 file tiny: inlined content does not match its SHA-256", e.getMessage());
+        assertFalse(Files.exists(target), "nothing written");
+    }
+
+    @Test
+    void aFileShorterThanItsCapturedSizeFailsTheStore() throws Exception {
+        ChunkStore chunks = small();
+        Path tiny = Files.write(dir.resolve("short-tiny"), random(50, 12));
+        String inline = failure(chunks.store("t", FileKind.MUTABLE, tiny, 60, 0, ConcurrentHashMap.newKeySet(),
+                new TransferStats()));
+        assertTrue(inline.contains("has 50 bytes, fewer than its captured size 60"), inline);
+
+        Path big = Files.write(dir.resolve("short-big"), random(1500, 13));
+        String chunked = failure(chunks.store("b", FileKind.MUTABLE, big, 2500, 0, ConcurrentHashMap.newKeySet(),
+                new TransferStats()));
+        assertTrue(chunked.contains("ends at byte 1500, before its captured size 2500"), chunked);
+    }
+
+    // ------------------------------------------------------------------ failed and changed uploads
+
+    @Test
+    void aFailedUploadForgetsItsChunksAndGivesBackItsPermits() throws Exception {
+        overrides.put("putObject", args -> {
+            throw new IllegalStateException("the store is down");
+        });
+        byte[] data = random(2 * SMALL + 10, 14);
+        Set<String> known = ConcurrentHashMap.newKeySet();
+        String message = failure(small().store("f", FileKind.MUTABLE, Files.write(dir.resolve("f"), data), data.length, 0,
+                known, new TransferStats()));
+        assertTrue(message.contains("the store is down"), message);
+        assertEquals(Set.of(), known, "a later file with the same chunks must upload them again");
+        assertEquals(4, permits.availablePermits());
+    }
+
+    @Test
+    void aRegionThatChangesBetweenHashingAndUploadFailsAndLeavesNoChunkUnderItsName() throws Exception {
+        byte[] data = random(2 * SMALL + 10, 15);
+        Path file = Files.write(dir.resolve("changing"), data);
+        overrides.put("putObject", args -> {
+            try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~data[0]}), 0);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return null;
+        });
+        String message = failure(small().store("c", FileKind.APPEND_ONLY, file, data.length, 0,
+                ConcurrentHashMap.newKeySet(), new TransferStats()));
+        String first = sha(data, 0, SMALL);
+        assertTrue(message.contains("changed while it was being backed up (chunk at byte 0 hashed to " + first + " but "),
+                message);
+        awaitGone(first);
+    }
+
+    // ------------------------------------------------------------------ restores that refuse
+
+    @Test
+    void aRestoreOfSeveralChunksRefusesAMissingShortLongOrAlteredChunkAndAWrongWholeFileHash() throws Exception {
+        byte[] data = random(2 * SMALL + 452, 16);
+        ChunkStore chunks = small();
+        FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, Files.write(dir.resolve("p"), data), data.length, 0,
+                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+        String second = entry.chunks().get(1);
+        String last = entry.chunks().get(2);
+        byte[] secondBytes = stored(second);
+        byte[] lastBytes = stored(last);
+        Path target = dir.resolve("target");
+
+        memory.deleteObject(StoreLayout.chunkKey(second)).join();
+        assertEquals("task 1 file p: chunk 1 (" + second + ") is missing from the store",
+                corrupt(chunks.restore(entry, target, "task 1 file p")).getMessage());
+
+        put(second, Arrays.copyOf(secondBytes, SMALL - 1));
+        assertEquals("task 1 file p: chunk 1 (" + second + ") is corrupt in the store (1023 bytes, expected 1024)",
+                corrupt(chunks.restore(entry, target, "task 1 file p")).getMessage());
+
+        put(second, Arrays.copyOf(secondBytes, SMALL + 1));
+        assertTrue(corrupt(chunks.restore(entry, target, "p")).getMessage().contains("is corrupt in the store (1025 bytes,"
+                + " expected 1024)"));
+
+        byte[] flipped = secondBytes.clone();
+        flipped[100] ^= 1;
+        put(second, flipped);
+        assertEquals("p: chunk 1 (" + second + ") is corrupt in the store (1024 bytes, expected 1024)",
+                corrupt(chunks.restore(entry, target, "p")).getMessage());
+        put(second, secondBytes);
+
+        put(last, Arrays.copyOf(lastBytes, 451));
+        assertEquals("p: chunk 2 (" + last + ") is corrupt in the store (451 bytes, expected 452)",
+                corrupt(chunks.restore(entry, target, "p")).getMessage());
+        put(last, lastBytes);
+
+        FileEntry wrongHash = new FileEntry("p", FileKind.IMMUTABLE, data.length, 0, Hashing.sha256Hex(new byte[1]),
+                entry.chunks(), null);
+        assertEquals("p: restored content does not match the manifest's size and SHA-256",
+                corrupt(chunks.restore(wrongHash, target, "p")).getMessage());
+
+        chunks.restore(entry, target, "p").join();
+        assertArrayEquals(data, Files.readAllBytes(target), "intact again, it restores");
+    }
+
+    @Test
+    void aRestoreOfOneChunkRefusesAMissingOrAlteredChunkAndAWrongSizeOrHash() throws Exception {
+        byte[] data = random(SMALL - 24, 17);
+        ChunkStore chunks = small();
+        FileEntry entry = chunks.store("one", FileKind.IMMUTABLE, Files.write(dir.resolve("one"), data), data.length, 0,
+                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+        String sha = entry.sha256();
+        Path target = dir.resolve("new/dir/one");
+        chunks.restore(entry, target, "one").join();
+        assertArrayEquals(data, Files.readAllBytes(target));
+
+        FileEntry longer = new FileEntry("one", FileKind.IMMUTABLE, data.length + 1, 0, sha, List.of(sha), null);
+        assertEquals("one: chunk 0 (" + sha + ") is corrupt in the store (1000 bytes hashing to " + sha + ", expected 1001)",
+                corrupt(chunks.restore(longer, target, "one")).getMessage());
+        String other = Hashing.sha256Hex(new byte[1]);
+        FileEntry otherHash = new FileEntry("one", FileKind.IMMUTABLE, data.length, 0, other, List.of(sha), null);
+        assertTrue(corrupt(chunks.restore(otherHash, target, "one")).getMessage().contains("is corrupt in the store"));
+
+        byte[] flipped = data.clone();
+        flipped[0] ^= 1;
+        put(sha, flipped);
+        assertEquals("one: chunk 0 (" + sha + ") is corrupt in the store (1000 bytes hashing to " + Hashing.sha256Hex(flipped)
+                + ", expected 1000)", corrupt(chunks.restore(entry, target, "one")).getMessage());
+
+        memory.deleteObject(StoreLayout.chunkKey(sha)).join();
+        assertEquals("one: chunk 0 (" + sha + ") is missing from the store",
+                corrupt(chunks.restore(entry, dir.resolve("absent"), "one")).getMessage());
+    }
+
+    private void put(String sha, byte[] bytes) {
+        memory.putObject(StoreLayout.chunkKey(sha), new ByteArrayInputStream(bytes), bytes.length).join();
+    }
+
+    // ------------------------------------------------------------------ check
+
+    @Test
+    void checkFindsMissingChunksAndADeepCheckFindsAlteredOnesAndUnreadableOnes() throws Exception {
+        byte[] data = random(500, 18);
+        String sha = Hashing.sha256Hex(data);
+        ChunkStore chunks = small();
+        String key = StoreLayout.chunkKey(sha);
+        assertEquals("chunk " + sha + " is missing", chunks.check(sha, false).join());
+        assertEquals("chunk " + sha + " is missing", chunks.check(sha, true).join());
+
+        put(sha, data);
+        assertNull(chunks.check(sha, false).join());
+        assertNull(chunks.check(sha, true).join());
+
+        byte[] flipped = data.clone();
+        flipped[7] ^= 1;
+        put(sha, flipped);
+        assertNull(chunks.check(sha, false).join(), "a shallow check only asks whether it is there");
+        assertEquals("chunk " + sha + " is corrupt: its bytes hash to " + Hashing.sha256Hex(flipped),
+                chunks.check(sha, true).join());
+
+        overrides.put("getObject", args -> CompletableFuture.completedFuture(new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("connection reset");
+            }
+        }));
+        assertEquals("chunk " + sha + " cannot be read: connection reset", chunks.check(sha, true).join());
+        assertTrue(memory.hasKey(key).join());
+    }
+
+    @Test
+    void uploadsWaitForAPermit() throws Exception {
+        Semaphore one = new Semaphore(1);
+        ChunkStore chunks = new ChunkStore(store, io, one, SMALL, INLINE);
+        byte[] data = random(3 * SMALL, 19);
+        List<Integer> inFlight = new ArrayList<>();
+        overrides.put("putObject", args -> {
+            synchronized (inFlight) {
+                inFlight.add(one.availablePermits());
+            }
+            return null;
+        });
+        chunks.store("w", FileKind.MUTABLE, Files.write(dir.resolve("w"), data), data.length, 0, ConcurrentHashMap.newKeySet(),
+                new TransferStats()).join();
+        assertEquals(List.of(0, 0, 0), inFlight, "each upload held the only permit");
+        assertEquals(1, one.availablePermits());
     }
 }

@@ -78,4 +78,76 @@ class RetryingProviderTest {
         failure(retrying.putObject("k", oneShot, DATA.length));
         assertEquals(1, faults.callCount(Operation.PUT), "a retry would send a half-read stream");
     }
+
+    @Test
+    void aPutThatFailsHalfwayIsRetriedFromWhereTheCallersStreamStood() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        BackupProvider halfway = new RetryingProvider(new io.modbackup.api.provider.ForwardingBackupProvider(store) {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+                if (attempts.incrementAndGet() == 1) {
+                    try {
+                        in.readNBytes(4);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("connection reset"));
+                }
+                return super.putObject(key, in, length);
+            }
+        }, ATTEMPTS, Duration.ofMillis(1));
+        byte[] prefixed = ("xyz" + new String(DATA, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        InputStream in = new java.io.BufferedInputStream(new ByteArrayInputStream(prefixed));
+        assertEquals(3, in.readNBytes(3).length, "the caller had read past a header");
+        halfway.putObject("k", in, DATA.length).get();
+        assertEquals(2, attempts.get());
+        try (InputStream stored = store.getObject("k").get()) {
+            assertArrayEquals(DATA, stored.readAllBytes(), "the retry sent the bytes from where the first try began");
+        }
+    }
+
+    @Test
+    void aStreamThatCannotRewindFailsThePutWithItsOwnErrorAndNeverReachesTheStore() {
+        InputStream stuck = new FilterInputStream(new ByteArrayInputStream(DATA)) {
+            @Override
+            public synchronized void reset() throws java.io.IOException {
+                throw new java.io.IOException("cannot rewind");
+            }
+        };
+        Throwable error = failure(retrying.putObject("k", stuck, DATA.length));
+        assertInstanceOf(java.io.IOException.class, error);
+        assertEquals("cannot rewind", error.getMessage());
+        assertEquals(0, faults.callCount(Operation.PUT));
+    }
+
+    @Test
+    void oneAttemptMeansNoRetryAndFewerIsRefused() {
+        faults.addRule(FaultRule.fail(Operation.GET));
+        failure(new RetryingProvider(faults, 1, Duration.ofMillis(1)).getObject("k"));
+        assertEquals(1, faults.callCount(Operation.GET));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RetryingProvider(faults, 0, Duration.ofMillis(1)));
+        assertEquals("attempts must be at least 1, got 0", e.getMessage());
+    }
+
+    @Test
+    void retriesWithoutAPauseStillHappen() throws Exception {
+        faults.addRule(FaultRule.fail(Operation.PUT).times(2));
+        new RetryingProvider(faults, 3, Duration.ZERO).putObject("k", new ByteArrayInputStream(DATA), DATA.length)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(3, faults.callCount(Operation.PUT));
+    }
+
+    @Test
+    void anErrorIsNeverRetried() {
+        BackupProvider dying = new RetryingProvider(new io.modbackup.api.provider.ForwardingBackupProvider(new InMemoryProvider()) {
+            @Override
+            public java.util.concurrent.CompletableFuture<Boolean> hasKey(String key) {
+                calls++;
+                return java.util.concurrent.CompletableFuture.failedFuture(new OutOfMemoryError("simulated"));
+            }
+        }, ATTEMPTS, Duration.ofMillis(1));
+        assertInstanceOf(OutOfMemoryError.class, failure(dying.hasKey("k")));
+        assertEquals(1, calls, "tried once");
+    }
 }

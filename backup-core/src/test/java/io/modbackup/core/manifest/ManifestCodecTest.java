@@ -1,0 +1,104 @@
+package io.modbackup.core.manifest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.runtime.FileKind;
+import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Task manifests decoded at the edges of what is valid: sizes, chunk counts, paths and malformed bytes. */
+class ManifestCodecTest {
+    private static final int CHUNK = 1024;
+    private static final String SHA = Hashing.sha256Hex(new byte[] {1});
+    private final ManifestCodec codec = new ManifestCodec();
+
+    private static FileEntry chunked(String path, long size, int chunks) {
+        return new FileEntry(path, FileKind.IMMUTABLE, size, 0, SHA, Collections.nCopies(chunks, SHA), null);
+    }
+
+    private static TaskManifest task(FileEntry... files) {
+        return new TaskManifest(ManifestCodec.VERSION, "m", "m-0000000000000001-00", 0, List.of(files), Map.of(), Map.of());
+    }
+
+    private TaskManifest roundTrip(TaskManifest manifest, int chunkSize) {
+        byte[] bytes = codec.encode(manifest);
+        return codec.decodeTask(bytes, Hashing.sha256Hex(bytes), chunkSize, "task manifest 0");
+    }
+
+    private String refused(TaskManifest manifest, int chunkSize) {
+        return assertThrows(CorruptBackupException.class, () -> roundTrip(manifest, chunkSize)).getMessage();
+    }
+
+    @Test
+    void aFileOfExactlyNChunksListsNChunksAndOneByteMoreNeedsOneMore() {
+        TaskManifest exact = task(chunked("a", 2L * CHUNK, 2), chunked("b", 1, 1));
+        assertEquals(exact, roundTrip(exact, CHUNK));
+        assertEquals("task manifest 0: file c of 2049 bytes lists 2 chunks, expected 3",
+                refused(task(chunked("c", 2L * CHUNK + 1, 2)), CHUNK));
+        assertEquals("task manifest 0: file d of 2047 bytes lists 3 chunks, expected 2",
+                refused(task(chunked("d", 2L * CHUNK - 1, 3)), CHUNK));
+    }
+
+    @Test
+    void emptyFilesAndFilesOfTheLargestSizeAreValidAndOneByteLargerIsNot() {
+        FileEntry empty = new FileEntry("empty", FileKind.MUTABLE, 0, 0, Hashing.sha256Hex(new byte[0]), List.of(), "");
+        FileEntry emptyChunked = chunked("empty-chunked", 0, 0);
+        int hugeChunk = 1 << 30;
+        FileEntry largest = chunked("largest", ManifestCodec.MAX_FILE_SIZE, (int) (ManifestCodec.MAX_FILE_SIZE / hugeChunk));
+        TaskManifest valid = task(empty, emptyChunked, largest);
+        assertEquals(valid, roundTrip(valid, hugeChunk));
+        assertEquals("task manifest 0: file larger has absurd size " + (ManifestCodec.MAX_FILE_SIZE + 1),
+                refused(task(chunked("larger", ManifestCodec.MAX_FILE_SIZE + 1, 1025)), hugeChunk));
+    }
+
+    @Test
+    void anInlinedFileMustHoldItsStatedSizeAndNoChunks() {
+        String data = Base64.getEncoder().encodeToString(new byte[] {1, 2, 3});
+        assertEquals("task manifest 0: inlined file i does not have its stated size", refused(task(
+                new FileEntry("i", FileKind.MUTABLE, 4, 0, SHA, List.of(), data)), CHUNK));
+        assertEquals("task manifest 0: inlined file i does not have its stated size", refused(task(
+                new FileEntry("i", FileKind.MUTABLE, 3, 0, SHA, List.of(SHA), data)), CHUNK));
+        assertEquals("task manifest 0: inlined file i is not valid base64", refused(task(
+                new FileEntry("i", FileKind.MUTABLE, 3, 0, SHA, List.of(), "not base64!")), CHUNK));
+    }
+
+    @Test
+    void aChunkSizeOfZeroIsRefusedRatherThanDividedBy() {
+        assertEquals("task manifest 0: chunk size 0 is invalid", refused(task(chunked("a", 10, 1)), 0));
+    }
+
+    @Test
+    void pathsMayHoldSpacesButNoControlCharacters() {
+        TaskManifest spaced = task(chunked("pstates/my state/000001.sst", 10, 1));
+        assertEquals(spaced, roundTrip(spaced, CHUNK));
+        for (String control : new String[] {"a\u001fb", "a\u007fb", "a\nb"}) {
+            assertEquals("task manifest 0 has a file path with control characters",
+                    refused(task(chunked(control, 10, 1)), CHUNK), control);
+        }
+    }
+
+    @Test
+    void bytesThatAreNotAManifestAreNamedAsSuch() {
+        for (String text : new String[] {"null", "{", "[]", "{\"version\":1}"}) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            CorruptBackupException e = assertThrows(CorruptBackupException.class,
+                    () -> codec.decodeTask(bytes, Hashing.sha256Hex(bytes), CHUNK, "task manifest 0"), text);
+            assertTrue(e.getMessage().startsWith("task manifest 0 is "), text + ": " + e.getMessage());
+        }
+        byte[] nothing = "null".getBytes(StandardCharsets.UTF_8);
+        assertEquals("task manifest 0 is empty", assertThrows(CorruptBackupException.class,
+                () -> codec.decodeTask(nothing, Hashing.sha256Hex(nothing), CHUNK, "task manifest 0")).getMessage());
+        byte[] cut = "{\"version\":".getBytes(StandardCharsets.UTF_8);
+        assertTrue(assertThrows(CorruptBackupException.class,
+                () -> codec.decodeTask(cut, Hashing.sha256Hex(cut), CHUNK, "task manifest 0")).getMessage()
+                .startsWith("task manifest 0 is not a valid manifest: "));
+    }
+}
