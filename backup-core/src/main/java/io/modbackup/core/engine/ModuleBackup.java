@@ -92,6 +92,7 @@ final class ModuleBackup {
         ModuleManifest previous = latestReusable(descriptor, epoch);
         CutDescriptor cut = runtime.captureCut(module);
         try {
+            CutValidation.requireConsistent(cut);
             List<CompletableFuture<TaskBackupResult>> results = backUpTasks(module, id, cut, previous, observer);
             TransferStats jarStats = new TransferStats();
             Path jar = runtime.moduleJar(module);

@@ -76,6 +76,9 @@ final class ClusterState {
         return moduleDir(module).resolve(jarName);
     }
 
+    /** The jar entry holding the module code a simulated jar stands for. */
+    static final String DEFINITION_ENTRY = "module-definition.txt";
+
     /** Writes a jar standing for a module's code. */
     void writeJar(ModuleDefinition definition) {
         Path jar = jar(definition.name(), definition.jarName());
@@ -85,7 +88,7 @@ final class ClusterState {
         try {
             Files.createDirectories(jar.getParent());
             try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
-                out.putNextEntry(new JarEntry("module-definition.txt"));
+                out.putNextEntry(new JarEntry(DEFINITION_ENTRY));
                 out.write(definition.toString().getBytes(StandardCharsets.UTF_8));
                 out.closeEntry();
             }

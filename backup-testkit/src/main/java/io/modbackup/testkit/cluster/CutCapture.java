@@ -112,7 +112,7 @@ final class CutCapture {
             ends.put(depot.getKey(), capture.endOffset());
         }
         supervisor.registerCut(module, cutId, task.task(), taskFiles);
-        return new TaskCut(task.task(), supervisor.id(), ends, checkpoint.processed(), taskFiles.size(),
+        return new TaskCut(task.task(), supervisor.id(), ends, checkpoint.processed(), checkpoint.commitIds(), taskFiles.size(),
                 taskFiles.stream().mapToLong(CapturedFile::size).sum());
     }
 

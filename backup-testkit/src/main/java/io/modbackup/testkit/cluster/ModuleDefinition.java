@@ -68,6 +68,11 @@ public record ModuleDefinition(String name, int taskCount, List<String> depots, 
                 dependencies, jarName(), configOverrides, currentDynamicOptions, running, parallelism);
     }
 
+    /** This code with {@code overrides} as its config overrides, as a module launched with them runs. */
+    public ModuleDefinition withConfigOverrides(Map<String, String> overrides) {
+        return new ModuleDefinition(name, taskCount, depots, topologies, dependencies, overrides, dynamicOptions);
+    }
+
     /** File name of the module's jar. */
     public String jarName() {
         return name + ".jar";

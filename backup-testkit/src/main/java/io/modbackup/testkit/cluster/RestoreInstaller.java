@@ -42,7 +42,11 @@ final class RestoreInstaller {
     RestoreMarker install(RestoreRequest request) {
         ModuleDescriptor restored = request.descriptor();
         String module = restored.name();
-        ModuleDefinition definition = cluster.definition(module);
+        ModuleDefinition definition = cluster.codeOf(request.stagedJar());
+        if (definition == null || !definition.name().equals(module)) {
+            throw new IllegalArgumentException("the restored jar of module " + module + " (" + request.stagedJar().getFileName()
+                    + ") carries code this cluster does not have");
+        }
         if (definition.taskCount() != restored.taskCount()) {
             throw new IllegalArgumentException("module " + module + " has " + definition.taskCount()
                     + " tasks in its code but the backup has " + restored.taskCount());
@@ -80,7 +84,8 @@ final class RestoreInstaller {
     /** Carries out an install's intent; idempotent. */
     Installed complete(InstallIntent intent) {
         String module = intent.descriptor().name();
-        ModuleDefinition definition = cluster.definition(module);
+        ModuleDefinition journaled = cluster.codeOf(journal.stagedJar(intent));
+        ModuleDefinition definition = journaled != null ? journaled : cluster.definition(module);
         try {
             for (Map.Entry<Integer, String> task : new TreeMap<>(intent.placement()).entrySet()) {
                 Supervisor supervisor = cluster.supervisor(task.getValue());
@@ -116,7 +121,7 @@ final class RestoreInstaller {
             }
             ends.put(depot, partitionEnds);
         }
-        ModuleInstance instance = cluster.recordInstalled(intent.descriptor(), intent.placement(),
+        ModuleInstance instance = cluster.recordInstalled(intent.descriptor(), definition, intent.placement(),
                 () -> steps.accept("module-recorded"));
         RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(), ends);
         cluster.recordMarker(marker);

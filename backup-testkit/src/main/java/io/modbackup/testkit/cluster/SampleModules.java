@@ -42,6 +42,22 @@ public final class SampleModules {
     }
 
     /**
+     * Module A's next version, as a module update deploys it: the same depots and PStates, other topology
+     * code ({@code $$totals} becomes the largest amount instead of the sum) and other config overrides
+     * (smaller microbatches, and a {@code sample.version} of 2).
+     */
+    public static ModuleDefinition moduleAVersion2() {
+        ModuleDefinition a = moduleA();
+        List<ModuleDefinition.Topology> topologies = a.topologies().stream().map(t -> {
+            Map<String, Reducer> pstates = new java.util.TreeMap<>();
+            t.pstates().forEach((name, reducer) -> pstates.put(name, reducer == Reducer.SUM ? Reducer.MAX : reducer));
+            return new ModuleDefinition.Topology(t.name(), t.kind(), t.subscriptions(), pstates);
+        }).toList();
+        return new ModuleDefinition(a.name(), a.taskCount(), a.depots(), topologies, a.dependencies(),
+                Map.of("topology.microbatch.max.batch", "50", "sample.version", "2"), a.dynamicOptions());
+    }
+
+    /**
      * Module B, 2 tasks: depot {@code *clicks}; microbatch {@code core} subscribing to A's
      * {@code *events} and building {@code $$maxAmount}; stream {@code clicks} building
      * {@code $$clickCount}; depends on A's PState {@code $$totals}.

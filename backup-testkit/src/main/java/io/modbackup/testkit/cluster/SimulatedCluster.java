@@ -2,9 +2,11 @@ package io.modbackup.testkit.cluster;
 
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.CutDescriptor;
+import io.modbackup.api.runtime.DepotSpec;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.RestoreMarker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +35,10 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     private final String clusterId;
     private final long segmentBytes;
     private final boolean view;
+    /** The code of each module by name: what a module gets when it is deployed without other code. */
     private final Map<String, ModuleDefinition> catalog = new ConcurrentHashMap<>();
+    /** Every version of module code this cluster can run, by the content of the jar that carries it. */
+    private final Map<String, ModuleDefinition> code = new ConcurrentHashMap<>();
     private final List<Supervisor> supervisors = new ArrayList<>();
     private final Map<String, ModuleRecord> modules = new ConcurrentHashMap<>();
     private final Map<String, RestoreMarker> markers = new ConcurrentHashMap<>();
@@ -63,6 +68,8 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         volatile ModuleDescriptor descriptor;
         volatile Map<Integer, String> placement;
         volatile ModuleInstance instance;
+        /** The code the module's jar carries; null when this cluster does not have it. */
+        volatile ModuleDefinition definition;
 
         ClusterState.StoredModule stored() {
             return new ClusterState.StoredModule(descriptor, placement);
@@ -90,7 +97,10 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         Path absolute = root.toAbsolutePath();
         this.state = new ClusterState(absolute);
         this.journal = new InstallJournal(state);
-        catalog.forEach(d -> this.catalog.put(d.name(), d));
+        for (ModuleDefinition definition : catalog) {
+            this.catalog.putIfAbsent(definition.name(), definition);
+            code.put(definition.toString(), definition);
+        }
         for (int i = 0; i < supervisorCount; i++) {
             supervisors.add(new Supervisor("supervisor-" + i, absolute.resolve("supervisor-" + i)));
         }
@@ -124,13 +134,46 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             throw new IllegalStateException("module " + definition.name() + " is already deployed");
         }
         catalog.put(definition.name(), definition);
+        code.put(definition.toString(), definition);
         ModuleRecord record = new ModuleRecord();
+        record.definition = definition;
         record.placement = place(definition.taskCount(), parallelism);
         record.descriptor = definition.describe(true, parallelism, definition.dynamicOptions());
         state.writeJar(definition);
         modules.put(definition.name(), record);
         state.saveModule(record.stored());
         startInstance(definition.name(), record);
+    }
+
+    /**
+     * Updates a deployed module to new code, as a module update does: the module stops, its jar and
+     * config overrides become {@code newVersion}'s, and it starts again on its state (dynamic options,
+     * placement and parallelism kept).
+     *
+     * @throws IllegalArgumentException when the module is not deployed, or the new code changes its task
+     *     count or depots (an update cannot repartition state)
+     */
+    public synchronized void update(ModuleDefinition newVersion) {
+        requireLive("update a module");
+        ModuleRecord record = record(newVersion.name());
+        ModuleDescriptor current = record.descriptor;
+        if (newVersion.taskCount() != current.taskCount()
+                || !newVersion.depots().equals(current.depots().stream().map(DepotSpec::name).toList())) {
+            throw new IllegalArgumentException("module " + newVersion.name() + " cannot be updated to code with "
+                    + newVersion.taskCount() + " tasks and depots " + newVersion.depots() + ": it has " + current.taskCount()
+                    + " tasks and depots " + current.depots().stream().map(DepotSpec::name).toList());
+        }
+        boolean running = record.instance != null;
+        closeInstance(newVersion.name());
+        catalog.put(newVersion.name(), newVersion);
+        code.put(newVersion.toString(), newVersion);
+        state.writeJar(newVersion);
+        record.definition = newVersion;
+        record.descriptor = newVersion.describe(current.running(), current.parallelism(), current.dynamicOptions());
+        state.saveModule(record.stored());
+        if (running) {
+            startInstance(newVersion.name(), record);
+        }
     }
 
     /** Stops a running module, keeping its state. */
@@ -323,9 +366,10 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         };
     }
 
-    /** The code of a module known to this cluster. */
+    /** The code a deployed module runs, or for a module not deployed, the code this cluster has for it. */
     public ModuleDefinition definition(String module) {
-        ModuleDefinition definition = catalog.get(module);
+        ModuleRecord record = modules.get(module);
+        ModuleDefinition definition = record != null && record.definition != null ? record.definition : catalog.get(module);
         if (definition == null) {
             throw new IllegalArgumentException("no code for module " + module + " in this cluster");
         }
@@ -486,11 +530,31 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         }
     }
 
+    /**
+     * The module code a jar carries, or null when this cluster does not have that code (a real Conductor
+     * would load it from the jar; the simulated one only runs code it was given).
+     */
+    ModuleDefinition codeOf(Path jar) {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.JarEntry entry = file.getJarEntry(ClusterState.DEFINITION_ENTRY);
+            if (entry == null) {
+                return null;
+            }
+            try (java.io.InputStream in = file.getInputStream(entry)) {
+                return code.get(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /** Records a module as restored and opens (without starting) its instance on the installed state. */
-    ModuleInstance recordInstalled(ModuleDescriptor descriptor, Map<Integer, String> placement, Runnable recorded) {
+    ModuleInstance recordInstalled(ModuleDescriptor descriptor, ModuleDefinition definition, Map<Integer, String> placement,
+                                   Runnable recorded) {
         ModuleRecord record = modules.computeIfAbsent(descriptor.name(), m -> new ModuleRecord());
         record.placement = placement;
         record.descriptor = descriptor;
+        record.definition = definition;
         state.saveModule(record.stored());
         recorded.run();
         ModuleInstance instance = openInstance(descriptor.name(), record);
@@ -543,6 +607,33 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         return Placement.roundRobin(taskCount, parallelism, supervisors.stream().map(Supervisor::id).toList());
     }
 
+    /**
+     * Per task of a deployed module, the Supervisors holding its replicas, its leader first: the
+     * parallelism's replication factor, on distinct Supervisors among the module's workers.
+     */
+    public Map<Integer, List<String>> replicas(String module) {
+        ModuleRecord record = record(module);
+        return Placement.replicas(record.placement, record.descriptor.parallelism().replicationFactor());
+    }
+
+    /**
+     * The value of {@code key} in PState {@code pstate} of a running module, from the task that holds it,
+     * or empty when no task has it.
+     */
+    public Optional<String> readPState(String module, String pstate, String key) {
+        ModuleInstance instance = runningInstance(module);
+        String topology = instance.definition().topologies().stream().filter(t -> t.pstates().containsKey(pstate))
+                .map(ModuleDefinition.Topology::name).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("module " + module + " has no PState " + pstate));
+        for (TaskState task : instance.tasks().values()) {
+            String value = task.store(topology).get(pstate, key);
+            if (value != null) {
+                return Optional.of(value);
+            }
+        }
+        return Optional.empty();
+    }
+
     private void startInstance(String module, ModuleRecord record) {
         ModuleInstance instance = openInstance(module, record);
         record.instance = instance;
@@ -550,7 +641,12 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     }
 
     private ModuleInstance openInstance(String module, ModuleRecord record) {
-        ModuleDefinition definition = definition(module);
+        if (record.definition == null) {
+            throw new IllegalStateException("module " + module + " cannot start: this cluster does not have the code its jar"
+                    + " carries");
+        }
+        // The code is the jar's; the config overrides are the module's (a restore brings back its own).
+        ModuleDefinition definition = record.definition.withConfigOverrides(record.descriptor.configOverrides());
         Map<Integer, TaskState> tasks = new LinkedHashMap<>();
         try {
             for (Map.Entry<Integer, String> task : new TreeMap<>(record.placement).entrySet()) {
@@ -575,6 +671,8 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
             ModuleRecord record = new ModuleRecord();
             record.descriptor = stored.descriptor();
             record.placement = new HashMap<>(stored.placement());
+            Path jar = state.jar(stored.descriptor().name(), stored.descriptor().jarName());
+            record.definition = Files.isRegularFile(jar) ? codeOf(jar) : null;
             modules.put(stored.descriptor().name(), record);
         }
         state.loadMarkers().forEach(marker -> markers.put(marker.module(), marker));
@@ -583,7 +681,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         }
         finishInterruptedInstalls();
         for (Map.Entry<String, ModuleRecord> entry : modules.entrySet()) {
-            if (entry.getValue().descriptor.running() && catalog.containsKey(entry.getKey())) {
+            if (entry.getValue().descriptor.running() && entry.getValue().definition != null) {
                 startInstance(entry.getKey(), entry.getValue());
             }
         }
