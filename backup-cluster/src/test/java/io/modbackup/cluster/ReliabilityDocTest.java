@@ -34,5 +34,6 @@ class ReliabilityDocTest {
             }
         }
         assertEquals(tests.stream().sorted().toList(), rows.stream().sorted().toList());
+        assertTrue(doc.contains("**" + tests.size() + " Supervisor and Conductor failures**"), "the totals line counts them");
     }
 }

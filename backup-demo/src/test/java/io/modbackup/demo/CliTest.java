@@ -239,6 +239,9 @@ class CliTest {
         assertFalse(result.err().contains("\tat "), "no stack trace");
     }
 
+    /** How many bad config files {@link #configProblemsAreOneClearLine} tries. */
+    static final int CONFIG_PROBLEMS = 8;
+
     @Test
     void configProblemsAreOneClearLine() throws Exception {
         Path noProvider = Files.writeString(dir.resolve("empty.yaml"), "cluster.dir: " + dir.resolve("cluster") + "\n");
@@ -260,6 +263,7 @@ class CliTest {
                 {noClusterDir.toString(), "the config has no cluster.dir"},
                 {unreachable.toString(), "/proc/forbidden/store\" holds no backups"},
         };
+        assertEquals(CONFIG_PROBLEMS, cases.length, "docs/reliability.md counts them");
         for (String[] c : cases) {
             Result result = cli("--config", c[0], "--action", "list", "--module", A);
             assertEquals(1, result.code(), c[0]);

@@ -52,4 +52,14 @@ class ReliabilityDocTest {
         assertEquals(2, tests.size(), tests.toString());
         assertEquals(List.of("kill.mid-backup", "kill.mid-restore"), List.copyOf(rows("Real process kills").keySet()));
     }
+
+    @Test
+    void theTotalsLineCountsTheKillsBadInputsAndBadConfigurations() throws Exception {
+        String doc = Files.readString(DOC);
+        int inputs = CliTest.class.getDeclaredMethod("everyUserErrorIsOneClearLineAndANonZeroExit", String.class,
+                String.class, String.class).getAnnotation(CsvSource.class).value().length;
+        assertTrue(doc.contains("**" + rows("Real process kills").size() + " real process kills**"), "kills in the totals");
+        assertTrue(doc.contains("**" + inputs + " bad CLI inputs and " + CliTest.CONFIG_PROBLEMS + " bad configurations**"),
+                "bad inputs and configurations in the totals");
+    }
 }

@@ -4,6 +4,7 @@ import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
 import io.modbackup.cluster.node.ProcessProbe;
+import io.modbackup.cluster.node.RuntimeService;
 import io.modbackup.cluster.node.SupervisorProcess;
 import io.modbackup.cluster.rpc.JsonRpcClient;
 import io.modbackup.testkit.cluster.SupervisorChannel;
@@ -88,6 +89,29 @@ public final class ClusterProcesses implements AutoCloseable {
     /** The Conductor's client interface. */
     public ClusterAdmin admin() {
         return admin;
+    }
+
+    /**
+     * The Conductor's runtime as a remote service, reached at its current endpoint (so it follows a
+     * restarted Conductor); calls wait up to two minutes (an install moves whole task directories).
+     */
+    public RuntimeService runtime() {
+        return rpc.proxy(RuntimeService.class, "runtime", "Conductor", () -> endpoint(ConductorProcess.NODE).uri(),
+                m -> Duration.ofMinutes(2));
+    }
+
+    /** Whether a node this object started is running; waits up to {@code grace} for one that is exiting. */
+    public boolean isAlive(String node, Duration grace) {
+        Process process = processes.get(node);
+        if (process == null) {
+            return false;
+        }
+        try {
+            return !process.waitFor(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return process.isAlive();
+        }
     }
 
     /** The spec the processes were started with. */

@@ -13,14 +13,14 @@ public final class Catalogs {
     }
 
     /**
-     * The catalog named {@code name}: {@code sample} (module A of 4 tasks, module B of 2) or
+     * The catalog named {@code name}: {@code sample} (module A of 4 tasks, its next version, module B of 2) or
      * {@code scale-<n>} (module A of {@code n} tasks, module B of {@code n/4}, at least 1).
      *
      * @throws IllegalArgumentException for another name
      */
     public static List<ModuleDefinition> named(String name) {
         if (name.equals("sample")) {
-            return List.of(SampleModules.moduleA(), SampleModules.moduleB());
+            return List.of(SampleModules.moduleA(), SampleModules.moduleB(), SampleModules.moduleAVersion2());
         }
         if (name.startsWith("scale-")) {
             int tasks = Integer.parseInt(name.substring("scale-".length()));

@@ -94,6 +94,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         JsonRpcServer server = new JsonRpcServer();
         server.export("conductor", ConductorChannel.class, conductor);
         server.export("admin", ClusterAdmin.class, conductor);
+        server.export("runtime", RuntimeService.class, new ConductorRuntimeService(conductor.runtime));
         server.export("process", ProcessProbe.class, () -> new ProcessProbe.ProcessStats(NODE, ProcessHandle.current().pid(),
                 conductor.counting.bytesWritten(), conductor.counting.objectsWritten(),
                 conductor.counting.chunkBytesWritten(),

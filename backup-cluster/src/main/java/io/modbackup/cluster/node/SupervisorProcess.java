@@ -6,7 +6,7 @@ import io.modbackup.cluster.rpc.JsonRpcServer;
 import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.engine.SupervisorWorker;
 import io.modbackup.core.engine.TaskWorker;
-import io.modbackup.testkit.cluster.ModuleDefinition;
+import io.modbackup.testkit.cluster.ModuleCode;
 import io.modbackup.testkit.cluster.SupervisorChannel;
 import io.modbackup.testkit.cluster.SupervisorHost;
 import java.nio.file.Path;
@@ -45,9 +45,7 @@ public final class SupervisorProcess {
         Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
         String id = args.get("id");
         Path root = cluster.resolve(id);
-        List<ModuleDefinition> catalog = Catalogs.named(args.get("catalog"));
-        Function<String, ModuleDefinition> code = name -> catalog.stream().filter(d -> d.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no code for module " + name));
+        ModuleCode code = new ModuleCode(Catalogs.named(args.get("catalog")));
         CountingProvider provider = new CountingProvider(new ProviderLoader().load(args.get("provider")));
         BackupOptions options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"));
 

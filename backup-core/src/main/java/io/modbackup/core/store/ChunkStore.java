@@ -329,8 +329,8 @@ public final class ChunkStore {
         private final FileEntry entry;
         private final Path target;
         private final String what;
-        /** The whole file's digest; null for a file of one chunk, whose hash is that chunk's. */
-        private final MessageDigest whole;
+        /** The whole file's digest (a Download is used for files of several chunks, or of none). */
+        private final MessageDigest whole = Hashing.sha256();
         private FileChannel channel;
         private OutputStream out;
         private long written;
@@ -339,7 +339,6 @@ public final class ChunkStore {
             this.entry = entry;
             this.target = target;
             this.what = what;
-            this.whole = entry.chunks().size() > 1 ? Hashing.sha256() : null;
         }
 
         void open() {
@@ -368,9 +367,7 @@ public final class ChunkStore {
                         break;
                     }
                     digest.update(buffer, 0, r);
-                    if (whole != null) {
-                        whole.update(buffer, 0, r);
-                    }
+                    whole.update(buffer, 0, r);
                     out.write(buffer, 0, r);
                 }
             } catch (IOException e) {
@@ -384,9 +381,7 @@ public final class ChunkStore {
         }
 
         void finish() {
-            String sha = whole != null ? Hashing.hex(whole) : entry.chunks().isEmpty() ? Hashing.sha256Hex(new byte[0])
-                    : entry.chunks().get(0);
-            if (written != entry.size() || !sha.equals(entry.sha256())) {
+            if (written != entry.size() || !Hashing.hex(whole).equals(entry.sha256())) {
                 throw new CorruptBackupException(what + ": restored content does not match the manifest's size and SHA-256");
             }
         }

@@ -85,4 +85,20 @@ class ReliabilityDocTest {
         assertTrue(rows.get("restoresAndGcUnderTenPercentFailedOperationsEndWholeOrNotAtAll")
                 .contains(restores + " restores then a GC | " + restores + " of " + restores + " restored"), "the restores' count");
     }
+
+    @Test
+    void theTotalsLineAndTheRetryPolicyAreTheTestsAndTheEngines() throws IOException {
+        String doc = java.nio.file.Files.readString(DOC);
+        List<CorruptionAndTamperingTest.Damage> damages = CorruptionAndTamperingTest.damages();
+        long corruptions = damages.stream().filter(d -> d.name().startsWith("corrupt.")).count();
+        long tamperings = damages.stream().filter(d -> d.name().startsWith("tamper.")).count();
+        assertEquals(damages.size(), corruptions + tamperings);
+        assertTrue(doc.contains("**" + CrashPointsTest.crashPoints().size() + " crash points**"), "crash points");
+        assertTrue(doc.contains("**" + rows("Injected provider faults").size() + " fault schedules**"), "fault schedules");
+        assertTrue(doc.contains("**" + corruptions + " corruptions** and **" + tamperings + " tamperings**"),
+                "corruptions and tamperings");
+        assertTrue(doc.contains("retries every store operation up to " + BackupEngine.RETRY_ATTEMPTS
+                + " times with jittered exponential backoff from " + BackupEngine.RETRY_FIRST_DELAY.toMillis() + " ms"),
+                "the retry policy");
+    }
 }

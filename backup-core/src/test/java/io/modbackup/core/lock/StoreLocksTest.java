@@ -300,9 +300,66 @@ class StoreLocksTest {
         InMemoryProvider store = new InMemoryProvider();
         byte[] garbage = "not a lease".getBytes(StandardCharsets.UTF_8);
         store.putObject(StoreLayout.gcLeaseKey("gc-garbled"), new ByteArrayInputStream(garbage), garbage.length).get();
-        try (StoreLocks locks = new StoreLocks(store, new MutableClock(1_000_000), TTL, Duration.ofMillis(300));
+        // A clock near the epoch: an unreadable heartbeat must not read as time 0, which would be live here.
+        try (StoreLocks locks = new StoreLocks(store, new MutableClock(100), TTL, Duration.ofMillis(300));
              StoreLocks.Lease backup = locks.shared("m-0000000000000001-00")) {
             assertEquals(2, keys(store).size());
+        }
+    }
+
+    @Test
+    void aLeaseListedButGoneWhenReadBlocksNobody() {
+        InMemoryProvider memory = new InMemoryProvider();
+        String phantom = StoreLayout.gcLeaseKey("vanished");
+        BackupProvider listing = new io.modbackup.api.provider.ForwardingBackupProvider(memory) {
+            @Override
+            public CompletableFuture<io.modbackup.api.provider.BackupProvider.KeysPage> listKeysRecursive(String prefix,
+                                                                                                   String token) {
+                return super.listKeysRecursive(prefix, token).thenApply(page -> {
+                    List<String> keys = new java.util.ArrayList<>(page.keys());
+                    keys.add(phantom);
+                    return new io.modbackup.api.provider.BackupProvider.KeysPage(keys, page.nextPageToken());
+                });
+            }
+        };
+        try (StoreLocks locks = new StoreLocks(listing, new MutableClock(100), TTL, Duration.ofMillis(300));
+             StoreLocks.Lease backup = locks.shared("m-0000000000000001-00")) {
+            assertEquals(List.of(StoreLayout.backupLeaseKey("m-0000000000000001-00")), keys(memory),
+                    "a GC lease released between the listing and the read does not hold the store");
+        }
+    }
+
+    @Test
+    void aLeaseWrittenAtTheEpochItselfCountsLikeAnyOther() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        MutableClock zero = new MutableClock(0);
+        MutableClock soon = new MutableClock(TTL.toMillis() / 2);
+        try (StoreLocks dead = new StoreLocks(store, zero, Duration.ofHours(1), Duration.ofSeconds(5));
+             StoreLocks backups = new StoreLocks(store, soon, TTL, Duration.ofMillis(200))) {
+            dead.exclusive("at-zero");
+            BackupException e = assertThrows(BackupException.class, () -> backups.shared("m-0000000000000001-00"));
+            assertTrue(e.getMessage().contains("gc-at-zero"), e.getMessage());
+        }
+        MutableClock later = new MutableClock(TTL.toMillis() + 1);
+        try (StoreLocks gcs = new StoreLocks(store, later, TTL, Duration.ofSeconds(5));
+             StoreLocks.Lease gc = gcs.exclusive("gc-2")) {
+            assertEquals(1, gcs.removeExpired(gc), "a lease whose heartbeat is 0 expires like any other");
+        }
+    }
+
+    @Test
+    void aDamagedGcRecordIsQuotedWholeUpToFortyCharacters() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        String forty = "x".repeat(40);
+        byte[] garbage = forty.getBytes(StandardCharsets.UTF_8);
+        store.putObject(StoreLayout.LAST_GC_KEY, new ByteArrayInputStream(garbage), garbage.length).get();
+        try (StoreLocks locks = new StoreLocks(store, new MutableClock(5_000), TTL, Duration.ofSeconds(5))) {
+            assertTrue(assertThrows(CorruptBackupException.class, () -> locks.gcRanSince(1)).getMessage()
+                    .contains("holds '" + forty + "', not a time"));
+            byte[] longer = (forty + "y").getBytes(StandardCharsets.UTF_8);
+            store.putObject(StoreLayout.LAST_GC_KEY, new ByteArrayInputStream(longer), longer.length).get();
+            assertTrue(assertThrows(CorruptBackupException.class, () -> locks.gcRanSince(1)).getMessage()
+                    .contains("holds '" + forty + "...', not a time"));
         }
     }
 

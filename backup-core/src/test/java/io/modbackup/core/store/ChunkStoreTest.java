@@ -508,4 +508,53 @@ class ChunkStoreTest {
         assertEquals(List.of(0, 0, 0), inFlight, "each upload held the only permit");
         assertEquals(1, one.availablePermits());
     }
+
+    @Test
+    void aFileDeletedBeforeItsUploadFailsTheStoreNamingIt() throws Exception {
+        for (FileKind kind : List.of(FileKind.IMMUTABLE, FileKind.APPEND_ONLY)) {
+            Path file = Files.write(dir.resolve("vanishing-" + kind), random(SMALL - 1, 20));
+            overrides.put("hasKey", args -> {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            });
+            String message = failure(small().store("v", kind, file, SMALL - 1, 0, ConcurrentHashMap.newKeySet(),
+                    new TransferStats()));
+            assertTrue(message.contains("cannot read " + file), kind + ": " + message);
+        }
+    }
+
+    @Test
+    void storingAndRestoringManyFilesLeavesNoFileOpen() throws Exception {
+        Path fds = Path.of("/proc/self/fd");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd to count open files");
+        ChunkStore chunks = small();
+        List<FileEntry> entries = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            byte[] data = random(3 * SMALL + 7, 100 + i);
+            entries.add(chunks.store("f" + i, FileKind.APPEND_ONLY, Files.write(dir.resolve("many-" + i), data), data.length,
+                    0, ConcurrentHashMap.newKeySet(), new TransferStats()).join());
+        }
+        long before = openFiles(fds);
+        for (int round = 0; round < 40; round++) {
+            for (int i = 0; i < entries.size(); i++) {
+                byte[] data = random(3 * SMALL + 7, 1000L * round + i);
+                chunks.store("g" + i, FileKind.APPEND_ONLY, Files.write(dir.resolve("many-" + i), data), data.length, 0,
+                        ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+                chunks.restore(entries.get(i), dir.resolve("restored-" + i), "f" + i).join();
+            }
+        }
+        long after = openFiles(fds);
+        assertTrue(after - before < 50, "400 uploads and 200 restores of several chunks each left " + (after - before)
+                + " more files open");
+    }
+
+    private static long openFiles(Path fds) throws IOException {
+        try (var list = Files.list(fds)) {
+            return list.count();
+        }
+    }
 }

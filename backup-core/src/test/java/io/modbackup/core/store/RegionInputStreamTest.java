@@ -39,6 +39,10 @@ class RegionInputStreamTest {
             assertEquals(300, n, "never past the region's end, however much is asked for");
             assertArrayEquals(Arrays.copyOfRange(data, 100, 400), Arrays.copyOfRange(buffer, 10, 310));
             assertEquals(-1, in.read(buffer, 0, 10), "the region is over");
+            in.reset();
+            assertEquals(100, in.read(buffer, 0, 100));
+            assertEquals(200, in.read(buffer, 100, 900), "the rest of the region, not more, however much is asked for");
+            assertArrayEquals(Arrays.copyOfRange(data, 100, 400), Arrays.copyOfRange(buffer, 0, 300));
             assertEquals(-1, in.read());
             assertEquals(Hashing.sha256Hex(Arrays.copyOfRange(data, 100, 400)), in.sha256());
         }

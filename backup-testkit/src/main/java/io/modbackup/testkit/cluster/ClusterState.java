@@ -89,7 +89,7 @@ final class ClusterState {
             Files.createDirectories(jar.getParent());
             try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
                 out.putNextEntry(new JarEntry(DEFINITION_ENTRY));
-                out.write(definition.toString().getBytes(StandardCharsets.UTF_8));
+                out.write(definition.canonicalText().getBytes(StandardCharsets.UTF_8));
                 out.closeEntry();
             }
         } catch (IOException e) {

@@ -46,7 +46,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
     private final String clusterId;
     private final List<String> supervisorIds;
-    private final Map<String, ModuleDefinition> catalog = new ConcurrentHashMap<>();
+    private final ModuleCode code;
     private final Duration deadline;
     private final ClusterState state;
     private final InstallJournal journal;
@@ -61,8 +61,10 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private final Map<String, CutTiming> cutTimings = new ConcurrentHashMap<>();
     private final SupervisorCalls calls;
     private volatile boolean closed;
+    private volatile java.util.function.Consumer<String> installSteps = step -> { };
 
-    private record ModuleRecord(ModuleDescriptor descriptor, Map<Integer, String> placement) {
+    /** A deployed module: as described, where its tasks live, and the code its jar carries. */
+    private record ModuleRecord(ModuleDescriptor descriptor, Map<Integer, String> placement, ModuleDefinition definition) {
     }
 
     /**
@@ -105,9 +107,13 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         this.deadline = deadline;
         this.state = new ClusterState(root.toAbsolutePath());
         this.journal = new InstallJournal(state);
-        catalog.forEach(d -> this.catalog.put(d.name(), d));
+        this.code = new ModuleCode(catalog);
         for (ClusterState.StoredModule stored : state.loadModules()) {
-            modules.put(stored.descriptor().name(), new ModuleRecord(stored.descriptor(), Map.copyOf(stored.placement())));
+            String module = stored.descriptor().name();
+            ModuleDefinition definition = code.ofJar(state.jar(module, stored.descriptor().jarName()))
+                    .orElseGet(() -> code.named(module).orElseThrow(() -> new IllegalStateException(
+                            "no code for deployed module " + module + " in cluster " + clusterId)));
+            modules.put(module, new ModuleRecord(stored.descriptor(), Map.copyOf(stored.placement()), definition));
         }
         state.loadMarkers().forEach(marker -> markers.put(marker.module(), marker));
         journal.interrupted().forEach(intent -> installing.add(intent.descriptor().name()));
@@ -124,16 +130,81 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
         ModuleDefinition definition = definition(module);
         ModuleRecord record = new ModuleRecord(definition.describe(true, parallelism, definition.dynamicOptions()),
-                place(definition.taskCount(), parallelism));
+                place(definition.taskCount(), parallelism), definition);
         state.writeJar(definition);
         save(record);
         hostEverywhere(module, markers.get(module));
         startCoordinators(module);
     }
 
-    /** The code of a module in the catalog. */
+    /**
+     * Updates a deployed module to the code with identity {@code codeId}, as a module update does: its
+     * coordinators stop, every Supervisor reopens its tasks with the new code and config overrides on
+     * their state, and the coordinators start again. Dynamic options, placement and parallelism are kept.
+     *
+     * @throws IllegalArgumentException when the module is not deployed, the code is unknown or belongs to
+     *     another module, or it changes the task count or depots
+     */
+    public synchronized void update(String module, String codeId) {
+        ModuleRecord record = record(module);
+        ModuleDefinition next = code.byId(codeId);
+        ModuleDescriptor current = record.descriptor();
+        if (!next.name().equals(module) || next.taskCount() != current.taskCount()
+                || !next.depots().equals(record.definition().depots())) {
+            throw new IllegalArgumentException("module " + module + " cannot be updated to code " + codeId + " of module "
+                    + next.name() + " with " + next.taskCount() + " tasks and depots " + next.depots());
+        }
+        stopCoordinators(module);
+        state.writeJar(next);
+        save(new ModuleRecord(next.describe(current.running(), current.parallelism(), current.dynamicOptions()),
+                record.placement(), next));
+        hostEverywhere(module, markers.get(module));
+        if (current.running()) {
+            startCoordinators(module);
+        }
+    }
+
+    /** Sets ({@code value} null: removes) a dynamic option of a deployed module. */
+    public synchronized void setDynamicOption(String module, String option, String value) {
+        ModuleRecord record = record(module);
+        Map<String, String> options = new TreeMap<>(record.descriptor().dynamicOptions());
+        if (value == null) {
+            options.remove(option);
+        } else {
+            options.put(option, value);
+        }
+        save(new ModuleRecord(record.descriptor().withDynamicOptions(options), record.placement(), record.definition()));
+    }
+
+    /**
+     * Per task of a deployed module, the Supervisors holding its replicas, its leader first: the
+     * replication factor's worth of distinct Supervisors among the module's workers.
+     */
+    public Map<Integer, List<String>> replicas(String module) {
+        ModuleRecord record = record(module);
+        return Placement.replicas(record.placement(), record.descriptor().parallelism().replicationFactor());
+    }
+
+    /** The value of {@code key} in PState {@code pstate} of a running module, from the Supervisor whose task holds it. */
+    public Optional<String> readPState(String module, String pstate, String key) {
+        for (String supervisorId : hosts(module)) {
+            String value = calls.of(supervisorId).readPState(module, pstate, key);
+            if (value != null) {
+                return Optional.of(value);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Hears each durable step of an install by name, to crash there in tests; the default does nothing. */
+    public void onInstallStep(java.util.function.Consumer<String> listener) {
+        installSteps = listener;
+    }
+
+    /** The code a deployed module runs, or for a module not deployed, the catalog's code for it. */
     public ModuleDefinition definition(String module) {
-        ModuleDefinition definition = catalog.get(module);
+        ModuleRecord deployed = modules.get(module);
+        ModuleDefinition definition = deployed != null ? deployed.definition() : code.named(module).orElse(null);
         if (definition == null) {
             throw new IllegalArgumentException("no code for module " + module + " in cluster " + clusterId);
         }
@@ -180,7 +251,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         ModuleRecord record = record(module);
         List<Integer> tasks = record.placement().entrySet().stream().filter(e -> e.getValue().equals(supervisorId))
                 .map(Map.Entry::getKey).sorted().toList();
-        calls.of(supervisorId).host(module, tasks, record.descriptor().running(), marker);
+        calls.of(supervisorId).host(module, ModuleCode.idOf(record.definition()), record.descriptor().configOverrides(), tasks,
+                record.descriptor().running(), marker);
     }
 
     /** What the Supervisors are told with each heartbeat. */
@@ -366,14 +438,26 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 return calls.of(supervisorId).cutFiles(module, cutId, task);
             }
 
+            /**
+             * {@inheritDoc}
+             *
+             * <p>A path on the Supervisor's machine: the engine's workers stage in the Supervisor's own
+             * process; a caller here can use it only on that machine (the runtime contract suite does).
+             * The restore counts as staging from now on, so the Supervisor keeps what is put there.
+             */
             @Override
             public Path stagingDirectory(String module, String restoreId, int task) {
-                throw new UnsupportedOperationException("staging directories of Supervisor " + supervisorId
-                        + " exist only in its process: stage through its task worker");
+                stagingStarted(module, restoreId);
+                return calls.of(supervisorId).stagingDirectory(module, restoreId, task);
             }
 
             @Override
             public void discardStaging(String module, String restoreId) {
+                if (journal.decided(restoreId)) {
+                    // Decided: the install (or its recovery) swaps every staged task and then removes the rest.
+                    log.info("restore {} of {} is decided; its staging stays until the install finishes", restoreId, module);
+                    return;
+                }
                 staging.remove(restoreId);
                 try {
                     calls.of(supervisorId).discardStaging(module, restoreId);
@@ -410,7 +494,9 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     public synchronized RestoreMarker installRestore(RestoreRequest request) {
         ModuleDescriptor restored = request.descriptor();
         String module = restored.name();
-        ModuleDefinition definition = definition(module);
+        ModuleDefinition definition = code.ofJar(request.stagedJar()).filter(d -> d.name().equals(module))
+                .orElseThrow(() -> new IllegalArgumentException("the restored jar of module " + module + " ("
+                        + request.stagedJar().getFileName() + ") carries code this cluster does not have"));
         if (definition.taskCount() != restored.taskCount()) {
             throw new IllegalArgumentException("module " + module + " has " + definition.taskCount()
                     + " tasks in its code but the backup has " + restored.taskCount());
@@ -441,6 +527,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 previous == null ? Map.of() : previous.placement(), epoch(module) + 1);
         installing.add(module);
         journal.begin(intent, request.stagedJar());
+        installSteps.accept("decision-written");
         try {
             return completeInstall(intent);
         } catch (RuntimeException e) {
@@ -483,16 +570,15 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         Set<String> involved = new LinkedHashSet<>(intent.placement().values());
         involved.addAll(intent.previousPlacement().values());
         Map<Integer, Map<String, Long>> ends = new TreeMap<>();
+        // One Supervisor after another (installs are rare; a crash between two swaps is a state the journal
+        // must cover, and one a test can reach).
         try {
-            calls.all(List.copyOf(involved), (s, c) -> {
+            for (String s : involved.stream().sorted().toList()) {
                 List<Integer> swap = tasksOn(intent.placement(), s);
                 List<Integer> remove = tasksOn(intent.previousPlacement(), s).stream().filter(t -> !swap.contains(t)).toList();
-                return c.installSwap(new InstallOrder(module, intent.restoreId(), swap, remove));
-            }).forEach(ends::putAll);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("install of restore " + intent.restoreId() + " of " + module
-                    + " is decided and will finish when the Conductor restarts", e);
+                ends.putAll(calls.of(s).installSwap(new InstallOrder(module, intent.restoreId(), swap, remove)));
+                installSteps.accept("swapped-" + s);
+            }
         } catch (RuntimeException e) {
             throw new IllegalStateException("install of restore " + intent.restoreId() + " of " + module
                     + " is decided but not finished (it finishes when every Supervisor answers): " + e.getMessage(), e);
@@ -502,9 +588,12 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot install the jar of module " + module, e);
         }
-        save(new ModuleRecord(intent.descriptor(), intent.placement()));
+        ModuleDefinition definition = code.ofJar(journal.stagedJar(intent)).orElseGet(() -> definition(module));
+        installSteps.accept("jar-installed");
+        save(new ModuleRecord(intent.descriptor(), intent.placement(), definition));
+        installSteps.accept("module-recorded");
         Map<String, List<Long>> depotEnds = new TreeMap<>();
-        for (String depot : definition(module).depots()) {
+        for (String depot : definition.depots()) {
             List<Long> partitionEnds = new ArrayList<>();
             for (int task = 0; task < intent.descriptor().taskCount(); task++) {
                 partitionEnds.add(ends.get(task).get(depot));
@@ -518,6 +607,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         // their next heartbeat, and until then their reads of the module's depots name the old epoch and
         // come back empty, so no topology mixes restored entries with old offsets.
         state.saveMarker(marker);
+        installSteps.accept("marker-written");
         hostEverywhere(module, marker);
         startCoordinators(module);
         markers.put(module, marker);

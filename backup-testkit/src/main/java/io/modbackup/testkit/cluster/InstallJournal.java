@@ -84,6 +84,11 @@ final class InstallJournal {
         return intents;
     }
 
+    /** Whether an install of restore {@code restoreId} is journaled and not finished. */
+    boolean decided(String restoreId) {
+        return interrupted().stream().anyMatch(intent -> intent.restoreId().equals(restoreId));
+    }
+
     private Path root() {
         return state.conductor().resolve("installs");
     }

@@ -68,6 +68,26 @@ public record ModuleDefinition(String name, int taskCount, List<String> depots, 
                 dependencies, jarName(), configOverrides, currentDynamicOptions, running, parallelism);
     }
 
+    /**
+     * This code as text that is the same in every JVM (a record's {@code toString} is not: the order of
+     * an immutable map's entries varies between JVMs): what a simulated jar carries, and what identifies
+     * a version of module code across processes.
+     */
+    public String canonicalText() {
+        StringBuilder text = new StringBuilder("module ").append(name).append('\n')
+                .append("tasks ").append(taskCount).append('\n')
+                .append("depots ").append(depots).append('\n');
+        for (Topology topology : topologies) {
+            text.append("topology ").append(topology.name()).append(' ').append(topology.kind())
+                    .append(" subscribes ").append(topology.subscriptions())
+                    .append(" pstates ").append(new java.util.TreeMap<>(topology.pstates())).append('\n');
+        }
+        return text.append("dependencies ").append(dependencies).append('\n')
+                .append("config ").append(new java.util.TreeMap<>(configOverrides)).append('\n')
+                .append("options ").append(new java.util.TreeMap<>(dynamicOptions)).append('\n')
+                .toString();
+    }
+
     /** This code with {@code overrides} as its config overrides, as a module launched with them runs. */
     public ModuleDefinition withConfigOverrides(Map<String, String> overrides) {
         return new ModuleDefinition(name, taskCount, depots, topologies, dependencies, overrides, dynamicOptions);

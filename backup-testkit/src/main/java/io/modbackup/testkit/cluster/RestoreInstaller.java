@@ -127,7 +127,7 @@ final class RestoreInstaller {
         cluster.recordMarker(marker);
         steps.accept("marker-written");
         for (Supervisor supervisor : cluster.supervisors()) {
-            supervisor.discardStaging(module, intent.restoreId());
+            supervisor.discardStagingNow(module, intent.restoreId());
         }
         journal.finish(module);
         return new Installed(instance, marker);

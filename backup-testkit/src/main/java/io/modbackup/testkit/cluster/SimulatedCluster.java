@@ -35,10 +35,8 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     private final String clusterId;
     private final long segmentBytes;
     private final boolean view;
-    /** The code of each module by name: what a module gets when it is deployed without other code. */
-    private final Map<String, ModuleDefinition> catalog = new ConcurrentHashMap<>();
-    /** Every version of module code this cluster can run, by the content of the jar that carries it. */
-    private final Map<String, ModuleDefinition> code = new ConcurrentHashMap<>();
+    /** Every version of module code this cluster can run. */
+    private final ModuleCode code;
     private final List<Supervisor> supervisors = new ArrayList<>();
     private final Map<String, ModuleRecord> modules = new ConcurrentHashMap<>();
     private final Map<String, RestoreMarker> markers = new ConcurrentHashMap<>();
@@ -97,12 +95,9 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         Path absolute = root.toAbsolutePath();
         this.state = new ClusterState(absolute);
         this.journal = new InstallJournal(state);
-        for (ModuleDefinition definition : catalog) {
-            this.catalog.putIfAbsent(definition.name(), definition);
-            code.put(definition.toString(), definition);
-        }
+        this.code = new ModuleCode(catalog);
         for (int i = 0; i < supervisorCount; i++) {
-            supervisors.add(new Supervisor("supervisor-" + i, absolute.resolve("supervisor-" + i)));
+            supervisors.add(new Supervisor("supervisor-" + i, absolute.resolve("supervisor-" + i), journal::decided));
         }
         this.cuts = new CutCapture(this::supervisor);
         this.installer = new RestoreInstaller(this, state, journal);
@@ -133,8 +128,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         if (modules.containsKey(definition.name())) {
             throw new IllegalStateException("module " + definition.name() + " is already deployed");
         }
-        catalog.put(definition.name(), definition);
-        code.put(definition.toString(), definition);
+        code.add(definition);
         ModuleRecord record = new ModuleRecord();
         record.definition = definition;
         record.placement = place(definition.taskCount(), parallelism);
@@ -165,8 +159,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         }
         boolean running = record.instance != null;
         closeInstance(newVersion.name());
-        catalog.put(newVersion.name(), newVersion);
-        code.put(newVersion.toString(), newVersion);
+        code.add(newVersion);
         state.writeJar(newVersion);
         record.definition = newVersion;
         record.descriptor = newVersion.describe(current.running(), current.parallelism(), current.dynamicOptions());
@@ -292,11 +285,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         if (record != null) {
             return record.descriptor.taskCount();
         }
-        ModuleDefinition definition = catalog.get(module);
-        if (definition == null) {
-            throw new IllegalArgumentException("unknown module " + module);
-        }
-        return definition.taskCount();
+        return code.named(module).orElseThrow(() -> new IllegalArgumentException("unknown module " + module)).taskCount();
     }
 
     /** A live depot partition, or null when its module is not running. */
@@ -369,7 +358,8 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     /** The code a deployed module runs, or for a module not deployed, the code this cluster has for it. */
     public ModuleDefinition definition(String module) {
         ModuleRecord record = modules.get(module);
-        ModuleDefinition definition = record != null && record.definition != null ? record.definition : catalog.get(module);
+        ModuleDefinition definition = record != null && record.definition != null ? record.definition
+                : code.named(module).orElse(null);
         if (definition == null) {
             throw new IllegalArgumentException("no code for module " + module + " in this cluster");
         }
@@ -489,17 +479,11 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>Atomic across crashes: the install first writes an intent (under {@code conductor/installs})
-     * naming everything it will do; a cluster reopened after a crash finishes an install whose intent
-     * it finds (the staged state was complete and verified when the intent was written) and discards
-     * staging that no intent names. Live state is therefore the old state or the restored one, never
-     * a mix.
-     */
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Atomic across crashes through the {@link InstallJournal}: live state is the old state or the
-     * restored one, never a mix.
+     * <p>Atomic across crashes: the install first writes an intent (under {@code conductor/installs},
+     * with the staged jar) naming everything it will do; a cluster reopened after a crash finishes an
+     * install whose intent it finds (the staged state was complete when the intent was written) and
+     * discards staging that no intent names. Live state is the old state or the restored one, never a
+     * mix. The module then runs the code its restored jar carries, with the restored config overrides.
      */
     @Override
     public synchronized RestoreMarker installRestore(RestoreRequest request) {
@@ -530,22 +514,9 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         }
     }
 
-    /**
-     * The module code a jar carries, or null when this cluster does not have that code (a real Conductor
-     * would load it from the jar; the simulated one only runs code it was given).
-     */
+    /** The module code a jar carries, or null when this cluster does not have that code. */
     ModuleDefinition codeOf(Path jar) {
-        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
-            java.util.jar.JarEntry entry = file.getJarEntry(ClusterState.DEFINITION_ENTRY);
-            if (entry == null) {
-                return null;
-            }
-            try (java.io.InputStream in = file.getInputStream(entry)) {
-                return code.get(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-            }
-        } catch (java.io.IOException e) {
-            return null;
-        }
+        return code.ofJar(jar).orElse(null);
     }
 
     /** Records a module as restored and opens (without starting) its instance on the installed state. */

@@ -24,10 +24,17 @@ public final class Supervisor implements SupervisorRuntime {
     private final String id;
     private final Path root;
     private final Map<String, List<CapturedFile>> cutFiles = new ConcurrentHashMap<>();
+    /** Whether a restore is decided (its install journaled): its staging is the install's to remove. */
+    private final java.util.function.Predicate<String> decided;
 
     Supervisor(String id, Path root) {
+        this(id, root, restoreId -> false);
+    }
+
+    Supervisor(String id, Path root, java.util.function.Predicate<String> decided) {
         this.id = id;
         this.root = root;
+        this.decided = decided;
     }
 
     @Override
@@ -83,8 +90,21 @@ public final class Supervisor implements SupervisorRuntime {
         return stagingRoot(module, restoreId).resolve("task-" + task);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Keeps the staging of a restore whose install is decided (journaled): that restore will be
+     * installed, by the install or by the recovery after a crash, and needs every staged task.
+     */
     @Override
     public void discardStaging(String module, String restoreId) {
+        if (!decided.test(restoreId)) {
+            discardStagingNow(module, restoreId);
+        }
+    }
+
+    /** Deletes a restore's staging whatever its state: the install's own cleanup once it swapped. */
+    void discardStagingNow(String module, String restoreId) {
         Files2.deleteRecursively(stagingRoot(module, restoreId));
     }
 

@@ -25,11 +25,18 @@ public interface SupervisorChannel {
      * opened on their live state and started when {@code running}. Idempotent; a different task set or
      * restore epoch closes and reopens the module's tasks here.
      *
+     * @param code the identity of the module code to run ({@link ModuleCode#idOf}), as the module's jar
+     *     carries it; another code than the hosted one reopens the tasks with it
+     * @param configOverrides the module's config overrides, which the code runs with
      * @param marker the module's restore marker, null when never restored: the tasks' topologies
      *     recalibrate against it from their first step (not against an older marker a heartbeat brought),
      *     and depot reads must name its epoch
      */
-    void host(String module, List<Integer> tasks, boolean running, RestoreMarker marker);
+    void host(String module, String code, Map<String, String> configOverrides, List<Integer> tasks, boolean running,
+              RestoreMarker marker);
+
+    /** The value of {@code key} in PState {@code pstate} of this Supervisor's tasks of a running module, or null. */
+    String readPState(String module, String pstate, String key);
 
     /**
      * Whether a microbatch of {@code topology} would find work on this Supervisor's tasks of
@@ -90,6 +97,12 @@ public interface SupervisorChannel {
      * @throws IllegalStateException when the partition is not hosted and running here
      */
     long append(String module, String depot, int partition, List<byte[]> payloads);
+
+    /**
+     * An empty staging directory for a task of a restore, as {@link io.modbackup.api.runtime.SupervisorRuntime#stagingDirectory}
+     * gives it: a path on this Supervisor's machine.
+     */
+    java.nio.file.Path stagingDirectory(String module, String restoreId, int task);
 
     /** The tasks of {@code module} staged here for {@code restoreId}. */
     List<Integer> stagedTasks(String module, String restoreId);

@@ -19,7 +19,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +38,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
 
     private final Supervisor supervisor;
     private final long segmentBytes;
-    private final Function<String, ModuleDefinition> catalog;
+    private final ModuleCode code;
     private final ClusterView view;
     private final ClusterState journalState;
     private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
@@ -68,18 +67,18 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     private volatile java.util.function.Consumer<String> swapSteps = step -> { };
 
     /** A module's tasks hosted here; {@code instance} is null when there are none or it is stopped. */
-    private record Hosted(List<Integer> tasks, boolean running, long epoch, ModuleInstance instance) {
+    private record Hosted(List<Integer> tasks, boolean running, long epoch, ModuleDefinition definition,
+                          ModuleInstance instance) {
     }
 
     /**
-     * @param catalog the code of each module, by name
+     * @param code every version of module code this Supervisor can run
      * @param view how this Supervisor's topologies reach the rest of the cluster
      */
-    public SupervisorHost(String id, Path root, long segmentBytes, Function<String, ModuleDefinition> catalog,
-                          ClusterView view) {
+    public SupervisorHost(String id, Path root, long segmentBytes, ModuleCode code, ClusterView view) {
         this.supervisor = new Supervisor(id, root.toAbsolutePath());
         this.segmentBytes = segmentBytes;
-        this.catalog = catalog;
+        this.code = code;
         this.view = view;
         this.journalState = new ClusterState(supervisor.root());
         finishInterruptedSwaps();
@@ -99,24 +98,26 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     // ------------------------------------------------------------------ hosting and topologies
 
     @Override
-    public synchronized void host(String module, List<Integer> tasks, boolean running, RestoreMarker marker) {
+    public synchronized void host(String module, String codeId, Map<String, String> configOverrides, List<Integer> tasks,
+                                  boolean running, RestoreMarker marker) {
         long epoch = marker == null ? 0 : marker.epoch();
+        ModuleDefinition definition = code.byId(codeId).withConfigOverrides(configOverrides);
         if (marker != null) {
             hostedMarkers.merge(module, marker, (a, b) -> a.epoch() >= b.epoch() ? a : b);
         }
         List<Integer> sorted = tasks.stream().sorted().toList();
         Hosted current = hosted.get(module);
         if (current != null && current.tasks().equals(sorted) && current.running() == running && current.epoch() == epoch
-                && (current.instance() != null) == (running && !sorted.isEmpty())) {
+                && current.definition().equals(definition) && (current.instance() != null) == (running && !sorted.isEmpty())) {
             return;
         }
         closeHosted(module);
         ModuleInstance instance = null;
         if (running && !sorted.isEmpty()) {
-            instance = open(catalog.apply(module), sorted);
+            instance = open(definition, sorted);
             instance.start();
         }
-        hosted.put(module, new Hosted(sorted, running, epoch, instance));
+        hosted.put(module, new Hosted(sorted, running, epoch, definition, instance));
         log.info("Supervisor {} hosts tasks {} of {} ({}, restore epoch {})", id(), sorted, module,
                 running ? "running" : "stopped", epoch);
     }
@@ -148,6 +149,21 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
             throw new IllegalStateException("Supervisor " + id() + " runs no task of module " + module);
         }
         return current.instance();
+    }
+
+    @Override
+    public String readPState(String module, String pstate, String key) {
+        ModuleInstance instance = running(module);
+        String topology = instance.definition().topologies().stream().filter(t -> t.pstates().containsKey(pstate))
+                .map(ModuleDefinition.Topology::name).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("module " + module + " has no PState " + pstate));
+        for (TaskState task : instance.tasks().values()) {
+            String value = task.store(topology).get(pstate, key);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -411,7 +427,9 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
                     swapSteps.accept("task-swapped-" + task);
                 }
                 Map<String, Long> taskEnds = new TreeMap<>();
-                for (String depot : catalog.apply(module).depots()) {
+                // Every version of a module has the same depots: an update cannot repartition state.
+                for (String depot : code.named(module).orElseThrow(() -> new IllegalStateException(
+                        "Supervisor " + id() + " has no code for module " + module)).depots()) {
                     try (DepotPartition partition = DepotPartition.openReadOnly(live.resolve(TaskState.DEPOTS).resolve(depot))) {
                         taskEnds.put(depot, partition.endOffset());
                     }

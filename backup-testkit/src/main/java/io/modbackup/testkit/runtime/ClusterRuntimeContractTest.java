@@ -640,24 +640,33 @@ public abstract class ClusterRuntimeContractTest {
 
     private final Random random = new Random(7);
     private static final String PADDING = "p".repeat(120);
+    /** Entries per append call: a remote harness sends each batch in one call. */
+    private static final int BATCH = 100;
 
     private void write(String module, int entries) {
         String depot = moduleDepot(module);
+        List<WorkloadEntry> batch = new ArrayList<>();
         for (int i = 0; i < entries; i++) {
-            harness.append(module, depot, new WorkloadEntry("k" + random.nextInt(700), random.nextInt(1000), PADDING));
+            batch.add(new WorkloadEntry("k" + random.nextInt(700), random.nextInt(1000), PADDING));
+            if (batch.size() == BATCH || i == entries - 1) {
+                harness.appendAll(module, depot, batch);
+                batch.clear();
+            }
         }
     }
 
     /** Appends {@code count} entries under new keys; returns the keys. */
     private List<String> writeFresh(String module, String depot, String prefix, int count) {
         List<String> keys = new ArrayList<>();
+        List<WorkloadEntry> entries = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String key = prefix + (i % 60);
-            harness.append(module, depot, new WorkloadEntry(key, 1000 + random.nextInt(100_000), PADDING));
+            entries.add(new WorkloadEntry(key, 1000 + random.nextInt(100_000), PADDING));
             if (!keys.contains(key)) {
                 keys.add(key);
             }
         }
+        harness.appendAll(module, depot, entries);
         return keys;
     }
 
@@ -679,8 +688,12 @@ public abstract class ClusterRuntimeContractTest {
             thread = new Thread(() -> {
                 try {
                     while (running.get()) {
-                        harness.append(module, depot, new WorkloadEntry("k" + mine.nextInt(700), mine.nextInt(1000), PADDING));
-                        written.incrementAndGet();
+                        List<WorkloadEntry> batch = new ArrayList<>();
+                        for (int i = 0; i < 10; i++) {
+                            batch.add(new WorkloadEntry("k" + mine.nextInt(700), mine.nextInt(1000), PADDING));
+                        }
+                        harness.appendAll(module, depot, batch);
+                        written.addAndGet(batch.size());
                     }
                 } catch (Throwable t) {
                     failure.set(t);

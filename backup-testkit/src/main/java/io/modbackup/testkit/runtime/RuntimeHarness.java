@@ -41,8 +41,15 @@ public interface RuntimeHarness extends AutoCloseable {
     /** Sets a dynamic option of a deployed module ({@code null} removes it). */
     void setDynamicOption(String module, String option, String value);
 
-    /** Appends {@code entry} to {@code depot} of {@code module}, in the partition its key maps to; returns its offset. */
-    long append(String module, String depot, WorkloadEntry entry);
+    /** Appends {@code entry} to {@code depot} of {@code module}, in the partition its key maps to. */
+    void append(String module, String depot, WorkloadEntry entry);
+
+    /** Appends {@code entries} in order, as {@link #append} does; a remote harness sends them in one call. */
+    default void appendAll(String module, String depot, List<WorkloadEntry> entries) {
+        for (WorkloadEntry entry : entries) {
+            append(module, depot, entry);
+        }
+    }
 
     /** Up to {@code max} entries of a depot partition from offset {@code from}, in offset order. */
     List<DepotEntry> readDepot(String module, String depot, int partition, long from, int max);

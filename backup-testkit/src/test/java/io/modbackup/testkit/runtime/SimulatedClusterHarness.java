@@ -75,8 +75,8 @@ class SimulatedClusterHarness implements RuntimeHarness {
     }
 
     @Override
-    public long append(String module, String depot, WorkloadEntry entry) {
-        return cluster.append(module, depot, entry);
+    public void append(String module, String depot, WorkloadEntry entry) {
+        cluster.append(module, depot, entry);
     }
 
     @Override

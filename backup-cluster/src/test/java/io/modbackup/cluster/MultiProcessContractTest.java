@@ -1,0 +1,166 @@
+package io.modbackup.cluster;
+
+import io.modbackup.api.runtime.ClusterRuntime;
+import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.node.ClusterAdmin;
+import io.modbackup.cluster.node.ConductorProcess;
+import io.modbackup.cluster.node.RuntimeService;
+import io.modbackup.testkit.cluster.DepotEntry;
+import io.modbackup.testkit.cluster.ModuleCode;
+import io.modbackup.testkit.cluster.ModuleDefinition;
+import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.testkit.runtime.ClusterRuntimeContractTest;
+import io.modbackup.testkit.runtime.RuntimeHarness;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The multi-process cluster passes the runtime contract: the Conductor and three Supervisors in their
+ * own JVMs, the suite in the test JVM reaching the Conductor's runtime over JSON-RPC. A crash is every
+ * process killed with SIGKILL and started again on its state.
+ */
+class MultiProcessContractTest extends ClusterRuntimeContractTest {
+
+    @Override
+    protected RuntimeHarness openHarness(Path root) {
+        return new Harness(root);
+    }
+
+    private static final class Harness implements RuntimeHarness {
+        private final ClusterProcesses processes;
+        private final ClusterAdmin admin;
+        private final RuntimeService service;
+        private final ClusterRuntime runtime;
+        private final ModuleCode code = new ModuleCode(List.of(SampleModules.moduleA(), SampleModules.moduleB(),
+                SampleModules.moduleAVersion2()));
+
+        Harness(Path root) {
+            String provider = ClusterFixture.LOCAL_PROVIDER + " " + root.resolveSibling("store");
+            processes = ClusterProcesses.start(ClusterProcesses.Spec.of(root, 3, provider));
+            admin = processes.admin();
+            service = processes.runtime();
+            runtime = new RemoteClusterRuntime(service);
+        }
+
+        @Override
+        public ClusterRuntime runtime() {
+            return runtime;
+        }
+
+        @Override
+        public int supervisorCount() {
+            return processes.supervisorIds().size();
+        }
+
+        @Override
+        public void deploy(ModuleDefinition module, Parallelism parallelism) {
+            if (!code.named(module.name()).map(module::equals).orElse(false)) {
+                throw new IllegalArgumentException("the multi-process cluster deploys its catalog's code of " + module.name()
+                        + " only");
+            }
+            admin.deploy(module.name(), parallelism);
+        }
+
+        @Override
+        public void update(ModuleDefinition newVersion) {
+            service.update(newVersion.name(), ModuleCode.idOf(newVersion));
+        }
+
+        @Override
+        public void setDynamicOption(String module, String option, String value) {
+            service.setDynamicOption(module, option, value);
+        }
+
+        @Override
+        public void append(String module, String depot, WorkloadEntry entry) {
+            admin.append(module, depot, List.of(entry));
+        }
+
+        @Override
+        public void appendAll(String module, String depot, List<WorkloadEntry> entries) {
+            admin.append(module, depot, entries);
+        }
+
+        @Override
+        public List<DepotEntry> readDepot(String module, String depot, int partition, long from, int max) {
+            return admin.readDepot(module, depot, partition, from, max);
+        }
+
+        @Override
+        public long depotEndOffset(String module, String depot, int partition) {
+            return admin.depotEndOffsets(module, depot).get(partition);
+        }
+
+        @Override
+        public Optional<String> readPState(String module, String pstate, String key) {
+            return Optional.ofNullable(service.readPState(module, pstate, key));
+        }
+
+        @Override
+        public boolean awaitCaughtUp(String module, Duration timeout) {
+            return admin.awaitCaughtUp(module, timeout.toMillis());
+        }
+
+        @Override
+        public void crashAndRestart() {
+            processes.kill(ConductorProcess.NODE);
+            processes.supervisorIds().forEach(processes::kill);
+            processes.restart(ConductorProcess.NODE, List.of());
+            processes.supervisorIds().forEach(id -> processes.restart(id, List.of()));
+            processes.awaitSupervisors(Duration.ofSeconds(60));
+            // A restarted Conductor knows no live cut or restore: each Supervisor drops what it holds of
+            // them when it next reports. Wait for that, so the restart is complete when this returns.
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (processes.supervisorIds().stream().mapToInt(id -> processes.supervisor(id).leftovers().total()).sum() > 0
+                    && System.nanoTime() < until) {
+                sleep(100);
+            }
+            // Modules are hosted again once the Supervisors joined, or once an interrupted install finished.
+            for (String module : service.moduleNames()) {
+                String depot = service.describe(module).depots().get(0).name();
+                while (!serving(module, depot) && System.nanoTime() < until) {
+                    sleep(100);
+                }
+            }
+        }
+
+        private boolean serving(String module, String depot) {
+            try {
+                admin.depotEndOffsets(module, depot);
+                return true;
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        }
+
+        @Override
+        public CrashPoint crashAtInstallStep(int step) {
+            service.haltAtInstallStep(step);
+            return () -> !processes.isAlive(ConductorProcess.NODE, Duration.ofSeconds(3));
+        }
+
+        @Override
+        public Map<Integer, List<String>> replicas(String module) {
+            return service.replicas(module);
+        }
+
+        @Override
+        public void close() {
+            processes.close();
+        }
+
+        private static void sleep(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
