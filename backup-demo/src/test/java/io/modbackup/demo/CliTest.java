@@ -103,11 +103,14 @@ class CliTest {
     @Test
     void aRestoreBringsBackTheJarConfigAndDynamicOptionsAndItsSafetyBackupIsListedAndVerifiable() throws Exception {
         String id = backupId(cli("--action", "backup", "--module", A));
-        // After the backup, the module changes: a dynamic option and the jar's bytes.
+        // After the backup, the module changes: a dynamic option, and an update to a newer build (jar, code, config).
+        String backedUpJar;
         try (SimulatedCluster cluster = new SimulatedCluster(Demo.CLUSTER_ID, dir.resolve("cluster"), 2,
-                SimulatedCluster.DEFAULT_SEGMENT_BYTES, List.of(SampleModules.moduleA(), SampleModules.moduleB()))) {
+                SimulatedCluster.DEFAULT_SEGMENT_BYTES, SampleModules.allVersions())) {
+            backedUpJar = io.modbackup.core.hash.Hashing.sha256Hex(Files.readAllBytes(cluster.moduleJar(A)));
             cluster.setDynamicOption(A, "backup.max.age.hours", "5");
-            Files.writeString(cluster.moduleJar(A), "a newer build of module A");
+            cluster.update(SampleModules.moduleAVersion2());
+            assertEquals(SampleModules.moduleAVersion2().configOverrides(), cluster.describe(A).orElseThrow().configOverrides());
         }
         Result restore = cli("--action", "restore", "--backupId", id, "--yes", "--safety-backup");
         assertEquals(0, restore.code(), restore.err());
@@ -116,13 +119,14 @@ class CliTest {
 
         ModuleManifestView backup = ModuleManifestView.of(cli("--action", "info", "--backupId", id));
         try (SimulatedCluster view = SimulatedCluster.view(Demo.CLUSTER_ID, dir.resolve("cluster"), 2,
-                List.of(SampleModules.moduleA(), SampleModules.moduleB()))) {
+                SampleModules.allVersions())) {
             var restored = view.describe(A).orElseThrow();
             assertEquals(SampleModules.moduleA().dynamicOptions(), restored.dynamicOptions(), "the backup's dynamic options");
             assertEquals(SampleModules.moduleA().configOverrides(), restored.configOverrides(), "the backup's config overrides");
-            assertTrue(Files.readString(view.moduleJar(A), java.nio.charset.StandardCharsets.ISO_8859_1)
-                    .contains("module-definition.txt"), "the backup's jar, not the newer build");
-            assertEquals(backup.jarSha256(), io.modbackup.core.hash.Hashing.sha256Hex(Files.readAllBytes(view.moduleJar(A))));
+            assertEquals(SampleModules.moduleA(), view.definition(A), "the backup's code, not the newer build's");
+            assertEquals(backedUpJar, backup.jarSha256());
+            assertEquals(backup.jarSha256(), io.modbackup.core.hash.Hashing.sha256Hex(Files.readAllBytes(view.moduleJar(A))),
+                    "the backup's jar");
         }
 
         Result list = cli("--action", "list", "--module", A);

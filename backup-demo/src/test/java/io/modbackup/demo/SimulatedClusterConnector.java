@@ -43,7 +43,7 @@ public final class SimulatedClusterConnector implements ClusterConnector {
             throw new BackupConfigException(CLUSTER_DIR + " " + root + " holds no simulated cluster; run the demo first");
         }
         String clusterId = config.getOrDefault(CLUSTER_ID, Demo.CLUSTER_ID);
-        List<ModuleDefinition> code = List.of(SampleModules.moduleA(), SampleModules.moduleB());
+        List<ModuleDefinition> code = SampleModules.allVersions();
         if (!liveState) {
             SimulatedCluster view = SimulatedCluster.view(clusterId, root, 2, code);
             return connection(view, () -> { });

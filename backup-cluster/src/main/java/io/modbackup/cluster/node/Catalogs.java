@@ -20,7 +20,7 @@ public final class Catalogs {
      */
     public static List<ModuleDefinition> named(String name) {
         if (name.equals("sample")) {
-            return List.of(SampleModules.moduleA(), SampleModules.moduleB(), SampleModules.moduleAVersion2());
+            return SampleModules.allVersions();
         }
         if (name.startsWith("scale-")) {
             int tasks = Integer.parseInt(name.substring("scale-".length()));

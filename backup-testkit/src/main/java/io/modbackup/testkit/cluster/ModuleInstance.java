@@ -169,6 +169,25 @@ final class ModuleInstance implements AutoCloseable {
         }
     }
 
+    /**
+     * The value of {@code key} in PState {@code pstate}, from whichever of this instance's tasks holds it,
+     * or null when none does.
+     *
+     * @throws IllegalArgumentException when the module has no such PState
+     */
+    String readPState(String pstate, String key) {
+        String topology = definition.topologies().stream().filter(t -> t.pstates().containsKey(pstate))
+                .map(ModuleDefinition.Topology::name).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("module " + definition.name() + " has no PState " + pstate));
+        for (TaskState task : tasks.values()) {
+            String value = task.store(topology).get(pstate, key);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
     /** The highest commit ID any task of this instance is at for {@code topology}. */
     long commitId(String topology) {
         return tasks.values().stream().mapToLong(t -> t.store(topology).progress().commitId()).max().orElse(0);

@@ -19,6 +19,14 @@ public final class SampleModules {
     }
 
     /**
+     * Every version of the sample modules' code a cluster should be able to run: modules A and B, and
+     * A's next version (so a cluster opened on state A was updated to, or a jar a backup holds, runs).
+     */
+    public static List<ModuleDefinition> allVersions() {
+        return List.of(moduleA(), moduleB(), moduleAVersion2());
+    }
+
+    /**
      * Module A, 4 tasks: depot {@code *events}; microbatch {@code counts} building {@code $$totals}
      * (sum) and {@code $$latest} (last entry, the bulk of the bytes); stream {@code audit} building
      * {@code $$eventCount}.

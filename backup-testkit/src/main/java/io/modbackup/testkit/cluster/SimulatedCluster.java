@@ -592,17 +592,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
      * or empty when no task has it.
      */
     public Optional<String> readPState(String module, String pstate, String key) {
-        ModuleInstance instance = runningInstance(module);
-        String topology = instance.definition().topologies().stream().filter(t -> t.pstates().containsKey(pstate))
-                .map(ModuleDefinition.Topology::name).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("module " + module + " has no PState " + pstate));
-        for (TaskState task : instance.tasks().values()) {
-            String value = task.store(topology).get(pstate, key);
-            if (value != null) {
-                return Optional.of(value);
-            }
-        }
-        return Optional.empty();
+        return Optional.ofNullable(runningInstance(module).readPState(pstate, key));
     }
 
     private void startInstance(String module, ModuleRecord record) {

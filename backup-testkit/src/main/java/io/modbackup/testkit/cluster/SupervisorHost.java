@@ -153,17 +153,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
 
     @Override
     public String readPState(String module, String pstate, String key) {
-        ModuleInstance instance = running(module);
-        String topology = instance.definition().topologies().stream().filter(t -> t.pstates().containsKey(pstate))
-                .map(ModuleDefinition.Topology::name).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("module " + module + " has no PState " + pstate));
-        for (TaskState task : instance.tasks().values()) {
-            String value = task.store(topology).get(pstate, key);
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
+        return running(module).readPState(pstate, key);
     }
 
     @Override
