@@ -3,13 +3,13 @@ package io.modbackup.cluster;
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.node.Catalogs;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.RuntimeService;
 import io.modbackup.testkit.cluster.DepotEntry;
 import io.modbackup.testkit.cluster.ModuleCode;
 import io.modbackup.testkit.cluster.ModuleDefinition;
-import io.modbackup.testkit.cluster.SampleModules;
 import io.modbackup.testkit.cluster.WorkloadEntry;
 import io.modbackup.testkit.runtime.ClusterRuntimeContractTest;
 import io.modbackup.testkit.runtime.RuntimeHarness;
@@ -36,8 +36,8 @@ class MultiProcessContractTest extends ClusterRuntimeContractTest {
         private final ClusterAdmin admin;
         private final RuntimeService service;
         private final ClusterRuntime runtime;
-        private final ModuleCode code = new ModuleCode(List.of(SampleModules.moduleA(), SampleModules.moduleB(),
-                SampleModules.moduleAVersion2()));
+        /** The code the cluster's "sample" catalog runs, to refuse deploying anything else. */
+        private final ModuleCode code = new ModuleCode(Catalogs.named("sample"));
 
         Harness(Path root) {
             String provider = ClusterFixture.LOCAL_PROVIDER + " " + root.resolveSibling("store");

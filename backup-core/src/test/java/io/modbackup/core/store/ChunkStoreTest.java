@@ -3,6 +3,7 @@ package io.modbackup.core.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,12 +130,7 @@ class ChunkStoreTest {
 
     private static CorruptBackupException corrupt(CompletableFuture<?> future) {
         CompletionException e = assertThrows(CompletionException.class, future::join);
-        return assertInstanceOf(Futures.cause(e));
-    }
-
-    private static CorruptBackupException assertInstanceOf(Throwable t) {
-        assertTrue(t instanceof CorruptBackupException, "expected CorruptBackupException, got " + t);
-        return (CorruptBackupException) t;
+        return assertInstanceOf(CorruptBackupException.class, Futures.cause(e));
     }
 
     // ------------------------------------------------------------------ whole-file path

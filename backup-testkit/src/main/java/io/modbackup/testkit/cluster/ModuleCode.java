@@ -37,8 +37,12 @@ public final class ModuleCode {
 
     /** The identity of a version of module code: a hash of the text its jar carries. */
     public static String idOf(ModuleDefinition version) {
+        return idOfText(version.canonicalText());
+    }
+
+    private static String idOfText(String canonicalText) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(version.canonicalText().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonicalText.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -71,8 +75,7 @@ public final class ModuleCode {
                 return Optional.empty();
             }
             try (InputStream in = file.getInputStream(entry)) {
-                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                return byId.values().stream().filter(v -> v.canonicalText().equals(text)).findFirst();
+                return Optional.ofNullable(byId.get(idOfText(new String(in.readAllBytes(), StandardCharsets.UTF_8))));
             }
         } catch (IOException e) {
             return Optional.empty();
