@@ -91,7 +91,8 @@ public final class BackupEngine implements AutoCloseable {
         this.store = new BackupStore(provider, codec, io);
         this.collector = new GarbageCollector(store, locks, clock, this::retentionPolicy);
         Function<String, TaskWorker> taskWorkers = workers != null ? workers : supervisorId -> localWorkers.computeIfAbsent(
-                supervisorId, id -> new LocalTaskWorker(runtime.supervisor(id), store, chunks, tasks));
+                supervisorId, id -> new LocalTaskWorker(runtime.supervisor(id), store, chunks, tasks,
+                        options.filesInFlightPerTask()));
         this.backups = new ModuleBackup(runtime, store, chunks, locks, codec, options, taskWorkers, clock);
         this.restores = new ModuleRestore(runtime, chunks, taskWorkers, options, clock);
         this.catalog = new BackupCatalog(runtime, store, chunks, codec, options.maxUploadsInFlight());

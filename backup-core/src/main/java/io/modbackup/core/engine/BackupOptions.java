@@ -43,6 +43,14 @@ public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsIn
     }
 
     /**
+     * Files of one task stored or restored at once: twice the uploads in flight, enough to keep the
+     * uploads busy while small files are hashed, and a bound on what a task of any size holds.
+     */
+    public int filesInFlightPerTask() {
+        return 2 * maxUploadsInFlight;
+    }
+
+    /**
      * 8 MiB chunks, 4 KiB inline threshold, 16 uploads in flight, 4 I/O threads, 4 tasks at once,
      * 10-minute leases, 30-minute lock wait, 30 minutes and 2 attempts per task.
      */

@@ -3,6 +3,7 @@ package io.modbackup.core.engine;
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.api.runtime.SupervisorRuntime;
+import io.modbackup.core.async.BoundedFanOut;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
@@ -11,8 +12,8 @@ import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.TransferStats;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +28,23 @@ public final class LocalTaskWorker implements TaskWorker {
     private final BackupStore store;
     private final ChunkStore chunks;
     private final Executor executor;
+    private final int filesInFlight;
 
-    public LocalTaskWorker(SupervisorRuntime supervisor, BackupStore store, ChunkStore chunks, Executor executor) {
+    /**
+     * @param executor      where the worker's own steps run (not its I/O, which is the stores')
+     * @param filesInFlight files of one task being stored or restored at once; bounds the memory a
+     *                      task's work holds however many files it has
+     */
+    public LocalTaskWorker(SupervisorRuntime supervisor, BackupStore store, ChunkStore chunks, Executor executor,
+                           int filesInFlight) {
+        if (filesInFlight < 1) {
+            throw new IllegalArgumentException("filesInFlight must be at least 1, got " + filesInFlight);
+        }
         this.supervisor = supervisor;
         this.store = store;
         this.chunks = chunks;
         this.executor = executor;
+        this.filesInFlight = filesInFlight;
     }
 
     @Override
@@ -48,20 +60,15 @@ public final class LocalTaskWorker implements TaskWorker {
                     known.addAll(entry.chunks());
                 }
             }
-            List<CompletableFuture<FileEntry>> entries = new ArrayList<>();
-            for (CapturedFile file : files) {
+            return BoundedFanOut.map(files, filesInFlight, file -> {
                 FileEntry before = previousByPath.get(file.path());
                 if (unchanged(file, before)) {
                     task.fileReused();
                     task.reused(before.chunks().size());
-                    entries.add(CompletableFuture.completedFuture(before));
-                } else {
-                    entries.add(chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
-                            known, task));
+                    return CompletableFuture.completedFuture(before);
                 }
-            }
-            return CompletableFuture.allOf(entries.toArray(CompletableFuture[]::new))
-                    .thenCompose(v -> writeManifest(request, entries.stream().map(CompletableFuture::join).toList(), task));
+                return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(), known, task);
+            }).thenCompose(entries -> writeManifest(request, entries, task));
         }, executor);
     }
 
@@ -103,15 +110,21 @@ public final class LocalTaskWorker implements TaskWorker {
                 throw new CorruptBackupException(what + " describes task " + manifest.task() + " of " + manifest.backupId());
             }
             Path staging = supervisor.stagingDirectory(request.module(), request.restoreId(), request.task());
-            List<CompletableFuture<Void>> files = new ArrayList<>();
             for (FileEntry file : manifest.files()) {
-                Path target = staging.resolve(file.path()).normalize();
-                if (!target.startsWith(staging)) {
+                if (!staging.resolve(file.path()).normalize().startsWith(staging)) {
                     throw new CorruptBackupException(what + " has file path '" + file.path() + "' that leaves the task directory");
                 }
-                files.add(chunks.restore(file, target, "file " + file.path() + " of task " + request.task()));
             }
-            return CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).thenApply(v -> new TaskRestoreResult(
+            return BoundedFanOut.map(manifest.files(), filesInFlight, file -> {
+                // The host removes the staging of a restore its Conductor gave up (crashed, timed out):
+                // stop there instead of downloading the rest into a directory nobody will install.
+                if (!Files.isDirectory(staging)) {
+                    throw new IllegalStateException("restore " + request.restoreId() + " of task " + request.task()
+                            + " was abandoned: its staging directory " + staging + " was removed");
+                }
+                return chunks.restore(file, staging.resolve(file.path()).normalize(),
+                        "file " + file.path() + " of task " + request.task());
+            }).thenApply(v -> new TaskRestoreResult(
                     request.task(), manifest.files().size(), manifest.files().stream().mapToLong(FileEntry::size).sum()));
         }, executor);
     }

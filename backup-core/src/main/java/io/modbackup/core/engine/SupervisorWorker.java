@@ -30,7 +30,8 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), BackupEngine.daemon("modbackup-task-"));
         ChunkStore chunks = new ChunkStore(retrying, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
                 options.inlineThreshold());
-        this.worker = new LocalTaskWorker(supervisor, new BackupStore(retrying, new ManifestCodec(), io), chunks, tasks);
+        this.worker = new LocalTaskWorker(supervisor, new BackupStore(retrying, new ManifestCodec(), io), chunks, tasks,
+                options.filesInFlightPerTask());
     }
 
     @Override

@@ -73,10 +73,14 @@ class SafetyTest {
         RuntimeException e = assertThrows(RuntimeException.class, () -> f.engine.backup(A));
         java.util.regex.Matcher key = java.util.regex.Pattern.compile("PUT '(blobs/[^']+)'").matcher(e.getMessage());
         assertTrue(key.find(), e.getMessage());
-        // Each attempt at the task tries the store operation RETRY_ATTEMPTS times; the task gets taskAttempts.
-        int tries = BackupEngine.RETRY_ATTEMPTS * BackupOptions.defaults().taskAttempts();
+        // Each attempt at a task tries the store operation RETRY_ATTEMPTS times; a task gets taskAttempts;
+        // tasks upload on their own, so a chunk whose content several tasks hold is tried by each of them.
+        String sha = key.group(1).substring(key.group(1).lastIndexOf('/') + 1);
+        long holders = tasksHolding(sha);
+        assertTrue(holders >= 1, "some task holds chunk " + sha);
+        long tries = BackupEngine.RETRY_ATTEMPTS * BackupOptions.defaults().taskAttempts() * holders;
         assertEquals(tries, f.provider.faultsInjected(key.group(1)),
-                "the failing chunk was tried " + tries + " times before the backup gave up");
+                "the failing chunk, held by " + holders + " task(s), was tried " + tries + " times before the backup gave up");
         f.provider.clearRules();
         assertEquals(List.of(), f.engine.list(A, null, 10).backups());
         for (var supervisor : f.cluster.supervisors()) {
@@ -237,5 +241,81 @@ class SafetyTest {
         f.put(StoreLayout.OWNER_KEY, "{\"clusterId\":\"other\"}".getBytes(StandardCharsets.UTF_8));
         BackupException e = assertThrows(BackupException.class, () -> f.engine.backup(A));
         assertTrue(e.getMessage().contains("belongs to another cluster"), e.getMessage());
+    }
+
+    @Test
+    void aTaskRestoreWhoseStagingTheHostRemovedStopsInsteadOfDownloadingTheRest() throws Exception {
+        f.write(2000);
+        ModuleManifest manifest = f.engine.backup(A);
+        f.write(100);
+        Map<Integer, Long> ends = f.depotEnds();
+        // One file in flight per task at a time, each chunk download slowed: the staging goes while most are still to come.
+        BackupOptions options = new BackupOptions(EngineFixture.CHUNK, 0, 1, 2, 4, java.time.Duration.ofMinutes(10),
+                java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5), 1);
+        assertEquals(2, options.filesInFlightPerTask());
+        f.provider.addRule(FaultRule.delay(Operation.GET, java.time.Duration.ofMillis(40)).forKeys("blobs/.*"));
+        long getsBefore = f.provider.callCount(Operation.GET);
+        try (BackupEngine engine = new BackupEngine(f.cluster, f.provider, options)) {
+            Thread host = new Thread(() -> {
+                // What a host does for a restore its Conductor gave up: remove the staging.
+                try {
+                    while (f.cluster.supervisors().stream().noneMatch(s -> Files.isDirectory(s.root().resolve("staging").resolve(A)))) {
+                        Thread.sleep(5);
+                    }
+                    f.cluster.supervisors().forEach(s -> deleteRecursively(s.root().resolve("staging")));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            host.start();
+            RuntimeException e = assertThrows(RuntimeException.class, () -> engine.restore(manifest.backupId()));
+            host.join();
+            // Either the check before a file ("was abandoned: its staging directory ... was removed") or a
+            // file in flight that lost its directory ("cannot create .../staging/...") ends the task.
+            assertTrue(e.getMessage().contains("/staging/" + A + "/"), e.getMessage());
+        }
+        long gets = f.provider.callCount(Operation.GET) - getsBefore;
+        assertTrue(manifest.totals().files() > 40, "enough files to tell: " + manifest.totals().files());
+        assertTrue(gets < manifest.totals().files() / 2,
+                gets + " downloads for " + manifest.totals().files() + " files: the restore went on after its staging was removed");
+        f.provider.clearRules();
+        assertEquals(ends, f.depotEnds(), "nothing was installed: the module kept its state");
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> walk = Files.isDirectory(dir) ? Files.walk(dir) : Stream.empty()) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }  catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** How many of module A's live tasks hold a file whose content hashes to {@code sha} (a one-chunk file). */
+    private long tasksHolding(String sha) throws java.io.IOException {
+        long holders = 0;
+        for (var supervisor : f.cluster.supervisors()) {
+            Path state = supervisor.root().resolve("state").resolve(A);
+            if (!Files.isDirectory(state)) {
+                continue;
+            }
+            try (Stream<Path> tasks = Files.list(state)) {
+                for (Path task : tasks.toList()) {
+                    try (Stream<Path> files = Files.walk(task)) {
+                        if (files.filter(Files::isRegularFile).anyMatch(file -> sha.equals(sha256(file)))) {
+                            holders++;
+                        }
+                    }
+                }
+            }
+        }
+        return holders;
+    }
+
+    private static String sha256(Path file) {
+        try {
+            return Hashing.sha256Hex(Files.readAllBytes(file));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
