@@ -15,15 +15,15 @@ import org.jclouds.blobstore.BlobStoreContext;
  * started by the tests; objects live on disk, so large uploads do not need heap. Credentials are the
  * ones the surefire configuration hands to the SDK's default chain.
  */
-final class S3ProxyServer implements AutoCloseable {
-    static final String ACCESS_KEY = "modbackup-test";
-    static final String SECRET_KEY = "modbackup-test-secret";
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String ACCESS_KEY = "modbackup-test";
+    public static final String SECRET_KEY = "modbackup-test-secret";
 
     private final S3Proxy proxy;
     private final BlobStoreContext context;
     private final AtomicInteger buckets = new AtomicInteger();
 
-    S3ProxyServer(Path baseDir) throws Exception {
+    public S3ProxyServer(Path baseDir) throws Exception {
         Properties properties = new Properties();
         properties.setProperty("jclouds.filesystem.basedir", baseDir.toString());
         context = ContextBuilder.newBuilder("filesystem").credentials("identity", "credential").overrides(properties)
@@ -41,12 +41,12 @@ final class S3ProxyServer implements AutoCloseable {
     }
 
     /** The server's endpoint, e.g. {@code http://127.0.0.1:41234}. */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + proxy.getPort());
     }
 
     /** A provider argument for a new, empty bucket. */
-    String newBucketArgument(String prefix) {
+    public String newBucketArgument(String prefix) {
         return endpoint() + "/bucket-" + buckets.incrementAndGet() + (prefix.isEmpty() ? "" : "/" + prefix)
                 + " createBucket=true";
     }

@@ -232,6 +232,16 @@ public abstract class BackupProviderContractTest {
     }
 
     @Test
+    @DisplayName("listing below an object's key, as if it were a directory, lists nothing")
+    void listingBelowAnObjectListsNothing() {
+        put("a/file", new byte[] {1});
+        assertEquals(List.of(), await(provider.listKeysRecursive("a/file/", null)).keys());
+        assertEquals(List.of(), await(provider.listKeysRecursive("a/file/x", null)).keys());
+        assertEquals(List.of(), await(provider.listKeysNonRecursive("a/file/", null, 0)).keys());
+        assertEquals(List.of("file"), await(provider.listKeysNonRecursive("a/", null, 0)).keys());
+    }
+
+    @Test
     @DisplayName("non-recursive listing pages by the requested size, each page with a token for the next")
     void nonRecursivePagination() {
         TREE.forEach(key -> put(key, key.getBytes(StandardCharsets.UTF_8)));

@@ -16,6 +16,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -438,7 +439,8 @@ public final class LocalDirectoryProvider implements BackupProvider {
                     entries.add(new Entry(name, attributes.isDirectory()));
                 }
             }
-        } catch (NoSuchFileException e) {
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            // Nothing below a missing directory, nor below an object's key listed as if it were one.
             return List.of();
         }
         entries.sort(Comparator.comparing(Entry::fragment));
