@@ -33,6 +33,7 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -111,8 +112,12 @@ public final class S3BackupProvider implements BackupProvider {
             builder.region(Region.of(config.region()));
         }
         if (config.endpoint() != null) {
-            builder.endpointOverride(config.endpoint()).forcePathStyle(true);
+            builder.endpointOverride(config.endpoint());
         }
+        builder.serviceConfiguration(S3Configuration.builder()
+                .pathStyleAccessEnabled(config.endpoint() != null)
+                .expectContinueEnabled(config.expectContinue())
+                .build());
         if (config.checksumsWhenRequired()) {
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);

@@ -34,10 +34,13 @@ import java.util.TreeMap;
  * @param createBucket create the bucket when it does not exist instead of failing (default false)
  * @param checksumsWhenRequired send and check request checksums only where S3 requires them (default:
  *     true with an endpoint override, since many S3-compatible stores reject the newer checksum headers)
+ * @param expectContinue send {@code Expect: 100-continue} before upload bodies (default: true on AWS,
+ *     false with an endpoint override: some S3-compatible servers, moto's among them, answer it with two
+ *     {@code 100} lines and the SDK's Netty client takes the second for the final answer)
  */
 public record S3ProviderConfig(String bucket, String prefix, URI endpoint, String region, String storageClass,
                                String sse, String kmsKeyId, int maxConcurrency, long partSizeBytes,
-                               boolean createBucket, boolean checksumsWhenRequired) {
+                               boolean createBucket, boolean checksumsWhenRequired, boolean expectContinue) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 64;
     public static final long DEFAULT_PART_SIZE = 16L * 1024 * 1024;
@@ -65,7 +68,7 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
             int eq = parts[i].indexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("S3 option '" + parts[i] + "' is not key=value; options are "
-                        + "region, storageClass, sse, kmsKeyId, maxConcurrency, partSize, createBucket, checksums");
+                        + "region, storageClass, sse, kmsKeyId, maxConcurrency, partSize, createBucket, checksums, expectContinue");
             }
             options.put(parts[i].substring(0, eq), parts[i].substring(eq + 1));
         }
@@ -119,18 +122,23 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
         if (checksums != null && !checksums.equalsIgnoreCase("when_required") && !checksums.equalsIgnoreCase("when_supported")) {
             throw new IllegalArgumentException("S3 option checksums=" + checksums + " is not when_required or when_supported");
         }
+        String expectContinueOption = options.remove("expectContinue");
+        if (expectContinueOption != null && !expectContinueOption.equals("true") && !expectContinueOption.equals("false")) {
+            throw new IllegalArgumentException("S3 option expectContinue=" + expectContinueOption + " is not true or false");
+        }
+        boolean expectContinue = expectContinueOption == null ? endpoint == null : Boolean.parseBoolean(expectContinueOption);
         String region = options.remove("region");
         String storageClass = options.remove("storageClass");
         if (!options.isEmpty()) {
             throw new IllegalArgumentException("unknown S3 option(s) " + options.keySet() + "; options are region, "
-                    + "storageClass, sse, kmsKeyId, maxConcurrency, partSize, createBucket, checksums");
+                    + "storageClass, sse, kmsKeyId, maxConcurrency, partSize, createBucket, checksums, expectContinue");
         }
         if (region == null && endpoint != null) {
             region = "us-east-1";
         }
         return new S3ProviderConfig(bucket, prefix, endpoint, region,
                 storageClass == null ? null : storageClass.toUpperCase(Locale.ROOT), sse, kmsKeyId, maxConcurrency,
-                partSize, createBucket, whenRequired);
+                partSize, createBucket, whenRequired, expectContinue);
     }
 
     private static long positive(String value, long defaultValue, String name) {

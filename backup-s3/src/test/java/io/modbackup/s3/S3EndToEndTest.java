@@ -1,38 +1,18 @@
 package io.modbackup.s3;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.modbackup.api.runtime.CutDescriptor;
-import io.modbackup.api.runtime.Parallelism;
-import io.modbackup.core.engine.BackupEngine;
-import io.modbackup.core.engine.BackupOptions;
-import io.modbackup.core.engine.RestoreResult;
-import io.modbackup.core.manifest.ModuleManifest;
-import io.modbackup.testkit.cluster.ConsistencyOracle;
-import io.modbackup.testkit.cluster.CutFiles;
-import io.modbackup.testkit.cluster.SampleModules;
-import io.modbackup.testkit.cluster.SimulatedCluster;
-import io.modbackup.testkit.cluster.Workload;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The engine backs up and restores the simulated cluster through S3; the oracle checks the result. */
-class S3EndToEndTest {
-    private static final String A = SampleModules.MODULE_A;
+/** The end-to-end backup and restore through S3Proxy, the S3 server every machine can start. */
+class S3EndToEndTest extends EndToEndThroughS3 {
     private static S3ProxyServer server;
     private static Path serverDir;
 
-    @TempDir
-    Path dir;
-
     @BeforeAll
     static void start() throws Exception {
-        serverDir = java.nio.file.Files.createTempDirectory("s3proxy-e2e-");
+        serverDir = Files.createTempDirectory("s3proxy-e2e-");
         server = new S3ProxyServer(serverDir);
     }
 
@@ -42,54 +22,8 @@ class S3EndToEndTest {
         TestFiles.deleteRecursively(serverDir);
     }
 
-    @Test
-    void backupAndRestoreThroughS3PassTheOracle() throws Exception {
-        try (SimulatedCluster cluster = SimulatedCluster.withSampleModules(dir.resolve("cluster"));
-             S3BackupProvider s3 = new S3BackupProvider(server.newBucketArgument("clusters/test"));
-             BackupEngine engine = new BackupEngine(cluster, s3, BackupOptions.defaults().withChunkSize(1024 * 1024))) {
-            cluster.deploy(SampleModules.moduleA(), new Parallelism(4, 2, 1));
-            cluster.deploy(SampleModules.moduleB(), new Parallelism(2, 2, 1));
-            Workload workload = new Workload(cluster, 3, 3000, 200);
-            workload.appendBatch(A, "*events", 8000);
-            assertTrue(cluster.awaitSettled(A, 60_000));
-
-            Map<String, Long> before = s3.requestCounts();
-            ModuleManifest full = engine.backup(A);
-            Map<String, Long> afterFull = s3.requestCounts();
-            ModuleManifest noChange = engine.backup(A);
-            Map<String, Long> afterNoChange = s3.requestCounts();
-            System.out.printf("S3 full backup: %d files, %d bytes, %d new bytes, requests %s%n", full.totals().files(),
-                    full.totals().bytes(), full.totals().newBytes(), diff(before, afterFull));
-            System.out.printf("S3 no-change backup: %d new bytes, %d chunks uploaded, requests %s%n",
-                    noChange.totals().newBytes(), noChange.totals().chunksUploaded(), diff(afterFull, afterNoChange));
-            assertEquals(0, noChange.totals().chunksUploaded());
-            assertEquals(noChange.tasks().size() + 1 + 1, diff(afterFull, afterNoChange).getOrDefault("PutObject", 0L),
-                    "a no-change backup puts only its manifests (and its lease)");
-
-            workload.appendBatch(A, "*events", 2000);
-            assertTrue(cluster.awaitCaughtUp(A, 60_000));
-            RestoreResult restored = engine.restore(full.backupId());
-            assertEquals(1, restored.marker().epoch());
-            assertTrue(engine.verify(full.backupId(), true).ok());
-            CutDescriptor cut = cluster.captureCut(A);
-            try {
-                ConsistencyOracle.Report report = new ConsistencyOracle(cluster::definition, cluster.liveDepots())
-                        .check(A, CutFiles.materialize(cluster, cut, dir.resolve("check")));
-                assertEquals(8000 * 2, report.entriesReplayed(), "both topologies replay the 8000 backed-up entries");
-            } finally {
-                cluster.releaseCut(A, cut.cutId());
-            }
-        }
-    }
-
-    private static Map<String, Long> diff(Map<String, Long> before, Map<String, Long> after) {
-        Map<String, Long> d = new java.util.TreeMap<>();
-        after.forEach((k, v) -> {
-            long n = v - before.getOrDefault(k, 0L);
-            if (n > 0) {
-                d.put(k, n);
-            }
-        });
-        return d;
+    @Override
+    protected String newBucketArgument(String prefix) {
+        return server.newBucketArgument(prefix);
     }
 }

@@ -24,6 +24,7 @@ class S3ProviderConfigTest {
         assertEquals(prefix == null ? "" : prefix, config.prefix());
         assertNull(config.endpoint());
         assertFalse(config.checksumsWhenRequired(), "AWS gets the SDK's default checksums");
+        assertTrue(config.expectContinue(), "AWS gets Expect: 100-continue");
     }
 
     @Test
@@ -35,6 +36,9 @@ class S3ProviderConfigTest {
         assertEquals("us-east-1", config.region());
         assertTrue(config.createBucket());
         assertTrue(config.checksumsWhenRequired());
+        assertFalse(config.expectContinue(), "no Expect: 100-continue to an S3-compatible server unless asked");
+        assertTrue(S3ProviderConfig.parse("http://127.0.0.1:9000/bucket-1 expectContinue=true").expectContinue());
+        assertFalse(S3ProviderConfig.parse("s3://bucket-1 expectContinue=false").expectContinue());
     }
 
     @Test
@@ -61,7 +65,8 @@ class S3ProviderConfigTest {
             "s3://bucket/p partSize=1MiB|must be at least 5MiB",
             "s3://bucket/p maxConcurrency=-3|must be a positive number",
             "s3://bucket/p colour=blue|unknown S3 option(s) [colour]",
-            "s3://bucket/p justaword|is not key=value"})
+            "s3://bucket/p justaword|is not key=value",
+            "s3://bucket/p expectContinue=maybe|expectContinue=maybe is not true or false"})
     void badArgumentsAreRefusedWithWhatToWrite(String argument, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> S3ProviderConfig.parse(argument));
         assertTrue(e.getMessage().contains(expected), e.getMessage());

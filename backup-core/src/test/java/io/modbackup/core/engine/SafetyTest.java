@@ -256,20 +256,30 @@ class SafetyTest {
         f.provider.addRule(FaultRule.delay(Operation.GET, java.time.Duration.ofMillis(40)).forKeys("blobs/.*"));
         long getsBefore = f.provider.callCount(Operation.GET);
         try (BackupEngine engine = new BackupEngine(f.cluster, f.provider, options)) {
+            java.util.concurrent.atomic.AtomicBoolean restoreEnded = new java.util.concurrent.atomic.AtomicBoolean();
             Thread host = new Thread(() -> {
-                // What a host does for a restore its Conductor gave up: remove the staging.
+                // What a host does for a restore its Conductor gave up: remove the staging, again at every
+                // sweep (a removal racing a file being written can leave a directory behind).
                 try {
                     while (f.cluster.supervisors().stream().noneMatch(s -> Files.isDirectory(s.root().resolve("staging").resolve(A)))) {
                         Thread.sleep(5);
                     }
-                    f.cluster.supervisors().forEach(s -> deleteRecursively(s.root().resolve("staging")));
+                    while (!restoreEnded.get()) {
+                        f.cluster.supervisors().forEach(s -> deleteRecursively(s.root().resolve("staging")));
+                        Thread.sleep(5);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             });
             host.start();
-            RuntimeException e = assertThrows(RuntimeException.class, () -> engine.restore(manifest.backupId()));
-            host.join();
+            RuntimeException e;
+            try {
+                e = assertThrows(RuntimeException.class, () -> engine.restore(manifest.backupId()));
+            } finally {
+                restoreEnded.set(true);
+                host.join();
+            }
             // Either the check before a file ("was abandoned: its staging directory ... was removed") or a
             // file in flight that lost its directory ("cannot create .../staging/...") ends the task.
             assertTrue(e.getMessage().contains("/staging/" + A + "/"), e.getMessage());
@@ -285,8 +295,8 @@ class SafetyTest {
     private static void deleteRecursively(Path dir) {
         try (Stream<Path> walk = Files.isDirectory(dir) ? Files.walk(dir) : Stream.empty()) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }  catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // A directory that changed during the walk: the next sweep removes the rest.
         }
     }
 
