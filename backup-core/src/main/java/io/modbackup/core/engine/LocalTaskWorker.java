@@ -15,6 +15,7 @@ import io.modbackup.core.store.TransferStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,9 +111,21 @@ public final class LocalTaskWorker implements TaskWorker {
                 throw new CorruptBackupException(what + " describes task " + manifest.task() + " of " + manifest.backupId());
             }
             Path staging = supervisor.stagingDirectory(request.module(), request.restoreId(), request.task());
+            Set<Path> directories = new HashSet<>();
             for (FileEntry file : manifest.files()) {
-                if (!staging.resolve(file.path()).normalize().startsWith(staging)) {
+                Path target = staging.resolve(file.path()).normalize();
+                if (!target.startsWith(staging) || target.equals(staging)) {
                     throw new CorruptBackupException(what + " has file path '" + file.path() + "' that leaves the task directory");
+                }
+                directories.add(target.getParent());
+            }
+            // Every directory up front: a file being written never creates one, so once the host removed
+            // the staging of an abandoned restore, nothing brings it back.
+            for (Path directory : directories) {
+                try {
+                    Files.createDirectories(directory);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("cannot create " + directory, e);
                 }
             }
             return BoundedFanOut.map(manifest.files(), filesInFlight, file -> {

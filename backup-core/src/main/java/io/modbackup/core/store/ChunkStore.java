@@ -223,7 +223,8 @@ public final class ChunkStore {
 
     /**
      * Writes the file described by {@code entry} to {@code target}, verifying every chunk's hash, the
-     * size and the whole file's hash. {@code what} names the file in errors.
+     * size and the whole file's hash. {@code what} names the file in errors. The target's directory must
+     * exist: a restore whose staging was removed under it fails instead of creating it again.
      *
      * @return completes exceptionally with {@link CorruptBackupException} when a chunk is missing or
      *     does not match
@@ -235,16 +236,13 @@ public final class ChunkStore {
                 if (!Hashing.sha256Hex(data).equals(entry.sha256())) {
                     throw new CorruptBackupException(what + ": inlined content does not match its SHA-256");
                 }
-                try {
-                    Files.createDirectories(target.getParent());
-                    try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                            StandardOpenOption.TRUNCATE_EXISTING)) {
-                        ByteBuffer buffer = ByteBuffer.wrap(data);
-                        while (buffer.hasRemaining()) {
-                            channel.write(buffer);
-                        }
-                        channel.force(true);
+                try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+                    ByteBuffer buffer = ByteBuffer.wrap(data);
+                    while (buffer.hasRemaining()) {
+                        channel.write(buffer);
                     }
+                    channel.force(true);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write " + target, e);
                 }
@@ -270,13 +268,7 @@ public final class ChunkStore {
      */
     private CompletableFuture<Void> restoreWholeFile(FileEntry entry, Path target, String what) {
         String sha = entry.chunks().get(0);
-        return CompletableFuture.runAsync(() -> {
-            try {
-                Files.createDirectories(target.getParent());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create " + target.getParent(), e);
-            }
-        }, io).thenCompose(v -> provider.getFile(StoreLayout.chunkKey(sha), target)).thenAcceptAsync(found -> {
+        return provider.getFile(StoreLayout.chunkKey(sha), target).thenAcceptAsync(found -> {
             if (!found) {
                 throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is missing from the store");
             }
@@ -343,7 +335,6 @@ public final class ChunkStore {
 
         void open() {
             try {
-                Files.createDirectories(target.getParent());
                 channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING);
                 out = Channels.newOutputStream(channel);

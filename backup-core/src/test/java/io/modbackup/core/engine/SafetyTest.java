@@ -246,15 +246,18 @@ class SafetyTest {
     @Test
     void aTaskRestoreWhoseStagingTheHostRemovedStopsInsteadOfDownloadingTheRest() throws Exception {
         f.write(2000);
-        ModuleManifest manifest = f.engine.backup(A);
-        f.write(100);
-        Map<Integer, Long> ends = f.depotEnds();
-        // One file in flight per task at a time, each chunk download slowed: the staging goes while most are still to come.
-        BackupOptions options = new BackupOptions(EngineFixture.CHUNK, 0, 1, 2, 4, java.time.Duration.ofMinutes(10),
+        // Two files in flight per task at a time, each chunk download slowed: the staging goes while most are still to come.
+        // Chunks larger than any file and nothing inlined: one chunk download per file.
+        BackupOptions options = new BackupOptions(4 * 1024 * 1024, 0, 1, 2, 4, java.time.Duration.ofMinutes(10),
                 java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5), 1);
         assertEquals(2, options.filesInFlightPerTask());
+        ModuleManifest manifest;
+        try (BackupEngine engine = new BackupEngine(f.cluster, f.provider, options)) {
+            manifest = engine.backup(A);
+        }
+        f.write(100);
+        Map<Integer, Long> ends = f.depotEnds();
         f.provider.addRule(FaultRule.delay(Operation.GET, java.time.Duration.ofMillis(40)).forKeys("blobs/.*"));
-        long getsBefore = f.provider.callCount(Operation.GET);
         try (BackupEngine engine = new BackupEngine(f.cluster, f.provider, options)) {
             java.util.concurrent.atomic.AtomicBoolean restoreEnded = new java.util.concurrent.atomic.AtomicBoolean();
             Thread host = new Thread(() -> {
@@ -284,10 +287,22 @@ class SafetyTest {
             // file in flight that lost its directory ("cannot create .../staging/...") ends the task.
             assertTrue(e.getMessage().contains("/staging/" + A + "/"), e.getMessage());
         }
-        long gets = f.provider.callCount(Operation.GET) - getsBefore;
-        assertTrue(manifest.totals().files() > 40, "enough files to tell: " + manifest.totals().files());
-        assertTrue(gets < manifest.totals().files() / 2,
-                gets + " downloads for " + manifest.totals().files() + " files: the restore went on after its staging was removed");
+        // Each file is one chunk, each chunk download a delayed GET (retries of a download whose directory
+        // went are more of them): per task at most the files in flight, and one racing the check, were fetched.
+        io.modbackup.core.store.BackupStore backups = new io.modbackup.core.store.BackupStore(f.store(), new ManifestCodec(),
+                Runnable::run);
+        java.util.Set<String> chunkKeys = new java.util.HashSet<>();
+        for (TaskRef ref : manifest.tasks()) {
+            for (FileEntry file : backups.taskManifest(manifest, ref).files()) {
+                assertTrue(file.chunks().size() <= 1, file.path() + " is one chunk");
+                file.chunks().forEach(sha -> chunkKeys.add(StoreLayout.chunkKey(sha)));
+            }
+        }
+        long fetched = chunkKeys.stream().filter(key -> f.provider.faultsInjected(key) > 0).count();
+        long bound = (long) manifest.tasks().size() * (options.filesInFlightPerTask() + 1);
+        assertTrue(chunkKeys.size() > 2 * bound, "enough chunks to tell: " + chunkKeys.size() + " against a bound of " + bound);
+        assertTrue(fetched <= bound, fetched + " chunks fetched (at most " + bound + " expected, " + chunkKeys.size()
+                + " in a whole restore): the restore went on after its staging was removed");
         f.provider.clearRules();
         assertEquals(ends, f.depotEnds(), "nothing was installed: the module kept its state");
     }

@@ -223,10 +223,10 @@ class ChunkStoreTest {
         assertEquals(4, permits.availablePermits(), "every upload permit is given back");
 
         Path fresh = dir.resolve("restored/into/new/dirs/several");
-        chunks.restore(entry, fresh, "several").join();
+        restoreInto(chunks, entry, fresh, "several").join();
         assertArrayEquals(data, Files.readAllBytes(fresh));
         Path stale = Files.write(dir.resolve("stale"), random(5 * SMALL, 2));
-        chunks.restore(entry, stale, "several").join();
+        restoreInto(chunks, entry, stale, "several").join();
         assertArrayEquals(data, Files.readAllBytes(stale), "a longer file at the target is replaced, not overwritten in part");
     }
 
@@ -265,7 +265,7 @@ class ChunkStoreTest {
                 entry.chunks());
         assertEquals(List.of((long) data.length, SMALL + 10L, 2L, 1L, 0L), counts(stats));
         Path target = dir.resolve("out/repeat");
-        chunks.restore(entry, target, "repeat").join();
+        restoreInto(chunks, entry, target, "repeat").join();
         assertArrayEquals(data, Files.readAllBytes(target));
     }
 
@@ -277,7 +277,7 @@ class ChunkStoreTest {
                 ConcurrentHashMap.newKeySet(), new TransferStats()).join();
         assertEquals(List.of(sha(two, 0, SMALL), sha(two, SMALL, 2 * SMALL)), entry.chunks(), "no empty third chunk");
         Path target = dir.resolve("out/two");
-        chunks.restore(entry, target, "two").join();
+        restoreInto(chunks, entry, target, "two").join();
         assertArrayEquals(two, Files.readAllBytes(target));
 
         byte[] one = random(SMALL, 7);
@@ -301,10 +301,10 @@ class ChunkStoreTest {
         assertEquals(List.of((long) INLINE, (long) INLINE, 0L, 0L, 0L), counts(stats));
         assertEquals(0, calls("putObject") + calls("putFile"), "nothing sent to the store");
         Path target = dir.resolve("out/of/tiny");
-        chunks.restore(entry, target, "tiny").join();
+        restoreInto(chunks, entry, target, "tiny").join();
         assertArrayEquals(data, Files.readAllBytes(target));
         Path stale = Files.write(dir.resolve("stale-tiny"), random(3 * INLINE, 9));
-        chunks.restore(entry, stale, "tiny").join();
+        restoreInto(chunks, entry, stale, "tiny").join();
         assertArrayEquals(data, Files.readAllBytes(stale), "a longer file at the target is replaced");
 
         byte[] bigger = random(INLINE + 1, 8);
@@ -391,34 +391,34 @@ class ChunkStoreTest {
 
         memory.deleteObject(StoreLayout.chunkKey(second)).join();
         assertEquals("task 1 file p: chunk 1 (" + second + ") is missing from the store",
-                corrupt(chunks.restore(entry, target, "task 1 file p")).getMessage());
+                corrupt(restoreInto(chunks, entry, target, "task 1 file p")).getMessage());
 
         put(second, Arrays.copyOf(secondBytes, SMALL - 1));
         assertEquals("task 1 file p: chunk 1 (" + second + ") is corrupt in the store (1023 bytes, expected 1024)",
-                corrupt(chunks.restore(entry, target, "task 1 file p")).getMessage());
+                corrupt(restoreInto(chunks, entry, target, "task 1 file p")).getMessage());
 
         put(second, Arrays.copyOf(secondBytes, SMALL + 1));
-        assertTrue(corrupt(chunks.restore(entry, target, "p")).getMessage().contains("is corrupt in the store (1025 bytes,"
+        assertTrue(corrupt(restoreInto(chunks, entry, target, "p")).getMessage().contains("is corrupt in the store (1025 bytes,"
                 + " expected 1024)"));
 
         byte[] flipped = secondBytes.clone();
         flipped[100] ^= 1;
         put(second, flipped);
         assertEquals("p: chunk 1 (" + second + ") is corrupt in the store (1024 bytes, expected 1024)",
-                corrupt(chunks.restore(entry, target, "p")).getMessage());
+                corrupt(restoreInto(chunks, entry, target, "p")).getMessage());
         put(second, secondBytes);
 
         put(last, Arrays.copyOf(lastBytes, 451));
         assertEquals("p: chunk 2 (" + last + ") is corrupt in the store (451 bytes, expected 452)",
-                corrupt(chunks.restore(entry, target, "p")).getMessage());
+                corrupt(restoreInto(chunks, entry, target, "p")).getMessage());
         put(last, lastBytes);
 
         FileEntry wrongHash = new FileEntry("p", FileKind.IMMUTABLE, data.length, 0, Hashing.sha256Hex(new byte[1]),
                 entry.chunks(), null);
         assertEquals("p: restored content does not match the manifest's size and SHA-256",
-                corrupt(chunks.restore(wrongHash, target, "p")).getMessage());
+                corrupt(restoreInto(chunks, wrongHash, target, "p")).getMessage());
 
-        chunks.restore(entry, target, "p").join();
+        restoreInto(chunks, entry, target, "p").join();
         assertArrayEquals(data, Files.readAllBytes(target), "intact again, it restores");
     }
 
@@ -430,25 +430,25 @@ class ChunkStoreTest {
                 ConcurrentHashMap.newKeySet(), new TransferStats()).join();
         String sha = entry.sha256();
         Path target = dir.resolve("new/dir/one");
-        chunks.restore(entry, target, "one").join();
+        restoreInto(chunks, entry, target, "one").join();
         assertArrayEquals(data, Files.readAllBytes(target));
 
         FileEntry longer = new FileEntry("one", FileKind.IMMUTABLE, data.length + 1, 0, sha, List.of(sha), null);
         assertEquals("one: chunk 0 (" + sha + ") is corrupt in the store (1000 bytes hashing to " + sha + ", expected 1001)",
-                corrupt(chunks.restore(longer, target, "one")).getMessage());
+                corrupt(restoreInto(chunks, longer, target, "one")).getMessage());
         String other = Hashing.sha256Hex(new byte[1]);
         FileEntry otherHash = new FileEntry("one", FileKind.IMMUTABLE, data.length, 0, other, List.of(sha), null);
-        assertTrue(corrupt(chunks.restore(otherHash, target, "one")).getMessage().contains("is corrupt in the store"));
+        assertTrue(corrupt(restoreInto(chunks, otherHash, target, "one")).getMessage().contains("is corrupt in the store"));
 
         byte[] flipped = data.clone();
         flipped[0] ^= 1;
         put(sha, flipped);
         assertEquals("one: chunk 0 (" + sha + ") is corrupt in the store (1000 bytes hashing to " + Hashing.sha256Hex(flipped)
-                + ", expected 1000)", corrupt(chunks.restore(entry, target, "one")).getMessage());
+                + ", expected 1000)", corrupt(restoreInto(chunks, entry, target, "one")).getMessage());
 
         memory.deleteObject(StoreLayout.chunkKey(sha)).join();
         assertEquals("one: chunk 0 (" + sha + ") is missing from the store",
-                corrupt(chunks.restore(entry, dir.resolve("absent"), "one")).getMessage());
+                corrupt(restoreInto(chunks, entry, dir.resolve("absent"), "one")).getMessage());
     }
 
     private void put(String sha, byte[] bytes) {
@@ -540,7 +540,7 @@ class ChunkStoreTest {
                 byte[] data = random(3 * SMALL + 7, 1000L * round + i);
                 chunks.store("g" + i, FileKind.APPEND_ONLY, Files.write(dir.resolve("many-" + i), data), data.length, 0,
                         ConcurrentHashMap.newKeySet(), new TransferStats()).join();
-                chunks.restore(entries.get(i), dir.resolve("restored-" + i), "f" + i).join();
+                restoreInto(chunks, entries.get(i), dir.resolve("restored-" + i), "f" + i).join();
             }
         }
         long after = openFiles(fds);
@@ -552,5 +552,28 @@ class ChunkStoreTest {
         try (var list = Files.list(fds)) {
             return list.count();
         }
+    }
+
+    /** Restores into {@code target}, creating its directory first as the task worker does for a task. */
+    private static java.util.concurrent.CompletableFuture<Void> restoreInto(ChunkStore chunks, FileEntry entry, Path target, String what) {
+        try {
+            Files.createDirectories(target.getParent());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return chunks.restore(entry, target, what);
+    }
+
+    @Test
+    void aRestoreIntoADirectoryThatIsGoneFailsAndCreatesNothing() throws Exception {
+        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
+        Path source = Files.write(dir.resolve("gone-source"), new byte[3 * 1024]);
+        FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, source, 3 * 1024, 1L, java.util.concurrent.ConcurrentHashMap.newKeySet(),
+                new TransferStats()).join();
+        Path target = dir.resolve("removed-staging").resolve("task-0").resolve("p");
+        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class,
+                () -> chunks.restore(entry, target, "p").join());
+        assertFalse(e.getCause() instanceof io.modbackup.core.error.CorruptBackupException, "not the store's fault: " + e.getCause());
+        assertFalse(Files.exists(dir.resolve("removed-staging")), "the removed staging stays removed");
     }
 }

@@ -153,6 +153,16 @@ public abstract class BackupProviderContractTest {
     }
 
     @Test
+    @DisplayName("getFile into a directory that does not exist fails: the caller's mistake is never 'absent'")
+    void getFileIntoAMissingDirectoryFails() {
+        put("files/present", new byte[] {1, 2, 3});
+        Path target = scratch.resolve("no-such-directory").resolve("target.bin");
+        Throwable error = awaitFailure(provider.getFile("files/present", target));
+        assertFalse(error instanceof IllegalArgumentException, "a storage failure, not an invalid argument: " + error);
+        assertFalse(Files.exists(target.getParent()), "getFile creates no directory");
+    }
+
+    @Test
     @DisplayName("a put replaces the object under the same key")
     void overwriteReplaces() throws IOException {
         put("k", "first version".getBytes(StandardCharsets.UTF_8));

@@ -290,14 +290,19 @@ public final class LocalDirectoryProvider implements BackupProvider {
                 return false;
             }
             Path partial = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".partial");
-            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-                try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    transfer(in, out, file, Direction.DOWNLOAD, key);
-                }
-                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                return true;
+            FileChannel in;
+            try {
+                in = FileChannel.open(file, StandardOpenOption.READ);
             } catch (NoSuchFileException e) {
                 return false;
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot read '" + key + "' in " + root + ": " + e, e);
+            }
+            // A missing target directory is the caller's failure, never "absent".
+            try (in; FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                transfer(in, out, file, Direction.DOWNLOAD, key);
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return true;
             } catch (IOException e) {
                 throw new BackupStorageException("cannot copy '" + key + "' from " + root + " to " + target + ": " + e, e);
             } finally {
