@@ -81,6 +81,7 @@ public final class Benchmark {
         boolean s3 = true;
         boolean heap = true;
         int rounds = 3;
+        boolean keep = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = parseSize(args[++i]);
@@ -89,18 +90,52 @@ public final class Benchmark {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--no-s3" -> s3 = false;
                 case "--no-heap-check" -> heap = false;
+                case "--keep" -> keep = true;
                 default -> {
                     System.err.println("error: unknown argument " + args[i]
-                            + " (use --size, --segment, --rounds, --dir, --no-s3, --no-heap-check)");
+                            + " (use --size, --segment, --rounds, --dir, --keep, --no-s3, --no-heap-check)");
                     System.exit(2);
                 }
             }
         }
         Path work = dir != null ? dir : Files.createTempDirectory("modbackup-bench-");
-        List<Row> rows = run(new Options(size, segment, work, s3, heap, BackupOptions.DEFAULT_CHUNK_SIZE, rounds),
-                System.out);
-        printTable(rows, System.out);
+        // What was there before is never touched: only what this run wrote is removed.
+        java.util.Set<Path> before = new java.util.HashSet<>();
+        if (Files.isDirectory(work)) {
+            try (var existing = Files.list(work)) {
+                existing.forEach(before::add);
+            }
+        }
+        try {
+            List<Row> rows = run(new Options(size, segment, work, s3, heap, BackupOptions.DEFAULT_CHUNK_SIZE, rounds),
+                    System.out);
+            printTable(rows, System.out);
+        } finally {
+            if (keep) {
+                System.out.println("data set kept in " + work + " (--keep)");
+            } else {
+                removeWrittenBy(work, before, dir == null);
+            }
+        }
         System.exit(0);
+    }
+
+    /** Deletes what the run wrote under {@code work}: every entry not in {@code before}, and {@code work} if it made it. */
+    private static void removeWrittenBy(Path work, java.util.Set<Path> before, boolean madeWork) throws IOException {
+        if (!Files.isDirectory(work)) {
+            return;
+        }
+        try (var entries = Files.list(work)) {
+            for (Path entry : entries.toList()) {
+                if (!before.contains(entry)) {
+                    deleteTree(entry);
+                }
+            }
+        }
+        if (madeWork) {
+            Files.deleteIfExists(work);
+        }
+        System.out.println("data set removed from " + work + " (give --keep to keep it)");
     }
 
     /** Runs every measure and returns the rows. */

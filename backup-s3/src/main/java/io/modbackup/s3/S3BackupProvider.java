@@ -268,6 +268,21 @@ public final class S3BackupProvider implements BackupProvider {
                 }, streams));
     }
 
+    /** One HeadObject: its content length, or -1 on 404. */
+    @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return validKey(key, () -> client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
+                .handleAsync((response, error) -> {
+                    if (error == null) {
+                        return response.contentLength();
+                    }
+                    if (isNotFound(error)) {
+                        return -1L;
+                    }
+                    throw describeError("check", key, error);
+                }, streams));
+    }
+
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
         return validKey(key, () -> client.deleteObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))

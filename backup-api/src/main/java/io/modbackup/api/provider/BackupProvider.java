@@ -60,6 +60,16 @@ public interface BackupProvider extends AutoCloseable {
      */
     CompletableFuture<Boolean> hasKey(String key);
 
+    /**
+     * The size in bytes of the object under {@code key}; completes with {@code -1} when there is no such
+     * object. As with {@link #hasKey}, any failure to find out fails the future, never {@code -1}.
+     * Providers override this with a metadata request (a stat, S3's HeadObject); the default reads the
+     * object through, which costs a download.
+     */
+    default CompletableFuture<Long> objectSize(String key) {
+        return StandardTransfers.objectSize(this, key);
+    }
+
     /** Deletes the object under {@code key}. Idempotent: deleting an absent key succeeds. */
     CompletableFuture<Void> deleteObject(String key);
 

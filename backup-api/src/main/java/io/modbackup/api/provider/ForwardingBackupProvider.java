@@ -46,6 +46,11 @@ public abstract class ForwardingBackupProvider implements BackupProvider {
     }
 
     @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return delegate.objectSize(key);
+    }
+
+    @Override
     public CompletableFuture<Void> deleteObject(String key) {
         return delegate.deleteObject(key);
     }

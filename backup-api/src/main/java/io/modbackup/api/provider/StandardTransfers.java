@@ -19,6 +19,19 @@ final class StandardTransfers {
     private StandardTransfers() {
     }
 
+    static CompletableFuture<Long> objectSize(BackupProvider provider, String key) {
+        return provider.getObject(key).thenApply(in -> {
+            if (in == null) {
+                return -1L;
+            }
+            try (InputStream stream = in) {
+                return stream.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot read '" + key + "' to learn its size", e);
+            }
+        });
+    }
+
     static CompletableFuture<Void> putFile(BackupProvider provider, String key, Path source) {
         final InputStream in;
         final long length;

@@ -76,7 +76,7 @@ public final class BackupCli implements Callable<Integer> {
     @Option(names = "--replicationFactor", description = "replication factor (restore), default 1")
     Integer replicationFactor;
 
-    @Option(names = "--deep", description = "re-hash every chunk (verify)")
+    @Option(names = "--deep", description = "download and re-hash every chunk; without it verify checks each chunk's presence and size (verify)")
     boolean deep;
 
     @Option(names = "--yes", description = "confirm a restore, which cannot be undone")

@@ -21,6 +21,7 @@ import java.util.concurrent.Semaphore;
 
 /** The read side of the store: list a module's backups page by page, show one, verify one. Thread-safe. */
 final class BackupCatalog {
+    private static final String TOKEN_VERSION = "index1:";
     private final ClusterRuntime runtime;
     private final BackupStore store;
     private final ChunkStore chunks;
@@ -35,34 +36,41 @@ final class BackupCatalog {
         this.checksInFlight = checksInFlight;
     }
 
+    /**
+     * A page of {@code module}'s committed backups, newest first, read from the store's newest-first
+     * index: one listing request and one module manifest read per backup shown (more only when the
+     * page meets backups that never committed), however many backups the module has.
+     */
     BackupPage list(String module, String pageToken, int pageSize) {
         if (pageSize < 1) {
             throw new IllegalArgumentException("page size must be at least 1, got " + pageSize);
         }
-        BackupId after = pageToken == null ? null : decodePageToken(pageToken, module);
-        List<BackupId> candidates = store.backupIdsNewestFirst(module).stream()
-                .filter(id -> after == null || id.compareTo(after) < 0).toList();
-        if (candidates.isEmpty() && after == null && runtime.describe(module).isEmpty()) {
-            throw Modules.unknown(runtime, module);
-        }
+        String token = pageToken == null ? null : decodePageToken(pageToken, module);
         List<BackupSummary> page = new ArrayList<>();
-        int next = 0;
-        while (page.size() < pageSize && next < candidates.size()) {
-            // Uncommitted backups have no manifest: read the next batch until the page is full.
-            List<BackupId> batch = candidates.subList(next, Math.min(candidates.size(), next + pageSize - page.size()));
-            next += batch.size();
-            List<CompletableFuture<byte[]>> reads = batch.stream()
+        boolean listedAny = false;
+        do {
+            BackupStore.IndexPage index;
+            try {
+                index = store.newestFirst(module, token, pageSize - page.size());
+            } catch (IllegalArgumentException e) {
+                throw invalidToken(pageToken, module);
+            }
+            listedAny |= !index.ids().isEmpty();
+            List<CompletableFuture<byte[]>> reads = index.ids().stream()
                     .map(id -> store.readBytes(StoreLayout.moduleManifestKey(id))).toList();
-            for (int i = 0; i < batch.size(); i++) {
-                byte[] bytes = Futures.await(reads.get(i), "read backup " + batch.get(i));
+            for (int i = 0; i < index.ids().size(); i++) {
+                byte[] bytes = Futures.await(reads.get(i), "read backup " + index.ids().get(i));
+                // Absent: a backup that never committed, or one a GC is deleting.
                 if (bytes != null) {
-                    page.add(BackupSummary.of(codec.decodeModule(bytes, "module manifest of backup " + batch.get(i))));
+                    page.add(BackupSummary.of(codec.decodeModule(bytes, "module manifest of backup " + index.ids().get(i))));
                 }
             }
+            token = index.nextToken();
+        } while (page.size() < pageSize && token != null);
+        if (!listedAny && pageToken == null && runtime.describe(module).isEmpty()) {
+            throw Modules.unknown(runtime, module);
         }
-        String token = next < candidates.size() && !page.isEmpty()
-                ? encodePageToken(page.get(page.size() - 1).backupId()) : null;
-        return new BackupPage(page, token);
+        return new BackupPage(page, token == null ? null : encodePageToken(module, token));
     }
 
     ModuleManifest info(String backupId) {
@@ -90,7 +98,7 @@ final class BackupCatalog {
         List<CompletableFuture<String>> checks = new ArrayList<>();
         for (String sha : sorted) {
             inFlight.acquireUninterruptibly();
-            checks.add(chunks.check(sha, deep).whenComplete((r, e) -> inFlight.release()));
+            checks.add(chunks.check(sha, reach.chunks().get(sha), deep).whenComplete((r, e) -> inFlight.release()));
         }
         for (CompletableFuture<String> check : checks) {
             String problem = Futures.await(check.exceptionally(e -> "chunk check failed: " + Futures.cause(e).getMessage()),
@@ -102,20 +110,27 @@ final class BackupCatalog {
         return new VerifyReport(backupId, deep, reach.taskManifests(), reach.files(), sorted.size(), problems);
     }
 
-    private static String encodePageToken(String backupId) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(backupId.getBytes(StandardCharsets.UTF_8));
+    /** Our page token: the module and the index listing's own token, so a token of another module is refused. */
+    private static String encodePageToken(String module, String indexToken) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((TOKEN_VERSION + module + "\n" + indexToken)
+                .getBytes(StandardCharsets.UTF_8));
     }
 
-    private static BackupId decodePageToken(String token, String module) {
+    private static String decodePageToken(String token, String module) {
         try {
-            BackupId id = BackupId.parse(new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8));
-            if (id.module().equals(module)) {
-                return id;
+            String raw = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            String expected = TOKEN_VERSION + module + "\n";
+            if (raw.startsWith(expected) && raw.length() > expected.length()) {
+                return raw.substring(expected.length());
             }
         } catch (IllegalArgumentException e) {
             // refused below
         }
-        throw new IllegalArgumentException("invalid page token '" + token + "' for the backups of module " + module
+        throw invalidToken(token, module);
+    }
+
+    private static IllegalArgumentException invalidToken(String token, String module) {
+        return new IllegalArgumentException("invalid page token '" + token + "' for the backups of module " + module
                 + ": use the token printed by the previous page of the same listing, or list again without one");
     }
 }

@@ -119,6 +119,8 @@ final class ModuleBackup {
                         + " its lease expired and a garbage collection ran meanwhile, which may have removed chunks it"
                         + " uploaded; run the backup again");
             }
+            // Indexed before the commit: every committed backup is in the newest-first index.
+            Futures.await(store.writeIndexEntry(id), "index backup " + id);
             byte[] bytes = sealed.bytes();
             Futures.await(store.provider().putObject(StoreLayout.moduleManifestKey(id), new ByteArrayInputStream(bytes),
                     bytes.length), "commit backup " + id);
@@ -158,15 +160,22 @@ final class ModuleBackup {
     /** The newest committed backup whose files may be reused by the next one, or null. */
     private ModuleManifest latestReusable(ModuleDescriptor descriptor, long epoch) {
         try {
-            for (BackupId id : store.backupIdsNewestFirst(descriptor.name())) {
-                Optional<ModuleManifest> manifest = store.moduleManifest(id);
-                if (manifest.isPresent()) {
-                    ModuleManifest m = manifest.get();
-                    boolean reusable = m.restoreEpoch() == epoch && m.chunkSize() == options.chunkSize()
-                            && m.tasks().size() == descriptor.taskCount();
-                    return reusable ? m : null;
+            // The newest committed backup: from the newest-first index, a few entries at a time (the
+            // newest are usually committed), not a listing of every backup.
+            String token = null;
+            do {
+                BackupStore.IndexPage page = store.newestFirst(descriptor.name(), token, 4);
+                for (BackupId id : page.ids()) {
+                    Optional<ModuleManifest> manifest = store.moduleManifest(id);
+                    if (manifest.isPresent()) {
+                        ModuleManifest m = manifest.get();
+                        boolean reusable = m.restoreEpoch() == epoch && m.chunkSize() == options.chunkSize()
+                                && m.tasks().size() == descriptor.taskCount();
+                        return reusable ? m : null;
+                    }
                 }
-            }
+                token = page.nextToken();
+            } while (token != null);
         } catch (CorruptBackupException e) {
             log.warn("not reusing the previous backup of {}: {}", descriptor.name(), e.getMessage());
         }

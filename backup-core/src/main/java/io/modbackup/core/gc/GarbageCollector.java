@@ -71,16 +71,27 @@ public final class GarbageCollector {
         Set<String> reachable = new HashSet<>();
         Map<String, Long> chunkSizes = new HashMap<>();
         List<String> garbageKeys = new ArrayList<>();
+        // Index objects of deleted, never committed or vanished backups: removed last, after their backups.
+        List<String> indexKeys = new ArrayList<>();
         int kept = 0;
         for (String module : store.modules()) {
             RetentionPolicy policy = policies.apply(module);
             int committedIndex = 0;
-            for (BackupId id : store.backupIdsNewestFirst(module)) {
+            store.ensureIndexed(module);
+            List<BackupId> ids = store.backupIdsNewestFirst(module);
+            // Index objects of backups with nothing left under backups/ (a GC that stopped halfway, or an
+            // index written for a backup a GC was deleting): nothing to list, so they go.
+            Set<String> indexed = new HashSet<>(ids.stream().map(StoreLayout::indexKey).toList());
+            indexed.add(StoreLayout.indexCompleteKey(module));
+            store.keysUnder(StoreLayout.indexPrefix(module)).stream().filter(key -> !indexed.contains(key))
+                    .forEach(indexKeys::add);
+            for (BackupId id : ids) {
                 Optional<ModuleManifest> manifest = store.moduleManifest(id);
                 List<String> keys = store.keysUnder(StoreLayout.backupPrefix(id));
                 if (manifest.isEmpty()) {
                     // Never committed: its backup ended (we hold the exclusive lease) without a commit.
                     garbageKeys.addAll(keys);
+                    indexKeys.add(StoreLayout.indexKey(id));
                     continue;
                 }
                 boolean doomed = policy.deletes(committedIndex++, manifest.get().createdMillis(), started);
@@ -97,6 +108,7 @@ public final class GarbageCollector {
                         Futures.await(store.provider().deleteObject(StoreLayout.moduleManifestKey(id)), "delete " + id);
                     }
                     keys.stream().filter(k -> !k.equals(StoreLayout.moduleManifestKey(id))).forEach(garbageKeys::add);
+                    indexKeys.add(StoreLayout.indexKey(id));
                 } else {
                     kept++;
                     reachable.addAll(reach.chunks().keySet());
@@ -109,6 +121,7 @@ public final class GarbageCollector {
         if (!dryRun) {
             Futures.await(store.provider().deleteObjects(new ArrayList<>(garbageKeys)), "delete manifests");
             Futures.await(store.provider().deleteObjects(new ArrayList<>(deadChunks)), "delete chunks");
+            Futures.await(store.provider().deleteObjects(new ArrayList<>(indexKeys)), "delete index objects");
         }
         GcReport report = new GcReport(dryRun, deletedBackups, kept, deadChunks.size(), garbageKeys.size(), freed,
                 clock.millis() - started);

@@ -42,6 +42,8 @@ public final class BackupStore {
     private final ManifestCodec codec;
     private final Executor executor;
     private final ObjectMapper ownerJson = new ObjectMapper();
+    /** Modules whose index this store has seen complete (it never becomes incomplete again). */
+    private final java.util.Set<String> indexedModules = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public BackupStore(BackupProvider provider, ManifestCodec codec, Executor executor) {
         this.provider = provider;
@@ -83,6 +85,66 @@ public final class BackupStore {
         });
         ids.sort(Comparator.reverseOrder());
         return ids;
+    }
+
+    /** One page of a module's newest-first index: backup IDs (committed or not) and the provider's token for the next. */
+    public record IndexPage(List<BackupId> ids, String nextToken) {
+        public IndexPage {
+            ids = List.copyOf(ids);
+        }
+    }
+
+    /**
+     * Up to {@code count} backups of {@code module} from its newest-first index, after the page
+     * {@code token} (a {@link IndexPage#nextToken()}, or null for the newest): one listing request. The
+     * index holds every committed backup (its object is written before the commit) and may hold
+     * backups that never committed or that GC is deleting, whose module manifests are absent. A store
+     * written before the index existed is indexed first (see {@link #ensureIndexed}).
+     *
+     * @throws IllegalArgumentException when {@code token} is not one this listing issued
+     */
+    public IndexPage newestFirst(String module, String token, int count) {
+        ensureIndexed(module);
+        KeysPage page = Futures.await(provider.listKeysNonRecursive(StoreLayout.indexPrefix(module), token, count),
+                "list the index of " + module);
+        List<BackupId> ids = new ArrayList<>(page.keys().size());
+        for (String name : page.keys()) {
+            BackupId id = StoreLayout.backupOfIndexName(module, name);
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return new IndexPage(ids, page.nextPageToken());
+    }
+
+    /** Writes {@code id}'s index object. Idempotent; before the backup's commit. */
+    public CompletableFuture<Void> writeIndexEntry(BackupId id) {
+        byte[] bytes = id.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return provider.putObject(StoreLayout.indexKey(id), new ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    /**
+     * Makes sure every backup of {@code module} has its index object: a store written before the index
+     * existed is indexed once (one listing of the module's backups and one small object per backup),
+     * then marked complete. Afterwards one check per module and engine; idempotent and safe beside
+     * backups (which index themselves) and GC (an object it races to index for a deleted backup is
+     * skipped by listings and removed by the next GC).
+     */
+    public void ensureIndexed(String module) {
+        if (indexedModules.contains(module)) {
+            return;
+        }
+        String marker = StoreLayout.indexCompleteKey(module);
+        if (!Futures.await(provider.hasKey(marker), "check " + marker)) {
+            List<BackupId> ids = backupIdsNewestFirst(module);
+            Futures.await(io.modbackup.core.async.BoundedFanOut.map(ids, 16, this::writeIndexEntry), "index " + module);
+            byte[] bytes = new byte[0];
+            Futures.await(provider.putObject(marker, new ByteArrayInputStream(bytes), 0), "write " + marker);
+            if (!ids.isEmpty()) {
+                log.info("indexed the {} backups of {} written before the newest-first index", ids.size(), module);
+            }
+        }
+        indexedModules.add(module);
     }
 
     private void forEachName(String prefix, Consumer<String> action) {

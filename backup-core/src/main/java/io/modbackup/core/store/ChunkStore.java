@@ -287,32 +287,38 @@ public final class ChunkStore {
             String actual = Hashing.hex(digest);
             if (size != entry.size() || !actual.equals(sha) || !sha.equals(entry.sha256())) {
                 throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is corrupt in the store (" + size
-                        + " bytes hashing to " + actual + ", expected " + entry.size() + ")");
+                        + " bytes hashing to " + actual + ", expected " + entry.size() + " bytes hashing to "
+                        + entry.sha256() + ")");
             }
         }, io);
     }
 
     /**
-     * Checks one chunk: present (and, when {@code deep}, its bytes hash to its name). Completes with a
-     * description of the problem, or {@code null} when it is fine.
+     * Checks one chunk: present with {@code expectedSize} bytes (one metadata request) and, when
+     * {@code deep}, its bytes hash to its name (a download). Completes with a description of the
+     * problem naming the expected and the stored size and hash, or {@code null} when it is fine.
      */
-    public CompletableFuture<String> check(String sha, boolean deep) {
+    public CompletableFuture<String> check(String sha, long expectedSize, boolean deep) {
         String key = StoreLayout.chunkKey(sha);
         if (!deep) {
-            return provider.hasKey(key).thenApply(exists -> exists ? null : "chunk " + sha + " is missing");
+            return provider.objectSize(key).thenApply(size -> size < 0 ? "chunk " + sha + " is missing"
+                    : size != expectedSize ? "chunk " + sha + " is corrupt: the store holds " + size + " bytes, expected "
+                    + expectedSize + " bytes" : null);
         }
         return provider.getObject(key).thenApplyAsync(in -> {
             if (in == null) {
                 return "chunk " + sha + " is missing";
             }
             MessageDigest digest = Hashing.sha256();
+            long size;
             try (InputStream stream = new DigestInputStream(in, digest)) {
-                stream.transferTo(OutputStream.nullOutputStream());
+                size = stream.transferTo(OutputStream.nullOutputStream());
             } catch (IOException e) {
                 return "chunk " + sha + " cannot be read: " + e.getMessage();
             }
             String actual = Hashing.hex(digest);
-            return actual.equals(sha) ? null : "chunk " + sha + " is corrupt: its bytes hash to " + actual;
+            return actual.equals(sha) && size == expectedSize ? null : "chunk " + sha + " is corrupt: the store holds " + size
+                    + " bytes hashing to " + actual + ", expected " + expectedSize + " bytes hashing to " + sha;
         }, io);
     }
 
@@ -364,9 +370,14 @@ public final class ChunkStore {
             } catch (IOException e) {
                 throw new UncheckedIOException(what + ": cannot download chunk " + sha, e);
             }
-            if (n != expected || !Hashing.hex(digest).equals(sha)) {
+            if (n > expected) {
+                throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is corrupt in the store (more"
+                        + " than " + expected + " bytes, expected " + expected + " bytes hashing to " + sha + ")");
+            }
+            String actual = Hashing.hex(digest);
+            if (n != expected || !actual.equals(sha)) {
                 throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is corrupt in the store ("
-                        + n + " bytes, expected " + expected + ")");
+                        + n + " bytes hashing to " + actual + ", expected " + expected + " bytes hashing to " + sha + ")");
             }
             written += n;
         }

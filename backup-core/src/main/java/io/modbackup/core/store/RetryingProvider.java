@@ -110,6 +110,11 @@ public final class RetryingProvider extends ForwardingBackupProvider {
     }
 
     @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return retry("check " + key, () -> delegate().objectSize(key));
+    }
+
+    @Override
     public CompletableFuture<Void> deleteObject(String key) {
         return retry("delete " + key, () -> delegate().deleteObject(key));
     }

@@ -9,6 +9,9 @@ package io.modbackup.core.store;
  * blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;                     content-addressed chunks, immutable
  * backups/&lt;module&gt;/&lt;backupId&gt;/tasks/&lt;n&gt;.json      per-task manifest
  * backups/&lt;module&gt;/&lt;backupId&gt;/backup.json        module manifest, written last: the commit
+ * index/&lt;module&gt;/&lt;newest-first name&gt;              a module's backups newest first, one small object per
+ *                                                backup, written before its commit (so listing reads a page)
+ * index/&lt;module&gt;/complete                        every backup of the module has its index object
  * locks/&lt;backup|gc&gt;-&lt;id&gt;.json                     leases of backups and GC runs in progress
  * gc/last-run.json                               when the last GC started (the GC marker)
  * </pre>
@@ -20,6 +23,11 @@ public final class StoreLayout {
     public static final String BLOBS = "blobs/";
     /** Prefix of every backup's manifests. */
     public static final String BACKUPS = "backups/";
+    /** Prefix of the newest-first index of every module's backups. */
+    public static final String INDEX = "index/";
+    /** The name of the marker saying a module's index is complete (it sorts after every index name). */
+    public static final String INDEX_COMPLETE = "complete";
+
     /** Prefix of every lease. */
     public static final String LOCKS = "locks/";
     /** The GC marker. */
@@ -62,6 +70,39 @@ public final class StoreLayout {
     /** Key of a backup's manifest for task {@code task}. */
     public static String taskManifestKey(BackupId id, int task) {
         return backupPrefix(id) + "tasks/" + task + ".json";
+    }
+
+    /** The directory-like prefix of {@code module}'s newest-first index. */
+    public static String indexPrefix(String module) {
+        return INDEX + module + "/";
+    }
+
+    /**
+     * Key of {@code id}'s index object: its creation time and suffix subtracted from their maximum, in
+     * fixed-width hex, so that a listing in key order lists the newest backup first.
+     */
+    public static String indexKey(BackupId id) {
+        return indexPrefix(id.module()) + String.format(java.util.Locale.ROOT, "%016X-%02X",
+                Long.MAX_VALUE - id.createdMillis(), 0xFF - id.suffix());
+    }
+
+    /** Key of the marker of {@code module}'s complete index. */
+    public static String indexCompleteKey(String module) {
+        return indexPrefix(module) + INDEX_COMPLETE;
+    }
+
+    /** The backup an index name (the last segment of {@link #indexKey}) stands for, or null for another name. */
+    public static BackupId backupOfIndexName(String module, String name) {
+        if (name.length() != 19 || name.charAt(16) != '-') {
+            return null;
+        }
+        try {
+            long millis = Long.MAX_VALUE - Long.parseUnsignedLong(name.substring(0, 16), 16);
+            int suffix = 0xFF - Integer.parseInt(name.substring(17), 16);
+            return millis < 0 || suffix < 0 || suffix > 0xFF ? null : new BackupId(module, millis, suffix);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** Key of the lease of backup {@code backupId}. */

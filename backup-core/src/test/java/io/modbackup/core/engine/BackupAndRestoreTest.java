@@ -114,8 +114,10 @@ class BackupAndRestoreTest {
         ModuleManifest again = f.engine.backup(A);
         assertEquals(0, again.totals().chunksUploaded(), "no chunk is new");
         String prefix = StoreLayout.backupPrefix(BackupId.parse(again.backupId()));
-        assertTrue(uploaded.stream().allMatch(k -> k.startsWith(prefix)), "only this backup's manifests: " + uploaded);
-        assertEquals(again.tasks().size() + 1, uploaded.size());
+        String index = StoreLayout.indexKey(BackupId.parse(again.backupId()));
+        assertTrue(uploaded.stream().allMatch(k -> k.startsWith(prefix) || k.equals(index)),
+                "only this backup's manifests and its index object: " + uploaded);
+        assertEquals(again.tasks().size() + 2, uploaded.size());
         System.out.printf("no-change backup: %d files, %d bytes, new bytes %d (manifests and inlined files), uploads %s%n",
                 again.totals().files(), again.totals().bytes(), again.totals().newBytes(), uploaded.size());
     }
@@ -247,10 +249,14 @@ class BackupAndRestoreTest {
         byte[] bytes = java.nio.file.Files.readAllBytes(blob);
         bytes[bytes.length / 2] ^= 1;
         java.nio.file.Files.write(blob, bytes);
-        assertTrue(f.engine.verify(manifest.backupId(), false).ok(), "a shallow verify only checks presence");
+        assertTrue(f.engine.verify(manifest.backupId(), false).ok(), "a shallow verify checks presence and size only");
         VerifyReport deep = f.engine.verify(manifest.backupId(), true);
         assertEquals(1, deep.problems().size(), deep.problems().toString());
         assertTrue(deep.problems().get(0).contains("chunk " + chunk + " is corrupt"), deep.problems().toString());
+        java.nio.file.Files.write(blob, new byte[0]);
+        VerifyReport truncated = f.engine.verify(manifest.backupId(), false);
+        assertEquals(List.of("chunk " + chunk + " is corrupt: the store holds 0 bytes, expected " + bytes.length + " bytes"),
+                truncated.problems(), "a shallow verify finds a chunk truncated to nothing");
         java.nio.file.Files.delete(blob);
         VerifyReport missing = f.engine.verify(manifest.backupId(), false);
         assertTrue(missing.problems().get(0).contains("chunk " + chunk + " is missing"), missing.problems().toString());

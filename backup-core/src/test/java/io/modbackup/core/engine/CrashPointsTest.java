@@ -273,12 +273,14 @@ class CrashPointsTest {
         return engine.list(A, null, 1000).backups().stream().map(BackupSummary::backupId).toList();
     }
 
-    /** Every key in the store is a committed backup's manifest, a chunk one of them reaches, or the store's own records. */
+    /** Every key in the store is a committed backup's manifest or index object, a chunk one of them reaches, or the store's own records. */
     private static void assertNothingUnreachable(LocalDirectoryProvider provider, BackupStore store, BackupEngine engine) {
-        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.OWNER_KEY, StoreLayout.LAST_GC_KEY));
+        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.OWNER_KEY, StoreLayout.LAST_GC_KEY,
+                StoreLayout.indexCompleteKey(A)));
         for (String id : committed(engine)) {
             ModuleManifest manifest = engine.info(id);
             reachable.add(StoreLayout.moduleManifestKey(BackupId.parse(id)));
+            reachable.add(StoreLayout.indexKey(BackupId.parse(id)));
             manifest.jar().chunks().forEach(sha -> reachable.add(StoreLayout.chunkKey(sha)));
             for (TaskRef ref : manifest.tasks()) {
                 reachable.add(ref.key());

@@ -394,22 +394,25 @@ class ChunkStoreTest {
                 corrupt(restoreInto(chunks, entry, target, "task 1 file p")).getMessage());
 
         put(second, Arrays.copyOf(secondBytes, SMALL - 1));
-        assertEquals("task 1 file p: chunk 1 (" + second + ") is corrupt in the store (1023 bytes, expected 1024)",
+        assertEquals("task 1 file p: chunk 1 (" + second + ") is corrupt in the store (1023 bytes hashing to "
+                + Hashing.sha256Hex(Arrays.copyOf(secondBytes, SMALL - 1)) + ", expected 1024 bytes hashing to " + second + ")",
                 corrupt(restoreInto(chunks, entry, target, "task 1 file p")).getMessage());
 
         put(second, Arrays.copyOf(secondBytes, SMALL + 1));
-        assertTrue(corrupt(restoreInto(chunks, entry, target, "p")).getMessage().contains("is corrupt in the store (1025 bytes,"
-                + " expected 1024)"));
+        assertTrue(corrupt(restoreInto(chunks, entry, target, "p")).getMessage().contains("is corrupt in the store (more than 1024"
+                + " bytes, expected 1024 bytes hashing to " + second + ")"));
 
         byte[] flipped = secondBytes.clone();
         flipped[100] ^= 1;
         put(second, flipped);
-        assertEquals("p: chunk 1 (" + second + ") is corrupt in the store (1024 bytes, expected 1024)",
+        assertEquals("p: chunk 1 (" + second + ") is corrupt in the store (1024 bytes hashing to " + Hashing.sha256Hex(flipped)
+                + ", expected 1024 bytes hashing to " + second + ")",
                 corrupt(restoreInto(chunks, entry, target, "p")).getMessage());
         put(second, secondBytes);
 
         put(last, Arrays.copyOf(lastBytes, 451));
-        assertEquals("p: chunk 2 (" + last + ") is corrupt in the store (451 bytes, expected 452)",
+        assertEquals("p: chunk 2 (" + last + ") is corrupt in the store (451 bytes hashing to "
+                + Hashing.sha256Hex(Arrays.copyOf(lastBytes, 451)) + ", expected 452 bytes hashing to " + last + ")",
                 corrupt(restoreInto(chunks, entry, target, "p")).getMessage());
         put(last, lastBytes);
 
@@ -434,7 +437,8 @@ class ChunkStoreTest {
         assertArrayEquals(data, Files.readAllBytes(target));
 
         FileEntry longer = new FileEntry("one", FileKind.IMMUTABLE, data.length + 1, 0, sha, List.of(sha), null);
-        assertEquals("one: chunk 0 (" + sha + ") is corrupt in the store (1000 bytes hashing to " + sha + ", expected 1001)",
+        assertEquals("one: chunk 0 (" + sha + ") is corrupt in the store (1000 bytes hashing to " + sha + ", expected 1001 bytes"
+                + " hashing to " + sha + ")",
                 corrupt(restoreInto(chunks, longer, target, "one")).getMessage());
         String other = Hashing.sha256Hex(new byte[1]);
         FileEntry otherHash = new FileEntry("one", FileKind.IMMUTABLE, data.length, 0, other, List.of(sha), null);
@@ -444,7 +448,7 @@ class ChunkStoreTest {
         flipped[0] ^= 1;
         put(sha, flipped);
         assertEquals("one: chunk 0 (" + sha + ") is corrupt in the store (1000 bytes hashing to " + Hashing.sha256Hex(flipped)
-                + ", expected 1000)", corrupt(restoreInto(chunks, entry, target, "one")).getMessage());
+                + ", expected 1000 bytes hashing to " + sha + ")", corrupt(restoreInto(chunks, entry, target, "one")).getMessage());
 
         memory.deleteObject(StoreLayout.chunkKey(sha)).join();
         assertEquals("one: chunk 0 (" + sha + ") is missing from the store",
@@ -463,19 +467,25 @@ class ChunkStoreTest {
         String sha = Hashing.sha256Hex(data);
         ChunkStore chunks = small();
         String key = StoreLayout.chunkKey(sha);
-        assertEquals("chunk " + sha + " is missing", chunks.check(sha, false).join());
-        assertEquals("chunk " + sha + " is missing", chunks.check(sha, true).join());
+        assertEquals("chunk " + sha + " is missing", chunks.check(sha, 500, false).join());
+        assertEquals("chunk " + sha + " is missing", chunks.check(sha, 500, true).join());
 
         put(sha, data);
-        assertNull(chunks.check(sha, false).join());
-        assertNull(chunks.check(sha, true).join());
+        assertNull(chunks.check(sha, 500, false).join());
+        assertNull(chunks.check(sha, 500, true).join());
+
+        put(sha, new byte[0]);
+        assertEquals("chunk " + sha + " is corrupt: the store holds 0 bytes, expected 500 bytes",
+                chunks.check(sha, 500, false).join(), "a shallow check compares the stored size");
+        assertEquals("chunk " + sha + " is corrupt: the store holds 0 bytes hashing to " + Hashing.sha256Hex(new byte[0])
+                + ", expected 500 bytes hashing to " + sha, chunks.check(sha, 500, true).join());
 
         byte[] flipped = data.clone();
         flipped[7] ^= 1;
         put(sha, flipped);
-        assertNull(chunks.check(sha, false).join(), "a shallow check only asks whether it is there");
-        assertEquals("chunk " + sha + " is corrupt: its bytes hash to " + Hashing.sha256Hex(flipped),
-                chunks.check(sha, true).join());
+        assertNull(chunks.check(sha, 500, false).join(), "a shallow check asks only for the object's size");
+        assertEquals("chunk " + sha + " is corrupt: the store holds 500 bytes hashing to " + Hashing.sha256Hex(flipped)
+                + ", expected 500 bytes hashing to " + sha, chunks.check(sha, 500, true).join());
 
         overrides.put("getObject", args -> CompletableFuture.completedFuture(new InputStream() {
             @Override
@@ -483,7 +493,7 @@ class ChunkStoreTest {
                 throw new IOException("connection reset");
             }
         }));
-        assertEquals("chunk " + sha + " cannot be read: connection reset", chunks.check(sha, true).join());
+        assertEquals("chunk " + sha + " cannot be read: connection reset", chunks.check(sha, 500, true).join());
         assertTrue(memory.hasKey(key).join());
     }
 

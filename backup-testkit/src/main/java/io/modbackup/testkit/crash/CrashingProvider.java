@@ -82,6 +82,11 @@ public final class CrashingProvider extends StreamInterceptingProvider {
     }
 
     @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return call(Operation.HAS_KEY, key, () -> delegate().objectSize(key));
+    }
+
+    @Override
     public CompletableFuture<Void> deleteObject(String key) {
         return call(Operation.DELETE, key, () -> delegate().deleteObject(key));
     }

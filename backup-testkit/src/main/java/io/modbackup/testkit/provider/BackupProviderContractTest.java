@@ -163,6 +163,20 @@ public abstract class BackupProviderContractTest {
     }
 
     @Test
+    @DisplayName("objectSize is the stored size, -1 for an absent key, and follows overwrites")
+    void objectSizeFollowsPuts() {
+        put("sizes/empty", new byte[0]);
+        put("sizes/three-mib", new DeterministicStream(3 * MIB + 5, 9).readAllBytesUnchecked());
+        assertEquals(0L, await(provider.objectSize("sizes/empty")));
+        assertEquals(3 * MIB + 5, await(provider.objectSize("sizes/three-mib")));
+        assertEquals(-1L, await(provider.objectSize("sizes/absent")));
+        put("sizes/empty", new byte[] {1, 2});
+        assertEquals(2L, await(provider.objectSize("sizes/empty")));
+        await(provider.deleteObject("sizes/empty"));
+        assertEquals(-1L, await(provider.objectSize("sizes/empty")));
+    }
+
+    @Test
     @DisplayName("a put replaces the object under the same key")
     void overwriteReplaces() throws IOException {
         put("k", "first version".getBytes(StandardCharsets.UTF_8));
@@ -390,6 +404,7 @@ public abstract class BackupProviderContractTest {
         assertRefused(provider.putObject(key, new ByteArrayInputStream(new byte[1]), 1), key);
         assertRefused(provider.getObject(key), key);
         assertRefused(provider.hasKey(key), key);
+        assertRefused(provider.objectSize(key), key);
         assertRefused(provider.deleteObject(key), key);
         assertEquals(List.of(), await(provider.listKeysRecursive("", null)).keys(), "nothing may be stored for '" + key + "'");
     }

@@ -99,6 +99,12 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
         return apply(match(Operation.HAS_KEY, key), Operation.HAS_KEY, key, () -> delegate().hasKey(key));
     }
 
+    /** A metadata request like {@link #hasKey}: {@link Operation#HAS_KEY} rules apply to it. */
+    @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return apply(match(Operation.HAS_KEY, key), Operation.HAS_KEY, key, () -> delegate().objectSize(key));
+    }
+
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
         return apply(match(Operation.DELETE, key), Operation.DELETE, key, () -> delegate().deleteObject(key));

@@ -78,6 +78,14 @@ public final class InMemoryProvider implements BackupProvider {
     }
 
     @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return async(() -> {
+            byte[] data = objects.get(ObjectKeys.requireValidKey(key));
+            return data == null ? -1L : (long) data.length;
+        });
+    }
+
+    @Override
     public CompletableFuture<Void> deleteObject(String key) {
         return async(() -> {
             objects.remove(ObjectKeys.requireValidKey(key));

@@ -312,6 +312,21 @@ public final class LocalDirectoryProvider implements BackupProvider {
     }
 
     @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return async(() -> {
+            Path file = pathOf(key);
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                return attributes.isRegularFile() ? attributes.size() : -1L;
+            } catch (NoSuchFileException e) {
+                return -1L;
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot check '" + key + "' in " + root + ": " + e, e);
+            }
+        });
+    }
+
+    @Override
     public CompletableFuture<Boolean> hasKey(String key) {
         return async(() -> {
             Path file = pathOf(key);
