@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
 
 /** A {@link TaskWorker} running in the same process as the Supervisor whose files it reads. */
 public final class LocalTaskWorker implements TaskWorker {
@@ -69,7 +70,7 @@ public final class LocalTaskWorker implements TaskWorker {
                     return CompletableFuture.completedFuture(before);
                 }
                 return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(), known, task);
-            }).thenCompose(entries -> writeManifest(request, entries, task));
+            }).thenCompose(entries -> writeManifest(request, entries, previous, task));
         }, executor);
     }
 
@@ -92,11 +93,14 @@ public final class LocalTaskWorker implements TaskWorker {
     }
 
     private CompletableFuture<TaskBackupResult> writeManifest(TaskBackupRequest request, List<FileEntry> files,
-                                                              TransferStats task) {
+                                                              TaskManifest previous, TransferStats task) {
         TaskManifest manifest = new TaskManifest(ManifestCodec.VERSION, request.module(), request.backupId(), request.task(),
                 files, request.depotEndOffsets(), request.processedOffsets());
         // The task manifest is new bytes too: it counts into the backup's new bytes.
-        return store.writeTaskManifest(manifest).thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(),
+        // The previous backup's segments are in the store (its commit, and our lease against GC): shared, not rewritten.
+        Set<String> stored = previous == null ? Set.of()
+                : previous.segments().stream().map(io.modbackup.core.manifest.SegmentRef::sha256).collect(Collectors.toSet());
+        return store.writeTaskManifest(manifest, stored).thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(),
                 task.newBytes() + written.bytes(), task.chunksUploaded(), task.chunksReused(), task.filesReused()));
     }
 

@@ -73,6 +73,7 @@ public final class GarbageCollector {
         List<String> garbageKeys = new ArrayList<>();
         // Index objects of deleted, never committed or vanished backups: removed last, after their backups.
         List<String> indexKeys = new ArrayList<>();
+        Set<String> keptSegments = new HashSet<>();
         int kept = 0;
         for (String module : store.modules()) {
             RetentionPolicy policy = policies.apply(module);
@@ -95,7 +96,8 @@ public final class GarbageCollector {
                     continue;
                 }
                 boolean doomed = policy.deletes(committedIndex++, manifest.get().createdMillis(), started);
-                BackupStore.Reach reach = store.reach(manifest.get(), file -> { });
+                // Segments a kept backup already accounted for are not read again: backups share most of them.
+                BackupStore.Reach reach = store.reach(manifest.get(), file -> { }, doomed ? Set.of() : keptSegments);
                 if (!reach.unreadable().isEmpty()) {
                     // Its chunks are unknown: sweeping now could take chunks it needs.
                     throw new CorruptBackupException(reach.unreadable().get(0));
@@ -112,12 +114,16 @@ public final class GarbageCollector {
                 } else {
                     kept++;
                     reachable.addAll(reach.chunks().keySet());
+                    keptSegments.addAll(reach.segments());
                 }
             }
         }
         List<String> deadChunks = store.keysUnder(StoreLayout.BLOBS).stream()
                 .filter(key -> !reachable.contains(StoreLayout.chunkOf(key))).toList();
         long freed = deadChunks.stream().mapToLong(key -> chunkSizes.getOrDefault(StoreLayout.chunkOf(key), 0L)).sum();
+        // File-list segments no kept backup refers to (of deleted backups, or written by backups that never committed).
+        store.keysUnder(StoreLayout.SEGMENTS).stream().filter(key -> !keptSegments.contains(StoreLayout.chunkOf(key)))
+                .forEach(garbageKeys::add);
         if (!dryRun) {
             Futures.await(store.provider().deleteObjects(new ArrayList<>(garbageKeys)), "delete manifests");
             Futures.await(store.provider().deleteObjects(new ArrayList<>(deadChunks)), "delete chunks");

@@ -9,7 +9,8 @@ import java.util.List;
  * @param deletedBackups backups removed by retention
  * @param keptBackups committed backups that remain
  * @param deletedChunks chunks no remaining backup reaches
- * @param deletedManifests task manifests of deleted or never-committed backups
+ * @param deletedManifests task manifests of deleted or never-committed backups, and file-list segments no
+ *     remaining backup refers to
  * @param freedBytes bytes of the deleted chunks, where the manifests tell their size
  * @param durationMillis how long it took
  */

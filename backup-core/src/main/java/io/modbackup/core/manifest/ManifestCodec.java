@@ -10,6 +10,7 @@ import io.modbackup.core.hash.Hashing;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -17,8 +18,13 @@ import java.util.Set;
  * with, from an unknown version, or that would write outside a task's directory.
  */
 public final class ManifestCodec {
-    /** The manifest format version this code writes and reads. */
-    public static final int VERSION = 1;
+    /**
+     * The manifest format version this code writes: 2 stores a task's file list in shared segments
+     * ({@link FileSegment}); version 1 (files in the task manifest) is still read.
+     */
+    public static final int VERSION = 2;
+    /** The oldest format version this code reads. */
+    public static final int OLDEST_READABLE_VERSION = 1;
     /** Largest file a manifest may describe (1 TiB): anything larger is taken as tampering. */
     public static final long MAX_FILE_SIZE = 1L << 40;
     /** Most files one task manifest may list. */
@@ -33,6 +39,56 @@ public final class ManifestCodec {
     /** The bytes of a task manifest. */
     public byte[] encode(TaskManifest manifest) {
         return write(manifest);
+    }
+
+    /** The bytes of a segment of file entries; their SHA-256 names the segment. */
+    public byte[] encode(FileSegment segment) {
+        return write(segment);
+    }
+
+    /**
+     * Parses a segment whose bytes must hash to {@code ref}'s SHA-256 and hold {@code ref}'s number of
+     * files, and validates every entry as {@link #decodeTask} does.
+     *
+     * @throws CorruptBackupException naming {@code what} and the problem
+     */
+    public List<FileEntry> decodeSegment(byte[] bytes, SegmentRef ref, int chunkSize, String what) {
+        String actual = Hashing.sha256Hex(bytes);
+        if (!actual.equals(ref.sha256())) {
+            throw new CorruptBackupException(what + " does not match its checksum in the task manifest (expected "
+                    + ref.sha256() + ", found " + actual + "): it was modified or damaged");
+        }
+        FileSegment segment = read(bytes, FileSegment.class, what);
+        checkVersion(segment.version(), what);
+        if (segment.files().size() != ref.files()) {
+            throw new CorruptBackupException(what + " lists " + segment.files().size() + " files, its task manifest says "
+                    + ref.files());
+        }
+        for (FileEntry file : segment.files()) {
+            validateFile(file, chunkSize, what);
+        }
+        return segment.files();
+    }
+
+    /**
+     * Checks a task's whole file list, read from its segments: no path twice, at most
+     * {@link #MAX_FILES}, in path order.
+     *
+     * @throws CorruptBackupException naming {@code what} and the problem
+     */
+    public static void validateFileList(List<FileEntry> files, String what) {
+        if (files.size() > MAX_FILES) {
+            throw new CorruptBackupException(what + " lists " + files.size() + " files, more than " + MAX_FILES);
+        }
+        for (int i = 1; i < files.size(); i++) {
+            int order = files.get(i - 1).path().compareTo(files.get(i).path());
+            if (order == 0) {
+                throw new CorruptBackupException(what + " lists path " + files.get(i).path() + " twice");
+            }
+            if (order > 0) {
+                throw new CorruptBackupException(what + " lists its files out of path order at " + files.get(i).path());
+            }
+        }
     }
 
     /** The bytes of a module manifest, with its checksum computed and set. */
@@ -91,6 +147,18 @@ public final class ManifestCodec {
         }
         TaskManifest manifest = read(bytes, TaskManifest.class, what);
         checkVersion(manifest.version(), what);
+        if (!manifest.segments().isEmpty() && (manifest.version() < 2 || !manifest.files().isEmpty())) {
+            throw new CorruptBackupException(what + " lists files both itself and in segments, or segments in format version "
+                    + manifest.version());
+        }
+        if (manifest.segments().size() > MAX_FILES) {
+            throw new CorruptBackupException(what + " lists " + manifest.segments().size() + " segments, more than " + MAX_FILES);
+        }
+        for (SegmentRef segment : manifest.segments()) {
+            if (!Hashing.isSha256Hex(segment.sha256()) || segment.files() < 0 || segment.bytes() < 0) {
+                throw new CorruptBackupException(what + " lists an invalid segment reference");
+            }
+        }
         if (manifest.files().size() > MAX_FILES) {
             throw new CorruptBackupException(what + " lists " + manifest.files().size() + " files, more than " + MAX_FILES);
         }
@@ -164,9 +232,9 @@ public final class ManifestCodec {
     }
 
     private static void checkVersion(int version, String what) {
-        if (version != VERSION) {
-            throw new CorruptBackupException(what + " has format version " + version + " but this modbackup reads version "
-                    + VERSION + "; use the modbackup release that wrote it");
+        if (version < OLDEST_READABLE_VERSION || version > VERSION) {
+            throw new CorruptBackupException(what + " has format version " + version + " but this modbackup reads versions "
+                    + OLDEST_READABLE_VERSION + " to " + VERSION + "; use the modbackup release that wrote it");
         }
     }
 

@@ -9,6 +9,8 @@ import io.modbackup.core.error.BackupException.Problem;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.manifest.FileSegment;
+import io.modbackup.core.manifest.SegmentRef;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
@@ -20,9 +22,11 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -185,11 +189,11 @@ public final class BackupStore {
      */
     public TaskManifest taskManifest(ModuleManifest manifest, TaskRef ref) {
         String what = "task manifest " + ref.task() + " of backup " + manifest.backupId();
-        byte[] bytes = Futures.await(readBytes(ref.key()), "read " + ref.key());
-        if (bytes == null) {
+        TaskManifest task = Futures.await(readTaskManifest(ref, manifest.chunkSize(), what), "read " + ref.key());
+        if (task == null) {
             throw new CorruptBackupException(what + " is missing (" + ref.key() + ")");
         }
-        return codec.decodeTask(bytes, ref.sha256(), manifest.chunkSize(), what);
+        return task;
     }
 
     /**
@@ -198,21 +202,69 @@ public final class BackupStore {
      * {@code what} when it does not verify.
      */
     public CompletableFuture<TaskManifest> readTaskManifest(TaskRef ref, int chunkSize, String what) {
-        return readBytes(ref.key()).thenApply(bytes -> bytes == null ? null
-                : codec.decodeTask(bytes, ref.sha256(), chunkSize, what));
+        return readBytes(ref.key()).thenCompose(bytes -> bytes == null ? CompletableFuture.completedFuture(null)
+                : resolveSegments(codec.decodeTask(bytes, ref.sha256(), chunkSize, what), chunkSize, what));
+    }
+
+    /** A task manifest with its files read from its segments (all at once), each checked against its reference. */
+    private CompletableFuture<TaskManifest> resolveSegments(TaskManifest task, int chunkSize, String what) {
+        if (task.segments().isEmpty()) {
+            return CompletableFuture.completedFuture(task);
+        }
+        List<CompletableFuture<List<FileEntry>>> reads = new ArrayList<>();
+        for (int i = 0; i < task.segments().size(); i++) {
+            reads.add(readSegment(task.segments().get(i), chunkSize, "segment " + i + " of " + what));
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<FileEntry> files = new ArrayList<>();
+            reads.forEach(read -> files.addAll(read.join()));
+            ManifestCodec.validateFileList(files, what);
+            return task.withFiles(files);
+        });
+    }
+
+    private CompletableFuture<List<FileEntry>> readSegment(SegmentRef ref, int chunkSize, String what) {
+        String key = StoreLayout.segmentKey(ref.sha256());
+        return readBytes(key).thenApply(bytes -> {
+            if (bytes == null) {
+                throw new CorruptBackupException(what + " is missing (" + key + ")");
+            }
+            return codec.decodeSegment(bytes, ref, chunkSize, what);
+        });
     }
 
     /**
-     * Writes a task manifest under its key (overwriting: a retry writes the same bytes) and completes
-     * with its reference and stored size.
+     * Writes a task manifest: its files, in path order, cut into segments stored under the SHA-256 of
+     * their bytes, then the task manifest itself (offsets and segment references) under its key.
+     * Segments in {@code stored} (the previous backup's, which its commit and our lease keep in the
+     * store) are not written again, so a backup writes manifest bytes in proportion to what changed.
+     * Idempotent: a retry writes the same bytes. Completes with the reference and the bytes written.
      */
-    public CompletableFuture<WrittenTaskManifest> writeTaskManifest(TaskManifest manifest) {
-        byte[] bytes = codec.encode(manifest);
+    public CompletableFuture<WrittenTaskManifest> writeTaskManifest(TaskManifest manifest, Set<String> stored) {
+        List<FileEntry> files = new ArrayList<>(manifest.files());
+        files.sort(Comparator.comparing(FileEntry::path));
+        List<SegmentRef> segments = new ArrayList<>();
+        List<CompletableFuture<Void>> puts = new ArrayList<>();
+        long[] written = {0};
+        for (List<FileEntry> run : FileListSegments.cut(files)) {
+            byte[] bytes = codec.encode(new FileSegment(ManifestCodec.VERSION, run));
+            String sha = Hashing.sha256Hex(bytes);
+            segments.add(new SegmentRef(sha, run.size(), run.stream().mapToLong(FileEntry::size).sum()));
+            if (!stored.contains(sha)) {
+                written[0] += bytes.length;
+                puts.add(provider.putObject(StoreLayout.segmentKey(sha), new ByteArrayInputStream(bytes), bytes.length));
+            }
+        }
+        TaskManifest header = new TaskManifest(ManifestCodec.VERSION, manifest.module(), manifest.backupId(), manifest.task(),
+                List.of(), segments, manifest.depotEndOffsets(), manifest.processedOffsets());
+        byte[] bytes = codec.encode(header);
         String key = StoreLayout.taskManifestKey(BackupId.parse(manifest.backupId()), manifest.task());
-        TaskRef ref = new TaskRef(manifest.task(), key, Hashing.sha256Hex(bytes), manifest.files().size(),
-                manifest.files().stream().mapToLong(FileEntry::size).sum());
-        return provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length)
-                .thenApply(v -> new WrittenTaskManifest(ref, bytes.length));
+        TaskRef ref = new TaskRef(manifest.task(), key, Hashing.sha256Hex(bytes), files.size(),
+                files.stream().mapToLong(FileEntry::size).sum());
+        // The header last: it refers to segments that are in the store by then.
+        return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length))
+                .thenApply(v -> new WrittenTaskManifest(ref, written[0] + bytes.length));
     }
 
     /** A stored task manifest: the module manifest's reference to it, and its size in bytes. */
@@ -226,28 +278,64 @@ public final class BackupStore {
      * @param onFile told of every file (the jar first), e.g. to check inlined content
      */
     public Reach reach(ModuleManifest manifest, Consumer<FileEntry> onFile) {
+        return reach(manifest, onFile, Set.of());
+    }
+
+    /**
+     * As {@link #reach(ModuleManifest, Consumer)}, reading every task manifest at once and skipping the
+     * segments in {@code accounted}: a GC walking many backups that share segments reads each of them
+     * once (their chunks are reachable already). The segments skipped are still in the result's
+     * {@link Reach#segments()}; their files are not passed to {@code onFile} nor their chunks listed.
+     */
+    public Reach reach(ModuleManifest manifest, Consumer<FileEntry> onFile, Set<String> accounted) {
         Map<String, Long> chunks = new HashMap<>();
+        Set<String> segments = new HashSet<>();
         List<String> unreadable = new ArrayList<>();
         addChunks(manifest.jar(), manifest.chunkSize(), chunks);
         onFile.accept(manifest.jar());
         long files = 1;
         int taskManifests = 0;
+        List<CompletableFuture<TaskManifest>> reads = new ArrayList<>();
         for (TaskRef ref : manifest.tasks()) {
+            String what = "task manifest " + ref.task() + " of backup " + manifest.backupId();
+            reads.add(readBytes(ref.key()).thenCompose(bytes -> {
+                if (bytes == null) {
+                    throw new CorruptBackupException(what + " is missing (" + ref.key() + ")");
+                }
+                TaskManifest header = codec.decodeTask(bytes, ref.sha256(), manifest.chunkSize(), what);
+                if (accounted.isEmpty() || header.segments().isEmpty()) {
+                    return resolveSegments(header, manifest.chunkSize(), what);
+                }
+                List<CompletableFuture<List<FileEntry>>> parts = new ArrayList<>();
+                for (int i = 0; i < header.segments().size(); i++) {
+                    SegmentRef segment = header.segments().get(i);
+                    parts.add(accounted.contains(segment.sha256()) ? CompletableFuture.completedFuture(List.of())
+                            : readSegment(segment, manifest.chunkSize(), "segment " + i + " of " + what));
+                }
+                return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                    List<FileEntry> unaccounted = new ArrayList<>();
+                    parts.forEach(part -> unaccounted.addAll(part.join()));
+                    return header.withFiles(unaccounted);
+                });
+            }));
+        }
+        for (CompletableFuture<TaskManifest> read : reads) {
             TaskManifest task;
             try {
-                task = taskManifest(manifest, ref);
+                task = Futures.await(read, "read a task manifest of backup " + manifest.backupId());
             } catch (CorruptBackupException e) {
                 unreadable.add(e.getMessage());
                 continue;
             }
             taskManifests++;
+            task.segments().forEach(segment -> segments.add(segment.sha256()));
             for (FileEntry file : task.files()) {
                 files++;
                 addChunks(file, manifest.chunkSize(), chunks);
                 onFile.accept(file);
             }
         }
-        return new Reach(chunks, taskManifests, files, unreadable);
+        return new Reach(chunks, segments, taskManifests, files, unreadable);
     }
 
     private static void addChunks(FileEntry file, int chunkSize, Map<String, Long> chunks) {
@@ -260,13 +348,16 @@ public final class BackupStore {
      * What one committed backup reaches.
      *
      * @param chunks the SHA-256 of every chunk it reaches, with the chunk's size
+     * @param segments the SHA-256 of every file-list segment its task manifests refer to
      * @param taskManifests task manifests read intact
      * @param files files listed, the jar included
      * @param unreadable why each task manifest that could not be read failed: its chunks are unknown
      */
-    public record Reach(Map<String, Long> chunks, int taskManifests, long files, List<String> unreadable) {
+    public record Reach(Map<String, Long> chunks, Set<String> segments, int taskManifests, long files,
+                        List<String> unreadable) {
         public Reach {
             chunks = Map.copyOf(chunks);
+            segments = Set.copyOf(segments);
             unreadable = List.copyOf(unreadable);
         }
     }

@@ -7,7 +7,9 @@ package io.modbackup.core.store;
  * <pre>
  * cluster.json                                   the owner record: which cluster owns the store
  * blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;                     content-addressed chunks, immutable
- * backups/&lt;module&gt;/&lt;backupId&gt;/tasks/&lt;n&gt;.json      per-task manifest
+ * backups/&lt;module&gt;/&lt;backupId&gt;/tasks/&lt;n&gt;.json      per-task manifest: offsets and its segments
+ * manifests/&lt;2 hex&gt;/&lt;sha256 hex&gt;                 segments of task file lists, content-addressed, shared
+ *                                                by every backup whose files in that run did not change
  * backups/&lt;module&gt;/&lt;backupId&gt;/backup.json        module manifest, written last: the commit
  * index/&lt;module&gt;/&lt;newest-first name&gt;              a module's backups newest first, one small object per
  *                                                backup, written before its commit (so listing reads a page)
@@ -21,6 +23,9 @@ public final class StoreLayout {
     public static final String OWNER_KEY = "cluster.json";
     /** Prefix of every chunk. */
     public static final String BLOBS = "blobs/";
+    /** Prefix of every segment of a task's file list. */
+    public static final String SEGMENTS = "manifests/";
+
     /** Prefix of every backup's manifests. */
     public static final String BACKUPS = "backups/";
     /** Prefix of the newest-first index of every module's backups. */
@@ -45,6 +50,11 @@ public final class StoreLayout {
     /** Key of the chunk with SHA-256 {@code sha256} (lower-case hex). */
     public static String chunkKey(String sha256) {
         return BLOBS + sha256.substring(0, 2) + "/" + sha256;
+    }
+
+    /** Key of the file-list segment with SHA-256 {@code sha256}. */
+    public static String segmentKey(String sha256) {
+        return SEGMENTS + sha256.substring(0, 2) + "/" + sha256;
     }
 
     /** The SHA-256 a chunk key names. */

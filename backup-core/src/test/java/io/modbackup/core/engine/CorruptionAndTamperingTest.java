@@ -88,11 +88,11 @@ class CorruptionAndTamperingTest {
                 }), "twice"),
                 new Damage("tamper.unknown-task-manifest-version", t -> t.resealTask(0, task -> new TaskManifest(7, task.module(),
                         task.backupId(), task.task(), task.files(), task.depotEndOffsets(), task.processedOffsets())),
-                        "has format version 7 but this modbackup reads version 1"),
+                        "has format version 7 but this modbackup reads versions 1 to 2"),
                 new Damage("tamper.unknown-module-manifest-version", t -> t.resealModule(m -> new ModuleManifest(9, m.backupId(),
                         m.module(), m.clusterId(), m.createdMillis(), m.completedMillis(), m.restoreEpoch(), m.chunkSize(),
                         m.descriptor(), m.commitIds(), m.jar(), m.tasks(), m.totals(), null)),
-                        "has format version 9 but this modbackup reads version 1"),
+                        "has format version 9 but this modbackup reads versions 1 to 2"),
                 new Damage("tamper.tasks-out-of-order", t -> t.resealModule(m -> {
                     List<TaskRef> swapped = new ArrayList<>(m.tasks());
                     java.util.Collections.swap(swapped, 0, 1);
@@ -212,10 +212,10 @@ class CorruptionAndTamperingTest {
     /** Rewrites task manifest {@code index} and re-seals the module manifest over it, as a careful attacker would. */
     private void resealTask(int index, UnaryOperator<TaskManifest> change) throws Exception {
         TaskRef ref = backup.tasks().get(index);
-        TaskManifest task;
-        try (InputStream in = f.store().getObject(ref.key()).get()) {
-            task = codec.decodeTask(in.readAllBytes(), ref.sha256(), backup.chunkSize(), "task");
-        }
+        // Read with its segments; written back with its files inline (format 1's form, still read).
+        TaskManifest resolved = new io.modbackup.core.store.BackupStore(f.store(), codec, Runnable::run).taskManifest(backup, ref);
+        TaskManifest task = new TaskManifest(resolved.version(), resolved.module(), resolved.backupId(), resolved.task(),
+                resolved.files(), resolved.depotEndOffsets(), resolved.processedOffsets());
         byte[] bytes = codec.encode(change.apply(task));
         f.put(ref.key(), bytes);
         List<TaskRef> refs = new ArrayList<>(backup.tasks());

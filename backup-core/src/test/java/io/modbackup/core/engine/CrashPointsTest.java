@@ -282,6 +282,7 @@ class CrashPointsTest {
             reachable.add(StoreLayout.moduleManifestKey(BackupId.parse(id)));
             reachable.add(StoreLayout.indexKey(BackupId.parse(id)));
             manifest.jar().chunks().forEach(sha -> reachable.add(StoreLayout.chunkKey(sha)));
+            store.reach(manifest, file -> { }).segments().forEach(sha -> reachable.add(StoreLayout.segmentKey(sha)));
             for (TaskRef ref : manifest.tasks()) {
                 reachable.add(ref.key());
                 for (FileEntry file : store.taskManifest(manifest, ref).files()) {

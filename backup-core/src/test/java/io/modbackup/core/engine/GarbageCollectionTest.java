@@ -60,6 +60,10 @@ class GarbageCollectionTest {
         return ids;
     }
 
+    private long keys(String prefix) {
+        return f.store().listKeysRecursive(prefix, null).join().keys().size();
+    }
+
     private List<String> listed() {
         return engine.list(A, null, 100).backups().stream().map(BackupSummary::backupId).toList();
     }
@@ -75,12 +79,16 @@ class GarbageCollectionTest {
         assertEquals(6, listed().size(), "a dry run deletes nothing");
 
         long blobBytesBefore = blobBytes();
+        long segmentsBefore = keys(StoreLayout.SEGMENTS);
         GcReport report = engine.gc(false);
+        long segmentsDeleted = segmentsBefore - keys(StoreLayout.SEGMENTS);
+        assertTrue(segmentsDeleted > 0, "segments only the deleted backups referred to went");
         assertEquals(3, report.deletedBackups().size());
         assertEquals(3, report.keptBackups());
         assertEquals(List.of(ids.get(5), ids.get(4), ids.get(3)), listed());
         assertTrue(report.deletedChunks() > 0 && report.freedBytes() > 0, report.toString());
-        assertEquals(3 * 4, report.deletedManifests(), "the four task manifests of each deleted backup");
+        assertEquals(3 * 4 + segmentsDeleted, report.deletedManifests(),
+                "the four task manifests of each deleted backup, and the segments no kept backup refers to");
         assertEquals(blobBytesBefore - blobBytes(), report.freedBytes(), "freed bytes are the deleted chunks' sizes");
         assertEquals(new GcReport(true, dry.deletedBackups(), report.keptBackups(), report.deletedChunks(),
                 report.deletedManifests(), report.freedBytes(), 0), dry, "the dry run reported what the run then did");

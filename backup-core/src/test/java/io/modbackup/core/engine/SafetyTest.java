@@ -136,12 +136,15 @@ class SafetyTest {
     void aTamperedTaskManifestIsRefusedBeforeAnyLiveFileIsTouched() throws Exception {
         ModuleManifest manifest = f.engine.backup(A);
         TaskRef ref = manifest.tasks().get(1);
-        Path file = dir.resolve("store").resolve(ref.key());
-        String json = Files.readString(file).replaceFirst("\"path\":\"pstates/", "\"path\":\"../../../evil/");
+        // The paths are in the task's file-list segments: rewrite the first one's.
+        TaskManifest header = codec.decodeTask(Files.readAllBytes(dir.resolve("store").resolve(ref.key())), ref.sha256(),
+                manifest.chunkSize(), "task manifest 1");
+        Path file = dir.resolve("store").resolve(StoreLayout.segmentKey(header.segments().get(0).sha256()));
+        String json = Files.readString(file).replaceFirst("\"path\":\"", "\"path\":\"../../../evil/");
         Files.writeString(file, json);
         Map<Integer, Long> endsBefore = f.depotEnds();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
-        assertTrue(e.getMessage().contains("task manifest 1 of backup " + manifest.backupId()
+        assertTrue(e.getMessage().contains("segment 0 of task manifest 1 of backup " + manifest.backupId()
                 + " does not match its checksum"), e.getMessage());
         f.assertUntouched(endsBefore);
     }
@@ -161,10 +164,8 @@ class SafetyTest {
     void aConsistentlyReSealedManifestWithAnEscapingPathIsStillRefused() throws Exception {
         ModuleManifest manifest = f.engine.backup(A);
         TaskRef ref = manifest.tasks().get(0);
-        TaskManifest task;
-        try (InputStream in = f.store().getObject(ref.key()).get()) {
-            task = codec.decodeTask(in.readAllBytes(), ref.sha256(), manifest.chunkSize(), "task");
-        }
+        // Read with its segments; written back with its files inline (format 1's form, still read).
+        TaskManifest task = new io.modbackup.core.store.BackupStore(f.store(), codec, Runnable::run).taskManifest(manifest, ref);
         List<FileEntry> files = new ArrayList<>(task.files());
         FileEntry first = files.get(0);
         files.set(0, new FileEntry("pstates/../../../../escaped", first.kind(), first.size(), first.modifiedMillis(),

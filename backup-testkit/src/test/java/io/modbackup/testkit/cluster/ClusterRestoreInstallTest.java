@@ -111,9 +111,14 @@ class ClusterRestoreInstallTest {
 
             RestoreMarker marker = cluster.installRestore(request);
             // B's core had processed past A's restored end: it must come back to it, then follow new entries.
-            assertTrue(cluster.awaitCaughtUp(B, 30_000));
-            CutDescriptor after = cluster.captureCut(B);
-            cluster.releaseCut(B, after.cutId());
+            // Caught up holds at once (B is past A's restored end): wait for B's steps to see the marker.
+            CutDescriptor after;
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            do {
+                Thread.sleep(20);
+                after = cluster.captureCut(B);
+                cluster.releaseCut(B, after.cutId());
+            } while (!atRestoredEnds(after, marker) && System.nanoTime() < until);
             for (int partition = 0; partition < 4; partition++) {
                 String key = A + "/*events/" + partition;
                 int task = partition % 2;
@@ -147,5 +152,16 @@ class ClusterRestoreInstallTest {
             assertEquals(entries, reopened.stats(A).depotEntries());
             assertTrue(Files.exists(reopened.moduleJar(A)));
         }
+    }
+
+    /** Whether B's core stands at A's restored end on every partition of A's depot. */
+    private static boolean atRestoredEnds(CutDescriptor cut, RestoreMarker marker) {
+        for (int partition = 0; partition < 4; partition++) {
+            Long offset = cut.tasks().get(partition % 2).processedOffsets().get("core").get(A + "/*events/" + partition);
+            if (offset == null || offset.longValue() != marker.depotEndOffsets().get("*events").get(partition).longValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

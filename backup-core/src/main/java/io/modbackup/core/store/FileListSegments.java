@@ -1,0 +1,51 @@
+package io.modbackup.core.store;
+
+import io.modbackup.core.hash.Hashing;
+import io.modbackup.core.manifest.FileEntry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a task's file list is cut into the segments that backups share ({@link
+ * io.modbackup.core.manifest.FileSegment}): by content-defined boundaries on the paths, as restic and
+ * borg cut files into chunks, so that the cuts of two backups line up wherever their files agree.
+ */
+public final class FileListSegments {
+    private FileListSegments() {
+    }
+
+    /** Most files in one segment. */
+    public static final int MAX_SEGMENT_FILES = 1024;
+    /** A segment ends after a file whose path hashes to 0 modulo this: 128 files a segment on average. */
+    public static final int SEGMENT_DIVISOR = 128;
+
+    /**
+     * Cuts a path-ordered file list into segments whose boundaries depend on the paths alone (a
+     * segment ends after a path whose hash is 0 modulo {@link #SEGMENT_DIVISOR}, or at
+     * {@link #MAX_SEGMENT_FILES}), so adding or removing a file changes only its own segment and a
+     * changed file (a depot segment that grew) rewrites only the segment it is in.
+     */
+    public static List<List<FileEntry>> cut(List<FileEntry> files) {
+        List<List<FileEntry>> segments = new ArrayList<>();
+        List<FileEntry> current = new ArrayList<>();
+        for (FileEntry file : files) {
+            current.add(file);
+            if (current.size() >= MAX_SEGMENT_FILES || boundaryAfter(file.path())) {
+                segments.add(current);
+                current = new ArrayList<>();
+            }
+        }
+        if (!current.isEmpty()) {
+            segments.add(current);
+        }
+        return segments;
+    }
+
+    private static boolean boundaryAfter(String path) {
+        byte[] digest = Hashing.sha256().digest(path.getBytes(StandardCharsets.UTF_8));
+        int value = ((digest[0] & 0xFF) << 8) | (digest[1] & 0xFF);
+        return value % SEGMENT_DIVISOR == 0;
+    }
+
+}

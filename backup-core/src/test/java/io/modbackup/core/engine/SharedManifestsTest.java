@@ -1,0 +1,192 @@
+package io.modbackup.core.engine;
+
+import static io.modbackup.core.engine.EngineFixture.A;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modbackup.api.runtime.FileKind;
+import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
+import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.manifest.ManifestCodec;
+import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.manifest.TaskManifest;
+import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.BackupStore;
+import io.modbackup.core.store.StoreLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Task file lists stored in content-addressed segments that backups share: what an unchanged run of
+ * files costs (nothing), what a change costs (its segment), how segments are cut, and that a store
+ * of format 1 (files inline in the task manifest) is still restored and backed up again.
+ */
+class SharedManifestsTest {
+    @TempDir
+    Path dir;
+    EngineFixture f;
+    private final ManifestCodec codec = new ManifestCodec();
+
+    @BeforeEach
+    void setUp() {
+        f = new EngineFixture(dir);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    private BackupStore store() {
+        return new BackupStore(f.store(), codec, Runnable::run);
+    }
+
+    private Set<String> segmentsOf(ModuleManifest manifest) {
+        return store().reach(manifest, file -> { }).segments();
+    }
+
+    @Test
+    void backupsShareTheSegmentsOfFilesThatDidNotChangeAndAChangeRewritesOnlyItsSegment() throws Exception {
+        // 1 KiB depot segments: hundreds of files a task, several file-list segments a task.
+        try (io.modbackup.testkit.cluster.SimulatedCluster cluster = new io.modbackup.testkit.cluster.SimulatedCluster(
+                "many-files", dir.resolve("many-files"), 2, 1024, List.of(io.modbackup.testkit.cluster.SampleModules.moduleA()));
+             io.modbackup.core.provider.local.LocalDirectoryProvider provider =
+                     new io.modbackup.core.provider.local.LocalDirectoryProvider(dir.resolve("many-store").toString());
+             BackupEngine engine = new BackupEngine(cluster, provider, BackupOptions.defaults().withChunkSize(64 * 1024))) {
+            cluster.deploy(io.modbackup.testkit.cluster.SampleModules.moduleA(), new io.modbackup.api.runtime.Parallelism(4, 2, 1));
+            io.modbackup.testkit.cluster.Workload workload = new io.modbackup.testkit.cluster.Workload(cluster, 3, 2000, 100);
+            workload.appendBatch(A, "*events", 12_000);
+            assertTrue(cluster.awaitCaughtUp(A, 120_000));
+            ModuleManifest first = engine.backup(A);
+            workload.appendBatch(A, "*events", 100);
+            assertTrue(cluster.awaitCaughtUp(A, 120_000));
+            ModuleManifest second = engine.backup(A);
+            BackupStore store = new BackupStore(provider, codec, Runnable::run);
+            Set<String> before = store.reach(first, file -> { }).segments();
+            Set<String> after = store.reach(second, file -> { }).segments();
+            Set<String> shared = new HashSet<>(after);
+            shared.retainAll(before);
+            Set<String> written = new HashSet<>(after);
+            written.removeAll(before);
+            long reRead = second.totals().files() - 1 - second.totals().filesReused();
+            assertTrue(second.totals().files() > 4 * 2 * FileListSegmentsSize.AVERAGE, second.totals().files() + " files");
+            assertFalse(shared.isEmpty(), "the second backup shares segments with the first: " + after.size() + " segments, "
+                    + written.size() + " new");
+            assertTrue(written.size() <= reRead, written.size() + " new segments for " + reRead + " files read again");
+            assertTrue(written.size() < after.size() / 2, written.size() + " of " + after.size() + " segments written again");
+            assertTrue(engine.verify(first.backupId(), true).ok());
+            assertTrue(engine.verify(second.backupId(), true).ok());
+
+            // Manifest bytes the second backup wrote, against format 1's whole task manifests.
+            long headers = 0;
+            long inline = 0;
+            for (TaskRef ref : second.tasks()) {
+                headers += Files.size(dir.resolve("many-store").resolve(ref.key()));
+                TaskManifest task = store.taskManifest(second, ref);
+                inline += codec.encode(new TaskManifest(1, task.module(), task.backupId(), task.task(), task.files(),
+                        task.depotEndOffsets(), task.processedOffsets())).length;
+            }
+            long segmentBytes = 0;
+            for (String sha : written) {
+                segmentBytes += Files.size(dir.resolve("many-store").resolve(StoreLayout.segmentKey(sha)));
+            }
+            System.out.printf("shared manifests: %d files in %d segments; the second backup wrote %d task-manifest bytes and"
+                    + " %d bytes in %d new segments (%d in all), where format 1 wrote %d bytes (%.3fx)%n", second.totals().files(),
+                    after.size(), headers, segmentBytes, written.size(), headers + segmentBytes, inline,
+                    (double) (headers + segmentBytes) / inline);
+            assertTrue(headers + segmentBytes < inline / 2, "a backup writes manifest bytes in proportion to what changed");
+        }
+    }
+
+    /** The average segment size, for sizing the data set. */
+    private static final class FileListSegmentsSize {
+        static final int AVERAGE = io.modbackup.core.store.FileListSegments.SEGMENT_DIVISOR;
+    }
+
+    @Test
+    void segmentBoundariesDependOnPathsSoAnInsertedFileChangesOnlyItsOwnSegment() {
+        List<FileEntry> files = IntStream.range(0, 20_000).mapToObj(i -> entry(String.format("depots/events/%06d.seg", i)))
+                .toList();
+        List<List<FileEntry>> segments = io.modbackup.core.store.FileListSegments.cut(files);
+        assertTrue(segments.size() > 20_000 / 512 && segments.size() < 20_000 / 32, segments.size() + " segments");
+        assertTrue(segments.stream().allMatch(s -> s.size() <= 1024), "at most 1024 files a segment");
+        List<FileEntry> inserted = new ArrayList<>(files);
+        inserted.add(10_000, entry("depots/events/010000a.seg"));
+        List<List<FileEntry>> after = io.modbackup.core.store.FileListSegments.cut(inserted);
+        Set<List<FileEntry>> unchanged = new HashSet<>(segments);
+        long changed = after.stream().filter(s -> !unchanged.contains(s)).count();
+        assertTrue(changed <= 2, changed + " segments changed by one inserted file");
+    }
+
+    private static FileEntry entry(String path) {
+        return new FileEntry(path, FileKind.IMMUTABLE, 10, 1, Hashing.sha256Hex(path.getBytes()), List.of(),
+                java.util.Base64.getEncoder().encodeToString(new byte[10]));
+    }
+
+    @Test
+    void aStoreOfFormatOneIsRestoredVerifiedAndBackedUpAgain() throws Exception {
+        f.write(1500);
+        ModuleManifest modern = f.engine.backup(A);
+        // Rewrite the backup as format 1 wrote it: files inline in each task manifest, version 1 everywhere.
+        BackupStore store = store();
+        List<TaskRef> refs = new ArrayList<>();
+        for (TaskRef ref : modern.tasks()) {
+            TaskManifest task = store.taskManifest(modern, ref);
+            byte[] bytes = codec.encode(new TaskManifest(1, task.module(), task.backupId(), task.task(), task.files(),
+                    task.depotEndOffsets(), task.processedOffsets()));
+            f.put(ref.key(), bytes);
+            refs.add(new TaskRef(ref.task(), ref.key(), Hashing.sha256Hex(bytes), ref.files(), ref.bytes()));
+        }
+        ModuleManifest old = new ModuleManifest(1, modern.backupId(), modern.module(), modern.clusterId(),
+                modern.createdMillis(), modern.completedMillis(), modern.restoreEpoch(), modern.chunkSize(),
+                modern.descriptor(), modern.commitIds(), modern.jar(), refs, modern.totals(), null);
+        f.put(StoreLayout.moduleManifestKey(BackupId.parse(modern.backupId())), codec.encode(old));
+        for (String key : f.store().listKeysRecursive(StoreLayout.SEGMENTS, null).join().keys()) {
+            f.store().deleteObject(key).join();
+        }
+
+        assertEquals(1, f.engine.info(modern.backupId()).version());
+        assertTrue(f.engine.verify(modern.backupId(), true).ok(), "format 1 verifies");
+        ModuleManifest next = f.engine.backup(A);
+        assertEquals(ManifestCodec.VERSION, next.version());
+        assertTrue(next.totals().filesReused() > 0, "the next backup reuses the format-1 backup's entries");
+        assertFalse(segmentsOf(next).isEmpty(), "and writes its file list in segments");
+        f.restoreChecked(modern.backupId());
+    }
+
+    @Test
+    void aDamagedOrMissingSegmentIsReportedAndRefusedBeforeLiveStateIsTouched() throws Exception {
+        f.write(1500);
+        ModuleManifest manifest = f.engine.backup(A);
+        String segment = segmentsOf(manifest).iterator().next();
+        Path file = dir.resolve("store").resolve(StoreLayout.segmentKey(segment));
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(file, bytes);
+        Map<Integer, Long> ends = f.depotEnds();
+        List<String> problems = f.engine.verify(manifest.backupId(), false).problems();
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("does not match its checksum in the task manifest"), problems.get(0));
+        CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
+        assertTrue(e.getMessage().contains("segment"), e.getMessage());
+        assertEquals(ends, f.depotEnds(), "live state untouched");
+
+        Files.delete(file);
+        problems = f.engine.verify(manifest.backupId(), false).problems();
+        assertTrue(problems.get(0).contains("is missing (" + StoreLayout.segmentKey(segment) + ")"), problems.toString());
+    }
+}
