@@ -51,7 +51,7 @@ final class BackupCatalog {
         do {
             BackupStore.IndexPage index;
             try {
-                index = store.newestFirst(module, token, pageSize - page.size());
+                index = store.newestFirst(module, token, pageSize - page.size(), false);
             } catch (IllegalArgumentException e) {
                 throw invalidToken(pageToken, module);
             }

@@ -164,7 +164,7 @@ final class ModuleBackup {
             // newest are usually committed), not a listing of every backup.
             String token = null;
             do {
-                BackupStore.IndexPage page = store.newestFirst(descriptor.name(), token, 4);
+                BackupStore.IndexPage page = store.newestFirst(descriptor.name(), token, 4, true);
                 for (BackupId id : page.ids()) {
                     Optional<ModuleManifest> manifest = store.moduleManifest(id);
                     if (manifest.isPresent()) {

@@ -83,7 +83,6 @@ public final class GarbageCollector {
             // Index objects of backups with nothing left under backups/ (a GC that stopped halfway, or an
             // index written for a backup a GC was deleting): nothing to list, so they go.
             Set<String> indexed = new HashSet<>(ids.stream().map(StoreLayout::indexKey).toList());
-            indexed.add(StoreLayout.indexCompleteKey(module));
             store.keysUnder(StoreLayout.indexPrefix(module)).stream().filter(key -> !indexed.contains(key))
                     .forEach(indexKeys::add);
             for (BackupId id : ids) {

@@ -102,13 +102,21 @@ public final class BackupStore {
      * Up to {@code count} backups of {@code module} from its newest-first index, after the page
      * {@code token} (a {@link IndexPage#nextToken()}, or null for the newest): one listing request. The
      * index holds every committed backup (its object is written before the commit) and may hold
-     * backups that never committed or that GC is deleting, whose module manifests are absent. A store
-     * written before the index existed is indexed first (see {@link #ensureIndexed}).
+     * backups that never committed or that GC is deleting, whose module manifests are absent.
+     *
+     * <p>A store written before the index existed is indexed first when {@code mayIndex} (backups and
+     * GC, which write anyway); a read-only caller (list, info, with perhaps read-only credentials)
+     * writes nothing and pages through a listing of every backup instead, until a backup or GC indexed it.
      *
      * @throws IllegalArgumentException when {@code token} is not one this listing issued
      */
-    public IndexPage newestFirst(String module, String token, int count) {
-        ensureIndexed(module);
+    public IndexPage newestFirst(String module, String token, int count, boolean mayIndex) {
+        if (!indexed(module, mayIndex)) {
+            return scanNewestFirst(module, token, count);
+        }
+        if (token != null && token.startsWith(SCAN_TOKEN)) {
+            throw new IllegalArgumentException("a page token of a listing from before the module's backups were indexed");
+        }
         KeysPage page = Futures.await(provider.listKeysNonRecursive(StoreLayout.indexPrefix(module), token, count),
                 "list the index of " + module);
         List<BackupId> ids = new ArrayList<>(page.keys().size());
@@ -119,6 +127,46 @@ public final class BackupStore {
             }
         }
         return new IndexPage(ids, page.nextPageToken());
+    }
+
+    /** Tokens of pages read by listing every backup (a store not indexed yet) start with this. */
+    private static final String SCAN_TOKEN = "scan\n";
+
+    private IndexPage scanNewestFirst(String module, String token, int count) {
+        BackupId after = null;
+        if (token != null) {
+            if (!token.startsWith(SCAN_TOKEN)) {
+                throw new IllegalArgumentException("not a page token of this listing");
+            }
+            after = BackupId.parse(token.substring(SCAN_TOKEN.length()));
+        }
+        BackupId last = after;
+        List<BackupId> newer = backupIdsNewestFirst(module).stream().filter(id -> last == null || id.compareTo(last) < 0)
+                .toList();
+        List<BackupId> ids = newer.subList(0, Math.min(count, newer.size()));
+        String next = newer.size() > ids.size() ? SCAN_TOKEN + ids.get(ids.size() - 1) : null;
+        return new IndexPage(ids, next);
+    }
+
+    /**
+     * Whether {@code module}'s index is complete: marked so, or the module has no backups (each new one
+     * indexes itself). Otherwise, when {@code mayIndex}, indexes it (see {@link #ensureIndexed}).
+     */
+    private boolean indexed(String module, boolean mayIndex) {
+        if (indexedModules.contains(module)) {
+            return true;
+        }
+        if (mayIndex) {
+            ensureIndexed(module);
+            return true;
+        }
+        String marker = StoreLayout.indexCompleteKey(module);
+        if (Futures.await(provider.hasKey(marker), "check " + marker)) {
+            indexedModules.add(module);
+            return true;
+        }
+        // Not marked: complete only if there is nothing to index (not remembered: a writer marks it).
+        return backupIdsNewestFirst(module).isEmpty();
     }
 
     /** Writes {@code id}'s index object. Idempotent; before the backup's commit. */
@@ -132,7 +180,7 @@ public final class BackupStore {
      * existed is indexed once (one listing of the module's backups and one small object per backup),
      * then marked complete. Afterwards one check per module and engine; idempotent and safe beside
      * backups (which index themselves) and GC (an object it races to index for a deleted backup is
-     * skipped by listings and removed by the next GC).
+     * skipped by listings and removed by the next GC). For writers only (backups, GC).
      */
     public void ensureIndexed(String module) {
         if (indexedModules.contains(module)) {

@@ -13,7 +13,7 @@ package io.modbackup.core.store;
  * backups/&lt;module&gt;/&lt;backupId&gt;/backup.json        module manifest, written last: the commit
  * index/&lt;module&gt;/&lt;newest-first name&gt;              a module's backups newest first, one small object per
  *                                                backup, written before its commit (so listing reads a page)
- * index/&lt;module&gt;/complete                        every backup of the module has its index object
+ * index-complete/&lt;module&gt;                        every backup of the module has its index object
  * locks/&lt;backup|gc&gt;-&lt;id&gt;.json                     leases of backups and GC runs in progress
  * gc/last-run.json                               when the last GC started (the GC marker)
  * </pre>
@@ -30,8 +30,8 @@ public final class StoreLayout {
     public static final String BACKUPS = "backups/";
     /** Prefix of the newest-first index of every module's backups. */
     public static final String INDEX = "index/";
-    /** The name of the marker saying a module's index is complete (it sorts after every index name). */
-    public static final String INDEX_COMPLETE = "complete";
+    /** Prefix of the markers saying a module's index is complete (outside the index: listings never meet them). */
+    public static final String INDEX_COMPLETE = "index-complete/";
 
     /** Prefix of every lease. */
     public static final String LOCKS = "locks/";
@@ -98,7 +98,7 @@ public final class StoreLayout {
 
     /** Key of the marker of {@code module}'s complete index. */
     public static String indexCompleteKey(String module) {
-        return indexPrefix(module) + INDEX_COMPLETE;
+        return INDEX_COMPLETE + module;
     }
 
     /** The backup an index name (the last segment of {@link #indexKey}) stands for, or null for another name. */
