@@ -149,8 +149,8 @@ public final class BackupStore {
     }
 
     /**
-     * Whether {@code module}'s index is complete: marked so, or the module has no backups (each new one
-     * indexes itself). Otherwise, when {@code mayIndex}, indexes it (see {@link #ensureIndexed}).
+     * Whether {@code module}'s index is marked complete; when {@code mayIndex}, indexes it first if
+     * needed (see {@link #ensureIndexed}).
      */
     private boolean indexed(String module, boolean mayIndex) {
         if (indexedModules.contains(module)) {
@@ -165,8 +165,9 @@ public final class BackupStore {
             indexedModules.add(module);
             return true;
         }
-        // Not marked: complete only if there is nothing to index (not remembered: a writer marks it).
-        return backupIdsNewestFirst(module).isEmpty();
+        // Not marked (a store from before the index, or a module no writer has touched since): the
+        // caller lists the backups themselves, which costs the same when there are none.
+        return false;
     }
 
     /** Writes {@code id}'s index object. Idempotent; before the backup's commit. */
