@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.rpl.rama.backup.BackupProvider.KeysPage;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
-import io.modbackup.s3.S3ProxyServer;
+import io.modbackup.s3.S3ServerExtension;
 import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,41 +23,29 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the local provider and the S3 provider on a real S3 server.
  */
 class RamaListingSemanticsTest {
-    private static S3ProxyServer server;
-    private static Path serverDir;
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.s3Proxy();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        serverDir = Files.createTempDirectory("s3proxy-rama-listing-");
-        server = new S3ProxyServer(serverDir);
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-        io.modbackup.s3.TestFiles.deleteRecursively(serverDir);
-    }
 
     static List<String> stores() {
         return List.of("local", "s3");
     }
 
-    private com.rpl.rama.backup.BackupProvider open(String store) {
+    private ModbackupProviderForRama open(String store) {
         return store.equals("local") ? new ModbackupProviderForRama(new LocalDirectoryProvider(dir.resolve("store").toString()))
-                : new S3ProviderForRama(server.newBucketArgument("rama"));
+                : new S3ProviderForRama(S3.newBucketArgument("rama"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("stores")
     void anEmptyStoreListsNothingWithoutAMarker(String store) {
-        try (var rama = closing(open(store))) {
-            KeysPage recursive = await(rama.provider.listKeysRecursive("", null));
+        try (ModbackupProviderForRama rama = open(store)) {
+            KeysPage recursive = await(rama.listKeysRecursive("", null));
             assertEquals(List.of(), recursive.keys);
             assertNull(recursive.nextPageMarker);
-            KeysPage flat = await(rama.provider.listKeysNonRecursive("", null, -1));
+            KeysPage flat = await(rama.listKeysNonRecursive("", null, -1));
             assertEquals(List.of(), flat.keys);
             assertNull(flat.nextPageMarker);
         }
@@ -68,12 +54,12 @@ class RamaListingSemanticsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("stores")
     void nonRecursiveNamesHaveNoTrailingSlashAndRecursiveListingsIgnoreOne(String store) {
-        try (var rama = closing(open(store))) {
-            put(rama.provider, "a/b/c");
-            assertEquals(List.of("c"), await(rama.provider.listKeysNonRecursive("a/b/", null, -1)).keys);
-            assertEquals(List.of("b"), await(rama.provider.listKeysNonRecursive("a/", null, -1)).keys);
+        try (ModbackupProviderForRama rama = open(store)) {
+            put(rama, "a/b/c");
+            assertEquals(List.of("c"), await(rama.listKeysNonRecursive("a/b/", null, -1)).keys);
+            assertEquals(List.of("b"), await(rama.listKeysNonRecursive("a/", null, -1)).keys);
             for (String prefix : List.of("", "a", "a/", "a/b", "a/b/")) {
-                assertEquals(List.of("a/b/c"), await(rama.provider.listKeysRecursive(prefix, null)).keys, "prefix '" + prefix + "'");
+                assertEquals(List.of("a/b/c"), await(rama.listKeysRecursive(prefix, null)).keys, "prefix '" + prefix + "'");
             }
         }
     }
@@ -81,26 +67,26 @@ class RamaListingSemanticsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("stores")
     void fiveKeysPagedTwoAtATime(String store) {
-        try (var rama = closing(open(store))) {
+        try (ModbackupProviderForRama rama = open(store)) {
             for (int i = 1; i <= 5; i++) {
-                put(rama.provider, "k" + i);
+                put(rama, "k" + i);
             }
             assertEquals(List.of(List.of("k1", "k2"), List.of("k3", "k4"), List.of("k5")),
-                    pages(marker -> rama.provider.listKeysNonRecursive("", marker, 2)));
+                    pages(marker -> rama.listKeysNonRecursive("", marker, 2)));
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("stores")
     void elevenHundredKeysWithTheDefaultPageSizeGiveAThousandThenAHundred(String store) {
-        try (var rama = closing(open(store))) {
+        try (ModbackupProviderForRama rama = open(store)) {
             List<CompletableFuture<Void>> puts = IntStream.range(0, 1100)
-                    .mapToObj(i -> rama.provider.putObject(String.format("many/%04d", i), new ByteArrayInputStream(new byte[] {1}), 1L))
+                    .mapToObj(i -> rama.putObject(String.format("many/%04d", i), new ByteArrayInputStream(new byte[] {1}), 1L))
                     .toList();
             puts.forEach(CompletableFuture::join);
-            List<List<String>> pages = pages(marker -> rama.provider.listKeysNonRecursive("many/", marker, -1));
+            List<List<String>> pages = pages(marker -> rama.listKeysNonRecursive("many/", marker, -1));
             assertEquals(List.of(1000, 100), pages.stream().map(List::size).toList());
-            assertEquals(List.of(1000, 100), pages(marker -> rama.provider.listKeysRecursive("many/", marker)).stream()
+            assertEquals(List.of(1000, 100), pages(marker -> rama.listKeysRecursive("many/", marker)).stream()
                     .map(List::size).toList());
         }
     }
@@ -122,17 +108,5 @@ class RamaListingSemanticsTest {
 
     private static <T> T await(CompletableFuture<T> future) {
         return future.join();
-    }
-
-    private static Closing closing(com.rpl.rama.backup.BackupProvider provider) {
-        return new Closing(provider);
-    }
-
-    /** Closes a Rama provider at the end of a try block. */
-    private record Closing(com.rpl.rama.backup.BackupProvider provider) implements AutoCloseable {
-        @Override
-        public void close() {
-            provider.close();
-        }
     }
 }

@@ -1,38 +1,21 @@
 package io.modbackup.rama;
 
 import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.s3.S3ProxyServer;
+import io.modbackup.s3.S3ServerExtension;
 import io.modbackup.testkit.provider.BackupProviderContractTest;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Our whole provider contract through both directions on a real S3 server: our S3 provider in its
  * Rama form ({@link S3ProviderForRama}, as a Rama cluster loads it), as ours again.
  */
 class S3RoundTripContractTest extends BackupProviderContractTest {
-    private static S3ProxyServer server;
-    private static Path serverDir;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        serverDir = Files.createTempDirectory("s3proxy-rama-");
-        server = new S3ProxyServer(serverDir);
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        io.modbackup.s3.TestFiles.deleteRecursively(serverDir);
-    }
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.s3Proxy();
 
     @Override
     protected BackupProvider createProvider() {
-        return new RamaProviderForModbackup(new S3ProviderForRama(server.newBucketArgument("rama/prod")));
+        return new RamaProviderForModbackup(new S3ProviderForRama(S3.newBucketArgument("rama/prod")));
     }
 
     /**

@@ -2,9 +2,8 @@ package io.modbackup.s3;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.testkit.provider.BackupProviderContractTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The contract suite against moto's S3 server, where {@code moto_server} is installed (skipped
@@ -14,23 +13,12 @@ import org.junit.jupiter.api.condition.EnabledIf;
  */
 @EnabledIf("io.modbackup.s3.MotoServer#available")
 class MotoContractTest extends BackupProviderContractTest {
-    private static MotoServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new MotoServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.moto();
 
     @Override
     protected BackupProvider createProvider() {
-        return new S3BackupProvider(server.newBucketArgument("backups/prod"));
+        return new S3BackupProvider(S3.newBucketArgument("backups/prod"));
     }
 
     /** moto keeps objects in its memory: 64 MiB still streams far past the client's heap share. */

@@ -1,28 +1,16 @@
 package io.modbackup.s3;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The end-to-end backup and restore through moto's S3 server, where it is installed. */
 @EnabledIf("io.modbackup.s3.MotoServer#available")
 class MotoEndToEndTest extends EndToEndThroughS3 {
-    private static MotoServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new MotoServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.moto();
 
     @Override
     protected String newBucketArgument(String prefix) {
-        return server.newBucketArgument(prefix);
+        return S3.newBucketArgument(prefix);
     }
 }

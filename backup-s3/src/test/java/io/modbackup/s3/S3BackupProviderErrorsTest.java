@@ -7,33 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.modbackup.api.provider.BackupConfigException;
 import io.modbackup.api.provider.BackupStorageException;
 import io.modbackup.api.provider.ProviderLoader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Failures a user can cause are precise errors; errors are never read as "absent". */
 class S3BackupProviderErrorsTest {
-    private static S3ProxyServer server;
-    private static Path dir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        dir = Files.createTempDirectory("s3proxy-errors-");
-        server = new S3ProxyServer(dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        TestFiles.deleteRecursively(dir);
-    }
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.s3Proxy();
 
     @Test
     void aMissingBucketIsAClearConfigErrorNamingIt() {
-        String config = S3BackupProvider.class.getName() + " " + server.endpoint() + "/no-such-bucket/prefix";
+        String config = S3BackupProvider.class.getName() + " " + S3.proxyServer().endpoint() + "/no-such-bucket/prefix";
         BackupConfigException e = assertThrows(BackupConfigException.class, () -> new ProviderLoader().load(config));
         assertTrue(e.getMessage().contains("S3 bucket 'no-such-bucket' does not exist"), e.getMessage());
         assertTrue(e.getMessage().contains("createBucket=true"), e.getMessage());
@@ -41,15 +26,15 @@ class S3BackupProviderErrorsTest {
 
     @Test
     void aMissingBucketIsCreatedWhenAsked() throws Exception {
-        try (S3BackupProvider provider = new S3BackupProvider(server.endpoint() + "/created-on-demand createBucket=true")) {
+        try (S3BackupProvider provider = new S3BackupProvider(S3.proxyServer().endpoint() + "/created-on-demand createBucket=true")) {
             assertTrue(!provider.hasKey("x").get());
-            assertTrue(server.blobStore().containerExists("created-on-demand"));
+            assertTrue(S3.proxyServer().blobStore().containerExists("created-on-demand"));
         }
     }
 
     @Test
     void refusedCredentialsFailHasKeyInsteadOfReadingAsAbsent() throws Exception {
-        try (S3BackupProvider provider = new S3BackupProvider(server.newBucketArgument("p"))) {
+        try (S3BackupProvider provider = new S3BackupProvider(S3.newBucketArgument("p"))) {
             String bucket = provider.config().bucket();
             String previous = System.getProperty("aws.secretAccessKey");
             // The default chain reads system properties on every request: the next requests are refused.

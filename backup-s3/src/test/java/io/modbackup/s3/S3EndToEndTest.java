@@ -1,29 +1,14 @@
 package io.modbackup.s3;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The end-to-end backup and restore through S3Proxy, the S3 server every machine can start. */
 class S3EndToEndTest extends EndToEndThroughS3 {
-    private static S3ProxyServer server;
-    private static Path serverDir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        serverDir = Files.createTempDirectory("s3proxy-e2e-");
-        server = new S3ProxyServer(serverDir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        TestFiles.deleteRecursively(serverDir);
-    }
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.s3Proxy();
 
     @Override
     protected String newBucketArgument(String prefix) {
-        return server.newBucketArgument(prefix);
+        return S3.newBucketArgument(prefix);
     }
 }

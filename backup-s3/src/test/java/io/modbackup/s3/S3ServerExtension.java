@@ -1,0 +1,69 @@
+package io.modbackup.s3;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * An S3-speaking server for the tests of one class, started before them and stopped (its files
+ * removed) after them: {@code @RegisterExtension static final S3ServerExtension S3 = S3ServerExtension.s3Proxy();}.
+ * A class using {@link #moto()} also needs {@code @EnabledIf("io.modbackup.s3.MotoServer#available")}.
+ */
+public final class S3ServerExtension implements BeforeAllCallback, AfterAllCallback {
+    private final boolean moto;
+    private Path dir;
+    private S3ProxyServer proxy;
+    private MotoServer motoServer;
+
+    private S3ServerExtension(boolean moto) {
+        this.moto = moto;
+    }
+
+    /** S3Proxy in the test JVM, objects on disk: every machine has it. */
+    public static S3ServerExtension s3Proxy() {
+        return new S3ServerExtension(false);
+    }
+
+    /** moto's server as a child process, where {@code moto_server} is on the PATH. */
+    public static S3ServerExtension moto() {
+        return new S3ServerExtension(true);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        if (moto) {
+            motoServer = new MotoServer();
+        } else {
+            dir = Files.createTempDirectory("s3proxy-" + context.getRequiredTestClass().getSimpleName() + "-");
+            proxy = new S3ProxyServer(dir);
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (motoServer != null) {
+            motoServer.close();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (dir != null) {
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    /** A provider argument for a new, empty bucket on the running server. */
+    public String newBucketArgument(String prefix) {
+        return moto ? motoServer.newBucketArgument(prefix) : proxy.newBucketArgument(prefix);
+    }
+
+    /** The running S3Proxy, for tests that look into its blob store. */
+    public S3ProxyServer proxyServer() {
+        if (proxy == null) {
+            throw new IllegalStateException("not an S3Proxy extension, or not started");
+        }
+        return proxy;
+    }
+}
