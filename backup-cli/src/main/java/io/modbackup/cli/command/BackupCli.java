@@ -269,6 +269,8 @@ public final class BackupCli implements Callable<Integer> {
         out.printf("gc%s: %s %d backups, kept %d; %s %d chunks and %d manifests, %s%n", dryRun ? " (dry run)" : "", verb,
                 report.deletedBackups().size(), report.keptBackups(), verb, report.deletedChunks(), report.deletedManifests(),
                 bytes(report.freedBytes()) + (dryRun ? " to free" : " freed"));
+        out.printf("  read %d manifests in %d ms%s%n", report.manifestsRead(), report.durationMillis(),
+                dryRun ? "" : ", backups held off for the last " + report.exclusiveMillis() + " ms");
         report.deletedBackups().forEach(id -> out.println("  " + verb + " " + id));
         return 0;
     }

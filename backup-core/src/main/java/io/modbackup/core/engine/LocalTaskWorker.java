@@ -11,6 +11,7 @@ import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
+import io.modbackup.core.store.KnownChunks;
 import io.modbackup.core.store.TransferStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,18 @@ public final class LocalTaskWorker implements TaskWorker {
     private final ChunkStore chunks;
     private final Executor executor;
     private final int filesInFlight;
+    /** The chunk index of each backup with tasks running here, shared by them (tasks hold equal files). */
+    private final Map<String, SharedIndex> indexes = new ConcurrentHashMap<>();
+
+    /** A backup's chunk index and how many of its tasks are running here. */
+    private static final class SharedIndex {
+        final KnownChunks chunks;
+        int users;
+
+        SharedIndex(boolean probe) {
+            chunks = new KnownChunks(probe);
+        }
+    }
 
     /**
      * @param executor      where the worker's own steps run (not its I/O, which is the stores')
@@ -52,26 +65,55 @@ public final class LocalTaskWorker implements TaskWorker {
     @Override
     public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
         TransferStats task = new TransferStats();
-        return loadPrevious(request).thenComposeAsync(previous -> {
-            List<CapturedFile> files = supervisor.cutFiles(request.module(), request.cutId(), request.task());
-            Set<String> known = ConcurrentHashMap.newKeySet();
-            Map<String, FileEntry> previousByPath = new HashMap<>();
-            if (previous != null) {
-                for (FileEntry entry : previous.files()) {
-                    previousByPath.put(entry.path(), entry);
-                    known.addAll(entry.chunks());
-                }
+        CompletableFuture<TaskManifest> loadPrevious = load(request.previous(), request, "previous task manifest ");
+        CompletableFuture<TaskManifest> loadSource = request.chunksFrom() == null || request.chunksFrom().equals(request.previous())
+                ? loadPrevious : load(request.chunksFrom(), request, "task manifest ");
+        return loadPrevious.thenCombine(loadSource, (previous, source) -> new TaskManifest[] {previous, source})
+                .thenComposeAsync(loaded -> {
+                    KnownChunks known = index(request);
+                    CompletableFuture<TaskBackupResult> result;
+                    try {
+                        result = backUpFiles(request, loaded[0], loaded[1], known, task);
+                    } catch (RuntimeException e) {
+                        release(request.backupId());
+                        throw e;
+                    }
+                    return result.whenComplete((r, error) -> release(request.backupId()));
+                }, executor);
+    }
+
+    private CompletableFuture<TaskBackupResult> backUpFiles(TaskBackupRequest request, TaskManifest previous,
+                                                           TaskManifest chunkSource, KnownChunks known, TransferStats task) {
+        List<CapturedFile> files = supervisor.cutFiles(request.module(), request.cutId(), request.task());
+        // The chunk index: what the chunk source holds is in the store, protected by this backup's lease.
+        if (chunkSource != null) {
+            chunkSource.files().forEach(entry -> known.addStored(entry.chunks()));
+        }
+        Map<String, FileEntry> previousByPath = new HashMap<>();
+        if (previous != null) {
+            previous.files().forEach(entry -> previousByPath.put(entry.path(), entry));
+        }
+        return BoundedFanOut.map(files, filesInFlight, file -> {
+            FileEntry before = previousByPath.get(file.path());
+            if (unchanged(file, before)) {
+                task.fileReused();
+                task.reused(before.chunks().size());
+                return CompletableFuture.completedFuture(before);
             }
-            return BoundedFanOut.map(files, filesInFlight, file -> {
-                FileEntry before = previousByPath.get(file.path());
-                if (unchanged(file, before)) {
-                    task.fileReused();
-                    task.reused(before.chunks().size());
-                    return CompletableFuture.completedFuture(before);
-                }
-                return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(), known, task);
-            }).thenCompose(entries -> writeManifest(request, entries, previous, task));
-        }, executor);
+            return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(), known, task);
+        }).thenCompose(entries -> writeManifest(request, entries, previous, task));
+    }
+
+    private KnownChunks index(TaskBackupRequest request) {
+        return indexes.compute(request.backupId(), (id, shared) -> {
+            SharedIndex index = shared != null ? shared : new SharedIndex(request.probeUnknownChunks());
+            index.users++;
+            return index;
+        }).chunks;
+    }
+
+    private void release(String backupId) {
+        indexes.computeIfPresent(backupId, (id, shared) -> --shared.users == 0 ? null : shared);
     }
 
     /**
@@ -86,10 +128,9 @@ public final class LocalTaskWorker implements TaskWorker {
                 && before.size() == file.size() && before.modifiedMillis() == file.modifiedMillis();
     }
 
-    private CompletableFuture<TaskManifest> loadPrevious(TaskBackupRequest request) {
-        TaskRef previous = request.previous();
-        return previous == null ? CompletableFuture.completedFuture(null)
-                : store.readTaskManifest(previous, request.chunkSize(), "previous task manifest " + previous.key());
+    private CompletableFuture<TaskManifest> load(TaskRef ref, TaskBackupRequest request, String what) {
+        return ref == null ? CompletableFuture.completedFuture(null)
+                : store.readTaskManifest(ref, request.chunkSize(), what + ref.key());
     }
 
     private CompletableFuture<TaskBackupResult> writeManifest(TaskBackupRequest request, List<FileEntry> files,

@@ -21,6 +21,7 @@ import io.modbackup.core.manifest.Totals;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
+import io.modbackup.core.store.KnownChunks;
 import io.modbackup.core.store.StoreLayout;
 import io.modbackup.core.store.TransferStats;
 import java.io.ByteArrayInputStream;
@@ -34,7 +35,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -88,8 +88,9 @@ final class ModuleBackup {
     private ModuleManifest run(ModuleDescriptor descriptor, BackupId id, long started, StoreLocks.Lease lease,
                                Progress.Observer observer) {
         String module = descriptor.name();
-        long epoch = runtime.restoreMarker(module).map(RestoreMarker::epoch).orElse(0L);
-        ModuleManifest previous = latestReusable(descriptor, epoch);
+        Optional<RestoreMarker> marker = runtime.restoreMarker(module);
+        long epoch = marker.map(RestoreMarker::epoch).orElse(0L);
+        Predecessors previous = predecessors(descriptor, epoch, marker.map(RestoreMarker::backupId).orElse(null));
         CutDescriptor cut = runtime.captureCut(module);
         try {
             CutValidation.requireConsistent(cut);
@@ -97,7 +98,7 @@ final class ModuleBackup {
             TransferStats jarStats = new TransferStats();
             Path jar = runtime.moduleJar(module);
             CompletableFuture<FileEntry> jarEntry = chunks.store(jar.getFileName().toString(), FileKind.IMMUTABLE, jar,
-                    size(jar), 0, ConcurrentHashMap.newKeySet(), jarStats);
+                    size(jar), 0, new KnownChunks(true), jarStats);
             List<TaskBackupResult> done = Futures.awaitAll(results, "back up module " + module);
             FileEntry jarFile = Futures.await(jarEntry, "back up the jar of module " + module);
             long completed = clock.millis();
@@ -134,7 +135,7 @@ final class ModuleBackup {
 
     /** Asks each task's worker to back up its part of the cut; progress counts come from the task results. */
     private List<CompletableFuture<TaskBackupResult>> backUpTasks(String module, BackupId id, CutDescriptor cut,
-                                                                  ModuleManifest previous, Progress.Observer observer) {
+                                                                  Predecessors previous, Progress.Observer observer) {
         AtomicInteger tasksDone = new AtomicInteger();
         AtomicLong bytesDone = new AtomicLong();
         AtomicLong filesDone = new AtomicLong();
@@ -142,9 +143,11 @@ final class ModuleBackup {
         long cutFiles = cut.tasks().stream().mapToLong(TaskCut::fileCount).sum();
         List<CompletableFuture<TaskBackupResult>> results = new ArrayList<>();
         for (TaskCut task : cut.tasks()) {
-            TaskRef before = previous == null ? null : previous.tasks().get(task.task());
+            TaskRef before = previous.reusable() == null ? null : previous.reusable().tasks().get(task.task());
+            TaskRef chunksFrom = previous.chunkSource() == null ? null : previous.chunkSource().tasks().get(task.task());
             TaskBackupRequest request = new TaskBackupRequest(module, id.toString(), cut.cutId(), task.task(),
-                    options.chunkSize(), before, task.depotEndOffsets(), task.processedOffsets());
+                    options.chunkSize(), before, chunksFrom, previous.probeUnknownChunks(), task.depotEndOffsets(),
+                    task.processedOffsets());
             TaskWorker worker = workers.apply(task.supervisorId());
             results.add(TaskAttempts.run(() -> worker.backupTask(request), options.taskTimeout(), options.taskAttempts(),
                     "task " + task.task() + " of backup " + id + " on " + task.supervisorId()).whenComplete((r, e) -> {
@@ -157,28 +160,55 @@ final class ModuleBackup {
         return results;
     }
 
-    /** The newest committed backup whose files may be reused by the next one, or null. */
-    private ModuleManifest latestReusable(ModuleDescriptor descriptor, long epoch) {
+    /**
+     * What a backup builds on: {@code reusable}, the newest committed backup if its files may be reused
+     * (same restore epoch, chunk size and task count), or null; {@code chunkSource}, a committed backup
+     * whose chunks the tasks take as stored (the reusable one, else after a restore the backup restored,
+     * else the newest); and whether chunks outside it are looked up before being sent (only when the
+     * module has backups but none could serve as the source). Both are committed backups read under
+     * this backup's lease, so no GC removes their chunks before it ends.
+     */
+    record Predecessors(ModuleManifest reusable, ModuleManifest chunkSource, boolean probeUnknownChunks) {
+        static final Predecessors NONE = new Predecessors(null, null, false);
+    }
+
+    private Predecessors predecessors(ModuleDescriptor descriptor, long epoch, String restoredBackup) {
         try {
-            // The newest committed backup: from the newest-first index, a few entries at a time (the
-            // newest are usually committed), not a listing of every backup.
-            String token = null;
-            do {
-                BackupStore.IndexPage page = store.newestFirst(descriptor.name(), token, 4, true);
-                for (BackupId id : page.ids()) {
-                    Optional<ModuleManifest> manifest = store.moduleManifest(id);
-                    if (manifest.isPresent()) {
-                        ModuleManifest m = manifest.get();
-                        boolean reusable = m.restoreEpoch() == epoch && m.chunkSize() == options.chunkSize()
-                                && m.tasks().size() == descriptor.taskCount();
-                        return reusable ? m : null;
-                    }
-                }
-                token = page.nextToken();
-            } while (token != null);
-        } catch (CorruptBackupException e) {
-            log.warn("not reusing the previous backup of {}: {}", descriptor.name(), e.getMessage());
+            ModuleManifest newest = newestCommitted(descriptor.name());
+            if (newest == null) {
+                return Predecessors.NONE;
+            }
+            if (compatible(newest, descriptor) && newest.restoreEpoch() == epoch) {
+                return new Predecessors(newest, newest, false);
+            }
+            ModuleManifest restored = restoredBackup == null || restoredBackup.equals(newest.backupId()) ? null
+                    : store.moduleManifest(BackupId.parse(restoredBackup)).orElse(null);
+            ModuleManifest source = restored != null && compatible(restored, descriptor) ? restored
+                    : compatible(newest, descriptor) ? newest : null;
+            return new Predecessors(null, source, source == null);
+        } catch (CorruptBackupException | IllegalArgumentException e) {
+            log.warn("not building on the previous backups of {}: {}", descriptor.name(), e.getMessage());
+            return new Predecessors(null, null, true);
         }
+    }
+
+    private boolean compatible(ModuleManifest manifest, ModuleDescriptor descriptor) {
+        return manifest.chunkSize() == options.chunkSize() && manifest.tasks().size() == descriptor.taskCount();
+    }
+
+    /** The newest committed backup of {@code module}, from the newest-first index a few entries at a time. */
+    private ModuleManifest newestCommitted(String module) {
+        String token = null;
+        do {
+            BackupStore.IndexPage page = store.newestFirst(module, token, 4, true);
+            for (BackupId id : page.ids()) {
+                Optional<ModuleManifest> manifest = store.moduleManifest(id);
+                if (manifest.isPresent()) {
+                    return manifest.get();
+                }
+            }
+            token = page.nextToken();
+        } while (token != null);
         return null;
     }
 

@@ -30,10 +30,17 @@ public interface TaskWorker {
     /**
      * @param previous the same task's manifest in the module's previous backup, whose unchanged
      *     immutable files are reused without reading; {@code null} for none
+     * @param chunksFrom a committed backup's manifest of the same task whose chunks the store holds
+     *     (the worker's chunk index: none of them is checked or sent again); usually {@code previous},
+     *     after a restore the backup restored; {@code null} for none
+     * @param probeUnknownChunks whether a chunk not in {@code chunksFrom} is looked up in the store
+     *     before it is sent (one request each); false when such chunks are almost surely new (the
+     *     module's first backup, or any with a chunk source), so they are sent without asking: sending
+     *     a chunk the store has rewrites the same bytes, never loses any
      */
     record TaskBackupRequest(String module, String backupId, String cutId, int task, int chunkSize,
-                             TaskRef previous, Map<String, Long> depotEndOffsets,
-                             Map<String, Map<String, Long>> processedOffsets) {
+                             TaskRef previous, TaskRef chunksFrom, boolean probeUnknownChunks,
+                             Map<String, Long> depotEndOffsets, Map<String, Map<String, Long>> processedOffsets) {
     }
 
     /** What one task's backup wrote. */

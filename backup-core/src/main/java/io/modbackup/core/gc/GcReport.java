@@ -13,9 +13,13 @@ import java.util.List;
  *     remaining backup refers to
  * @param freedBytes bytes of the deleted chunks, where the manifests tell their size
  * @param durationMillis how long it took
+ * @param manifestsRead module manifests, task manifests and segments it read: those of the backups
+ *     committed since the last run and of the deleted ones, or of every backup on a first run
+ * @param exclusiveMillis how long it held the store's exclusive lease, during which backups wait
  */
 public record GcReport(boolean dryRun, List<String> deletedBackups, int keptBackups, long deletedChunks,
-                       long deletedManifests, long freedBytes, long durationMillis) {
+                       long deletedManifests, long freedBytes, long durationMillis, long manifestsRead,
+                       long exclusiveMillis) {
     public GcReport {
         deletedBackups = List.copyOf(deletedBackups);
     }

@@ -227,8 +227,13 @@ public final class BackupStore {
      * @throws CorruptBackupException when it exists but is damaged
      */
     public Optional<ModuleManifest> moduleManifest(BackupId id) {
-        byte[] bytes = Futures.await(readBytes(StoreLayout.moduleManifestKey(id)), "read backup " + id);
-        return bytes == null ? Optional.empty() : Optional.of(codec.decodeModule(bytes, "module manifest of backup " + id));
+        return Futures.await(readModuleManifest(id), "read backup " + id);
+    }
+
+    /** {@link #moduleManifest} without waiting: completes empty for a backup never committed. */
+    public CompletableFuture<Optional<ModuleManifest>> readModuleManifest(BackupId id) {
+        return readBytes(StoreLayout.moduleManifestKey(id)).thenApply(bytes -> bytes == null ? Optional.empty()
+                : Optional.of(codec.decodeModule(bytes, "module manifest of backup " + id)));
     }
 
     /**
@@ -255,6 +260,30 @@ public final class BackupStore {
                 : resolveSegments(codec.decodeTask(bytes, ref.sha256(), chunkSize, what), chunkSize, what));
     }
 
+    /**
+     * Reads a task manifest and checks it against its reference without reading its segments: format 2
+     * manifests come with their segment references and no files, format 1 with their files. Completes
+     * with {@code null} when it is absent; fails with {@link CorruptBackupException} naming {@code what}.
+     */
+    public CompletableFuture<TaskManifest> readTaskHeader(TaskRef ref, int chunkSize, String what) {
+        return readBytes(ref.key()).thenApply(bytes -> bytes == null ? null
+                : codec.decodeTask(bytes, ref.sha256(), chunkSize, what));
+    }
+
+    /**
+     * Reads one file-list segment and checks it against its reference; fails with
+     * {@link CorruptBackupException} naming {@code what} when it is missing or does not verify.
+     */
+    public CompletableFuture<List<FileEntry>> readSegment(SegmentRef ref, int chunkSize, String what) {
+        String key = StoreLayout.segmentKey(ref.sha256());
+        return readBytes(key).thenApply(bytes -> {
+            if (bytes == null) {
+                throw new CorruptBackupException(what + " is missing (" + key + ")");
+            }
+            return codec.decodeSegment(bytes, ref, chunkSize, what);
+        });
+    }
+
     /** A task manifest with its files read from its segments (all at once), each checked against its reference. */
     private CompletableFuture<TaskManifest> resolveSegments(TaskManifest task, int chunkSize, String what) {
         if (task.segments().isEmpty()) {
@@ -269,16 +298,6 @@ public final class BackupStore {
             reads.forEach(read -> files.addAll(read.join()));
             ManifestCodec.validateFileList(files, what);
             return task.withFiles(files);
-        });
-    }
-
-    private CompletableFuture<List<FileEntry>> readSegment(SegmentRef ref, int chunkSize, String what) {
-        String key = StoreLayout.segmentKey(ref.sha256());
-        return readBytes(key).thenApply(bytes -> {
-            if (bytes == null) {
-                throw new CorruptBackupException(what + " is missing (" + key + ")");
-            }
-            return codec.decodeSegment(bytes, ref, chunkSize, what);
         });
     }
 

@@ -20,7 +20,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -64,11 +63,12 @@ public final class ChunkStore {
 
     /**
      * Stores the first {@code size} bytes of {@code source} and completes with its manifest entry once
-     * every new chunk is uploaded. {@code known} holds chunks known to be in the store (or being
-     * uploaded by this backup); it is updated.
+     * every new chunk is uploaded. A chunk {@code known} holds or is sending is not sent again (the
+     * entry then waits for that upload); any other is sent, after a lookup if the index says so, and
+     * added to the index once stored.
      */
     public CompletableFuture<FileEntry> store(String path, FileKind kind, Path source, long size, long modifiedMillis,
-                                              Set<String> known, TransferStats stats) {
+                                              KnownChunks known, TransferStats stats) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return size <= inlineThreshold
@@ -96,7 +96,7 @@ public final class ChunkStore {
     }
 
     private CompletableFuture<FileEntry> chunked(String path, FileKind kind, Path source, long size, long modifiedMillis,
-                                                 Set<String> known, TransferStats stats) throws IOException {
+                                                 KnownChunks known, TransferStats stats) throws IOException {
         // A file of one chunk (most of them) hashes to its chunk's hash: one digest pass, not two.
         MessageDigest whole = size > chunkSize ? Hashing.sha256() : null;
         List<String> chunks = new ArrayList<>();
@@ -124,12 +124,24 @@ public final class ChunkStore {
                 stats.read(length);
                 String sha = Hashing.hex(chunkDigest);
                 chunks.add(sha);
-                if (known.add(sha)) {
+                CompletableFuture<Void> mine = new CompletableFuture<>();
+                CompletableFuture<Void> other = known.claim(sha, mine);
+                if (other == null) {
                     // Append-only files may grow under the cut: they are sent as a region of the captured length.
                     boolean wholeFile = start == 0 && length == size && kind == FileKind.IMMUTABLE;
-                    pending.add(upload(sha, source, start, length, wholeFile, known, stats));
+                    upload(sha, source, start, length, wholeFile, known.probeOthers(), stats).whenComplete((v, error) -> {
+                        if (error == null) {
+                            known.sent(sha, mine);
+                        } else {
+                            known.failed(sha, mine, error);
+                        }
+                    });
+                    pending.add(mine);
                 } else {
                     stats.reused(1);
+                    if (!other.isDone() || other.isCompletedExceptionally()) {
+                        pending.add(other);
+                    }
                 }
             }
         }
@@ -138,12 +150,16 @@ public final class ChunkStore {
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(v -> entry);
     }
 
-    /** Uploads one chunk unless the store has it; verifies the bytes sent hash to {@code sha}. */
+    /**
+     * Uploads one chunk, unless {@code probe} and the store has it; verifies the bytes sent hash to
+     * {@code sha}.
+     */
     private CompletableFuture<Void> upload(String sha, Path source, long start, long length, boolean wholeFile,
-                                           Set<String> known, TransferStats stats) {
+                                           boolean probe, TransferStats stats) {
         String key = StoreLayout.chunkKey(sha);
         uploads.acquireUninterruptibly();
-        CompletableFuture<Void> done = provider.hasKey(key).thenCompose(exists -> {
+        CompletableFuture<Boolean> present = probe ? provider.hasKey(key) : CompletableFuture.completedFuture(false);
+        CompletableFuture<Void> done = present.thenCompose(exists -> {
             if (exists) {
                 stats.reused(1);
                 return CompletableFuture.completedFuture(null);
@@ -155,12 +171,7 @@ public final class ChunkStore {
                 stats.added(length);
             });
         });
-        return done.whenComplete((v, error) -> {
-            uploads.release();
-            if (error != null) {
-                known.remove(sha);
-            }
-        });
+        return done.whenComplete((v, error) -> uploads.release());
     }
 
     /**

@@ -37,6 +37,8 @@ public final class StoreLayout {
     public static final String LOCKS = "locks/";
     /** The GC marker. */
     public static final String LAST_GC_KEY = "gc/last-run.json";
+    /** GC's reference counts of the store, kept between runs so a run reads only what changed. */
+    public static final String GC_STATE_KEY = "gc/state.bin";
 
     /** The name of a module manifest inside its backup's prefix. */
     public static final String MODULE_MANIFEST = "backup.json";

@@ -103,6 +103,7 @@ class CrashPointsTest {
                 install("restore.mid-swap-after-third-task", "task-swapped-2", Live.RESTORED),
                 install("restore.swapped-before-restore-marker", "module-recorded", Live.RESTORED),
                 install("restore.marker-written-before-start", "marker-written", Live.RESTORED),
+                store("gc.after-state-written", Phase.GC, Trigger.after("", Operation.PUT, "gc/state\\.bin", 1), false),
                 store("gc.after-first-module-manifest-delete", Phase.GC,
                         Trigger.after("", Operation.DELETE, MODULE_MANIFESTS, 1), false),
                 store("gc.between-manifest-and-chunk-deletes", Phase.GC, Trigger.before("", Operation.DELETE, CHUNK_KEYS, 1), false),
@@ -275,7 +276,7 @@ class CrashPointsTest {
 
     /** Every key in the store is a committed backup's manifest or index object, a chunk one of them reaches, or the store's own records. */
     private static void assertNothingUnreachable(LocalDirectoryProvider provider, BackupStore store, BackupEngine engine) {
-        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.OWNER_KEY, StoreLayout.LAST_GC_KEY,
+        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.OWNER_KEY, StoreLayout.LAST_GC_KEY, StoreLayout.GC_STATE_KEY,
                 StoreLayout.indexCompleteKey(A)));
         for (String id : committed(engine)) {
             ModuleManifest manifest = engine.info(id);

@@ -91,7 +91,8 @@ class GarbageCollectionTest {
                 "the four task manifests of each deleted backup, and the segments no kept backup refers to");
         assertEquals(blobBytesBefore - blobBytes(), report.freedBytes(), "freed bytes are the deleted chunks' sizes");
         assertEquals(new GcReport(true, dry.deletedBackups(), report.keptBackups(), report.deletedChunks(),
-                report.deletedManifests(), report.freedBytes(), 0), dry, "the dry run reported what the run then did");
+                report.deletedManifests(), report.freedBytes(), 0, dry.manifestsRead(), 0), dry,
+                "the dry run reported what the run then did");
         assertEquals(0, report.durationMillis(), "timed by the engine's clock, which stood still");
         for (String id : ids.subList(0, 3)) {
             assertEquals(List.of(), f.store().listKeysRecursive(

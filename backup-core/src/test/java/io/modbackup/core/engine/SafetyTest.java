@@ -73,14 +73,16 @@ class SafetyTest {
         RuntimeException e = assertThrows(RuntimeException.class, () -> f.engine.backup(A));
         java.util.regex.Matcher key = java.util.regex.Pattern.compile("PUT '(blobs/[^']+)'").matcher(e.getMessage());
         assertTrue(key.find(), e.getMessage());
-        // Each attempt at a task tries the store operation RETRY_ATTEMPTS times; a task gets taskAttempts;
-        // tasks upload on their own, so a chunk whose content several tasks hold is tried by each of them.
+        // Each upload tries the store operation RETRY_ATTEMPTS times; a task gets taskAttempts. Tasks on one
+        // Supervisor share a backup's uploads: one holding the chunk waits for another's upload of it and
+        // fails with it, so the chunk is sent at most once per attempt of each task holding it.
         String sha = key.group(1).substring(key.group(1).lastIndexOf('/') + 1);
         long holders = tasksHolding(sha);
         assertTrue(holders >= 1, "some task holds chunk " + sha);
-        long tries = BackupEngine.RETRY_ATTEMPTS * BackupOptions.defaults().taskAttempts() * holders;
-        assertEquals(tries, f.provider.faultsInjected(key.group(1)),
-                "the failing chunk, held by " + holders + " task(s), was tried " + tries + " times before the backup gave up");
+        long tries = f.provider.faultsInjected(key.group(1));
+        long most = BackupEngine.RETRY_ATTEMPTS * BackupOptions.defaults().taskAttempts() * holders;
+        assertTrue(tries > 0 && tries % BackupEngine.RETRY_ATTEMPTS == 0 && tries <= most, "the failing chunk, held by "
+                + holders + " task(s), was tried " + tries + " times: whole rounds of retries, at most " + most);
         f.provider.clearRules();
         assertEquals(List.of(), f.engine.list(A, null, 10).backups());
         for (var supervisor : f.cluster.supervisors()) {

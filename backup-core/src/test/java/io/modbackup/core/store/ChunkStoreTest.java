@@ -95,7 +95,7 @@ class ChunkStoreTest {
     }
 
     private FileEntry store(ChunkStore chunks, Path file, FileKind kind) {
-        return chunks.store(file.getFileName().toString(), kind, file, 100_000, 0, ConcurrentHashMap.newKeySet(),
+        return chunks.store(file.getFileName().toString(), kind, file, 100_000, 0, new KnownChunks(true),
                 new TransferStats()).join();
     }
 
@@ -207,13 +207,14 @@ class ChunkStoreTest {
         ChunkStore chunks = small();
         assertEquals(SMALL, chunks.chunkSize());
         TransferStats stats = new TransferStats();
-        Set<String> known = ConcurrentHashMap.newKeySet();
+        KnownChunks known = new KnownChunks(true);
         FileEntry entry = chunks.store("p/several", FileKind.IMMUTABLE, file, data.length, 77, known, stats).join();
 
         List<String> expected = List.of(sha(data, 0, SMALL), sha(data, SMALL, 2 * SMALL), sha(data, 2 * SMALL, data.length));
         assertEquals(new FileEntry("p/several", FileKind.IMMUTABLE, data.length, 77, Hashing.sha256Hex(data), expected, null),
                 entry, "chunk hashes in order, and the whole file's hash");
-        assertEquals(Set.copyOf(expected), known, "every chunk is known to the backup");
+        assertEquals(3, known.size(), "every chunk is known to the backup");
+        expected.forEach(sha -> assertTrue(known.holds(sha), sha));
         assertArrayEquals(Arrays.copyOfRange(data, 0, SMALL), stored(expected.get(0)));
         assertArrayEquals(Arrays.copyOfRange(data, SMALL, 2 * SMALL), stored(expected.get(1)));
         assertArrayEquals(Arrays.copyOfRange(data, 2 * SMALL, data.length), stored(expected.get(2)));
@@ -235,11 +236,11 @@ class ChunkStoreTest {
         byte[] data = random(2 * SMALL + 452, 4);
         Path file = Files.write(dir.resolve("again"), data);
         ChunkStore chunks = small();
-        chunks.store("again", FileKind.IMMUTABLE, file, data.length, 0, ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+        chunks.store("again", FileKind.IMMUTABLE, file, data.length, 0, new KnownChunks(true), new TransferStats()).join();
         assertEquals(3, calls("hasKey"));
 
         TransferStats next = new TransferStats();
-        Set<String> known = ConcurrentHashMap.newKeySet();
+        KnownChunks known = new KnownChunks(true);
         chunks.store("again", FileKind.IMMUTABLE, file, data.length, 0, known, next).join();
         assertEquals(List.of((long) data.length, 0L, 0L, 3L, 0L), counts(next), "read and hashed, nothing new sent");
         assertEquals(6, calls("hasKey"), "a new backup asks the store about each chunk once");
@@ -252,6 +253,51 @@ class ChunkStoreTest {
     }
 
     @Test
+    void withoutProbingAChunkTheIndexLacksIsSentWithoutALookup() throws Exception {
+        byte[] data = random(2 * SMALL + 452, 21);
+        Path file = Files.write(dir.resolve("fresh"), data);
+        TransferStats stats = new TransferStats();
+        KnownChunks known = new KnownChunks(false);
+        small().store("fresh", FileKind.IMMUTABLE, file, data.length, 0, known, stats).join();
+        assertEquals(0, calls("hasKey"), "no lookup per chunk");
+        assertEquals(3, calls("putObject"));
+        assertEquals(List.of((long) data.length, (long) data.length, 3L, 0L, 0L), counts(stats));
+
+        KnownChunks fromManifest = new KnownChunks(false);
+        fromManifest.addStored(List.of(sha(data, 0, SMALL), sha(data, SMALL, 2 * SMALL), sha(data, 2 * SMALL, data.length)));
+        TransferStats again = new TransferStats();
+        small().store("fresh", FileKind.IMMUTABLE, file, data.length, 0, fromManifest, again).join();
+        assertEquals(List.of((long) data.length, 0L, 0L, 3L, 0L), counts(again), "chunks the index holds are not sent");
+        assertEquals(0, calls("hasKey"));
+        assertEquals(3, calls("putObject"));
+    }
+
+    @Test
+    void aChunkBeingSentForOneFileIsWaitedForByAnotherAndItsFailureFailsBoth() throws Exception {
+        byte[] data = random(SMALL, 22);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        overrides.put("putFile", args -> gate.thenCompose(v -> memory.putFile((String) args[0], (Path) args[1])));
+        KnownChunks known = new KnownChunks(false);
+        ChunkStore chunks = small();
+        CompletableFuture<FileEntry> first = chunks.store("a", FileKind.IMMUTABLE, Files.write(dir.resolve("a"), data),
+                data.length, 0, known, new TransferStats());
+        while (calls("putFile") == 0) {
+            Thread.sleep(5);
+        }
+        TransferStats second = new TransferStats();
+        CompletableFuture<FileEntry> copy = chunks.store("b", FileKind.MUTABLE, Files.write(dir.resolve("b"), data),
+                data.length, 0, known, second);
+        Thread.sleep(200);
+        assertFalse(copy.isDone(), "the copy waits for the first file's upload of the same chunk");
+        gate.completeExceptionally(new IllegalStateException("the store is down"));
+        assertTrue(failure(first).contains("the store is down"));
+        assertTrue(failure(copy).contains("the store is down"), "an entry is never built on a chunk that was not stored");
+        assertEquals(1, calls("putFile") + calls("putObject"), "the chunk was sent once");
+        assertEquals(1, second.chunksReused());
+        assertEquals(0, known.size());
+    }
+
+    @Test
     void aChunkRepeatedInsideAFileIsSentOnce() throws Exception {
         byte[] block = random(SMALL, 5);
         byte[] data = new byte[2 * SMALL + 10];
@@ -260,7 +306,7 @@ class ChunkStoreTest {
         ChunkStore chunks = small();
         TransferStats stats = new TransferStats();
         FileEntry entry = chunks.store("repeat", FileKind.IMMUTABLE, Files.write(dir.resolve("repeat"), data), data.length, 0,
-                ConcurrentHashMap.newKeySet(), stats).join();
+                new KnownChunks(true), stats).join();
         assertEquals(List.of(Hashing.sha256Hex(block), Hashing.sha256Hex(block), sha(data, 2 * SMALL, data.length)),
                 entry.chunks());
         assertEquals(List.of((long) data.length, SMALL + 10L, 2L, 1L, 0L), counts(stats));
@@ -274,7 +320,7 @@ class ChunkStoreTest {
         ChunkStore chunks = small();
         byte[] two = random(2 * SMALL, 6);
         FileEntry entry = chunks.store("two", FileKind.IMMUTABLE, Files.write(dir.resolve("two"), two), two.length, 0,
-                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+                new KnownChunks(true), new TransferStats()).join();
         assertEquals(List.of(sha(two, 0, SMALL), sha(two, SMALL, 2 * SMALL)), entry.chunks(), "no empty third chunk");
         Path target = dir.resolve("out/two");
         restoreInto(chunks, entry, target, "two").join();
@@ -282,7 +328,7 @@ class ChunkStoreTest {
 
         byte[] one = random(SMALL, 7);
         FileEntry single = chunks.store("one", FileKind.IMMUTABLE, Files.write(dir.resolve("one"), one), one.length, 0,
-                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+                new KnownChunks(true), new TransferStats()).join();
         assertEquals(List.of(Hashing.sha256Hex(one)), single.chunks());
         assertEquals(1, calls("putFile"));
     }
@@ -295,7 +341,7 @@ class ChunkStoreTest {
         byte[] data = random(INLINE, 8);
         TransferStats stats = new TransferStats();
         FileEntry entry = chunks.store("tiny", FileKind.MUTABLE, Files.write(dir.resolve("tiny"), data), INLINE, 5,
-                ConcurrentHashMap.newKeySet(), stats).join();
+                new KnownChunks(true), stats).join();
         assertEquals(new FileEntry("tiny", FileKind.MUTABLE, INLINE, 5, Hashing.sha256Hex(data), List.of(),
                 java.util.Base64.getEncoder().encodeToString(data)), entry);
         assertEquals(List.of((long) INLINE, (long) INLINE, 0L, 0L, 0L), counts(stats));
@@ -309,7 +355,7 @@ class ChunkStoreTest {
 
         byte[] bigger = random(INLINE + 1, 8);
         FileEntry chunked = chunks.store("bigger", FileKind.MUTABLE, Files.write(dir.resolve("bigger"), bigger), INLINE + 1, 5,
-                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+                new KnownChunks(true), new TransferStats()).join();
         assertNull(chunked.inline());
         assertEquals(List.of(Hashing.sha256Hex(bigger)), chunked.chunks());
     }
@@ -329,12 +375,12 @@ class ChunkStoreTest {
     void aFileShorterThanItsCapturedSizeFailsTheStore() throws Exception {
         ChunkStore chunks = small();
         Path tiny = Files.write(dir.resolve("short-tiny"), random(50, 12));
-        String inline = failure(chunks.store("t", FileKind.MUTABLE, tiny, 60, 0, ConcurrentHashMap.newKeySet(),
+        String inline = failure(chunks.store("t", FileKind.MUTABLE, tiny, 60, 0, new KnownChunks(true),
                 new TransferStats()));
         assertTrue(inline.contains("has 50 bytes, fewer than its captured size 60"), inline);
 
         Path big = Files.write(dir.resolve("short-big"), random(1500, 13));
-        String chunked = failure(chunks.store("b", FileKind.MUTABLE, big, 2500, 0, ConcurrentHashMap.newKeySet(),
+        String chunked = failure(chunks.store("b", FileKind.MUTABLE, big, 2500, 0, new KnownChunks(true),
                 new TransferStats()));
         assertTrue(chunked.contains("ends at byte 1500, before its captured size 2500"), chunked);
     }
@@ -347,11 +393,11 @@ class ChunkStoreTest {
             throw new IllegalStateException("the store is down");
         });
         byte[] data = random(2 * SMALL + 10, 14);
-        Set<String> known = ConcurrentHashMap.newKeySet();
+        KnownChunks known = new KnownChunks(true);
         String message = failure(small().store("f", FileKind.MUTABLE, Files.write(dir.resolve("f"), data), data.length, 0,
                 known, new TransferStats()));
         assertTrue(message.contains("the store is down"), message);
-        assertEquals(Set.of(), known, "a later file with the same chunks must upload them again");
+        assertEquals(0, known.size(), "a later file with the same chunks must upload them again");
         assertEquals(4, permits.availablePermits());
     }
 
@@ -368,7 +414,7 @@ class ChunkStoreTest {
             return null;
         });
         String message = failure(small().store("c", FileKind.APPEND_ONLY, file, data.length, 0,
-                ConcurrentHashMap.newKeySet(), new TransferStats()));
+                new KnownChunks(true), new TransferStats()));
         String first = sha(data, 0, SMALL);
         assertTrue(message.contains("changed while it was being backed up (chunk at byte 0 hashed to " + first + " but "),
                 message);
@@ -382,7 +428,7 @@ class ChunkStoreTest {
         byte[] data = random(2 * SMALL + 452, 16);
         ChunkStore chunks = small();
         FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, Files.write(dir.resolve("p"), data), data.length, 0,
-                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+                new KnownChunks(true), new TransferStats()).join();
         String second = entry.chunks().get(1);
         String last = entry.chunks().get(2);
         byte[] secondBytes = stored(second);
@@ -430,7 +476,7 @@ class ChunkStoreTest {
         byte[] data = random(SMALL - 24, 17);
         ChunkStore chunks = small();
         FileEntry entry = chunks.store("one", FileKind.IMMUTABLE, Files.write(dir.resolve("one"), data), data.length, 0,
-                ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+                new KnownChunks(true), new TransferStats()).join();
         String sha = entry.sha256();
         Path target = dir.resolve("new/dir/one");
         restoreInto(chunks, entry, target, "one").join();
@@ -509,7 +555,7 @@ class ChunkStoreTest {
             }
             return null;
         });
-        chunks.store("w", FileKind.MUTABLE, Files.write(dir.resolve("w"), data), data.length, 0, ConcurrentHashMap.newKeySet(),
+        chunks.store("w", FileKind.MUTABLE, Files.write(dir.resolve("w"), data), data.length, 0, new KnownChunks(true),
                 new TransferStats()).join();
         assertEquals(List.of(0, 0, 0), inFlight, "each upload held the only permit");
         assertEquals(1, one.availablePermits());
@@ -527,7 +573,7 @@ class ChunkStoreTest {
                 }
                 return null;
             });
-            String message = failure(small().store("v", kind, file, SMALL - 1, 0, ConcurrentHashMap.newKeySet(),
+            String message = failure(small().store("v", kind, file, SMALL - 1, 0, new KnownChunks(true),
                     new TransferStats()));
             assertTrue(message.contains("cannot read " + file), kind + ": " + message);
         }
@@ -542,14 +588,14 @@ class ChunkStoreTest {
         for (int i = 0; i < 5; i++) {
             byte[] data = random(3 * SMALL + 7, 100 + i);
             entries.add(chunks.store("f" + i, FileKind.APPEND_ONLY, Files.write(dir.resolve("many-" + i), data), data.length,
-                    0, ConcurrentHashMap.newKeySet(), new TransferStats()).join());
+                    0, new KnownChunks(true), new TransferStats()).join());
         }
         long before = openFiles(fds);
         for (int round = 0; round < 40; round++) {
             for (int i = 0; i < entries.size(); i++) {
                 byte[] data = random(3 * SMALL + 7, 1000L * round + i);
                 chunks.store("g" + i, FileKind.APPEND_ONLY, Files.write(dir.resolve("many-" + i), data), data.length, 0,
-                        ConcurrentHashMap.newKeySet(), new TransferStats()).join();
+                        new KnownChunks(true), new TransferStats()).join();
                 restoreInto(chunks, entries.get(i), dir.resolve("restored-" + i), "f" + i).join();
             }
         }
@@ -578,7 +624,7 @@ class ChunkStoreTest {
     void aRestoreIntoADirectoryThatIsGoneFailsAndCreatesNothing() throws Exception {
         ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
         Path source = Files.write(dir.resolve("gone-source"), new byte[3 * 1024]);
-        FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, source, 3 * 1024, 1L, java.util.concurrent.ConcurrentHashMap.newKeySet(),
+        FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, source, 3 * 1024, 1L, new KnownChunks(true),
                 new TransferStats()).join();
         Path target = dir.resolve("removed-staging").resolve("task-0").resolve("p");
         java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class,
