@@ -162,6 +162,8 @@ public final class GarbageCollector {
         final Map<String, ModuleManifest> doomed = new java.util.LinkedHashMap<>();
         /** Backups that never committed, dead once no backup can be in progress. */
         final Set<BackupId> dead = new LinkedHashSet<>();
+        /** Task manifests of the backups retention deleted. */
+        final List<String> doomedKeys = new ArrayList<>();
         /** Index objects whose backup is gone or going. */
         final Set<String> indexKeys = new LinkedHashSet<>();
         /** Chunks and segments unreferenced when listed, or whose count fell to zero; checked again at the end. */
@@ -249,8 +251,12 @@ public final class GarbageCollector {
             }
             count(uncount, -1);
             uncount.forEach(m -> {
+                BackupId id = BackupId.parse(m.backupId());
                 doomed.put(m.backupId(), m);
-                indexKeys.add(StoreLayout.indexKey(BackupId.parse(m.backupId())));
+                indexKeys.add(StoreLayout.indexKey(id));
+                // Listed now (only GC removes a committed backup's files), not under the exclusive lease.
+                store.keysUnder(StoreLayout.backupPrefix(id)).stream()
+                        .filter(k -> !k.equals(StoreLayout.moduleManifestKey(id))).forEach(doomedKeys::add);
             });
         }
 
@@ -365,12 +371,7 @@ public final class GarbageCollector {
 
         /** Task manifests of deleted and dead backups, and segments nothing refers to. */
         List<String> deadManifests() {
-            List<String> keys = new ArrayList<>();
-            for (String id : doomed.keySet()) {
-                BackupId backup = BackupId.parse(id);
-                store.keysUnder(StoreLayout.backupPrefix(backup)).stream()
-                        .filter(k -> !k.equals(StoreLayout.moduleManifestKey(backup))).forEach(keys::add);
-            }
+            List<String> keys = new ArrayList<>(doomedKeys);
             for (BackupId id : dead) {
                 keys.addAll(store.keysUnder(StoreLayout.backupPrefix(id)));
             }
