@@ -119,9 +119,36 @@ public final class RetryingProvider extends ForwardingBackupProvider {
         return retry("delete " + key, () -> delegate().deleteObject(key));
     }
 
+    /**
+     * One batch call first; if it fails (a batch fails whole when any key does), each key is deleted
+     * and retried on its own, so one flaky key does not make every retry of the batch fail. Deleting
+     * is idempotent, so keys the batch already removed cost only a request.
+     */
     @Override
     public CompletableFuture<Void> deleteObjects(List<String> keys) {
-        return retry("delete " + keys.size() + " objects", () -> delegate().deleteObjects(keys));
+        List<String> copy = List.copyOf(keys);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        delegate().deleteObjects(copy).whenComplete((v, error) -> {
+            if (error == null) {
+                result.complete(null);
+                return;
+            }
+            Throwable cause = Futures.cause(error);
+            if (cause instanceof IllegalArgumentException || cause instanceof Error) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            log.debug("deleting {} objects key by key after: {}", copy.size(), cause.toString());
+            CompletableFuture.allOf(copy.stream().map(this::deleteObject).toArray(CompletableFuture[]::new))
+                    .whenComplete((w, e) -> {
+                        if (e == null) {
+                            result.complete(null);
+                        } else {
+                            result.completeExceptionally(Futures.cause(e));
+                        }
+                    });
+        });
+        return result;
     }
 
     @Override

@@ -44,6 +44,27 @@ class RetryingProviderTest {
     }
 
     @Test
+    void aBatchDeleteThatFailsIsCarriedThroughKeyByKeyWithRetries() throws Exception {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            keys.add("k" + i);
+            store.putObject("k" + i, new ByteArrayInputStream(DATA), DATA.length).get();
+        }
+        // One delete in 20 fails: a batch of 200 nearly always fails, each key alone soon passes.
+        faults.addRule(FaultRule.fail(Operation.DELETE).withProbability(0.05));
+        retrying.deleteObjects(keys).get();
+        assertEquals(0, store.size(), "every key deleted");
+        assertTrue(faults.faultsInjected() > 0);
+
+        faults.clearRules();
+        store.putObject("stuck", new ByteArrayInputStream(DATA), DATA.length).get();
+        faults.addRule(FaultRule.fail(Operation.DELETE).forKeys("stuck"));
+        Throwable error = failure(retrying.deleteObjects(java.util.List.of("stuck")));
+        assertTrue(error.getMessage().contains("stuck"), error.getMessage());
+        assertEquals(1 + ATTEMPTS, faults.faultsInjected("stuck"), "the batch once, then the key " + ATTEMPTS + " times");
+    }
+
+    @Test
     void aPersistentFailureIsTriedExactlyTheGivenNumberOfTimes() {
         faults.addRule(FaultRule.fail(Operation.GET));
         Throwable error = failure(retrying.getObject("k"));
