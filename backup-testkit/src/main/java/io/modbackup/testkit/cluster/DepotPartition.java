@@ -37,10 +37,14 @@ public final class DepotPartition implements AutoCloseable {
     private long endOffset;
     private boolean closed;
 
+    /** Every this many entries a segment remembers a byte position; reads skip frame headers from there. */
+    private static final int POSITION_STRIDE = 64;
+
     private static final class Segment {
         final long firstOffset;
         final Path file;
-        long[] positions = new long[64];
+        /** The byte position of every POSITION_STRIDE-th entry: a position per entry made opening a large depot cost 8 bytes of heap per entry. */
+        long[] positions = new long[4];
         int count;
         long bytes;
 
@@ -50,10 +54,14 @@ public final class DepotPartition implements AutoCloseable {
         }
 
         void add(long position) {
-            if (count == positions.length) {
-                positions = java.util.Arrays.copyOf(positions, count * 2);
+            if (count % POSITION_STRIDE == 0) {
+                int slot = count / POSITION_STRIDE;
+                if (slot == positions.length) {
+                    positions = java.util.Arrays.copyOf(positions, slot * 2);
+                }
+                positions[slot] = position;
             }
-            positions[count++] = position;
+            count++;
         }
     }
 
@@ -225,12 +233,15 @@ public final class DepotPartition implements AutoCloseable {
                 }
                 segment = segmentOf(offset);
                 index = (int) (offset - segment.firstOffset);
-                position = segment.positions[index];
+                position = segment.positions[index / POSITION_STRIDE];
             }
             try (FileChannel channel = FileChannel.open(segment.file, StandardOpenOption.READ)) {
                 int inSegment;
                 synchronized (this) {
                     inSegment = segment.count;
+                }
+                for (int skip = index - index % POSITION_STRIDE; skip < index; skip++) {
+                    position += HEADER + frameLength(channel, position);
                 }
                 for (int i = index; i < inSegment && entries.size() < max; i++) {
                     DepotEntry entry = readFrame(channel, position);
@@ -252,6 +263,12 @@ public final class DepotPartition implements AutoCloseable {
         } catch (IllegalStateException closed) {
             return List.of();
         }
+    }
+
+    private static int frameLength(FileChannel channel, long position) throws IOException {
+        ByteBuffer length = ByteBuffer.allocate(4);
+        readFully(channel, length, position);
+        return length.flip().getInt();
     }
 
     private static DepotEntry readFrame(FileChannel channel, long position) throws IOException {

@@ -43,6 +43,28 @@ class DepotPartitionTest {
     }
 
     @Test
+    void everyOffsetOfALargeSegmentReadsBackBeforeAndAfterReopening() {
+        // One segment of 1,000 entries: positions are kept for every 64th, the rest found by skipping frames.
+        try (DepotPartition depot = DepotPartition.open(dir, 1 << 20)) {
+            for (int i = 0; i < 1000; i++) {
+                depot.append(payload(i));
+            }
+            assertEquals(1, depot.segmentCount());
+            for (int from : new int[] {0, 1, 63, 64, 65, 127, 500, 998, 999}) {
+                assertEquals(from, depot.read(from, 1).get(0).offset());
+                assertArrayEquals(payload(from), depot.read(from, 1).get(0).payload());
+            }
+        }
+        try (DepotPartition reopened = DepotPartition.open(dir, 1 << 20)) {
+            List<DepotEntry> tail = reopened.read(130, 1000);
+            assertEquals(870, tail.size());
+            for (int i = 0; i < tail.size(); i++) {
+                assertArrayEquals(payload(130 + i), tail.get(i).payload());
+            }
+        }
+    }
+
+    @Test
     void sealedSegmentsNeverChangeAndTheCaptureMarksThem() throws Exception {
         try (DepotPartition depot = DepotPartition.open(dir.resolve("p"), 1024)) {
             for (int i = 0; i < 100; i++) {
