@@ -4,6 +4,12 @@ import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.api.runtime.SupervisorRuntime;
 import io.modbackup.core.async.BoundedFanOut;
+import java.util.Comparator;
+import java.util.ArrayList;
+import io.modbackup.core.store.TaskManifestWriter;
+import io.modbackup.core.store.PathOrderedFiles;
+import io.modbackup.core.manifest.SegmentRef;
+import io.modbackup.core.async.OrderedWindow;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
@@ -65,43 +71,65 @@ public final class LocalTaskWorker implements TaskWorker {
     @Override
     public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
         TransferStats task = new TransferStats();
-        CompletableFuture<TaskManifest> loadPrevious = load(request.previous(), request, "previous task manifest ");
-        CompletableFuture<TaskManifest> loadSource = request.chunksFrom() == null || request.chunksFrom().equals(request.previous())
-                ? loadPrevious : load(request.chunksFrom(), request, "task manifest ");
-        return loadPrevious.thenCombine(loadSource, (previous, source) -> new TaskManifest[] {previous, source})
-                .thenComposeAsync(loaded -> {
-                    KnownChunks known = index(request);
-                    CompletableFuture<TaskBackupResult> result;
-                    try {
-                        result = backUpFiles(request, loaded[0], loaded[1], known, task);
-                    } catch (RuntimeException e) {
-                        release(request.backupId());
-                        throw e;
-                    }
-                    return result.whenComplete((r, error) -> release(request.backupId()));
-                }, executor);
+        // The backup built on: the previous one, or after a restore the one restored (chunks only).
+        TaskRef sourceRef = request.chunksFrom() != null ? request.chunksFrom() : request.previous();
+        CompletableFuture<PathOrderedFiles> opening = sourceRef == null ? CompletableFuture.completedFuture(PathOrderedFiles.empty())
+                : PathOrderedFiles.open(store, sourceRef, request.chunkSize(), "task manifest " + sourceRef.key());
+        boolean reuse = request.previous() != null && request.previous().equals(sourceRef);
+        return opening.thenComposeAsync(source -> {
+            KnownChunks known = index(request);
+            CompletableFuture<TaskBackupResult> result;
+            try {
+                // After a restore nothing is reused by path, and files may come back under other names:
+                // every chunk of the backup restored is taken as stored (one more walk of its segments).
+                CompletableFuture<Void> indexed = reuse || sourceRef == null ? CompletableFuture.completedFuture(null)
+                        : addAllChunks(PathOrderedFiles.of(store, source.header(), request.chunkSize(),
+                        "task manifest " + sourceRef.key()), known);
+                result = indexed.thenCompose(v -> backUpFiles(request, source, reuse, known, task));
+            } catch (RuntimeException e) {
+                release(request.backupId());
+                throw e;
+            }
+            return result.whenComplete((r, error) -> release(request.backupId()));
+        }, executor);
     }
 
-    private CompletableFuture<TaskBackupResult> backUpFiles(TaskBackupRequest request, TaskManifest previous,
-                                                           TaskManifest chunkSource, KnownChunks known, TransferStats task) {
-        List<CapturedFile> files = supervisor.cutFiles(request.module(), request.cutId(), request.task());
-        // The chunk index: what the chunk source holds is in the store, protected by this backup's lease.
-        if (chunkSource != null) {
-            chunkSource.files().forEach(entry -> known.addStored(entry.chunks()));
-        }
-        Map<String, FileEntry> previousByPath = new HashMap<>();
-        if (previous != null) {
-            previous.files().forEach(entry -> previousByPath.put(entry.path(), entry));
-        }
-        return BoundedFanOut.map(files, filesInFlight, file -> {
-            FileEntry before = previousByPath.get(file.path());
-            if (unchanged(file, before)) {
+    private static CompletableFuture<Void> addAllChunks(PathOrderedFiles files, KnownChunks known) {
+        return files.nextBatch().thenCompose(batch -> {
+            if (batch.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            batch.forEach(file -> known.addStored(file.chunks()));
+            return addAllChunks(files, known);
+        });
+    }
+
+    /**
+     * Stores the cut's files in path order, a window of them at a time, joined by path with the entries
+     * of the backup built on (read a segment at a time), and writes the task manifest as it goes:
+     * memory holds the runtime's list of the cut's files and a window, not a second copy of every entry.
+     */
+    private CompletableFuture<TaskBackupResult> backUpFiles(TaskBackupRequest request, PathOrderedFiles source, boolean reuse,
+                                                           KnownChunks known, TransferStats task) {
+        List<CapturedFile> files = new ArrayList<>(supervisor.cutFiles(request.module(), request.cutId(), request.task()));
+        files.sort(Comparator.comparing(CapturedFile::path));
+        // Segments of the backup built on are in the store (its commit, and our lease against GC): shared, not rewritten.
+        Set<String> stored = source.header() == null ? Set.of()
+                : source.header().segments().stream().map(SegmentRef::sha256).collect(Collectors.toSet());
+        TaskManifestWriter writer = store.taskManifestWriter(new TaskManifest(ManifestCodec.VERSION, request.module(),
+                request.backupId(), request.task(), List.of(), request.depotEndOffsets(), request.processedOffsets()), stored);
+        return OrderedWindow.run(files.iterator(), filesInFlight, file -> source.seek(file.path()).thenCompose(before -> {
+            if (reuse && unchanged(file, before)) {
                 task.fileReused();
                 task.reused(before.chunks().size());
                 return CompletableFuture.completedFuture(before);
             }
-            return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(), known, task);
-        }).thenCompose(entries -> writeManifest(request, entries, previous, task));
+            return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
+                    known.withPrevious(before == null ? List.of() : before.chunks()), task);
+        }), writer::add).thenCompose(v -> writer.finish())
+                // The task manifest is new bytes too: it counts into the backup's new bytes.
+                .thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(), task.newBytes() + written.bytes(),
+                        task.chunksUploaded(), task.chunksReused(), task.filesReused()));
     }
 
     private KnownChunks index(TaskBackupRequest request) {
@@ -128,62 +156,84 @@ public final class LocalTaskWorker implements TaskWorker {
                 && before.size() == file.size() && before.modifiedMillis() == file.modifiedMillis();
     }
 
-    private CompletableFuture<TaskManifest> load(TaskRef ref, TaskBackupRequest request, String what) {
-        return ref == null ? CompletableFuture.completedFuture(null)
-                : store.readTaskManifest(ref, request.chunkSize(), what + ref.key());
-    }
-
-    private CompletableFuture<TaskBackupResult> writeManifest(TaskBackupRequest request, List<FileEntry> files,
-                                                              TaskManifest previous, TransferStats task) {
-        TaskManifest manifest = new TaskManifest(ManifestCodec.VERSION, request.module(), request.backupId(), request.task(),
-                files, request.depotEndOffsets(), request.processedOffsets());
-        // The task manifest is new bytes too: it counts into the backup's new bytes.
-        // The previous backup's segments are in the store (its commit, and our lease against GC): shared, not rewritten.
-        Set<String> stored = previous == null ? Set.of()
-                : previous.segments().stream().map(io.modbackup.core.manifest.SegmentRef::sha256).collect(Collectors.toSet());
-        return store.writeTaskManifest(manifest, stored).thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(),
-                task.newBytes() + written.bytes(), task.chunksUploaded(), task.chunksReused(), task.filesReused()));
-    }
-
     @Override
     public CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request) {
         String what = "task manifest " + request.task() + " of backup " + request.backupId();
-        return store.readTaskManifest(request.manifest(), request.chunkSize(), what).thenComposeAsync(manifest -> {
-            if (manifest == null) {
+        return store.readTaskHeader(request.manifest(), request.chunkSize(), what).thenComposeAsync(header -> {
+            if (header == null) {
                 throw new CorruptBackupException(what + " is missing from the store (" + request.manifest().key() + ")");
             }
-            if (manifest.task() != request.task() || !manifest.backupId().equals(request.backupId())) {
-                throw new CorruptBackupException(what + " describes task " + manifest.task() + " of " + manifest.backupId());
+            if (header.task() != request.task() || !header.backupId().equals(request.backupId())) {
+                throw new CorruptBackupException(what + " describes task " + header.task() + " of " + header.backupId());
             }
             Path staging = supervisor.stagingDirectory(request.module(), request.restoreId(), request.task());
-            Set<Path> directories = new HashSet<>();
-            for (FileEntry file : manifest.files()) {
+            PathOrderedFiles files = PathOrderedFiles.of(store, header, request.chunkSize(), what);
+            long[] totals = new long[2];
+            return restoreRest(request, files, staging, what, totals)
+                    .thenApply(v -> new TaskRestoreResult(request.task(), Math.toIntExact(totals[0]), totals[1]));
+        }, executor);
+    }
+
+    /** Restores the files left, a segment at a time: memory holds one segment's entries, whatever the task's size. */
+    private CompletableFuture<Void> restoreRest(TaskRestoreRequest request, PathOrderedFiles files, Path staging, String what,
+                                                long[] totals) {
+        return files.nextBatch().thenComposeAsync(batch -> {
+            if (batch.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            Set<Path> directories = new java.util.TreeSet<>();
+            for (FileEntry file : batch) {
                 Path target = staging.resolve(file.path()).normalize();
                 if (!target.startsWith(staging) || target.equals(staging)) {
                     throw new CorruptBackupException(what + " has file path '" + file.path() + "' that leaves the task directory");
                 }
                 directories.add(target.getParent());
             }
-            // Every directory up front: a file being written never creates one, so once the host removed
-            // the staging of an abandoned restore, nothing brings it back.
+            requireStaging(request, staging);
+            // Directories are made one level at a time below the staging directory, never the staging
+            // directory itself: once the host removed the staging of an abandoned restore, nothing brings it back.
             for (Path directory : directories) {
-                try {
-                    Files.createDirectories(directory);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException("cannot create " + directory, e);
-                }
+                createBelow(staging, directory, request);
             }
-            return BoundedFanOut.map(manifest.files(), filesInFlight, file -> {
-                // The host removes the staging of a restore its Conductor gave up (crashed, timed out):
-                // stop there instead of downloading the rest into a directory nobody will install.
-                if (!Files.isDirectory(staging)) {
-                    throw new IllegalStateException("restore " + request.restoreId() + " of task " + request.task()
-                            + " was abandoned: its staging directory " + staging + " was removed");
-                }
+            return BoundedFanOut.map(batch, filesInFlight, file -> {
+                requireStaging(request, staging);
                 return chunks.restore(file, staging.resolve(file.path()).normalize(),
                         "file " + file.path() + " of task " + request.task());
-            }).thenApply(v -> new TaskRestoreResult(
-                    request.task(), manifest.files().size(), manifest.files().stream().mapToLong(FileEntry::size).sum()));
+            }).thenCompose(done -> {
+                totals[0] += batch.size();
+                totals[1] += batch.stream().mapToLong(FileEntry::size).sum();
+                return restoreRest(request, files, staging, what, totals);
+            });
         }, executor);
+    }
+
+    /** The host removes the staging of a restore its Conductor gave up (crashed, timed out): stop there. */
+    private static void requireStaging(TaskRestoreRequest request, Path staging) {
+        if (!Files.isDirectory(staging)) {
+            throw new IllegalStateException("restore " + request.restoreId() + " of task " + request.task()
+                    + " was abandoned: its staging directory " + staging + " was removed");
+        }
+    }
+
+    private static void createBelow(Path staging, Path directory, TaskRestoreRequest request) {
+        Path at = staging;
+        for (Path part : staging.relativize(directory)) {
+            at = at.resolve(part);
+            if (Files.isDirectory(at)) {
+                continue;
+            }
+            try {
+                Files.createDirectory(at);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (!Files.isDirectory(at)) {
+                    throw new java.io.UncheckedIOException("cannot create " + at + ": a file is in the way", e);
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                requireStaging(request, staging);
+                throw new java.io.UncheckedIOException("cannot create " + at, e);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot create " + at, e);
+            }
+        }
     }
 }

@@ -311,28 +311,17 @@ public final class BackupStore {
     public CompletableFuture<WrittenTaskManifest> writeTaskManifest(TaskManifest manifest, Set<String> stored) {
         List<FileEntry> files = new ArrayList<>(manifest.files());
         files.sort(Comparator.comparing(FileEntry::path));
-        List<SegmentRef> segments = new ArrayList<>();
-        List<CompletableFuture<Void>> puts = new ArrayList<>();
-        long[] written = {0};
-        for (List<FileEntry> run : FileListSegments.cut(files)) {
-            byte[] bytes = codec.encode(new FileSegment(ManifestCodec.VERSION, run));
-            String sha = Hashing.sha256Hex(bytes);
-            segments.add(new SegmentRef(sha, run.size(), run.stream().mapToLong(FileEntry::size).sum()));
-            if (!stored.contains(sha)) {
-                written[0] += bytes.length;
-                puts.add(provider.putObject(StoreLayout.segmentKey(sha), new ByteArrayInputStream(bytes), bytes.length));
-            }
-        }
-        TaskManifest header = new TaskManifest(ManifestCodec.VERSION, manifest.module(), manifest.backupId(), manifest.task(),
-                List.of(), segments, manifest.depotEndOffsets(), manifest.processedOffsets());
-        byte[] bytes = codec.encode(header);
-        String key = StoreLayout.taskManifestKey(BackupId.parse(manifest.backupId()), manifest.task());
-        TaskRef ref = new TaskRef(manifest.task(), key, Hashing.sha256Hex(bytes), files.size(),
-                files.stream().mapToLong(FileEntry::size).sum());
-        // The header last: it refers to segments that are in the store by then.
-        return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))
-                .thenCompose(v -> provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length))
-                .thenApply(v -> new WrittenTaskManifest(ref, written[0] + bytes.length));
+        TaskManifestWriter writer = taskManifestWriter(manifest, stored);
+        files.forEach(writer::add);
+        return writer.finish();
+    }
+
+    /**
+     * A writer of the task manifest {@code meta} describes (its files ignored), for files given one at a
+     * time in path order; as {@link #writeTaskManifest}, without holding the file list.
+     */
+    public TaskManifestWriter taskManifestWriter(TaskManifest meta, Set<String> stored) {
+        return new TaskManifestWriter(provider, codec, meta, stored);
     }
 
     /** A stored task manifest: the module manifest's reference to it, and its size in bytes. */

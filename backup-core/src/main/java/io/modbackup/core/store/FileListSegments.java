@@ -31,7 +31,7 @@ public final class FileListSegments {
         List<FileEntry> current = new ArrayList<>();
         for (FileEntry file : files) {
             current.add(file);
-            if (current.size() >= MAX_SEGMENT_FILES || boundaryAfter(file.path())) {
+            if (endsSegment(current.size(), file.path())) {
                 segments.add(current);
                 current = new ArrayList<>();
             }
@@ -40,6 +40,11 @@ public final class FileListSegments {
             segments.add(current);
         }
         return segments;
+    }
+
+    /** Whether a segment that has {@code files} files, the last at {@code path}, ends there. */
+    public static boolean endsSegment(int files, String path) {
+        return files >= MAX_SEGMENT_FILES || boundaryAfter(path);
     }
 
     private static boolean boundaryAfter(String path) {

@@ -1,37 +1,57 @@
 package io.modbackup.core.store;
 
 import java.util.Collection;
-import java.util.Set;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
  * One backup's chunk index: the chunks it may take as stored without asking the store, and the chunks
- * it is sending. Chunks come in from a committed backup's manifests (present, and kept so by the
- * backup's lease against GC) and from this backup's own completed uploads. A chunk being sent by one
- * file is not sent again by another, of the same task or of another task sharing this index: the
- * second waits for the first upload instead, and fails with it.
+ * it is sending. Stored are: a file's chunks in the committed backup it builds on ({@link
+ * #withPrevious}), every chunk of that backup when it is added whole ({@link #addStored}: after a
+ * restore, when files may come back under other names), all present and kept so by the backup's lease
+ * against GC; and the chunks this backup sent. Names are held as raw bytes (about 64 bytes a chunk).
+ * A chunk being sent by one file is not sent again by another, of the same task or of another task
+ * sharing this index: the second waits for the first upload, and fails with it.
  *
- * <p>A chunk in neither set is sent without a lookup unless {@link #probeOthers()}: re-sending a
- * chunk the store has writes the same bytes again, never loses any. Thread-safe.
+ * <p>A chunk in neither is sent without a lookup unless {@link #probeOthers()}: re-sending a chunk
+ * the store has writes the same bytes again, never loses any. Thread-safe.
  */
 public final class KnownChunks {
-    private final Set<String> stored = ConcurrentHashMap.newKeySet();
-    private final ConcurrentMap<String, CompletableFuture<Void>> sending = new ConcurrentHashMap<>();
+    private final ChunkHashSet sent;
+    private final ConcurrentMap<String, CompletableFuture<Void>> sending;
     private final boolean probeOthers;
+    /** The chunks of the file being stored in the backup built on; empty for none. */
+    private final List<String> previous;
 
     /**
      * @param probeOthers whether a chunk this index does not hold is looked up in the store before it is
      *     sent (when it may well be there: the module has backups but none this one can build on)
      */
     public KnownChunks(boolean probeOthers) {
+        this(new ChunkHashSet(), new ConcurrentHashMap<>(), probeOthers, List.of());
+    }
+
+    private KnownChunks(ChunkHashSet sent, ConcurrentMap<String, CompletableFuture<Void>> sending,
+                        boolean probeOthers, List<String> previous) {
+        this.sent = sent;
+        this.sending = sending;
         this.probeOthers = probeOthers;
+        this.previous = previous;
+    }
+
+    /**
+     * This index, plus the chunks of the same file in the committed backup this one builds on: a file
+     * that grew or changed in part sends only its new chunks.
+     */
+    public KnownChunks withPrevious(List<String> chunks) {
+        return chunks.isEmpty() ? this : new KnownChunks(sent, sending, probeOthers, chunks);
     }
 
     /** Adds chunks that the store holds: those of a committed backup read under this backup's lease. */
     public void addStored(Collection<String> chunks) {
-        stored.addAll(chunks);
+        chunks.forEach(sent::add);
     }
 
     /** Whether a chunk this index does not hold is looked up before it is sent. */
@@ -41,12 +61,12 @@ public final class KnownChunks {
 
     /** Whether {@code sha} is known to be stored. */
     public boolean holds(String sha) {
-        return stored.contains(sha);
+        return previous.contains(sha) || sent.contains(sha);
     }
 
-    /** The number of chunks known to be stored. */
+    /** The number of chunks known to be stored (added or sent). */
     public int size() {
-        return stored.size();
+        return sent.size();
     }
 
     /**
@@ -55,12 +75,12 @@ public final class KnownChunks {
      * otherwise returns another sender's upload, which the caller waits for.
      */
     CompletableFuture<Void> claim(String sha, CompletableFuture<Void> mine) {
-        if (stored.contains(sha)) {
+        if (holds(sha)) {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> other = sending.putIfAbsent(sha, mine);
-        if (other == null && stored.contains(sha)) {
-            // Stored between the two checks: nothing to send after all.
+        if (other == null && sent.contains(sha)) {
+            // Sent between the two checks: nothing to send after all.
             sending.remove(sha, mine);
             mine.complete(null);
             return mine;
@@ -70,7 +90,7 @@ public final class KnownChunks {
 
     /** The upload claimed with {@code mine} completed: the chunk is stored. */
     void sent(String sha, CompletableFuture<Void> mine) {
-        stored.add(sha);
+        sent.add(sha);
         sending.remove(sha, mine);
         mine.complete(null);
     }

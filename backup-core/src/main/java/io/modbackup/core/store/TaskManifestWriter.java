@@ -1,0 +1,100 @@
+package io.modbackup.core.store;
+
+import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
+import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.manifest.FileSegment;
+import io.modbackup.core.manifest.ManifestCodec;
+import io.modbackup.core.manifest.SegmentRef;
+import io.modbackup.core.manifest.TaskManifest;
+import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.store.BackupStore.WrittenTaskManifest;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Writes a task manifest from its files given one at a time in path order: each segment is cut
+ * ({@link FileListSegments}) and sent as soon as it is complete, unless the store already holds it,
+ * and the header goes last, once every segment is stored. Memory is one segment's entries, whatever
+ * the number of files. Not thread-safe: one task's backup feeds it.
+ */
+public final class TaskManifestWriter {
+    private final BackupProvider provider;
+    private final ManifestCodec codec;
+    private final TaskManifest meta;
+    private final Set<String> stored;
+    private final List<FileEntry> current = new ArrayList<>();
+    private final List<SegmentRef> segments = new ArrayList<>();
+    private final List<CompletableFuture<Void>> puts = new ArrayList<>();
+    private String lastPath;
+    private long files;
+    private long bytes;
+    private long written;
+
+    /**
+     * @param meta   the manifest's identity and offsets (its files are ignored)
+     * @param stored segments the store holds (the previous backup's, kept by its commit and our lease)
+     */
+    TaskManifestWriter(BackupProvider provider, ManifestCodec codec, TaskManifest meta, Set<String> stored) {
+        this.provider = provider;
+        this.codec = codec;
+        this.meta = meta;
+        this.stored = stored;
+    }
+
+    /**
+     * Adds the next file.
+     *
+     * @throws IllegalArgumentException when its path does not come after the previous file's
+     */
+    public void add(FileEntry file) {
+        if (lastPath != null && lastPath.compareTo(file.path()) >= 0) {
+            throw new IllegalArgumentException("task " + meta.task() + " of backup " + meta.backupId() + ": file "
+                    + file.path() + " comes after " + lastPath + " (paths must be unique and in order)");
+        }
+        if (files >= ManifestCodec.MAX_FILES) {
+            throw new CorruptBackupException("task " + meta.task() + " has more than " + ManifestCodec.MAX_FILES + " files");
+        }
+        lastPath = file.path();
+        files++;
+        bytes += file.size();
+        current.add(file);
+        if (FileListSegments.endsSegment(current.size(), file.path())) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (current.isEmpty()) {
+            return;
+        }
+        byte[] segment = codec.encode(new FileSegment(ManifestCodec.VERSION, List.copyOf(current)));
+        String sha = Hashing.sha256Hex(segment);
+        segments.add(new SegmentRef(sha, current.size(), current.stream().mapToLong(FileEntry::size).sum()));
+        if (!stored.contains(sha)) {
+            written += segment.length;
+            // Only puts still running (or failed, to report) are kept: the list stays short.
+            puts.removeIf(put -> put.isDone() && !put.isCompletedExceptionally());
+            puts.add(provider.putObject(StoreLayout.segmentKey(sha), new ByteArrayInputStream(segment), segment.length));
+        }
+        current.clear();
+    }
+
+    /** Sends the last segment, then the header once every segment is stored; completes with its reference. */
+    public CompletableFuture<WrittenTaskManifest> finish() {
+        flush();
+        TaskManifest header = new TaskManifest(ManifestCodec.VERSION, meta.module(), meta.backupId(), meta.task(),
+                List.of(), List.copyOf(segments), meta.depotEndOffsets(), meta.processedOffsets());
+        byte[] encoded = codec.encode(header);
+        String key = StoreLayout.taskManifestKey(BackupId.parse(meta.backupId()), meta.task());
+        TaskRef ref = new TaskRef(meta.task(), key, Hashing.sha256Hex(encoded), Math.toIntExact(files), bytes);
+        long total = written + encoded.length;
+        return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> provider.putObject(key, new ByteArrayInputStream(encoded), encoded.length))
+                .thenApply(v -> new WrittenTaskManifest(ref, total));
+    }
+}
