@@ -162,7 +162,11 @@ public final class Benchmark {
             io.modbackup.testkit.cluster.CutFiles.materialize(cluster, cut, cutDir);
             cluster.releaseCut(A, cut.cutId());
             log.printf("data set: %s in %d files%n", size(dataBytes), files);
-            Double restic = resticBackup(cutDir, o.dir().resolve("restic-repo"));
+            ToolTimes restic = resticBackup(cutDir, o.dir().resolve("restic-repo"));
+            ToolTimes borg = borgBackup(cutDir, o.dir().resolve("borg-repo"));
+            log.printf("baselines: restic %s, borg %s%n", restic, borg);
+            deleteTree(o.dir().resolve("restic-repo"));
+            deleteTree(o.dir().resolve("borg-repo"));
 
             // Rounds alternate baseline and ours, each into a fresh target, so that drift in the disk's
             // write-back affects both alike; the first round of ours also pays for JIT compilation.
@@ -190,10 +194,16 @@ public final class Benchmark {
                 rows.add(fullRounds.row("full backup to local dir", "cp -r + sync", 1.25));
                 double backup = fullRounds.oursMedian();
                 if (restic != null) {
-                    rows.add(row("full backup to local dir", backup, "restic backup", restic, 0.5));
+                    rows.add(row("full backup to local dir", backup, "restic backup", restic.full(), 0.5));
                 } else {
                     rows.add(new Row("full backup to local dir", fmt(backup) + " s", "restic: not installed", Double.NaN,
                             "<= 0.50", "n/a"));
+                }
+                if (borg != null) {
+                    rows.add(row("full backup to local dir", backup, "borg create", borg.full(), 1.0));
+                } else {
+                    rows.add(new Row("full backup to local dir", fmt(backup) + " s", "borg: not installed", Double.NaN,
+                            "<= 1.00", "n/a"));
                 }
 
                 // The median of five: the first no-change backup after a full one also pays for JIT warm-up
@@ -206,6 +216,14 @@ public final class Benchmark {
                 java.util.Arrays.sort(noChanges);
                 log.printf("no-change backups: %s s%n", java.util.Arrays.toString(noChanges));
                 rows.add(row("no-change backup: time (median of 5)", noChanges[2], "full backup", backup, 0.02));
+                if (restic != null) {
+                    rows.add(new Row("no-change backup: time (median of 5)", fmt(noChanges[2]) + " s",
+                            "restic, no change " + fmt(restic.noChange()) + " s", noChanges[2] / restic.noChange(), "-",
+                            "(for reference)"));
+                }
+                if (borg != null) {
+                    rows.add(row("no-change backup: time (median of 5)", noChanges[2], "borg, no change", borg.noChange(), 1.0));
+                }
                 rows.add(new Row("no-change backup: bytes written", size(same[0].totals().newBytes()),
                         size(full[0].totals().newBytes()) + " (full)",
                         (double) same[0].totals().newBytes() / full[0].totals().newBytes(), "manifests only",
@@ -417,13 +435,33 @@ public final class Benchmark {
         }
     }
 
-    private static Double resticBackup(Path source, Path repo) throws Exception {
+    /** A baseline tool's full backup and, right after, a backup with nothing changed. */
+    private record ToolTimes(double full, double noChange) {
+    }
+
+    /** restic (0.14 and later compress with zstd by default: measured as it ships), or null when not installed. */
+    private static ToolTimes resticBackup(Path source, Path repo) throws Exception {
         if (!isOnPath("restic")) {
             return null;
         }
         Map<String, String> env = Map.of("RESTIC_PASSWORD", "modbackup-bench", "RESTIC_REPOSITORY", repo.toString());
         runWithEnv(env, "restic", "init", "--quiet");
-        return time(() -> runWithEnv(env, "restic", "backup", "--quiet", source.toString()), true);
+        double full = time(() -> runWithEnv(env, "restic", "backup", "--quiet", source.toString()), true);
+        double again = time(() -> runWithEnv(env, "restic", "backup", "--quiet", source.toString()), true);
+        return new ToolTimes(full, again);
+    }
+
+    /** borg 1.2, unencrypted and uncompressed as the issue asks, or null when not installed. */
+    private static ToolTimes borgBackup(Path source, Path repo) throws Exception {
+        if (!isOnPath("borg")) {
+            return null;
+        }
+        Map<String, String> env = Map.of("BORG_REPO", repo.toString(), "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "yes",
+                "BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes");
+        runWithEnv(env, "borg", "init", "--encryption=none");
+        double full = time(() -> runWithEnv(env, "borg", "create", "--compression", "none", "::full", source.toString()), true);
+        double again = time(() -> runWithEnv(env, "borg", "create", "--compression", "none", "::again", source.toString()), true);
+        return new ToolTimes(full, again);
     }
 
     private static boolean isOnPath(String command) {

@@ -14,7 +14,9 @@ public interface SupervisorRuntime {
 
     /**
      * The files of {@code task}'s part of a cut, pinned until the cut is released. Paths are relative
-     * to the task's state directory.
+     * to the task's state directory and unique. A list in path order ({@link String#compareTo}) is
+     * walked as it is, once per backup attempt, so it may make its entries as they are read and hold
+     * only a few numbers per file; any other order costs the engine a sorted copy.
      *
      * @throws IllegalArgumentException when this Supervisor holds no such cut or task
      */

@@ -111,8 +111,7 @@ public final class LocalTaskWorker implements TaskWorker {
      */
     private CompletableFuture<TaskBackupResult> backUpFiles(TaskBackupRequest request, PathOrderedFiles source, boolean reuse,
                                                            KnownChunks known, TransferStats task) {
-        List<CapturedFile> files = new ArrayList<>(supervisor.cutFiles(request.module(), request.cutId(), request.task()));
-        files.sort(Comparator.comparing(CapturedFile::path));
+        List<CapturedFile> files = inPathOrder(supervisor.cutFiles(request.module(), request.cutId(), request.task()));
         // Segments of the backup built on are in the store (its commit, and our lease against GC): shared, not rewritten.
         Set<String> stored = source.header() == null ? Set.of()
                 : source.header().segments().stream().map(SegmentRef::sha256).collect(Collectors.toSet());
@@ -130,6 +129,23 @@ public final class LocalTaskWorker implements TaskWorker {
                 // The task manifest is new bytes too: it counts into the backup's new bytes.
                 .thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(), task.newBytes() + written.bytes(),
                         task.chunksUploaded(), task.chunksReused(), task.filesReused()));
+    }
+
+    /**
+     * The cut's files in path order: the runtime's own list when it already is (read once to check,
+     * without a copy: a runtime may make its entries as they are read), else a sorted copy.
+     */
+    private static List<CapturedFile> inPathOrder(List<CapturedFile> files) {
+        String last = null;
+        for (CapturedFile file : files) {
+            if (last != null && last.compareTo(file.path()) >= 0) {
+                List<CapturedFile> sorted = new ArrayList<>(files);
+                sorted.sort(Comparator.comparing(CapturedFile::path));
+                return sorted;
+            }
+            last = file.path();
+        }
+        return files;
     }
 
     private KnownChunks index(TaskBackupRequest request) {

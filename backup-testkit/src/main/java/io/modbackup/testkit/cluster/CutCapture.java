@@ -103,17 +103,28 @@ final class CutCapture {
                                 TaskCheckpoint checkpoint) {
         Path cutDir = supervisor.cutDirectory(module, cutId, task.task());
         Map<String, Long> ends = new TreeMap<>();
-        List<CapturedFile> taskFiles = new ArrayList<>(checkpoint.files());
+        // In path order, without a copy of the depots' lists (which make their entries as they are read):
+        // the depots by path prefix, each in segment order, then the PState files ("depots/" < "pstates/").
+        TreeMap<String, List<CapturedFile>> depotFiles = new TreeMap<>();
         for (Map.Entry<String, DepotPartition> depot : task.depots().entrySet()) {
             String relative = TaskState.DEPOTS + "/" + depot.getKey() + "/";
             DepotPartition.Capture capture = depot.getValue().capture(
                     cutDir.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
-            taskFiles.addAll(capture.files());
+            depotFiles.put(relative, capture.files());
             ends.put(depot.getKey(), capture.endOffset());
         }
+        List<CapturedFile> pstateFiles = new ArrayList<>(checkpoint.files());
+        pstateFiles.sort(java.util.Comparator.comparing(CapturedFile::path));
+        List<List<CapturedFile>> parts = new ArrayList<>(depotFiles.values());
+        parts.add(pstateFiles);
+        List<CapturedFile> taskFiles = new ConcatenatedList<>(parts);
         supervisor.registerCut(module, cutId, task.task(), taskFiles);
+        long bytes = 0;
+        for (CapturedFile file : taskFiles) {
+            bytes += file.size();
+        }
         return new TaskCut(task.task(), supervisor.id(), ends, checkpoint.processed(), checkpoint.commitIds(), taskFiles.size(),
-                taskFiles.stream().mapToLong(CapturedFile::size).sum());
+                bytes);
     }
 
     /** Adds a task's commit ID of a microbatch topology, refusing one that differs from another task's. */

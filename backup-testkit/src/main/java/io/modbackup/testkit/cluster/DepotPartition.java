@@ -40,17 +40,16 @@ public final class DepotPartition implements AutoCloseable {
     /** Every this many entries a segment remembers a byte position; reads skip frame headers from there. */
     private static final int POSITION_STRIDE = 64;
 
+    /** A segment file: its name is its first offset, so no path is kept (a depot of 100k segments held 100k paths). */
     private static final class Segment {
         final long firstOffset;
-        final Path file;
         /** The byte position of every POSITION_STRIDE-th entry: a position per entry made opening a large depot cost 8 bytes of heap per entry. */
-        long[] positions = new long[4];
+        long[] positions = new long[1];
         int count;
         long bytes;
 
-        Segment(long firstOffset, Path file) {
+        Segment(long firstOffset) {
             this.firstOffset = firstOffset;
-            this.file = file;
         }
 
         void add(long position) {
@@ -63,6 +62,10 @@ public final class DepotPartition implements AutoCloseable {
             }
             count++;
         }
+    }
+
+    private Path file(Segment segment) {
+        return dir.resolve(segmentName(segment.firstOffset));
     }
 
     private DepotPartition(Path dir, long segmentBytes, boolean readOnly) {
@@ -112,8 +115,8 @@ public final class DepotPartition implements AutoCloseable {
                 throw new IOException("depot partition " + dir + ": segment " + file.getFileName()
                         + " should start at offset " + expected);
             }
-            Segment segment = new Segment(first, file);
-            long validBytes = scan(segment);
+            Segment segment = new Segment(first);
+            long validBytes = scan(segment, file);
             boolean last = i == files.size() - 1;
             if (validBytes < Files.size(file)) {
                 if (!last) {
@@ -137,7 +140,7 @@ public final class DepotPartition implements AutoCloseable {
         if (segments.isEmpty()) {
             startSegment(0);
         } else {
-            active = FileChannel.open(segments.get(segments.size() - 1).file, StandardOpenOption.WRITE,
+            active = FileChannel.open(file(segments.get(segments.size() - 1)), StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
         }
     }
@@ -147,8 +150,8 @@ public final class DepotPartition implements AutoCloseable {
      * through a large buffer: a positional read per frame made opening a partition cost a system
      * call per entry.
      */
-    private static long scan(Segment segment) throws IOException {
-        try (FileChannel channel = FileChannel.open(segment.file, StandardOpenOption.READ);
+    private static long scan(Segment segment, Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 20))) {
             long size = channel.size();
             long position = 0;
@@ -176,7 +179,7 @@ public final class DepotPartition implements AutoCloseable {
         }
         Path file = dir.resolve(segmentName(firstOffset));
         active = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        segments.add(new Segment(firstOffset, file));
+        segments.add(new Segment(firstOffset));
     }
 
     static String segmentName(long firstOffset) {
@@ -235,7 +238,7 @@ public final class DepotPartition implements AutoCloseable {
                 index = (int) (offset - segment.firstOffset);
                 position = segment.positions[index / POSITION_STRIDE];
             }
-            try (FileChannel channel = FileChannel.open(segment.file, StandardOpenOption.READ)) {
+            try (FileChannel channel = FileChannel.open(file(segment), StandardOpenOption.READ)) {
                 int inSegment;
                 synchronized (this) {
                     inSegment = segment.count;
@@ -295,32 +298,65 @@ public final class DepotPartition implements AutoCloseable {
         throw new IllegalStateException("no segment holds offset " + offset);
     }
 
-    /** What {@link #capture} pinned: the files and the end offset they hold. */
+    /** What {@link #capture} pinned: the files (in path order, made as they are read) and the end offset they hold. */
     public record Capture(List<CapturedFile> files, long endOffset) {
     }
 
     /**
      * Pins the partition as it is now: hard-links every segment into {@code pinDir} (sealed ones as
      * {@link FileKind#IMMUTABLE}, the active one as {@link FileKind#APPEND_ONLY} with its current
-     * length) and returns them with paths under {@code pathPrefix}.
+     * length) and returns them with paths under {@code pathPrefix}. The list keeps three numbers per
+     * file and makes each {@link CapturedFile} when it is read.
      */
     public synchronized Capture capture(Path pinDir, String pathPrefix) {
         checkOpen();
         try {
             Files.createDirectories(pinDir);
-            List<CapturedFile> files = new ArrayList<>();
-            for (int i = 0; i < segments.size(); i++) {
+            int n = segments.size();
+            long[] firstOffsets = new long[n];
+            long[] sizes = new long[n];
+            long[] modified = new long[n];
+            for (int i = 0; i < n; i++) {
                 Segment segment = segments.get(i);
-                boolean sealed = i < segments.size() - 1;
-                Path link = pinDir.resolve(segment.file.getFileName());
-                Files.createLink(link, segment.file);
-                files.add(new CapturedFile(pathPrefix + segment.file.getFileName(),
-                        sealed ? FileKind.IMMUTABLE : FileKind.APPEND_ONLY, segment.bytes,
-                        Files.getLastModifiedTime(segment.file).toMillis(), link));
+                Path file = file(segment);
+                Files.createLink(pinDir.resolve(file.getFileName()), file);
+                firstOffsets[i] = segment.firstOffset;
+                sizes[i] = segment.bytes;
+                modified[i] = Files.getLastModifiedTime(file).toMillis();
             }
-            return new Capture(files, endOffset);
+            return new Capture(new PinnedSegments(pinDir, pathPrefix, firstOffsets, sizes, modified), endOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot capture depot partition " + dir, e);
+        }
+    }
+
+    /** Pinned segment files as a list that makes each entry on demand; the last one is the active segment. */
+    private static final class PinnedSegments extends java.util.AbstractList<CapturedFile> implements java.util.RandomAccess {
+        private final Path pinDir;
+        private final String pathPrefix;
+        private final long[] firstOffsets;
+        private final long[] sizes;
+        private final long[] modified;
+
+        PinnedSegments(Path pinDir, String pathPrefix, long[] firstOffsets, long[] sizes, long[] modified) {
+            this.pinDir = pinDir;
+            this.pathPrefix = pathPrefix;
+            this.firstOffsets = firstOffsets;
+            this.sizes = sizes;
+            this.modified = modified;
+        }
+
+        @Override
+        public CapturedFile get(int index) {
+            String name = segmentName(firstOffsets[index]);
+            boolean sealed = index < firstOffsets.length - 1;
+            return new CapturedFile(pathPrefix + name, sealed ? FileKind.IMMUTABLE : FileKind.APPEND_ONLY, sizes[index],
+                    modified[index], pinDir.resolve(name));
+        }
+
+        @Override
+        public int size() {
+            return firstOffsets.length;
         }
     }
 

@@ -57,7 +57,8 @@ public final class Supervisor implements SupervisorRuntime {
     }
 
     void registerCut(String module, String cutId, int task, List<CapturedFile> files) {
-        cutFiles.put(cutKey(module, cutId, task), List.copyOf(files));
+        // Kept as given (immutable, and the depots' parts make entries on demand): no copy per file.
+        cutFiles.put(cutKey(module, cutId, task), java.util.Collections.unmodifiableList(files));
     }
 
     void releaseCut(String module, String cutId) {
