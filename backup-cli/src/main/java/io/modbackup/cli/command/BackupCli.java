@@ -8,7 +8,6 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.PStateSpec;
 import io.modbackup.api.runtime.TopologySpec;
 import io.modbackup.core.engine.BackupEngine;
-import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.engine.BackupPage;
 import io.modbackup.core.engine.BackupSummary;
 import io.modbackup.core.engine.Progress;

@@ -42,6 +42,17 @@ public final class Futures {
                 .thenApply(v -> futures.stream().map(CompletableFuture::join).toList()), doing);
     }
 
+    /** Completes {@code target} as {@code source} completes: with its value, or with the cause of its failure. */
+    public static <T> void forward(CompletableFuture<T> source, CompletableFuture<T> target) {
+        source.whenComplete((value, error) -> {
+            if (error == null) {
+                target.complete(value);
+            } else {
+                target.completeExceptionally(cause(error));
+            }
+        });
+    }
+
     /** The exception a future failed with, without its {@link CompletionException} or {@link ExecutionException} wrappers. */
     public static Throwable cause(Throwable error) {
         Throwable t = error;

@@ -369,18 +369,24 @@ public final class GarbageCollector {
             return chunkCandidates.stream().filter(sha -> !state.chunks.containsKey(sha)).sorted().toList();
         }
 
-        /** Task manifests of deleted and dead backups, and segments nothing refers to. */
+        /**
+         * Task manifests of deleted and dead backups, and segments nothing refers to; listed once, when
+         * the counting is done (the dead backups' keys take a listing each), for both the deletes and the report.
+         */
         List<String> deadManifests() {
-            List<String> keys = new ArrayList<>(doomedKeys);
-            for (BackupId id : dead) {
-                keys.addAll(store.keysUnder(StoreLayout.backupPrefix(id)));
+            if (deadManifestKeys == null) {
+                List<String> keys = new ArrayList<>(doomedKeys);
+                for (BackupId id : dead) {
+                    keys.addAll(store.keysUnder(StoreLayout.backupPrefix(id)));
+                }
+                segmentCandidates.stream().filter(sha -> !state.segments.containsKey(sha)).sorted()
+                        .map(StoreLayout::segmentKey).forEach(keys::add);
+                deadManifestKeys = keys;
             }
-            segmentCandidates.stream().filter(sha -> !state.segments.containsKey(sha)).sorted()
-                    .map(StoreLayout::segmentKey).forEach(keys::add);
-            return keys;
+            return deadManifestKeys;
         }
 
-        private List<String> deadManifests;
+        private List<String> deadManifestKeys;
 
         /**
          * Writes the state, then deletes: module manifests first (the backups are gone from here on),
@@ -390,7 +396,6 @@ public final class GarbageCollector {
          */
         void delete() {
             List<String> manifests = deadManifests();
-            this.deadManifests = manifests;
             byte[] bytes = state.encode(Math.max(0, loadedGeneration) + 1);
             Futures.await(store.provider().putObject(StoreLayout.GC_STATE_KEY, new ByteArrayInputStream(bytes), bytes.length),
                     "write " + StoreLayout.GC_STATE_KEY);
@@ -411,9 +416,8 @@ public final class GarbageCollector {
         GcReport report(boolean dryRun, long durationMillis, long exclusiveMillis) {
             List<String> chunks = deadChunks();
             long freed = chunks.stream().mapToLong(sha -> droppedSizes.getOrDefault(sha, 0L)).sum();
-            List<String> manifests = deadManifests != null ? deadManifests : deadManifests();
             return new GcReport(dryRun, new ArrayList<>(doomed.keySet()), state.backups.size(), chunks.size(),
-                    manifests.size(), freed, durationMillis, manifestsRead, exclusiveMillis);
+                    deadManifests().size(), freed, durationMillis, manifestsRead, exclusiveMillis);
         }
     }
 

@@ -60,15 +60,8 @@ public final class RetryingProvider extends ForwardingBackupProvider {
             long delay = firstDelay.toMillis() << Math.min(attempt - 1, 10);
             delay += ThreadLocalRandom.current().nextLong(delay + 1);
             log.debug("retrying {} (attempt {} of {}) in {} ms after: {}", what, attempt + 1, attempts, delay, cause.toString());
-            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
-                    .thenCompose(v -> attempt(what, operation, attempt + 1))
-                    .whenComplete((v, e) -> {
-                        if (e == null) {
-                            result.complete(v);
-                        } else {
-                            result.completeExceptionally(Futures.cause(e));
-                        }
-                    });
+            Futures.forward(CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+                    .thenCompose(v -> attempt(what, operation, attempt + 1)), result);
         });
         return result;
     }
@@ -139,14 +132,8 @@ public final class RetryingProvider extends ForwardingBackupProvider {
                 return;
             }
             log.debug("deleting {} objects key by key after: {}", copy.size(), cause.toString());
-            CompletableFuture.allOf(copy.stream().map(this::deleteObject).toArray(CompletableFuture[]::new))
-                    .whenComplete((w, e) -> {
-                        if (e == null) {
-                            result.complete(null);
-                        } else {
-                            result.completeExceptionally(Futures.cause(e));
-                        }
-                    });
+            Futures.forward(CompletableFuture.allOf(copy.stream().map(this::deleteObject).toArray(CompletableFuture[]::new)),
+                    result);
         });
         return result;
     }
