@@ -5,7 +5,6 @@ import io.modbackup.core.async.Futures;
 import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
 import io.modbackup.core.error.CorruptBackupException;
-import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.store.BackupId;
@@ -87,8 +86,9 @@ final class BackupCatalog {
             return new VerifyReport(backupId, deep, 0, 0, 0, List.of(e.getMessage()));
         }
         List<String> problems = new ArrayList<>();
+        io.modbackup.core.hash.ContentHash hash = chunks.contentHash();
         BackupStore.Reach reach = store.reach(manifest, file -> {
-            if (file.inline() != null && !Hashing.sha256Hex(Base64.getDecoder().decode(file.inline())).equals(file.sha256())) {
+            if (file.inline() != null && !hash.of(Base64.getDecoder().decode(file.inline())).equals(file.sha256())) {
                 problems.add("backup " + backupId + ": inlined file " + file.path() + " does not match its SHA-256");
             }
         });

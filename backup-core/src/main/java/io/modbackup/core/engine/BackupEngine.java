@@ -14,6 +14,9 @@ import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.RetryingProvider;
+import io.modbackup.core.seal.SealingProvider;
+import io.modbackup.core.seal.StoreFormat;
+import io.modbackup.api.crypto.MasterKeyProvider;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -52,6 +55,7 @@ public final class BackupEngine implements AutoCloseable {
     private final ExecutorService io;
     private final ExecutorService tasks;
     private final BackupStore store;
+    private final SealingProvider sealing;
     private final GarbageCollector collector;
     private final ModuleBackup backups;
     private final ModuleRestore restores;
@@ -80,11 +84,14 @@ public final class BackupEngine implements AutoCloseable {
     public BackupEngine(ClusterRuntime runtime, BackupProvider backupProvider, BackupOptions options,
                         Function<String, TaskWorker> workers, Clock clock) {
         // Every store operation is idempotent: transient failures are retried before anything fails.
-        BackupProvider provider = new RetryingProvider(backupProvider, RETRY_ATTEMPTS, RETRY_FIRST_DELAY);
+        BackupProvider retrying = new RetryingProvider(backupProvider, RETRY_ATTEMPTS, RETRY_FIRST_DELAY);
         ManifestCodec codec = new ManifestCodec();
         this.runtime = runtime;
-        this.locks = new StoreLocks(provider, clock, options.leaseTtl(), options.lockWait());
+        this.locks = new StoreLocks(retrying, clock, options.leaseTtl(), options.lockWait());
         this.io = Executors.newFixedThreadPool(options.ioThreads(), daemon("modbackup-io-"));
+        // Compression and encryption sit above the retries: a retry resends the sealed bytes, never seals again.
+        this.sealing = new SealingProvider(retrying, options.compression(), options.masterKey(), io, clock);
+        BackupProvider provider = sealing;
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), daemon("modbackup-task-"));
         ChunkStore chunks = new ChunkStore(provider, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
                 options.inlineThreshold());
@@ -144,6 +151,26 @@ public final class BackupEngine implements AutoCloseable {
     public void takeOwnership() {
         String previous = store.takeOver(runtime.clusterId()).orElse("nobody");
         log.warn("cluster {} took ownership of the backup store from {}", runtime.clusterId(), previous);
+    }
+
+    /**
+     * Rewraps the encrypted store's data key under {@code newKey}: one small write, no chunk or
+     * manifest rewritten. This engine keeps working; processes that open the store afterwards need
+     * {@code newKey} as their {@code backup.encryption.key}.
+     *
+     * @return the store's new format record
+     * @throws BackupException when the store is not encrypted or this engine's key does not open it
+     */
+    public StoreFormat rotateKey(MasterKeyProvider newKey) {
+        StoreFormat rotated = sealing.rotate(newKey);
+        log.warn("the backup store's data key is now wrapped by master key {} (was {})", rotated.encryption().keyId(),
+                rotated.encryption().previousKeyId());
+        return rotated;
+    }
+
+    /** The store's format record, or empty for a store of format 1 or one never written to. */
+    public Optional<StoreFormat> storeFormat() {
+        return sealing.readFormat();
     }
 
     /** The cluster that owns the store, if any backup was ever taken. */

@@ -1,6 +1,9 @@
 package io.modbackup.core.engine;
 
+import io.modbackup.api.crypto.MasterKeyProvider;
+import io.modbackup.core.seal.Compression;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * How the engine backs up and restores. Immutable; start from {@link #defaults()}.
@@ -17,10 +20,13 @@ import java.time.Duration;
  *     failed; bounds the wait for a Supervisor that hangs
  * @param taskAttempts attempts per task before the backup or restore fails (a failed task is retried;
  *     a corrupt backup or an invalid request is not)
+ * @param compression how chunks and manifests are compressed ({@code backup.compression})
+ * @param masterKey the master key of an encrypted store ({@code backup.encryption.key}), or null for a
+ *     store that is not encrypted
  */
 public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsInFlight, int ioThreads,
                             int taskParallelism, Duration leaseTtl, Duration lockWait, Duration taskTimeout,
-                            int taskAttempts) {
+                            int taskAttempts, Compression compression, MasterKeyProvider masterKey) {
     /** 8 MiB. */
     public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 
@@ -40,6 +46,7 @@ public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsIn
         if (taskTimeout.isNegative() || taskTimeout.isZero() || taskAttempts < 1) {
             throw new IllegalArgumentException("taskTimeout must be positive and taskAttempts at least 1");
         }
+        java.util.Objects.requireNonNull(compression, "compression");
     }
 
     /**
@@ -52,28 +59,60 @@ public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsIn
 
     /**
      * 8 MiB chunks, 4 KiB inline threshold, 16 uploads in flight, 4 I/O threads, 4 tasks at once,
-     * 10-minute leases, 30-minute lock wait, 30 minutes and 2 attempts per task.
+     * 10-minute leases, 30-minute lock wait, 30 minutes and 2 attempts per task, zstd at level 3, no
+     * encryption.
      */
     public static BackupOptions defaults() {
         return new BackupOptions(DEFAULT_CHUNK_SIZE, 4096, 16, 4, 4, Duration.ofMinutes(10), Duration.ofMinutes(30),
-                Duration.ofMinutes(30), 2);
+                Duration.ofMinutes(30), 2, Compression.DEFAULT, null);
+    }
+
+    /** These options with another compression. */
+    public BackupOptions withCompression(Compression c) {
+        return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
+                lockWait, taskTimeout, taskAttempts, c, masterKey);
+    }
+
+    /** These options with another master key (null: the store is not encrypted). */
+    public BackupOptions withMasterKey(MasterKeyProvider key) {
+        return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
+                lockWait, taskTimeout, taskAttempts, compression, key);
+    }
+
+    /**
+     * These options with the store settings of a cluster config: {@code backup.compression} and
+     * {@code backup.encryption.key}, where set.
+     *
+     * @throws io.modbackup.api.provider.BackupConfigException when a setting is malformed or its key
+     *     cannot be loaded
+     */
+    public BackupOptions withStoreSettings(Map<String, String> config) {
+        BackupOptions options = this;
+        if (config.containsKey(Compression.CONFIG_KEY)) {
+            options = options.withCompression(Compression.parse(config.get(Compression.CONFIG_KEY)));
+        }
+        String key = config.get(io.modbackup.core.crypto.MasterKeys.CONFIG_KEY);
+        if (key != null && !key.isBlank()) {
+            options = options.withMasterKey(new io.modbackup.core.crypto.MasterKeys().load(key));
+        }
+        return options;
     }
 
     /** These options with another chunk size. */
     public BackupOptions withChunkSize(int size) {
         return new BackupOptions(size, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl, lockWait,
-                taskTimeout, taskAttempts);
+                taskTimeout, taskAttempts, compression, masterKey);
     }
 
     /** These options with another lease TTL and lock wait. */
     public BackupOptions withLeases(Duration ttl, Duration wait) {
         return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, ttl, wait,
-                taskTimeout, taskAttempts);
+                taskTimeout, taskAttempts, compression, masterKey);
     }
 
     /** These options with another deadline and number of attempts per task. */
     public BackupOptions withTaskDeadline(Duration timeout, int attempts) {
         return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
-                lockWait, timeout, attempts);
+                lockWait, timeout, attempts, compression, masterKey);
     }
 }

@@ -6,6 +6,7 @@ import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.RetryingProvider;
+import io.modbackup.core.seal.SealingProvider;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,9 +29,10 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
         BackupProvider retrying = new RetryingProvider(provider, BackupEngine.RETRY_ATTEMPTS, BackupEngine.RETRY_FIRST_DELAY);
         this.io = Executors.newFixedThreadPool(options.ioThreads(), BackupEngine.daemon("modbackup-io-"));
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), BackupEngine.daemon("modbackup-task-"));
-        ChunkStore chunks = new ChunkStore(retrying, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
+        BackupProvider sealing = new SealingProvider(retrying, options.compression(), options.masterKey(), io);
+        ChunkStore chunks = new ChunkStore(sealing, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
                 options.inlineThreshold());
-        this.worker = new LocalTaskWorker(supervisor, new BackupStore(retrying, new ManifestCodec(), io), chunks, tasks,
+        this.worker = new LocalTaskWorker(supervisor, new BackupStore(sealing, new ManifestCodec(), io), chunks, tasks,
                 options.filesInFlightPerTask());
     }
 

@@ -30,7 +30,15 @@ public class BackupException extends RuntimeException {
         /** A backup's lease lapsed while a GC ran, so it was not committed; the subject is the backup ID. */
         LEASE_OVERTAKEN,
         /** Backups or a GC held the store longer than the wait allowed; the subject names the holders. */
-        LOCK_TIMEOUT
+        LOCK_TIMEOUT,
+        /** The store is encrypted and no master key is configured; the subject is the store's key ID. */
+        KEY_REQUIRED,
+        /** The configured master key does not open the store's data key; the subject is the store's key ID. */
+        WRONG_KEY,
+        /** A master key is configured but the store is not encrypted; the subject is the configured key ID. */
+        STORE_NOT_ENCRYPTED,
+        /** The store is in a format this version cannot read; the subject is the format number. */
+        UNSUPPORTED_FORMAT
     }
 
     private final Problem problem;

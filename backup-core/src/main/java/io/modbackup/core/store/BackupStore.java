@@ -13,6 +13,7 @@ import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
+import io.modbackup.core.seal.SealingProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,21 +41,25 @@ import org.slf4j.LoggerFactory;
 public final class BackupStore {
     private static final Logger log = LoggerFactory.getLogger(BackupStore.class);
 
-    private final BackupProvider provider;
+    private final SealingProvider provider;
     private final ManifestCodec codec;
     private final Executor executor;
     private final ObjectMapper ownerJson = new ObjectMapper();
     /** Modules whose index this store has seen complete (it never becomes incomplete again). */
     private final java.util.Set<String> indexedModules = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /**
+     * A store on {@code provider}; one that is not a {@link SealingProvider} is read through one that
+     * reads every format and holds no key.
+     */
     public BackupStore(BackupProvider provider, ManifestCodec codec, Executor executor) {
-        this.provider = provider;
+        this.provider = SealingProvider.of(provider, executor);
         this.codec = codec;
         this.executor = executor;
     }
 
-    /** The provider underneath. */
-    public BackupProvider provider() {
+    /** The provider underneath: it seals chunks and manifests as the store's format says. */
+    public SealingProvider provider() {
         return provider;
     }
 
@@ -443,13 +448,20 @@ public final class BackupStore {
      */
     public void claim(String clusterId) {
         Optional<String> owner = owner();
+        // Checked before the format record is made, so a foreign store is refused untouched.
+        if (owner.isPresent() && !owner.get().equals(clusterId)) {
+            throw ownedElsewhere(owner.get(), clusterId);
+        }
+        provider.initialize(owner.isPresent());
         if (owner.isEmpty()) {
             writeOwner(clusterId);
-        } else if (!owner.get().equals(clusterId)) {
-            throw new BackupException(Problem.STORE_OWNED_ELSEWHERE, owner.get(), "the backup store belongs to another"
-                    + " cluster (" + StoreLayout.OWNER_KEY + " names " + owner.get() + ", this is " + clusterId + "); give"
-                    + " each cluster its own backup.provider config, or take the store over if this cluster replaces that one");
         }
+    }
+
+    private static BackupException ownedElsewhere(String owner, String clusterId) {
+        return new BackupException(Problem.STORE_OWNED_ELSEWHERE, owner, "the backup store belongs to another"
+                + " cluster (" + StoreLayout.OWNER_KEY + " names " + owner + ", this is " + clusterId + "); give"
+                + " each cluster its own backup.provider config, or take the store over if this cluster replaces that one");
     }
 
     /**

@@ -3,7 +3,8 @@ package io.modbackup.core.store;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.core.error.CorruptBackupException;
-import io.modbackup.core.hash.Hashing;
+import io.modbackup.core.hash.ContentHash;
+import io.modbackup.core.seal.SealingProvider;
 import io.modbackup.core.manifest.FileEntry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,8 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -26,8 +25,10 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Moves files between local disk and the content-addressed chunk store: a file is split into
- * fixed-size chunks, each stored once under its SHA-256 ({@code blobs/xx/<sha256>}); a small file is
- * inlined in its manifest entry instead.
+ * fixed-size chunks, each stored once under its content hash ({@code blobs/xx/<hash>}): SHA-256, or in an
+ * encrypted store a keyed hash ({@link ContentHash}); a small file is inlined in its manifest entry
+ * instead. The {@link SealingProvider} underneath compresses and encrypts chunks on their way to the
+ * store and back; this class sees content only.
  *
  * <p>Chunks are hashed from disk and then sent from disk, so memory per file in flight is one small
  * buffer whatever the chunk or file size. An immutable file that is one whole chunk goes through the
@@ -42,18 +43,23 @@ import java.util.concurrent.Semaphore;
 public final class ChunkStore {
     private static final int BUFFER = 64 * 1024;
 
-    private final BackupProvider provider;
+    private final SealingProvider provider;
     private final Executor io;
     private final Semaphore uploads;
     private final int chunkSize;
     private final int inlineThreshold;
 
     public ChunkStore(BackupProvider provider, Executor io, Semaphore uploads, int chunkSize, int inlineThreshold) {
-        this.provider = provider;
+        this.provider = SealingProvider.of(provider, io);
         this.io = io;
         this.uploads = uploads;
         this.chunkSize = chunkSize;
         this.inlineThreshold = inlineThreshold;
+    }
+
+    /** How the store names content (reads the store's format record the first time). */
+    public ContentHash contentHash() {
+        return provider.contentHash();
     }
 
     /** The chunk size in bytes. */
@@ -91,21 +97,22 @@ public final class ChunkStore {
         }
         stats.read(size);
         stats.added(size);
-        return new FileEntry(path, kind, size, modifiedMillis, Hashing.sha256Hex(data), List.of(),
+        return new FileEntry(path, kind, size, modifiedMillis, provider.contentHash().of(data), List.of(),
                 Base64.getEncoder().encodeToString(data));
     }
 
     private CompletableFuture<FileEntry> chunked(String path, FileKind kind, Path source, long size, long modifiedMillis,
                                                  KnownChunks known, TransferStats stats) throws IOException {
         // A file of one chunk (most of them) hashes to its chunk's hash: one digest pass, not two.
-        MessageDigest whole = size > chunkSize ? Hashing.sha256() : null;
+        ContentHash hash = provider.contentHash();
+        ContentHash.Hasher whole = size > chunkSize ? hash.start() : null;
         List<String> chunks = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
             for (long start = 0; start < size; start += chunkSize) {
                 long length = Math.min(chunkSize, size - start);
-                MessageDigest chunkDigest = Hashing.sha256();
+                ContentHash.Hasher chunkDigest = hash.start();
                 long position = start;
                 long end = start + length;
                 while (position < end) {
@@ -122,14 +129,14 @@ public final class ChunkStore {
                     position += n;
                 }
                 stats.read(length);
-                String sha = Hashing.hex(chunkDigest);
+                String sha = chunkDigest.hex();
                 chunks.add(sha);
                 CompletableFuture<Void> mine = new CompletableFuture<>();
                 CompletableFuture<Void> other = known.claim(sha, mine);
                 if (other == null) {
                     // Append-only files may grow under the cut: they are sent as a region of the captured length.
                     boolean wholeFile = start == 0 && length == size && kind == FileKind.IMMUTABLE;
-                    upload(sha, source, start, length, wholeFile, known.probeOthers(), stats).whenComplete((v, error) -> {
+                    upload(sha, source, start, length, wholeFile, known.probeOthers(), hash, stats).whenComplete((v, error) -> {
                         if (error == null) {
                             known.sent(sha, mine);
                         } else {
@@ -145,7 +152,7 @@ public final class ChunkStore {
                 }
             }
         }
-        FileEntry entry = new FileEntry(path, kind, size, modifiedMillis, whole != null ? Hashing.hex(whole) : chunks.get(0),
+        FileEntry entry = new FileEntry(path, kind, size, modifiedMillis, whole != null ? whole.hex() : chunks.get(0),
                 chunks, null);
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(v -> entry);
     }
@@ -155,7 +162,7 @@ public final class ChunkStore {
      * {@code sha}.
      */
     private CompletableFuture<Void> upload(String sha, Path source, long start, long length, boolean wholeFile,
-                                           boolean probe, TransferStats stats) {
+                                           boolean probe, ContentHash hash, TransferStats stats) {
         String key = StoreLayout.chunkKey(sha);
         uploads.acquireUninterruptibly();
         CompletableFuture<Boolean> present = probe ? provider.hasKey(key) : CompletableFuture.completedFuture(false);
@@ -164,8 +171,8 @@ public final class ChunkStore {
                 stats.reused(1);
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> put = wholeFile ? putWholeFile(key, sha, source, length)
-                    : putRegion(key, sha, source, start, length);
+            CompletableFuture<Void> put = wholeFile ? putWholeFile(key, sha, source, length, hash)
+                    : putRegion(key, sha, source, start, length, hash);
             return put.thenRun(() -> {
                 stats.uploaded();
                 stats.added(length);
@@ -179,7 +186,7 @@ public final class ChunkStore {
      * must keep its size and modification time across the upload; one whose size already differs
      * from the captured size is sent as a region of the captured length instead.
      */
-    private CompletableFuture<Void> putWholeFile(String key, String sha, Path source, long length) {
+    private CompletableFuture<Void> putWholeFile(String key, String sha, Path source, long length, ContentHash hash) {
         final FileStamp before;
         try {
             before = FileStamp.of(source);
@@ -187,7 +194,7 @@ public final class ChunkStore {
             return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
         }
         if (before.size() != length) {
-            return putRegion(key, sha, source, 0, length);
+            return putRegion(key, sha, source, 0, length, hash);
         }
         return provider.putFile(key, source).thenApply(v -> {
             FileStamp after;
@@ -213,16 +220,17 @@ public final class ChunkStore {
         }
     }
 
-    private CompletableFuture<Void> putRegion(String key, String sha, Path source, long start, long length) {
+    private CompletableFuture<Void> putRegion(String key, String sha, Path source, long start, long length,
+                                              ContentHash hash) {
         final FileChannel channel;
         try {
             channel = FileChannel.open(source, StandardOpenOption.READ);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
         }
-        RegionInputStream in = new RegionInputStream(channel, start, length);
+        RegionInputStream in = new RegionInputStream(channel, start, length, hash);
         return provider.putObject(key, in, length).whenComplete((v, e) -> closeQuietly(channel)).thenApply(v -> {
-            String sent = in.sha256();
+            String sent = in.hex();
             if (!sent.equals(sha)) {
                 provider.deleteObject(key);
                 throw new IllegalStateException(source + " changed while it was being backed up (chunk at byte " + start
@@ -244,7 +252,7 @@ public final class ChunkStore {
         if (entry.inline() != null) {
             return CompletableFuture.runAsync(() -> {
                 byte[] data = Base64.getDecoder().decode(entry.inline());
-                if (!Hashing.sha256Hex(data).equals(entry.sha256())) {
+                if (!provider.contentHash().of(data).equals(entry.sha256())) {
                     throw new CorruptBackupException(what + ": inlined content does not match its SHA-256");
                 }
                 try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -283,7 +291,7 @@ public final class ChunkStore {
             if (!found) {
                 throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is missing from the store");
             }
-            MessageDigest digest = Hashing.sha256();
+            ContentHash.Hasher digest = provider.contentHash().start();
             long size;
             try (FileChannel channel = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 size = channel.size();
@@ -295,7 +303,7 @@ public final class ChunkStore {
             } catch (IOException e) {
                 throw new UncheckedIOException(what + ": cannot verify " + target, e);
             }
-            String actual = Hashing.hex(digest);
+            String actual = digest.hex();
             if (size != entry.size() || !actual.equals(sha) || !sha.equals(entry.sha256())) {
                 throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is corrupt in the store (" + size
                         + " bytes hashing to " + actual + ", expected " + entry.size() + " bytes hashing to "
@@ -305,29 +313,34 @@ public final class ChunkStore {
     }
 
     /**
-     * Checks one chunk: present with {@code expectedSize} bytes (one metadata request) and, when
-     * {@code deep}, its bytes hash to its name (a download). Completes with a description of the
-     * problem naming the expected and the stored size and hash, or {@code null} when it is fine.
+     * Checks one chunk: present with {@code expectedSize} bytes of content (one metadata request, and a
+     * read of its header when it is stored compressed) and, when {@code deep}, its content hashes to its
+     * name (a download, which also authenticates an encrypted chunk). Completes with a description of
+     * the problem naming the expected and the stored size and hash, or {@code null} when it is fine.
      */
     public CompletableFuture<String> check(String sha, long expectedSize, boolean deep) {
         String key = StoreLayout.chunkKey(sha);
         if (!deep) {
-            return provider.objectSize(key).thenApply(size -> size < 0 ? "chunk " + sha + " is missing"
-                    : size != expectedSize ? "chunk " + sha + " is corrupt: the store holds " + size + " bytes, expected "
-                    + expectedSize + " bytes" : null);
+            return provider.checkStoredSize(key, expectedSize).thenApply(problem -> problem == null ? null
+                    : "chunk " + sha + " " + problem);
         }
         return provider.getObject(key).thenApplyAsync(in -> {
             if (in == null) {
                 return "chunk " + sha + " is missing";
             }
-            MessageDigest digest = Hashing.sha256();
-            long size;
-            try (InputStream stream = new DigestInputStream(in, digest)) {
-                size = stream.transferTo(OutputStream.nullOutputStream());
+            ContentHash.Hasher digest = provider.contentHash().start();
+            long size = 0;
+            byte[] buffer = new byte[BUFFER];
+            try (InputStream stream = in) {
+                for (int n; (n = stream.read(buffer)) >= 0; size += n) {
+                    digest.update(buffer, 0, n);
+                }
             } catch (IOException e) {
                 return "chunk " + sha + " cannot be read: " + e.getMessage();
+            } catch (CorruptBackupException e) {
+                return "chunk " + e.getMessage();
             }
-            String actual = Hashing.hex(digest);
+            String actual = digest.hex();
             return actual.equals(sha) && size == expectedSize ? null : "chunk " + sha + " is corrupt: the store holds " + size
                     + " bytes hashing to " + actual + ", expected " + expectedSize + " bytes hashing to " + sha;
         }, io);
@@ -339,7 +352,7 @@ public final class ChunkStore {
         private final Path target;
         private final String what;
         /** The whole file's digest (a Download is used for files of several chunks, or of none). */
-        private final MessageDigest whole = Hashing.sha256();
+        private final ContentHash.Hasher whole = provider.contentHash().start();
         private FileChannel channel;
         private OutputStream out;
         private long written;
@@ -365,7 +378,7 @@ public final class ChunkStore {
                 throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is missing from the store");
             }
             long expected = Math.min(chunkSize, entry.size() - (long) index * chunkSize);
-            MessageDigest digest = Hashing.sha256();
+            ContentHash.Hasher digest = provider.contentHash().start();
             long n = 0;
             byte[] buffer = new byte[BUFFER];
             try (InputStream stream = in) {
@@ -385,7 +398,7 @@ public final class ChunkStore {
                 throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is corrupt in the store (more"
                         + " than " + expected + " bytes, expected " + expected + " bytes hashing to " + sha + ")");
             }
-            String actual = Hashing.hex(digest);
+            String actual = digest.hex();
             if (n != expected || !actual.equals(sha)) {
                 throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is corrupt in the store ("
                         + n + " bytes hashing to " + actual + ", expected " + expected + " bytes hashing to " + sha + ")");
@@ -394,7 +407,7 @@ public final class ChunkStore {
         }
 
         void finish() {
-            if (written != entry.size() || !Hashing.hex(whole).equals(entry.sha256())) {
+            if (written != entry.size() || !whole.hex().equals(entry.sha256())) {
                 throw new CorruptBackupException(what + ": restored content does not match the manifest's size and SHA-256");
             }
         }

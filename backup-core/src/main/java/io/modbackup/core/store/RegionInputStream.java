@@ -1,11 +1,10 @@
 package io.modbackup.core.store;
 
-import io.modbackup.core.hash.Hashing;
+import io.modbackup.core.hash.ContentHash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.security.MessageDigest;
 
 /**
  * Streams a region of a file and hashes what it hands out; {@code reset()} rewinds to the region's
@@ -15,10 +14,13 @@ final class RegionInputStream extends InputStream {
     private final FileChannel channel;
     private final long start;
     private final long length;
-    private MessageDigest digest = Hashing.sha256();
+    private final ContentHash hash;
+    private ContentHash.Hasher digest;
     private long offset;
 
-    RegionInputStream(FileChannel channel, long start, long length) {
+    RegionInputStream(FileChannel channel, long start, long length, ContentHash hash) {
+        this.hash = hash;
+        this.digest = hash.start();
         this.channel = channel;
         this.start = start;
         this.length = length;
@@ -57,12 +59,12 @@ final class RegionInputStream extends InputStream {
     @Override
     public synchronized void reset() {
         offset = 0;
-        digest = Hashing.sha256();
+        digest = hash.start();
     }
 
-    /** Lower-case hex SHA-256 of the bytes read since the last reset. */
-    String sha256() {
-        return Hashing.hex(digest);
+    /** The content hash, in lower-case hex, of the bytes read since the last reset. */
+    String hex() {
+        return digest.hex();
     }
 
     @Override

@@ -6,6 +6,8 @@ package io.modbackup.core.store;
  *
  * <pre>
  * cluster.json                                   the owner record: which cluster owns the store
+ * format.json                                    the format record: format version, and the wrapped data key
+ *                                                of an encrypted store
  * blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;                     content-addressed chunks, immutable
  * backups/&lt;module&gt;/&lt;backupId&gt;/tasks/&lt;n&gt;.json      per-task manifest: offsets and its segments
  * manifests/&lt;2 hex&gt;/&lt;sha256 hex&gt;                 segments of task file lists, content-addressed, shared
@@ -21,6 +23,8 @@ package io.modbackup.core.store;
 public final class StoreLayout {
     /** The owner record. */
     public static final String OWNER_KEY = "cluster.json";
+    /** The format record ({@link io.modbackup.core.seal.StoreFormat}); absent in stores of format 1. */
+    public static final String FORMAT_KEY = "format.json";
     /** Prefix of every chunk. */
     public static final String BLOBS = "blobs/";
     /** Prefix of every segment of a task's file list. */

@@ -252,7 +252,8 @@ class SafetyTest {
         // Two files in flight per task at a time, each chunk download slowed: the staging goes while most are still to come.
         // Chunks larger than any file and nothing inlined: one chunk download per file.
         BackupOptions options = new BackupOptions(4 * 1024 * 1024, 0, 1, 2, 4, java.time.Duration.ofMinutes(10),
-                java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5), 1);
+                java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5), 1,
+                io.modbackup.core.seal.Compression.DEFAULT, null);
         assertEquals(2, options.filesInFlightPerTask());
         ModuleManifest manifest;
         try (BackupEngine engine = new BackupEngine(f.cluster, f.provider, options)) {

@@ -33,7 +33,7 @@ class RegionInputStreamTest {
         byte[] data = bytes(1000);
         Path file = Files.write(dir.resolve("f"), data);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            RegionInputStream in = new RegionInputStream(channel, 100, 300);
+            RegionInputStream in = new RegionInputStream(channel, 100, 300, io.modbackup.core.hash.ContentHash.SHA256);
             byte[] buffer = new byte[1000];
             int n = in.read(buffer, 10, 1000 - 10);
             assertEquals(300, n, "never past the region's end, however much is asked for");
@@ -44,7 +44,7 @@ class RegionInputStreamTest {
             assertEquals(200, in.read(buffer, 100, 900), "the rest of the region, not more, however much is asked for");
             assertArrayEquals(Arrays.copyOfRange(data, 100, 400), Arrays.copyOfRange(buffer, 0, 300));
             assertEquals(-1, in.read());
-            assertEquals(Hashing.sha256Hex(Arrays.copyOfRange(data, 100, 400)), in.sha256());
+            assertEquals(Hashing.sha256Hex(Arrays.copyOfRange(data, 100, 400)), in.hex());
         }
     }
 
@@ -53,12 +53,12 @@ class RegionInputStreamTest {
         byte[] data = {(byte) 0xFF, 0x01, (byte) 0x80};
         Path file = Files.write(dir.resolve("f"), data);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            RegionInputStream in = new RegionInputStream(channel, 0, 3);
+            RegionInputStream in = new RegionInputStream(channel, 0, 3, io.modbackup.core.hash.ContentHash.SHA256);
             assertEquals(0xFF, in.read());
             assertEquals(0x01, in.read());
             assertEquals(0x80, in.read());
             assertEquals(-1, in.read());
-            assertEquals(Hashing.sha256Hex(data), in.sha256());
+            assertEquals(Hashing.sha256Hex(data), in.hex());
         }
     }
 
@@ -67,14 +67,14 @@ class RegionInputStreamTest {
         byte[] data = bytes(500);
         Path file = Files.write(dir.resolve("f"), data);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            RegionInputStream in = new RegionInputStream(channel, 50, 200);
+            RegionInputStream in = new RegionInputStream(channel, 50, 200, io.modbackup.core.hash.ContentHash.SHA256);
             assertTrue(in.markSupported(), "a retrying provider resets only streams that support it");
             in.mark(Integer.MAX_VALUE);
             in.readNBytes(120);
             in.reset();
             byte[] again = in.readAllBytes();
             assertArrayEquals(Arrays.copyOfRange(data, 50, 250), again);
-            assertEquals(Hashing.sha256Hex(again), in.sha256(), "only the bytes read since the reset are hashed");
+            assertEquals(Hashing.sha256Hex(again), in.hex(), "only the bytes read since the reset are hashed");
         }
     }
 
@@ -82,7 +82,7 @@ class RegionInputStreamTest {
     void aFileThatEndsInsideTheRegionFailsTheRead() throws Exception {
         Path file = Files.write(dir.resolve("f"), bytes(100));
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            RegionInputStream in = new RegionInputStream(channel, 60, 80);
+            RegionInputStream in = new RegionInputStream(channel, 60, 80, io.modbackup.core.hash.ContentHash.SHA256);
             assertEquals(40, in.read(new byte[80], 0, 80));
             IOException e = assertThrows(IOException.class, () -> in.read(new byte[80], 0, 80));
             assertEquals("file ended at byte 100, inside the region being uploaded", e.getMessage());
