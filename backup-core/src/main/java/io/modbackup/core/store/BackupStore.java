@@ -235,7 +235,7 @@ public final class BackupStore {
 
     /** {@link #moduleManifest} without waiting: completes empty for a backup never committed. */
     public CompletableFuture<Optional<ModuleManifest>> readModuleManifest(BackupId id) {
-        return readBytes(StoreLayout.moduleManifestKey(id)).thenApply(bytes -> bytes == null ? Optional.empty()
+        return readBytes(StoreLayout.moduleManifestKey(id), "module manifest of backup " + id).thenApply(bytes -> bytes == null ? Optional.empty()
                 : Optional.of(codec.decodeModule(bytes, "module manifest of backup " + id)));
     }
 
@@ -259,7 +259,7 @@ public final class BackupStore {
      * {@code what} when it does not verify.
      */
     public CompletableFuture<TaskManifest> readTaskManifest(TaskRef ref, int chunkSize, String what) {
-        return readBytes(ref.key()).thenCompose(bytes -> bytes == null ? CompletableFuture.completedFuture(null)
+        return readBytes(ref.key(), what).thenCompose(bytes -> bytes == null ? CompletableFuture.completedFuture(null)
                 : resolveSegments(codec.decodeTask(bytes, ref.sha256(), chunkSize, what), chunkSize, what));
     }
 
@@ -269,7 +269,7 @@ public final class BackupStore {
      * with {@code null} when it is absent; fails with {@link CorruptBackupException} naming {@code what}.
      */
     public CompletableFuture<TaskManifest> readTaskHeader(TaskRef ref, int chunkSize, String what) {
-        return readBytes(ref.key()).thenApply(bytes -> bytes == null ? null
+        return readBytes(ref.key(), what).thenApply(bytes -> bytes == null ? null
                 : codec.decodeTask(bytes, ref.sha256(), chunkSize, what));
     }
 
@@ -279,7 +279,7 @@ public final class BackupStore {
      */
     public CompletableFuture<List<FileEntry>> readSegment(SegmentRef ref, int chunkSize, String what) {
         String key = StoreLayout.segmentKey(ref.sha256());
-        return readBytes(key).thenApply(bytes -> {
+        return readBytes(key, what).thenApply(bytes -> {
             if (bytes == null) {
                 throw new CorruptBackupException(what + " is missing (" + key + ")");
             }
@@ -358,7 +358,7 @@ public final class BackupStore {
         List<CompletableFuture<TaskManifest>> reads = new ArrayList<>();
         for (TaskRef ref : manifest.tasks()) {
             String what = "task manifest " + ref.task() + " of backup " + manifest.backupId();
-            reads.add(readBytes(ref.key()).thenCompose(bytes -> {
+            reads.add(readBytes(ref.key(), what).thenCompose(bytes -> {
                 if (bytes == null) {
                     throw new CorruptBackupException(what + " is missing (" + ref.key() + ")");
                 }
@@ -505,6 +505,24 @@ public final class BackupStore {
     }
 
     // ------------------------------------------------------------------ raw reads
+
+    /**
+     * As {@link #readBytes(String)}, naming {@code what} in the error when the object is sealed and does
+     * not open (damaged, tampered with, or moved).
+     */
+    private CompletableFuture<byte[]> readBytes(String key, String what) {
+        return readBytes(key).handle((bytes, error) -> {
+            if (error == null) {
+                return bytes;
+            }
+            Throwable cause = Futures.cause(error);
+            if (cause instanceof CorruptBackupException) {
+                throw new CorruptBackupException(what + ": " + cause.getMessage(), cause);
+            }
+            throw error instanceof java.util.concurrent.CompletionException c ? c
+                    : new java.util.concurrent.CompletionException(cause);
+        });
+    }
 
     /** The bytes under {@code key}, or {@code null} when absent; read on the store's executor. */
     public CompletableFuture<byte[]> readBytes(String key) {

@@ -247,8 +247,10 @@ class BackupAndRestoreTest {
         VerifyReport clean = f.engine.verify(manifest.backupId(), true);
         assertTrue(clean.ok(), clean.problems().toString());
         assertTrue(clean.chunks() > 5 && clean.files() > 10);
-        String chunk = readTask(manifest, manifest.tasks().get(0)).files().stream()
-                .filter(file -> !file.chunks().isEmpty()).findFirst().orElseThrow().chunks().get(0);
+        io.modbackup.core.manifest.FileEntry chunked = readTask(manifest, manifest.tasks().get(0)).files().stream()
+                .filter(file -> !file.chunks().isEmpty()).findFirst().orElseThrow();
+        String chunk = chunked.chunks().get(0);
+        long contentSize = Math.min(manifest.chunkSize(), chunked.size());
         Path blob = dir.resolve("store").resolve(StoreLayout.chunkKey(chunk));
         byte[] bytes = java.nio.file.Files.readAllBytes(blob);
         bytes[bytes.length / 2] ^= 1;
@@ -259,7 +261,7 @@ class BackupAndRestoreTest {
         assertTrue(deep.problems().get(0).contains("chunk " + chunk + " is corrupt"), deep.problems().toString());
         java.nio.file.Files.write(blob, new byte[0]);
         VerifyReport truncated = f.engine.verify(manifest.backupId(), false);
-        assertEquals(List.of("chunk " + chunk + " is corrupt: the store holds 0 bytes, expected " + bytes.length + " bytes"),
+        assertEquals(List.of("chunk " + chunk + " is corrupt: the store holds 0 bytes, expected " + contentSize + " bytes"),
                 truncated.problems(), "a shallow verify finds a chunk truncated to nothing");
         java.nio.file.Files.delete(blob);
         VerifyReport missing = f.engine.verify(manifest.backupId(), false);

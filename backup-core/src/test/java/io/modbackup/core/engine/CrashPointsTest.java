@@ -276,7 +276,8 @@ class CrashPointsTest {
 
     /** Every key in the store is a committed backup's manifest or index object, a chunk one of them reaches, or the store's own records. */
     private static void assertNothingUnreachable(LocalDirectoryProvider provider, BackupStore store, BackupEngine engine) {
-        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.OWNER_KEY, StoreLayout.LAST_GC_KEY, StoreLayout.GC_STATE_KEY,
+        Set<String> reachable = new HashSet<>(Set.of(StoreLayout.OWNER_KEY, StoreLayout.FORMAT_KEY, StoreLayout.LAST_GC_KEY,
+                StoreLayout.GC_STATE_KEY,
                 StoreLayout.indexCompleteKey(A)));
         for (String id : committed(engine)) {
             ModuleManifest manifest = engine.info(id);

@@ -165,7 +165,8 @@ class ManyBackupsTest {
             long before = provider.callCount(Operation.ANY);
             long putsBefore = provider.callCount(Operation.PUT);
             assertEquals(PAGE, later.list(A, null, PAGE).backups().size());
-            assertTrue(provider.callCount(Operation.ANY) - before <= PAGE + 2, "indexed once: a page costs a page again");
+            // A page of manifests, the listing, the index check and (once per engine) the store's format record.
+            assertTrue(provider.callCount(Operation.ANY) - before <= PAGE + 3, "indexed once: a page costs a page again");
             assertEquals(0, provider.callCount(Operation.PUT) - putsBefore, "nothing indexed again");
         }
     }

@@ -139,11 +139,10 @@ class SafetyTest {
         ModuleManifest manifest = f.engine.backup(A);
         TaskRef ref = manifest.tasks().get(1);
         // The paths are in the task's file-list segments: rewrite the first one's.
-        TaskManifest header = codec.decodeTask(Files.readAllBytes(dir.resolve("store").resolve(ref.key())), ref.sha256(),
+        TaskManifest header = codec.decodeTask(readContent(ref.key()).getBytes(StandardCharsets.UTF_8), ref.sha256(),
                 manifest.chunkSize(), "task manifest 1");
-        Path file = dir.resolve("store").resolve(StoreLayout.segmentKey(header.segments().get(0).sha256()));
-        String json = Files.readString(file).replaceFirst("\"path\":\"", "\"path\":\"../../../evil/");
-        Files.writeString(file, json);
+        String segment = StoreLayout.segmentKey(header.segments().get(0).sha256());
+        writeContent(segment, readContent(segment).replaceFirst("\"path\":\"", "\"path\":\"../../../evil/"));
         Map<Integer, Long> endsBefore = f.depotEnds();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("segment 0 of task manifest 1 of backup " + manifest.backupId()
@@ -154,9 +153,8 @@ class SafetyTest {
     @Test
     void aTamperedModuleManifestIsRefused() throws Exception {
         ModuleManifest manifest = f.engine.backup(A);
-        Path file = dir.resolve("store").resolve(StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId())));
-        String json = Files.readString(file).replace("\"taskCount\":4", "\"taskCount\":5");
-        Files.writeString(file, json);
+        String key = StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId()));
+        writeContent(key, readContent(key).replace("\"taskCount\":4", "\"taskCount\":5"));
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("does not match its checksum"), e.getMessage());
         assertFalse(f.engine.verify(manifest.backupId(), false).ok());
@@ -338,6 +336,19 @@ class SafetyTest {
             }
         }
         return holders;
+    }
+
+    /** The content of a stored manifest, opened as the engine opens it (it may be stored compressed). */
+    private String readContent(String key) throws java.io.IOException {
+        try (java.io.InputStream in = io.modbackup.core.seal.SealingProvider.of(f.provider, Runnable::run).getObject(key).join()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Replaces a stored manifest's content, as a bucket writer could (stored plain, which every reader reads). */
+    private void writeContent(String key, String content) {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        f.provider.delegate().putObject(key, new java.io.ByteArrayInputStream(bytes), bytes.length).join();
     }
 
     private static String sha256(Path file) {
