@@ -73,7 +73,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
     private volatile Sealing sealing;
 
     /** How objects are sealed, once the format record is known. */
-    private record Sealing(Envelope envelope, ContentHash hash, boolean writable) {
+    private record Sealing(Envelope envelope, ContentHash hash, boolean writable, boolean recorded) {
     }
 
     /**
@@ -139,6 +139,10 @@ public final class SealingProvider extends ForwardingBackupProvider {
      *     {@link #contentHash}), or a master key is configured for a format-1 store that holds backups
      */
     public synchronized void initialize(boolean storeWritten) {
+        if (sealing != null && sealing.recorded()) {
+            // Opened from its record already: the data key never changes (a rotation only rewraps it).
+            return;
+        }
         Optional<StoreFormat> stored = readFormat();
         if (stored.isPresent()) {
             sealing = open(stored.get());
@@ -174,11 +178,11 @@ public final class SealingProvider extends ForwardingBackupProvider {
             throw new BackupException(Problem.STORE_NOT_ENCRYPTED, newKey.keyId(), "the backup store is not encrypted,"
                     + " so it has no key to rotate");
         }
-        byte[] dataKey = unwrap(current);
         StoreFormat.Encryption old = current.encryption();
         if (newKey.keyId().equals(old.keyId())) {
             throw new IllegalArgumentException("the new master key is the store's key already (" + old.keyId() + ")");
         }
+        byte[] dataKey = unwrap(current);
         byte[] wrapped = newKey.wrap(dataKey, WRAP_CONTEXT);
         if (!newKey.unwrap(wrapped, WRAP_CONTEXT).map(k -> Arrays.equals(k, dataKey)).orElse(false)) {
             throw new IllegalStateException("master key " + newKey.keyId() + " does not unwrap what it wrapped; the"
@@ -229,7 +233,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 return sealing;
             }
             if (masterKey == null) {
-                sealing = new Sealing(new Envelope(null, compression), ContentHash.SHA256, true);
+                sealing = new Sealing(new Envelope(null, compression), ContentHash.SHA256, true, false);
                 return sealing;
             }
             if (Futures.await(delegate().hasKey(StoreLayout.OWNER_KEY), "check " + StoreLayout.OWNER_KEY)) {
@@ -237,7 +241,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             }
             // A new store nobody claimed yet: nothing to read, and nothing may be written before the claim
             // creates its key. Not remembered, so that the claim's record is read next time.
-            return new Sealing(new Envelope(null, compression), ContentHash.SHA256, false);
+            return new Sealing(new Envelope(null, compression), ContentHash.SHA256, false, false);
         }
     }
 
@@ -251,7 +255,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (masterKey != null) {
                 throw notEncrypted();
             }
-            return new Sealing(new Envelope(null, compression), ContentHash.SHA256, true);
+            return new Sealing(new Envelope(null, compression), ContentHash.SHA256, true, true);
         }
         if (!CIPHER.equals(format.encryption().cipher())) {
             throw new BackupException(Problem.UNSUPPORTED_FORMAT, format.encryption().cipher(), "the backup store is"
@@ -259,7 +263,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
         }
         byte[] dataKey = unwrap(format);
         return new Sealing(new Envelope(derive(dataKey, "modbackup aes-256-gcm"), compression),
-                ContentHash.keyed(derive(dataKey, "modbackup chunk names")), true);
+                ContentHash.keyed(derive(dataKey, "modbackup chunk names")), true, true);
     }
 
     private byte[] unwrap(StoreFormat format) {

@@ -30,20 +30,33 @@ final class EngineFixture implements AutoCloseable {
     final FaultInjectingProvider provider;
     final BackupEngine engine;
     final Workload workload;
+    final BackupOptions options;
 
     EngineFixture(Path dir) {
+        this(dir, BackupOptions.defaults().withChunkSize(CHUNK));
+    }
+
+    /** As {@link #EngineFixture(Path)}, with an engine of {@code options}. */
+    EngineFixture(Path dir, BackupOptions options) {
+        this.options = options;
         this.dir = dir;
         cluster = new SimulatedCluster("test-cluster", dir.resolve("cluster"), 2, 256 * 1024,
                 List.of(SampleModules.moduleA(), SampleModules.moduleB()));
         cluster.deploy(SampleModules.moduleA(), new Parallelism(4, 2, 1));
         cluster.deploy(SampleModules.moduleB(), new Parallelism(2, 2, 1));
         provider = new FaultInjectingProvider(new LocalDirectoryProvider(dir.resolve("store").toString()), 1);
-        engine = new BackupEngine(cluster, provider, BackupOptions.defaults().withChunkSize(CHUNK));
+        engine = new BackupEngine(cluster, provider, options);
         workload = new Workload(cluster, 11, 2000, 100);
     }
 
     BackupProvider store() {
         return provider.delegate();
+    }
+
+    /** The store read as the engine reads it, with the engine's key: manifests and chunks opened. */
+    BackupStore reader() {
+        return new BackupStore(new io.modbackup.core.seal.SealingProvider(store(), io.modbackup.core.seal.Compression.NONE,
+                options.masterKey(), Runnable::run), new ManifestCodec(), Runnable::run);
     }
 
     void write(int entries) throws InterruptedException {
@@ -77,7 +90,7 @@ final class EngineFixture implements AutoCloseable {
     /** Each task's end offset of {@code depot} in a backup, from its task manifests. */
     Map<Integer, Long> backupEnds(String backupId, String depot) {
         ModuleManifest manifest = engine.info(backupId);
-        BackupStore backups = new BackupStore(store(), new ManifestCodec(), Runnable::run);
+        BackupStore backups = reader();
         Map<Integer, Long> ends = new java.util.TreeMap<>();
         for (TaskRef ref : manifest.tasks()) {
             ends.put(ref.task(), backups.taskManifest(manifest, ref).depotEndOffsets().get(depot));
@@ -117,7 +130,7 @@ final class EngineFixture implements AutoCloseable {
     }
 
     private int compareStagedWithManifest(ModuleManifest manifest) {
-        BackupStore backups = new BackupStore(store(), new ManifestCodec(), Runnable::run);
+        BackupStore backups = reader();
         int files = 0;
         for (var supervisor : cluster.supervisors()) {
             Path moduleStaging = supervisor.root().resolve("staging").resolve(manifest.module());
@@ -154,8 +167,8 @@ final class EngineFixture implements AutoCloseable {
         for (var entry : expected.values()) {
             byte[] bytes = java.nio.file.Files.readAllBytes(staged.get(entry.path()));
             assertEquals(entry.size(), bytes.length, entry.path() + " of task " + task + ": size");
-            assertEquals(entry.sha256(), io.modbackup.core.hash.Hashing.sha256Hex(bytes), entry.path() + " of task " + task
-                    + ": SHA-256");
+            assertEquals(entry.sha256(), backups.provider().contentHash().of(bytes), entry.path() + " of task " + task
+                    + ": content hash");
         }
         return expected.size();
     }
