@@ -244,7 +244,7 @@ class CliTest {
     }
 
     /** How many bad config files {@link #configProblemsAreOneClearLine} tries. */
-    static final int CONFIG_PROBLEMS = 8;
+    static final int CONFIG_PROBLEMS = 10;
 
     @Test
     void configProblemsAreOneClearLine() throws Exception {
@@ -255,6 +255,11 @@ class CliTest {
         Path notAProvider = Files.writeString(dir.resolve("wrong-type.yaml"), "backup.provider: \"java.lang.StringBuilder x\"\n");
         Path noClusterDir = Files.writeString(dir.resolve("no-cluster.yaml"), "backup.provider: \""
                 + LocalDirectoryProvider.class.getName() + " " + dir.resolve("store") + "\"\n");
+        String store = "backup.provider: \"" + LocalDirectoryProvider.class.getName() + " " + dir.resolve("store")
+                + "\"\ncluster.dir: " + dir.resolve("cluster") + "\n";
+        Path badCompression = Files.writeString(dir.resolve("gzip.yaml"), store + "backup.compression: gzip\n");
+        Path noKeyFile = Files.writeString(dir.resolve("no-key.yaml"), store + "backup.encryption.key: file:"
+                + dir.resolve("lost.key") + "\n");
         Path unreachable = Files.writeString(dir.resolve("unreachable.yaml"), "backup.provider: \""
                 + LocalDirectoryProvider.class.getName() + " /proc/forbidden/store\"\ncluster.dir: " + dir.resolve("cluster") + "\n");
         String[][] cases = {
@@ -266,6 +271,8 @@ class CliTest {
                 {notAProvider.toString(), "does not implement io.modbackup.api.provider.BackupProvider"},
                 {noClusterDir.toString(), "the config has no cluster.dir"},
                 {unreachable.toString(), "/proc/forbidden/store\" holds no backups"},
+                {badCompression.toString(), "backup.compression is \"gzip\"; give none, zstd, or zstd:<level>"},
+                {noKeyFile.toString(), "names key file " + dir.resolve("lost.key") + ", which does not exist"},
         };
         assertEquals(CONFIG_PROBLEMS, cases.length, "docs/reliability.md counts them");
         for (String[] c : cases) {
@@ -336,5 +343,50 @@ class CliTest {
             }
         }
         assertEquals(0, cli("--action", "backup", "--module", A).code(), "the lock is released with its holder");
+    }
+
+    private Path configWith(String name, String extra) throws Exception {
+        return Files.writeString(dir.resolve(name), Files.readString(config) + extra);
+    }
+
+    private Result cli(Path configFile, String... args) {
+        List<String> all = new ArrayList<>(List.of("--config", configFile.toString()));
+        all.addAll(List.of(args));
+        return cli(all.toArray(String[]::new));
+    }
+
+    @Test
+    void anEncryptedStoreIsUsedRotatedAndRefusedWithTheWrongKeyThroughTheCli() throws Exception {
+        Path first = Files.writeString(dir.resolve("first.key"), java.util.Base64.getEncoder().encodeToString(
+                "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        Path second = Files.writeString(dir.resolve("second.key"), java.util.Base64.getEncoder().encodeToString(
+                "fedcba9876543210fedcba9876543210".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        Path withFirst = configWith("first.yaml", "backup.encryption.key: file:" + first + "\nbackup.compression: zstd:6\n");
+        Path withSecond = configWith("second.yaml", "backup.encryption.key: file:" + second + "\n");
+
+        Result backup = cli(withFirst, "--action", "backup", "--module", A);
+        assertEquals(0, backup.code(), backup.err());
+        String id = backupId(backup);
+        assertEquals(0, cli(withFirst, "--action", "verify", "--backupId", id, "--deep").code());
+
+        for (Path wrong : List.of(withSecond, config)) {
+            Result refused = cli(wrong, "--action", "info", "--backupId", id);
+            assertEquals(1, refused.code(), refused.out());
+            assertEquals(1, refused.err().strip().lines().count(), refused.err());
+            assertTrue(refused.err().startsWith(wrong == config ? "error: the backup store is encrypted (master key local:"
+                    : "error: backup.encryption.key (master key local:"), refused.err());
+            assertEquals("", refused.out());
+        }
+
+        Result missingFlag = cli(withFirst, "--action", "rotateKey");
+        assertTrue(missingFlag.err().contains("--action rotateKey needs --newKey"), missingFlag.err());
+        Result rotate = cli(withFirst, "--action", "rotateKey", "--newKey", "file:" + second);
+        assertEquals(0, rotate.code(), rotate.err());
+        assertTrue(rotate.out().startsWith("the store's data key is now wrapped by master key local:"), rotate.out());
+        Result stale = cli(withFirst, "--action", "list", "--module", A);
+        assertEquals(1, stale.code());
+        assertTrue(stale.err().contains("rotated away from"), stale.err());
+        Result restore = cli(withSecond, "--action", "restore", "--backupId", id, "--yes");
+        assertEquals(0, restore.code(), restore.err());
     }
 }

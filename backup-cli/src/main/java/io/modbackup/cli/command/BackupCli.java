@@ -32,8 +32,10 @@ import picocli.CommandLine.Option;
 /**
  * The {@code backup} command, with Rama's interface:
  * {@code backup --action backup|list|info|restore|verify --module M --backupId ID --pageToken T
- * --threads N --workers N --replicationFactor N}. Every error prints one line and exits non-zero;
- * {@code --verbose} adds the stack trace.
+ * --threads N --workers N --replicationFactor N}, plus {@code gc} and {@code rotateKey --newKey K}. The
+ * config file names the store ({@code backup.provider}) and may set {@code backup.compression} and
+ * {@code backup.encryption.key}. Every error prints one line and exits non-zero; {@code --verbose} adds
+ * the stack trace.
  */
 @Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Back up, list, inspect, verify and restore module backups.")
@@ -41,7 +43,7 @@ public final class BackupCli implements Callable<Integer> {
 
     /** What the command can do. */
     enum Action {
-        backup(true), list(false), info(false), restore(true), verify(false), gc(false);
+        backup(true), list(false), info(false), restore(true), verify(false), gc(false), rotateKey(false);
 
         /** Whether the action needs the cluster's live state (cuts, installs), not only its metadata. */
         final boolean needsLiveState;
@@ -51,7 +53,7 @@ public final class BackupCli implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--action", required = true, description = "backup, list, info, restore, verify or gc")
+    @Option(names = "--action", required = true, description = "backup, list, info, restore, verify, gc or rotateKey")
     Action action;
 
     @Option(names = "--module", description = "module name (backup, list)")
@@ -86,6 +88,10 @@ public final class BackupCli implements Callable<Integer> {
 
     @Option(names = "--dry-run", description = "list what gc would delete without deleting it (gc)")
     boolean dryRun;
+
+    @Option(names = "--newKey", description = "the master key to rewrap the store's data key with, as backup.encryption.key"
+            + " takes it: file:<path>, env:<VARIABLE> or a key provider class (rotateKey)")
+    String newKey;
 
     @Option(names = "--takeover", description = "make this cluster the owner of the backup store first")
     boolean takeover;
@@ -144,8 +150,8 @@ public final class BackupCli implements Callable<Integer> {
         }
         try (BackupProvider provider = new ProviderLoader().load(providerConfig);
              ClusterConnector.Connection connection = connector.connect(settings, action.needsLiveState);
-             BackupEngine engine = new BackupEngine(connection.runtime(), provider, connection.options(),
-                     connection.workers())) {
+             BackupEngine engine = new BackupEngine(connection.runtime(), provider,
+                     connection.options().withStoreSettings(settings), connection.workers())) {
             clusterId = connection.runtime().clusterId();
             if (takeover) {
                 String previous = engine.storeOwner().orElse("nobody");
@@ -159,6 +165,7 @@ public final class BackupCli implements Callable<Integer> {
                 case info -> info(engine);
                 case restore -> restore(engine, parallelism);
                 case verify -> verify(engine);
+                case rotateKey -> rotateKey(engine);
             };
         }
     }
@@ -167,6 +174,7 @@ public final class BackupCli implements Callable<Integer> {
         switch (action) {
             case backup, list -> require(module, "--module");
             case info, restore, verify -> require(backupId, "--backupId");
+            case rotateKey -> require(newKey, "--newKey");
             default -> { }
         }
         if (pageSize < 1) {
@@ -198,6 +206,16 @@ public final class BackupCli implements Callable<Integer> {
         err.println();
         out.printf("backup %s committed: %d files, %s, %s new, %d ms%n", m.backupId(), m.totals().files(),
                 bytes(m.totals().bytes()), bytes(m.totals().newBytes()), m.totals().durationMillis());
+        return 0;
+    }
+
+    private int rotateKey(BackupEngine engine) {
+        engine.requireStoreExists();
+        io.modbackup.core.seal.StoreFormat rotated = engine.rotateKey(new io.modbackup.core.crypto.MasterKeys().load(newKey));
+        out.println("the store's data key is now wrapped by master key " + rotated.encryption().keyId() + " (was "
+                + rotated.encryption().previousKeyId() + "); no chunk or manifest was rewritten. Set "
+                + io.modbackup.core.crypto.MasterKeys.CONFIG_KEY + " to the new key in every Conductor's and Supervisor's"
+                + " config before they restart");
         return 0;
     }
 
