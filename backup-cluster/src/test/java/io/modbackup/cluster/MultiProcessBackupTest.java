@@ -92,4 +92,44 @@ class MultiProcessBackupTest {
             cluster.awaitNoLeftovers();
         }
     }
+
+    @Test
+    void anEncryptedStoreIsWrittenByEverySupervisorWithItsOwnKeyAndRestoredAcrossProcesses() throws Exception {
+        Path key = java.nio.file.Files.writeString(dir.resolve("master.key"), java.util.Base64.getEncoder().encodeToString(
+                "an example master key, 32 bytes".concat("!").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 3,
+                ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store")).withStoreSettings("zstd:1", "file:" + key);
+        try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"))) {
+            ClusterAdmin admin = cluster.admin;
+            admin.deploy(MODULE_A, new Parallelism(1, 3, 1));
+            Workload workload = cluster.workload(9);
+            workload.appendBatch(MODULE_A, "*events", 2000);
+            cluster.awaitCaughtUp(MODULE_A);
+            ClusterAdmin.BackupDone backup = admin.backup(MODULE_A);
+            Map<Integer, Long> backedUpEnds = admin.depotEndOffsets(MODULE_A, "*events");
+            for (String id : cluster.processes.supervisorIds()) {
+                assertTrue(cluster.processes.stats(id).chunkBytesWritten() > 0, id + " uploaded its own tasks' chunks");
+            }
+            int chunks = 0;
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir.resolve("store").resolve("blobs"))) {
+                for (Path file : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+                    assertTrue(bytes.length > 10 && bytes[0] == (byte) 0x89 && bytes[1] == 'M' && (bytes[9] & 2) != 0,
+                            file + " is stored encrypted");
+                    chunks++;
+                }
+            }
+            assertTrue(chunks > 3, "chunks: " + chunks);
+            assertTrue(admin.verify(backup.backupId(), true).ok());
+            ClusterAdmin.CliResult info = admin.runCli(java.util.List.of("--action", "info", "--backupId", backup.backupId()));
+            assertEquals(0, info.exitCode(), "the CLI in the Conductor reads the key from its config: " + info);
+
+            workload.appendBatch(MODULE_A, "*events", 300);
+            cluster.awaitCaughtUp(MODULE_A);
+            admin.restore(backup.backupId(), new Parallelism(1, 2, 1));
+            assertEquals(backedUpEnds, admin.depotEndOffsets(MODULE_A, "*events"), "depots are back at the backup");
+            cluster.checkLive(MODULE_A);
+            cluster.awaitNoLeftovers();
+        }
+    }
 }

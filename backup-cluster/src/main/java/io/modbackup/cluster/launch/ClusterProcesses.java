@@ -28,20 +28,40 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClusterProcesses implements AutoCloseable {
     /** Everything a cluster's processes are started with. */
+    /**
+     * Everything a cluster's processes are started with.
+     *
+     * @param compression every node's {@code backup.compression}, or "" for the default
+     * @param encryptionKey every node's {@code backup.encryption.key}, or "" for an unencrypted store
+     */
     public record Spec(Path dir, String clusterId, int supervisors, String provider, String catalog, long segmentBytes,
-                       int chunkSize, Duration deadline, Duration taskTimeout, String heap) {
+                       int chunkSize, Duration deadline, Duration taskTimeout, String heap, String compression,
+                       String encryptionKey) {
         /** A cluster in {@code dir} with the sample modules, 2-second deadlines and 64 MiB heaps. */
         public static Spec of(Path dir, int supervisors, String provider) {
             return new Spec(dir.toAbsolutePath(), "sim-cluster", supervisors, provider, "sample", 64 * 1024, 1024 * 1024,
-                    Duration.ofSeconds(2), Duration.ofSeconds(20), "96m");
+                    Duration.ofSeconds(2), Duration.ofSeconds(20), "96m", "", "");
         }
 
         public Spec withCatalog(String name) {
-            return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, taskTimeout, heap);
+            return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, taskTimeout, heap,
+                    compression, encryptionKey);
         }
 
         public Spec withDeadlines(Duration cut, Duration task) {
-            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, cut, task, heap);
+            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, cut, task, heap,
+                    compression, encryptionKey);
+        }
+
+        /** Every node configured with {@code backup.compression} {@code setting} and {@code backup.encryption.key} {@code key}. */
+        public Spec withStoreSettings(String setting, String key) {
+            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, taskTimeout,
+                    heap, setting, key);
+        }
+
+        /** The node arguments that carry the store settings. */
+        List<String> storeArgs() {
+            return List.of("--compression", compression, "--encryption-key", encryptionKey);
         }
     }
 
@@ -83,7 +103,7 @@ public final class ClusterProcesses implements AutoCloseable {
      */
     public static ClusterProcesses attach(Path dir) {
         return new ClusterProcesses(new Spec(dir.toAbsolutePath(), "", 0, "", "sample", 0, 1024, Duration.ofSeconds(1),
-                Duration.ofSeconds(1), ""));
+                Duration.ofSeconds(1), "", "", ""));
     }
 
     /** The Conductor's client interface. */
@@ -212,12 +232,14 @@ public final class ClusterProcesses implements AutoCloseable {
 
     private void startConductor(List<String> jvmOptions) {
         Endpoint previous = Endpoint.read(nodeDir(ConductorProcess.NODE)).orElse(null);
-        launch(ConductorProcess.NODE, ConductorProcess.class.getName(), jvmOptions, List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "--cluster", spec.dir().toString(), "--cluster-id", spec.clusterId(),
                 "--supervisors", Integer.toString(spec.supervisors()), "--provider", spec.provider(),
                 "--catalog", spec.catalog(), "--chunk-size", Integer.toString(spec.chunkSize()),
                 "--deadline-ms", Long.toString(spec.deadline().toMillis()),
                 "--task-timeout-ms", Long.toString(spec.taskTimeout().toMillis())));
+        args.addAll(spec.storeArgs());
+        launch(ConductorProcess.NODE, ConductorProcess.class.getName(), jvmOptions, args);
         awaitEndpoint(ConductorProcess.NODE, previous, Duration.ofSeconds(60));
     }
 
@@ -227,10 +249,12 @@ public final class ClusterProcesses implements AutoCloseable {
 
     private void startSupervisor(String id, List<String> jvmOptions) {
         Endpoint previous = Endpoint.read(nodeDir(id)).orElse(null);
-        launch(id, SupervisorProcess.class.getName(), jvmOptions, List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "--cluster", spec.dir().toString(), "--id", id, "--provider", spec.provider(),
                 "--catalog", spec.catalog(), "--segment-bytes", Long.toString(spec.segmentBytes()),
                 "--chunk-size", Integer.toString(spec.chunkSize())));
+        args.addAll(spec.storeArgs());
+        launch(id, SupervisorProcess.class.getName(), jvmOptions, args);
         awaitEndpoint(id, previous, Duration.ofSeconds(60));
     }
 

@@ -66,6 +66,8 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private final Duration taskTimeout;
     private final ConductorRuntime runtime;
     private final BackupOptions options;
+    /** The node's backup.compression and backup.encryption.key, also written to the config file the CLI reads. */
+    private final java.util.Map<String, String> storeSettings;
     private final CountingProvider counting;
     private final BackupEngine engine;
     private volatile Endpoint endpoint;
@@ -79,8 +81,9 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         List<String> ids = IntStream.range(0, (int) args.getLong("supervisors")).mapToObj(i -> "supervisor-" + i).toList();
         this.runtime = new ConductorRuntime(clusterId, cluster, ids, Catalogs.named(args.get("catalog")), this::channel,
                 deadline);
+        this.storeSettings = args.storeSettings();
         this.options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
-                .withTaskDeadline(taskTimeout, 2);
+                .withTaskDeadline(taskTimeout, 2).withStoreSettings(storeSettings);
         this.configFile = cluster.resolve(NODE).resolve("modbackup.yaml");
         writeConfig();
         this.counting = new CountingProvider(new ProviderLoader().load(providerConfig));
@@ -114,8 +117,10 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private void writeConfig() {
         try {
             java.nio.file.Files.createDirectories(configFile.getParent());
-            java.nio.file.Files.writeString(configFile, "backup.provider: \"" + providerConfig + "\"\ncluster.id: \""
+            StringBuilder config = new StringBuilder("backup.provider: \"" + providerConfig + "\"\ncluster.id: \""
                     + clusterId + "\"\n");
+            storeSettings.forEach((key, value) -> config.append(key).append(": \"").append(value).append("\"\n"));
+            java.nio.file.Files.writeString(configFile, config);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + configFile, e);
         }

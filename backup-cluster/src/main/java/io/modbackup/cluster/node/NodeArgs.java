@@ -24,6 +24,20 @@ final class NodeArgs {
         return value;
     }
 
+    /** The store settings these arguments carry ({@code --compression}, {@code --encryption-key}), as config keys. */
+    java.util.Map<String, String> storeSettings() {
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+        String compression = values.getOrDefault("compression", "");
+        String key = values.getOrDefault("encryption-key", "");
+        if (!compression.isEmpty()) {
+            settings.put(io.modbackup.core.seal.Compression.CONFIG_KEY, compression);
+        }
+        if (!key.isEmpty()) {
+            settings.put(io.modbackup.core.crypto.MasterKeys.CONFIG_KEY, key);
+        }
+        return settings;
+    }
+
     long getLong(String name) {
         return Long.parseLong(get(name));
     }

@@ -47,7 +47,8 @@ public final class SupervisorProcess {
         Path root = cluster.resolve(id);
         ModuleCode code = new ModuleCode(Catalogs.named(args.get("catalog")));
         CountingProvider provider = new CountingProvider(new ProviderLoader().load(args.get("provider")));
-        BackupOptions options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"));
+        BackupOptions options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
+                .withStoreSettings(args.storeSettings());
 
         JsonRpcClient rpc = new JsonRpcClient();
         RemoteClusterView view = new RemoteClusterView(id, rpc);

@@ -50,16 +50,15 @@ import javax.crypto.spec.SecretKeySpec;
  * format 1 wrote every chunk. Plain chunks go through {@link BackupProvider#putFile}/{@code getFile}
  * and as streams, as before; a chunk is tried for compression on a 64 KiB sample first, so that
  * incompressible data costs one small attempt. A sealed chunk is held in memory while it is sent
- * (bounded by {@value #SEALED_BYTES_IN_FLIGHT} bytes in flight across uploads) and while it is read
- * (one per reading thread).
+ * and while it is opened: twice its size (content and stored form), within a budget for writes and
+ * one for reads of an eighth of the heap each, between 16 and 64 MiB (a chunk larger than the budget
+ * goes alone).
  *
  * <p>Thread-safe. Opening a sealed object happens on the thread that reads the stream
  * {@link #getObject} returns, as reading a plain one does; a failure to open it is thrown from that
  * read as a {@link CorruptBackupException}.
  */
 public final class SealingProvider extends ForwardingBackupProvider {
-    /** Bytes of sealed objects held in memory while they upload, across all uploads of this provider. */
-    public static final int SEALED_BYTES_IN_FLIGHT = 64 << 20;
     private static final int SAMPLE = 64 * 1024;
     private static final String CIPHER = "AES-256-GCM";
     private static final byte[] WRAP_CONTEXT = "modbackup data key v1".getBytes(StandardCharsets.UTF_8);
@@ -68,7 +67,10 @@ public final class SealingProvider extends ForwardingBackupProvider {
     private final MasterKeyProvider masterKey;
     private final Executor executor;
     private final Clock clock;
-    private final Semaphore inFlight = new Semaphore(SEALED_BYTES_IN_FLIGHT);
+    /** Bytes of sealed objects held in memory at once while sending, and while opening: see the class comment. */
+    private final int budget = (int) Math.max(16L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
+    private final Semaphore inFlight = new Semaphore(budget);
+    private final Semaphore opening = new Semaphore(budget);
     private final ObjectMapper json = new ObjectMapper();
     private volatile Sealing sealing;
 
@@ -340,7 +342,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (length > Integer.MAX_VALUE - 1024) {
                 throw new IllegalArgumentException(key + " is " + length + " bytes, more than a sealed object may hold");
             }
-            permits = (int) Math.min(SEALED_BYTES_IN_FLIGHT, 2 * length);
+            permits = (int) Math.min(budget, 2 * length);
             inFlight.acquireUninterruptibly(permits);
             byte[] content = in.readNBytes((int) length);
             if (content.length != length) {
@@ -373,7 +375,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (size > Integer.MAX_VALUE - 1024) {
                 throw new IllegalArgumentException(source + " is " + size + " bytes, more than a sealed object may hold");
             }
-            permits = (int) Math.min(SEALED_BYTES_IN_FLIGHT, 2 * size);
+            permits = (int) Math.min(budget, 2 * size);
             inFlight.acquireUninterruptibly(permits);
             byte[] content = Files.readAllBytes(source);
             return putSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits);
@@ -442,20 +444,27 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (size > Integer.MAX_VALUE - 1024) {
                 throw new CorruptBackupException(key + " is damaged: " + size + " bytes, more than a sealed object holds");
             }
-            byte[] content;
+            int permits = (int) Math.min(budget, 2 * size);
+            opening.acquireUninterruptibly(permits);
             try {
-                content = s.envelope().open(key, Files.readAllBytes(file));
-            } catch (CorruptBackupException e) {
-                if (fallsBackToPlain(s, key)) {
-                    return;
+                byte[] content;
+                try {
+                    content = s.envelope().open(key, Files.readAllBytes(file));
+                } catch (CorruptBackupException e) {
+                    if (fallsBackToPlain(s, key)) {
+                        return;
+                    }
+                    throw e;
                 }
-                throw e;
-            }
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+                    ByteBuffer buffer = ByteBuffer.wrap(content);
+                    while (buffer.hasRemaining()) {
+                        channel.write(buffer);
+                    }
                 }
+            } finally {
+                opening.release(permits);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + key + " in " + file, e);
@@ -512,6 +521,8 @@ public final class SealingProvider extends ForwardingBackupProvider {
         private final String key;
         private final InputStream raw;
         private InputStream content;
+        /** Budget this stream holds until it is closed. */
+        private int held;
 
         OpeningStream(String key, InputStream raw) {
             this.key = key;
@@ -539,6 +550,9 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 }
                 throw new CorruptBackupException(key + " is damaged: its header is not that of a sealed object");
             }
+            // Released when the stream is closed: the reader holds the content until then.
+            held = (int) Math.min(budget, 2 * size);
+            opening.acquireUninterruptibly(held);
             byte[] stored = Arrays.copyOf(head, (int) size);
             int n = raw.readNBytes(stored, Envelope.HEADER, (int) size - Envelope.HEADER);
             int more = raw.read();
@@ -571,6 +585,9 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
         @Override
         public void close() throws IOException {
+            opening.release(held);
+            held = 0;
+            content = null;
             raw.close();
         }
     }
