@@ -12,6 +12,8 @@ import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
+import io.modbackup.core.crypto.LocalMasterKey;
+import io.modbackup.core.seal.Compression;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.s3.S3BackupProvider;
 import io.modbackup.testkit.cluster.ModuleDefinition;
@@ -170,28 +172,51 @@ public final class Benchmark {
 
             // Rounds alternate baseline and ours, each into a fresh target, so that drift in the disk's
             // write-back affects both alike; the first round of ours also pays for JIT compilation.
+            // Each round also backs up the same cut uncompressed and encrypted: compression's and
+            // encryption's costs are ratios within a round.
             Rounds fullRounds = new Rounds("full backup");
+            Rounds compressionRounds = new Rounds("full backup, zstd:3 vs none");
+            Rounds encryptionRounds = new Rounds("full backup, encrypted vs not");
+            BackupOptions uncompressed = options.withCompression(Compression.NONE);
+            byte[] keyBytes = new byte[32];
+            new Random(7).nextBytes(keyBytes);
+            BackupOptions encrypted = options.withMasterKey(new LocalMasterKey(keyBytes));
+            Path plainStore = o.dir().resolve("store-none");
+            Path encryptedStore = o.dir().resolve("store-encrypted");
             for (int r = 0; r < o.rounds(); r++) {
                 Path copy = o.dir().resolve("cp-copy-" + r);
                 fullRounds.baseline(time(() -> run("cp", "-r", cutDir.toString(), copy.toString()), true));
                 Path store = o.dir().resolve("store-local-" + r);
-                try (LocalDirectoryProvider provider = new LocalDirectoryProvider(store.toString());
-                     BackupEngine engine = new BackupEngine(cluster, provider, options)) {
-                    fullRounds.ours(time(() -> engine.backup(A), true));
-                }
+                double zstd = timeBackup(cluster, store, options);
+                fullRounds.ours(zstd);
+                deleteTree(plainStore);
+                compressionRounds.ours(zstd);
+                compressionRounds.baseline(timeBackup(cluster, plainStore, uncompressed));
+                deleteTree(encryptedStore);
+                encryptionRounds.ours(timeBackup(cluster, encryptedStore, encrypted));
+                encryptionRounds.baseline(zstd);
                 if (r < o.rounds() - 1) {
                     deleteTree(store);
                     deleteTree(copy);
                 }
             }
             log.println(fullRounds);
+            log.println(compressionRounds);
+            log.println(encryptionRounds);
             Files.move(o.dir().resolve("store-local-" + (o.rounds() - 1)), localStore);
+            long zstdBytes = treeBytes(localStore);
+            long plainBytes = treeBytes(plainStore);
+            deleteTree(plainStore);
             Path cpCopy = o.dir().resolve("cp-copy-" + (o.rounds() - 1));
 
             try (LocalDirectoryProvider store = new LocalDirectoryProvider(localStore.toString());
                  BackupEngine engine = new BackupEngine(cluster, store, options)) {
                 ModuleManifest[] full = {engine.info(engine.list(A, null, 1).backups().get(0).backupId())};
                 rows.add(fullRounds.row("full backup to local dir", "cp -r + sync", 1.25));
+                rows.add(compressionRounds.row("full backup: zstd:3 (default) vs none, same data", "none", 1.05));
+                rows.add(new Row("store size: zstd:3 vs none, same data", size(zstdBytes), size(plainBytes) + " (none)",
+                        (double) zstdBytes / plainBytes, "-", "(for reference)"));
+                rows.add(encryptionRounds.row("full backup: encrypted vs not (zstd:3 both)", "not encrypted", Double.NaN));
                 double backup = fullRounds.oursMedian();
                 if (restic != null) {
                     rows.add(row("full backup to local dir", backup, "restic backup", restic.full(), 0.5));
@@ -243,30 +268,115 @@ public final class Benchmark {
 
                 Rounds restores = new Rounds("restore");
                 Rounds staging = new Rounds("restore staging");
-                for (int r = 0; r < o.rounds(); r++) {
-                    Path back = o.dir().resolve("cp-back-" + r);
-                    double cp = time(() -> run("cp", "-r", cpCopy.toString(), back.toString()), true);
-                    restores.baseline(cp);
-                    staging.baseline(cp);
-                    RestoreResult[] result = new RestoreResult[1];
-                    restores.ours(time(() -> result[0] = engine.restore(full[0].backupId()), true));
-                    staging.ours(result[0].stagingMillis() / 1000.0);
-                    deleteTree(back);
+                Rounds encryptedRestores = new Rounds("restore, encrypted vs not");
+                try (LocalDirectoryProvider encryptedProvider = new LocalDirectoryProvider(encryptedStore.toString());
+                     BackupEngine encryptedEngine = new BackupEngine(cluster, encryptedProvider, encrypted)) {
+                    String encryptedFull = encryptedEngine.list(A, null, 1).backups().get(0).backupId();
+                    for (int r = 0; r < o.rounds(); r++) {
+                        Path back = o.dir().resolve("cp-back-" + r);
+                        double cp = time(() -> run("cp", "-r", cpCopy.toString(), back.toString()), true);
+                        restores.baseline(cp);
+                        staging.baseline(cp);
+                        RestoreResult[] result = new RestoreResult[1];
+                        double restore = time(() -> result[0] = engine.restore(full[0].backupId()), true);
+                        restores.ours(restore);
+                        staging.ours(result[0].stagingMillis() / 1000.0);
+                        encryptedRestores.baseline(restore);
+                        encryptedRestores.ours(time(() -> encryptedEngine.restore(encryptedFull), true));
+                        deleteTree(back);
+                    }
                 }
+                deleteTree(encryptedStore);
                 log.println(restores);
                 log.println(staging);
+                log.println(encryptedRestores);
                 rows.add(restores.row("restore", "cp -r back + sync", 1.25));
                 rows.add(staging.row("  of which staging (engine; rest is the runtime)", "cp -r back + sync", 1.25));
+                rows.add(encryptedRestores.row("restore: encrypted vs not (zstd:3 both)", "not encrypted", Double.NaN));
             }
 
             if (o.s3()) {
                 rows.add(s3Row(o, cluster, options, cutDir, log));
             }
         }
+        rows.addAll(textRows(o, log));
         if (o.heapCheck()) {
             rows.add(heapRow(clusterDir, o.dir().resolve("store-heap"), log));
         }
         return rows;
+    }
+
+    /** Times one full backup of module A into a new local store at {@code store}, synced. */
+    private static double timeBackup(SimulatedCluster cluster, Path store, BackupOptions options) throws Exception {
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(store.toString());
+             BackupEngine engine = new BackupEngine(cluster, provider, options)) {
+            return time(() -> engine.backup(A), true);
+        }
+    }
+
+    /** Bytes of the regular files under {@code root}. */
+    private static long treeBytes(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    /**
+     * Compression on what depots usually hold: a module whose depot entries are JSON events (a quarter
+     * of the run's size), backed up with zstd:3 and uncompressed in alternating rounds.
+     */
+    private static List<Row> textRows(Options o, PrintStream log) throws Exception {
+        ModuleDefinition module = SampleModules.moduleA();
+        Path dir = o.dir().resolve("text");
+        Rounds rounds = new Rounds("JSON-like depot entries, full backup, zstd:3 vs none");
+        long stored;
+        long content;
+        try (SimulatedCluster cluster = new SimulatedCluster("bench-text", dir.resolve("cluster"), 2, o.segmentBytes(),
+                List.of(module))) {
+            cluster.deploy(module, new Parallelism(4, 2, 1));
+            Random random = new Random(43);
+            String[] events = {"page_view", "click", "add_to_cart", "purchase", "search", "scroll"};
+            long bytes = Math.max(4 * MIB, o.sizeBytes() / 4);
+            long written = 0;
+            for (long count = 1; written < bytes; count++) {
+                String json = String.format(Locale.ROOT, "{\"ts\":%d,\"user\":\"user-%d\",\"session\":\"%08x\","
+                                + "\"event\":\"%s\",\"page\":\"/products/%d\",\"amount_cents\":%d,\"agent\":\"Mozilla/5.0"
+                                + " (X11; Linux x86_64)\",\"country\":\"%s\"}", 1_732_000_000_000L + count * 37,
+                        random.nextInt(50_000), random.nextInt(), events[random.nextInt(events.length)],
+                        random.nextInt(5_000), random.nextInt(100_000), new String[] {"DE", "US", "FR", "JP"}[random.nextInt(4)]);
+                cluster.append(A, "*events", new WorkloadEntry("user-" + random.nextInt(50_000), 1, json));
+                written += json.length() + 20;
+                if (count % 20000 == 0) {
+                    cluster.awaitCaughtUp(A, TimeUnit.MINUTES.toMillis(10));
+                }
+            }
+            cluster.awaitSettled(A, TimeUnit.MINUTES.toMillis(30));
+            BackupOptions options = BackupOptions.defaults().withChunkSize(o.chunkSize());
+            Path zstdStore = dir.resolve("store-zstd");
+            Path plainStore = dir.resolve("store-none");
+            ModuleManifest backup = null;
+            for (int r = 0; r < o.rounds(); r++) {
+                deleteTree(plainStore);
+                rounds.baseline(timeBackup(cluster, plainStore, options.withCompression(Compression.NONE)));
+                deleteTree(zstdStore);
+                try (LocalDirectoryProvider provider = new LocalDirectoryProvider(zstdStore.toString());
+                     BackupEngine engine = new BackupEngine(cluster, provider, options)) {
+                    ModuleManifest[] made = new ModuleManifest[1];
+                    rounds.ours(time(() -> made[0] = engine.backup(A), true));
+                    backup = made[0];
+                }
+            }
+            stored = treeBytes(zstdStore.resolve("blobs"));
+            content = treeBytes(plainStore.resolve("blobs"));
+            log.printf("JSON-like depot entries: %s of content in %d files, %s stored with zstd:3%n", size(content),
+                    backup.totals().files(), size(stored));
+        } finally {
+            deleteTree(dir);
+        }
+        log.println(rounds);
+        return List.of(new Row("JSON-like depot entries: chunk bytes stored, zstd:3 vs none", size(stored), size(content)
+                        + " (none)", (double) stored / content, "<= 0.33", (double) stored / content <= 0.33 ? "met" : "MISSED"),
+                rounds.row("JSON-like depot entries: full backup, zstd:3 vs none", "none", Double.NaN));
     }
 
     /** Appends entries with incompressible padding to A's depot until about {@code bytes} went in. */
@@ -514,6 +624,10 @@ public final class Benchmark {
     }
 
     private static Row row(String measure, double ours, String baseline, double base, double ratio, double target) {
+        if (Double.isNaN(target)) {
+            // A cost to know, with no bar to meet.
+            return new Row(measure, fmt(ours) + " s", baseline + " " + fmt(base) + " s", ratio, "-", "(measured)");
+        }
         return new Row(measure, fmt(ours) + " s", baseline + " " + fmt(base) + " s", ratio,
                 "<= " + String.format(Locale.ROOT, "%.2f", target), ratio <= target ? "met" : "MISSED");
     }
