@@ -14,7 +14,7 @@ import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.RetryingProvider;
-import io.modbackup.core.seal.SealingProvider;
+import io.modbackup.core.store.SealingProvider;
 import io.modbackup.core.seal.StoreFormat;
 import io.modbackup.api.crypto.MasterKeyProvider;
 import java.time.Clock;

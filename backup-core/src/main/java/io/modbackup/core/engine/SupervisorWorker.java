@@ -6,7 +6,7 @@ import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.RetryingProvider;
-import io.modbackup.core.seal.SealingProvider;
+import io.modbackup.core.store.SealingProvider;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

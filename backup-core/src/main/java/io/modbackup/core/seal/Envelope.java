@@ -53,19 +53,23 @@ public final class Envelope {
     private final SecureRandom random;
 
     /** An envelope that compresses with {@code compression} and encrypts with {@code aesKey} (32 bytes), or not when null. */
-    Envelope(byte[] aesKey, Compression compression) {
+    public static Envelope of(byte[] aesKey, Compression compression) {
+        return new Envelope(aesKey, compression);
+    }
+
+    private Envelope(byte[] aesKey, Compression compression) {
         this.key = aesKey == null ? null : new SecretKeySpec(aesKey, "AES");
         this.compression = compression;
         this.random = aesKey == null ? null : new SecureRandom();
     }
 
     /** Whether objects are encrypted. */
-    boolean encrypts() {
+    public boolean encrypts() {
         return key != null;
     }
 
     /** Whether {@code bytes} (from {@code offset}, {@code length} of them) begin with the magic. */
-    static boolean startsWithMagic(byte[] bytes, int offset, int length) {
+    public static boolean startsWithMagic(byte[] bytes, int offset, int length) {
         return length >= MAGIC.length && Arrays.equals(bytes, offset, offset + MAGIC.length, MAGIC, 0, MAGIC.length);
     }
 
@@ -74,7 +78,7 @@ public final class Envelope {
      * sixteenth. Tried on a sample first so that incompressible data costs one small attempt, not a
      * whole chunk's.
      */
-    boolean worthCompressing(byte[] sample, int length) {
+    public boolean worthCompressing(byte[] sample, int length) {
         if (!compression.enabled() || length == 0) {
             return false;
         }
@@ -98,7 +102,7 @@ public final class Envelope {
      * when this envelope encrypts; the content itself when neither applies and it cannot be mistaken
      * for a sealed object.
      */
-    byte[] seal(String objectKey, byte[] content, int offset, int length, boolean tryCompressing) {
+    public byte[] seal(String objectKey, byte[] content, int offset, int length, boolean tryCompressing) {
         byte[] body = content;
         int bodyOffset = offset;
         int bodyLength = length;
@@ -153,7 +157,7 @@ public final class Envelope {
      * The stored size of a sealed object whose header is {@code header}, or -1 when it is not one (no
      * magic, an unknown version or flags, negative lengths).
      */
-    static long storedSize(byte[] header) {
+    public static long storedSize(byte[] header) {
         if (header.length < HEADER || !startsWithMagic(header, 0, header.length) || header[MAGIC.length] != VERSION
                 || (header[MAGIC.length + 1] & ~(ZSTD | AES_GCM)) != 0) {
             return -1;
@@ -168,7 +172,7 @@ public final class Envelope {
     }
 
     /** The content length a sealed object's header records. */
-    static int plainSize(byte[] header) {
+    public static int plainSize(byte[] header) {
         return ByteBuffer.wrap(header, MAGIC.length + 2, 4).getInt();
     }
 
@@ -178,7 +182,7 @@ public final class Envelope {
      * @throws CorruptBackupException when it is malformed, fails authentication, is not encrypted
      *     though this envelope encrypts (or the reverse), or does not decompress to its recorded length
      */
-    byte[] open(String objectKey, byte[] stored) {
+    public byte[] open(String objectKey, byte[] stored) {
         long size = storedSize(stored);
         if (size < 0) {
             throw new CorruptBackupException(objectKey + " is damaged: its header is not that of a sealed object");

@@ -13,7 +13,6 @@ import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
-import io.modbackup.core.seal.SealingProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

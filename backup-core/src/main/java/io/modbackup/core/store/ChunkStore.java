@@ -4,7 +4,6 @@ import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.ContentHash;
-import io.modbackup.core.seal.SealingProvider;
 import io.modbackup.core.manifest.FileEntry;
 import java.io.IOException;
 import java.io.InputStream;

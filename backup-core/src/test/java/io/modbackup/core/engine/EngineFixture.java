@@ -55,7 +55,7 @@ final class EngineFixture implements AutoCloseable {
 
     /** The store read as the engine reads it, with the engine's key: manifests and chunks opened. */
     BackupStore reader() {
-        return new BackupStore(new io.modbackup.core.seal.SealingProvider(store(), io.modbackup.core.seal.Compression.NONE,
+        return new BackupStore(new io.modbackup.core.store.SealingProvider(store(), io.modbackup.core.seal.Compression.NONE,
                 options.masterKey(), Runnable::run), new ManifestCodec(), Runnable::run);
     }
 

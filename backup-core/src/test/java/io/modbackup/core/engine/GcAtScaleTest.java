@@ -83,7 +83,7 @@ class GcAtScaleTest {
 
     private byte[] read(String key) throws Exception {
         // Opened as the engine opens it: the engine stores manifests compressed; these copies go back plain.
-        try (InputStream in = io.modbackup.core.seal.SealingProvider.of(provider.delegate(), Runnable::run).getObject(key).get()) {
+        try (InputStream in = io.modbackup.core.store.SealingProvider.of(provider.delegate(), Runnable::run).getObject(key).get()) {
             return in.readAllBytes();
         }
     }

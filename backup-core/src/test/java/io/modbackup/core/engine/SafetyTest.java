@@ -340,7 +340,7 @@ class SafetyTest {
 
     /** The content of a stored manifest, opened as the engine opens it (it may be stored compressed). */
     private String readContent(String key) throws java.io.IOException {
-        try (java.io.InputStream in = io.modbackup.core.seal.SealingProvider.of(f.provider, Runnable::run).getObject(key).join()) {
+        try (java.io.InputStream in = io.modbackup.core.store.SealingProvider.of(f.provider, Runnable::run).getObject(key).join()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

@@ -19,7 +19,7 @@ import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.seal.Compression;
-import io.modbackup.core.seal.SealingProvider;
+import io.modbackup.core.store.SealingProvider;
 import io.modbackup.core.seal.StoreFormat;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;

@@ -13,6 +13,7 @@ import io.modbackup.core.crypto.LocalMasterKey;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
+import io.modbackup.core.store.SealingProvider;
 import io.modbackup.core.store.StoreLayout;
 import io.modbackup.testkit.provider.InMemoryProvider;
 import java.io.ByteArrayInputStream;
@@ -225,5 +226,39 @@ class SealingProviderTest {
             assertEquals("backup.compression is \"" + bad + "\"; give none, zstd, or zstd:<level> with a level from 1"
                     + " (fastest) to 19 (smallest), e.g. zstd:3", e.getMessage());
         }
+    }
+
+    @Test
+    void aFormatRecordAWriterReplacedIsRefusedBeforeAnythingIsSealed() throws Exception {
+        LocalMasterKey key = new LocalMasterKey(random(32, 10));
+        SealingProvider creator = new SealingProvider(local(), Compression.DEFAULT, key, Runnable::run);
+        creator.initialize(false);
+        Path record = dir.resolve("store").resolve(StoreLayout.FORMAT_KEY);
+        String original = Files.readString(record);
+
+        Files.writeString(record, "{\"format\":2,\"encryption\":null}");
+        io.modbackup.core.error.BackupException plain = assertThrows(io.modbackup.core.error.BackupException.class,
+                () -> new SealingProvider(local(), Compression.DEFAULT, key, Runnable::run).contentHash());
+        assertEquals(io.modbackup.core.error.BackupException.Problem.STORE_NOT_ENCRYPTED, plain.problem());
+
+        LocalMasterKey attacker = new LocalMasterKey(random(32, 11));
+        InMemoryProvider attackers = new InMemoryProvider();
+        new SealingProvider(attackers, Compression.DEFAULT, attacker, Runnable::run).initialize(false);
+        try (InputStream theirRecord = attackers.getObject(StoreLayout.FORMAT_KEY).join()) {
+            Files.write(record, theirRecord.readAllBytes());
+        }
+        io.modbackup.core.error.BackupException wrong = assertThrows(io.modbackup.core.error.BackupException.class,
+                () -> new SealingProvider(local(), Compression.DEFAULT, key, Runnable::run).contentHash());
+        assertEquals(io.modbackup.core.error.BackupException.Problem.WRONG_KEY, wrong.problem());
+        assertTrue(wrong.getMessage().contains(attacker.keyId()), wrong.getMessage());
+        Files.writeString(record, original);
+        assertTrue(new SealingProvider(local(), Compression.DEFAULT, key, Runnable::run).encrypted(), "the real record opens");
+
+        Files.writeString(record, "{\"format\":3,\"encryption\":null}");
+        io.modbackup.core.error.BackupException newer = assertThrows(io.modbackup.core.error.BackupException.class,
+                () -> new SealingProvider(local(), Compression.DEFAULT, null, Runnable::run).contentHash());
+        assertEquals(io.modbackup.core.error.BackupException.Problem.UNSUPPORTED_FORMAT, newer.problem());
+        assertTrue(newer.getMessage().contains("format 3"), newer.getMessage());
+        assertTrue(Files.readString(record).contains("\"format\":3"), "refusing wrote nothing");
     }
 }

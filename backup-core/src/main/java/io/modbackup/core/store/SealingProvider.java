@@ -1,4 +1,4 @@
-package io.modbackup.core.seal;
+package io.modbackup.core.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modbackup.api.crypto.MasterKeyProvider;
@@ -9,7 +9,9 @@ import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.ContentHash;
-import io.modbackup.core.store.StoreLayout;
+import io.modbackup.core.seal.Compression;
+import io.modbackup.core.seal.Envelope;
+import io.modbackup.core.seal.StoreFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -235,7 +237,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 return sealing;
             }
             if (masterKey == null) {
-                sealing = new Sealing(new Envelope(null, compression), ContentHash.SHA256, true, false);
+                sealing = new Sealing(Envelope.of(null, compression), ContentHash.SHA256, true, false);
                 return sealing;
             }
             if (Futures.await(delegate().hasKey(StoreLayout.OWNER_KEY), "check " + StoreLayout.OWNER_KEY)) {
@@ -243,7 +245,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             }
             // A new store nobody claimed yet: nothing to read, and nothing may be written before the claim
             // creates its key. Not remembered, so that the claim's record is read next time.
-            return new Sealing(new Envelope(null, compression), ContentHash.SHA256, false, false);
+            return new Sealing(Envelope.of(null, compression), ContentHash.SHA256, false, false);
         }
     }
 
@@ -257,14 +259,14 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (masterKey != null) {
                 throw notEncrypted();
             }
-            return new Sealing(new Envelope(null, compression), ContentHash.SHA256, true, true);
+            return new Sealing(Envelope.of(null, compression), ContentHash.SHA256, true, true);
         }
         if (!CIPHER.equals(format.encryption().cipher())) {
             throw new BackupException(Problem.UNSUPPORTED_FORMAT, format.encryption().cipher(), "the backup store is"
                     + " encrypted with " + format.encryption().cipher() + ", which this version cannot read; upgrade modbackup");
         }
         byte[] dataKey = unwrap(format);
-        return new Sealing(new Envelope(derive(dataKey, "modbackup aes-256-gcm"), compression),
+        return new Sealing(Envelope.of(derive(dataKey, "modbackup aes-256-gcm"), compression),
                 ContentHash.keyed(derive(dataKey, "modbackup chunk names")), true, true);
     }
 
