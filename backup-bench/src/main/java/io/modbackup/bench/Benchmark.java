@@ -322,7 +322,7 @@ public final class Benchmark {
     }
 
     /**
-     * Compression on what depots usually hold: a module whose depot entries are JSON events (a quarter
+     * Compression on what depots usually hold: a module whose depot entries are JSON events (an eighth
      * of the run's size), backed up with zstd:3 and uncompressed in alternating rounds.
      */
     private static List<Row> textRows(Options o, PrintStream log) throws Exception {
@@ -336,7 +336,7 @@ public final class Benchmark {
             cluster.deploy(module, new Parallelism(4, 2, 1));
             Random random = new Random(43);
             String[] events = {"page_view", "click", "add_to_cart", "purchase", "search", "scroll"};
-            long bytes = Math.max(4 * MIB, o.sizeBytes() / 4);
+            long bytes = Math.max(4 * MIB, o.sizeBytes() / 8);
             long written = 0;
             for (long count = 1; written < bytes; count++) {
                 String json = String.format(Locale.ROOT, "{\"ts\":%d,\"user\":\"user-%d\",\"session\":\"%08x\","
