@@ -419,6 +419,27 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().getFile(key, target);
         }
+        final Sealing s;
+        try {
+            s = resolve();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (s.envelope().encrypts()) {
+            // Every object is sealed: opened in memory and written once, rather than downloaded and rewritten.
+            return getObject(key).thenApplyAsync(in -> {
+                if (in == null) {
+                    return false;
+                }
+                try (InputStream content = in; FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                    content.transferTo(java.nio.channels.Channels.newOutputStream(out));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write " + key + " to " + target, e);
+                }
+                return true;
+            }, executor);
+        }
         return delegate().getFile(key, target).thenApplyAsync(found -> {
             if (found) {
                 openInPlace(key, target);

@@ -82,6 +82,13 @@ class SealingProviderTest {
         assertTrue(storedText.length < text.length / 4, "JSON-like text shrinks several-fold: " + storedText.length);
         assertTrue(Envelope.startsWithMagic(storedText, 0, storedText.length));
         assertArrayEquals(noise, stored(chunkKey(noise)), "incompressible data is stored as its plain bytes, as format 1 did");
+        byte[] base64 = java.util.Base64.getEncoder().encode(random(150_000, 12));
+        put(provider, chunkKey(base64), base64);
+        assertArrayEquals(base64, stored(chunkKey(base64)), "random bytes in base64 (entropy coding would save a"
+                + " quarter) are not worth the copy and the CPU: stored as they are");
+        byte[] hex = java.util.HexFormat.of().formatHex(random(100_000, 13)).getBytes(StandardCharsets.US_ASCII);
+        put(provider, chunkKey(hex), hex);
+        assertTrue(stored(chunkKey(hex)).length < hex.length * 0.6, "random bytes in hex (half saved) are compressed");
         assertArrayEquals(text, get(provider, chunkKey(text)));
         assertArrayEquals(noise, get(provider, chunkKey(noise)));
 
