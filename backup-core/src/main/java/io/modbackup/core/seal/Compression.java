@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * Whether and how hard chunks and manifests are compressed, from {@code backup.compression}:
  * {@code zstd} (level {@value #DEFAULT_LEVEL}), {@code zstd:<level>} with a level from 1 to 19, or
- * {@code none}. A chunk is compressed when a 64 KiB sample of it shrinks by at least 30% (text,
+ * {@code none}. A chunk is compressed when a 16 KiB sample of it shrinks by at least 30% (text,
  * JSON, logs; not already-compressed data, nor random bytes in base64), and stored compressed when the
  * whole chunk then shrinks by at least a sixteenth; otherwise it is stored as it is. Manifests are
  * always compressed. Changing the setting affects only what is written from then on:

@@ -50,7 +50,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>An unencrypted store holds chunks in two forms: sealed (compressed) and as plain bytes, as
  * format 1 wrote every chunk. Plain chunks go through {@link BackupProvider#putFile}/{@code getFile}
- * and as streams, as before; a chunk is tried for compression on a 64 KiB sample first, so that
+ * and as streams, as before; a chunk is tried for compression on a 16 KiB sample first, so that
  * incompressible data costs one small attempt. A sealed chunk is held in memory while it is sent
  * and while it is opened: twice its size (content and stored form), within a budget for writes and
  * one for reads of an eighth of the heap each, between 16 and 64 MiB (a chunk larger than the budget
@@ -61,7 +61,7 @@ import javax.crypto.spec.SecretKeySpec;
  * read as a {@link CorruptBackupException}.
  */
 public final class SealingProvider extends ForwardingBackupProvider {
-    private static final int SAMPLE = 64 * 1024;
+    private static final int SAMPLE = 16 * 1024;
     private static final String CIPHER = "AES-256-GCM";
     private static final byte[] WRAP_CONTEXT = "modbackup data key v1".getBytes(StandardCharsets.UTF_8);
 
