@@ -176,6 +176,7 @@ public final class Benchmark {
             // encryption's costs are ratios within a round.
             Rounds fullRounds = new Rounds("full backup");
             Rounds compressionRounds = new Rounds("full backup, zstd:3 vs none");
+            Rounds compressionCpu = new Rounds("full backup CPU time, zstd:3 vs none");
             Rounds encryptionRounds = new Rounds("full backup, encrypted vs not");
             BackupOptions uncompressed = options.withCompression(Compression.NONE);
             byte[] keyBytes = new byte[32];
@@ -192,11 +193,16 @@ public final class Benchmark {
                 // The three backups of a round take turns at going first: the first reads the cut's files
                 // from disk, the later ones find them in the page cache.
                 double[] seconds = new double[3];
+                double[] cpu = new double[3];
                 for (int turn = 0; turn < 3; turn++) {
                     int which = (turn + r) % 3;
                     Path target = which == 0 ? store : which == 1 ? plainStore : encryptedStore;
+                    long cpuBefore = processCpuNanos();
                     seconds[which] = timeBackup(cluster, target, which == 0 ? options : which == 1 ? uncompressed : encrypted);
+                    cpu[which] = (processCpuNanos() - cpuBefore) / 1e9;
                 }
+                compressionCpu.ours(cpu[0]);
+                compressionCpu.baseline(cpu[1]);
                 fullRounds.ours(seconds[0]);
                 compressionRounds.ours(seconds[0]);
                 compressionRounds.baseline(seconds[1]);
@@ -209,6 +215,7 @@ public final class Benchmark {
             }
             log.println(fullRounds);
             log.println(compressionRounds);
+            log.println(compressionCpu);
             log.println(encryptionRounds);
             Files.move(o.dir().resolve("store-local-" + (o.rounds() - 1)), localStore);
             long zstdBytes = treeBytes(localStore);
@@ -221,6 +228,7 @@ public final class Benchmark {
                 ModuleManifest[] full = {engine.info(engine.list(A, null, 1).backups().get(0).backupId())};
                 rows.add(fullRounds.row("full backup to local dir", "cp -r + sync", 1.25));
                 rows.add(compressionRounds.row("full backup: zstd:3 (default) vs none, same data", "none", 1.05));
+                rows.add(compressionCpu.row("  the same, CPU time of the process (steadier than wall time)", "none", 1.05));
                 rows.add(new Row("store size: zstd:3 vs none, same data", size(zstdBytes), size(plainBytes) + " (none)",
                         (double) zstdBytes / plainBytes, "-", "(for reference)"));
                 rows.add(encryptionRounds.row("full backup: encrypted vs not (zstd:3 both)", "not encrypted", Double.NaN));
@@ -319,6 +327,12 @@ public final class Benchmark {
              BackupEngine engine = new BackupEngine(cluster, provider, options)) {
             return time(() -> engine.backup(A), true);
         }
+    }
+
+    /** CPU time this process has used, all threads. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** Bytes of the regular files under {@code root}. */
