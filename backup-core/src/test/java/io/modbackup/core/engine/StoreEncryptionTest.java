@@ -403,4 +403,30 @@ class StoreEncryptionTest {
         assertTrue(plain.problems().get(0).startsWith("chunk " + StoreLayout.chunkOf(chunk) + " is corrupt: the store holds "
                 + (stored.length - 7) + " bytes"), plain.problems().toString());
     }
+
+    @Test
+    void aRestoreThatWouldBreakAnotherModulesDependencyIsRefusedInAnEncryptedStoreToo() throws Exception {
+        MasterKeyProvider key = key(10);
+        f = new EngineFixture(dir, options(key));
+        f.write(300);
+        ModuleManifest manifest = f.engine.backup(A);
+        io.modbackup.api.runtime.ModuleDescriptor d = manifest.descriptor();
+        io.modbackup.api.runtime.ModuleDescriptor lacking = new io.modbackup.api.runtime.ModuleDescriptor(d.name(),
+                d.taskCount(), d.depots(), d.topologies(), d.pstates().stream().filter(p -> !p.name().equals("$$totals"))
+                .toList(), d.dependencies(), d.jarName(), d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism());
+        BackupId id = new BackupId(A, manifest.createdMillis() + 1, 0);
+        ModuleManifest older = new ModuleManifest(manifest.version(), id.toString(), A, manifest.clusterId(),
+                manifest.createdMillis() + 1, manifest.completedMillis(), manifest.restoreEpoch(), manifest.chunkSize(),
+                lacking, manifest.commitIds(), manifest.jar(), manifest.tasks(), manifest.totals(), null);
+        // Sealed with the store's own key, as a genuine older backup would be.
+        byte[] bytes = new io.modbackup.core.manifest.ManifestCodec().encode(older);
+        new SealingProvider(f.store(), Compression.DEFAULT, key, Runnable::run).putObject(StoreLayout.moduleManifestKey(id),
+                new java.io.ByteArrayInputStream(bytes), bytes.length).join();
+        Map<Integer, Long> endsBefore = f.depotEnds();
+        BackupException e = assertThrows(BackupException.class, () -> f.engine.restore(id.toString()));
+        assertEquals(Problem.RESTORE_BREAKS_DEPENDENCY, e.problem());
+        assertTrue(e.getMessage().contains("module " + EngineFixture.B + " depends on pstate $$totals of module " + A),
+                e.getMessage());
+        f.assertUntouched(endsBefore);
+    }
 }
