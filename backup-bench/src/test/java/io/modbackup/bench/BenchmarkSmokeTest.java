@@ -27,8 +27,8 @@ class BenchmarkSmokeTest {
         Benchmark.printTable(rows, new PrintStream(log, true));
         // One no-change row more for each of restic and borg when installed (their full-backup rows are always there).
         int tools = (onPath("restic") ? 1 : 0) + (onPath("borg") ? 1 : 0);
-        // Compression (time, CPU time, size), encryption (backup, restore), and the JSON-like workload's two rows.
-        assertEquals(9 + 7 + tools, rows.size(), log.toString());
+        // Compression (time, CPU time, probe, size), encryption (backup, restore), and the JSON-like workload's two rows.
+        assertEquals(9 + 8 + tools, rows.size(), log.toString());
         assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("JSON-like depot entries: chunk bytes stored")),
                 log.toString());
         assertTrue(rows.stream().anyMatch(r -> r.baseline().startsWith(onPath("borg") ? "borg create" : "borg: not installed")),
