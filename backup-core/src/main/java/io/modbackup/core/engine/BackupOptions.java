@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * How the engine backs up and restores. Immutable; start from {@link #defaults()}.
  *
- * @param chunkSize files are split into chunks of this many bytes, each stored once by its SHA-256
+ * @param chunkSize files are split into chunks of this many bytes, each stored once by its content hash
  * @param inlineThreshold files of at most this many bytes are kept inside the task manifest
  * @param maxUploadsInFlight chunk uploads in flight at once, across all tasks
  * @param ioThreads threads reading, hashing and writing local files

@@ -8,7 +8,8 @@ package io.modbackup.core.store;
  * cluster.json                                   the owner record: which cluster owns the store
  * format.json                                    the format record: format version, and the wrapped data key
  *                                                of an encrypted store
- * blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;                     content-addressed chunks, immutable
+ * blobs/&lt;2 hex&gt;/&lt;content hash&gt;                    content-addressed chunks, immutable (SHA-256, or
+ *                                                HMAC-SHA256 in an encrypted store)
  * backups/&lt;module&gt;/&lt;backupId&gt;/tasks/&lt;n&gt;.json      per-task manifest: offsets and its segments
  * manifests/&lt;2 hex&gt;/&lt;sha256 hex&gt;                 segments of task file lists, content-addressed, shared
  *                                                by every backup whose files in that run did not change
@@ -53,7 +54,7 @@ public final class StoreLayout {
     private StoreLayout() {
     }
 
-    /** Key of the chunk with SHA-256 {@code sha256} (lower-case hex). */
+    /** Key of the chunk whose content hash is {@code sha256} (lower-case hex; see {@link io.modbackup.core.hash.ContentHash}). */
     public static String chunkKey(String sha256) {
         return BLOBS + sha256.substring(0, 2) + "/" + sha256;
     }
@@ -63,7 +64,7 @@ public final class StoreLayout {
         return SEGMENTS + sha256.substring(0, 2) + "/" + sha256;
     }
 
-    /** The SHA-256 a chunk key names. */
+    /** The content hash a chunk key names. */
     public static String chunkOf(String chunkKey) {
         return chunkKey.substring(chunkKey.lastIndexOf('/') + 1);
     }
