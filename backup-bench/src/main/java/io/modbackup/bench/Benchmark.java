@@ -229,7 +229,7 @@ public final class Benchmark {
                 rows.add(fullRounds.row("full backup to local dir", "cp -r + sync", 1.25));
                 rows.add(compressionRounds.row("full backup: zstd:3 (default) vs none, same data", "none", 1.05));
                 rows.add(compressionCpu.row("  the same, CPU time of the process", "none", 1.05));
-                double probe = probeSeconds(cutDir);
+                double probe = probeSeconds(cutDir, log);
                 log.printf("compression probe of every file of the cut: %.1f ms%n", probe * 1000);
                 rows.add(row("  what zstd adds on this data: the probe of every file", probe, "full backup, none",
                         compressionRounds.baselineMedian(), 0.05));
@@ -338,7 +338,7 @@ public final class Benchmark {
      * every file and trying zstd on it (the sample is read either way, to tell a sealed object from a
      * plain one). The median of three passes over the cut's files, in seconds.
      */
-    private static double probeSeconds(Path cutDir) throws IOException {
+    private static double probeSeconds(Path cutDir, PrintStream log) throws IOException {
         io.modbackup.core.seal.Envelope envelope = io.modbackup.core.seal.Envelope.of(null, Compression.DEFAULT);
         List<Path> files;
         try (Stream<Path> walk = Files.walk(cutDir)) {
@@ -359,7 +359,7 @@ public final class Benchmark {
             passes.add(seconds(start));
         }
         // RocksDB's text files (OPTIONS, LOG, MANIFEST) pass: those few small files are compressed.
-        System.out.printf("compression probe: %d of %d files of the cut pass%n", compressible, files.size());
+        log.printf("compression probe: %d of %d files of the cut pass%n", compressible, files.size());
         return passes.stream().sorted().toList().get(1);
     }
 

@@ -337,14 +337,14 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 byte[] sample = in.readNBytes((int) Math.min(SAMPLE, length));
                 in.reset();
                 compressible = s.envelope().worthCompressing(sample, sample.length);
-                if (!s.envelope().encrypts() && !compressible && !Envelope.startsWithMagic(sample, 0, sample.length)) {
+                if (staysPlain(s, sample, compressible)) {
                     return delegate().putObject(key, in, length);
                 }
             }
             if (length > Integer.MAX_VALUE - 1024) {
                 throw new IllegalArgumentException(key + " is " + length + " bytes, more than a sealed object may hold");
             }
-            permits = (int) Math.min(budget, 2 * length);
+            permits = budgetFor(length);
             inFlight.acquireUninterruptibly(permits);
             byte[] content = in.readNBytes((int) length);
             if (content.length != length) {
@@ -370,14 +370,14 @@ public final class SealingProvider extends ForwardingBackupProvider {
             Sealing s = resolveForWriting();
             byte[] sample = readStart(source, SAMPLE);
             boolean compressible = s.envelope().worthCompressing(sample, sample.length);
-            if (!s.envelope().encrypts() && !compressible && !Envelope.startsWithMagic(sample, 0, sample.length)) {
+            if (staysPlain(s, sample, compressible)) {
                 return delegate().putFile(key, source);
             }
             long size = Files.size(source);
             if (size > Integer.MAX_VALUE - 1024) {
                 throw new IllegalArgumentException(source + " is " + size + " bytes, more than a sealed object may hold");
             }
-            permits = (int) Math.min(budget, 2 * size);
+            permits = budgetFor(size);
             inFlight.acquireUninterruptibly(permits);
             byte[] content = Files.readAllBytes(source);
             return putSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits);
@@ -386,6 +386,24 @@ public final class SealingProvider extends ForwardingBackupProvider {
             return CompletableFuture.failedFuture(e instanceof IOException io
                     ? new UncheckedIOException("cannot read " + source, io) : e);
         }
+    }
+
+    /**
+     * Whether a chunk that begins with {@code sample} is stored as its plain bytes, through the provider's
+     * own path: in an unencrypted store, when it is not worth compressing and cannot be taken for a
+     * sealed object.
+     */
+    private static boolean staysPlain(Sealing s, byte[] sample, boolean compressible) {
+        return !s.envelope().encrypts() && !compressible && !Envelope.startsWithMagic(sample, 0, sample.length);
+    }
+
+    /** Budget held for an object of {@code size} bytes: its content and its stored form, at most the whole budget. */
+    private int budgetFor(long size) {
+        return (int) Math.min(budget, 2 * size);
+    }
+
+    private static CorruptBackupException plainInEncryptedStore(String key) {
+        return new CorruptBackupException(key + " is not encrypted, but the store is: it was replaced or damaged");
     }
 
     private CompletableFuture<Void> putSealed(String key, byte[] stored, int permits) {
@@ -455,7 +473,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             byte[] head = readStart(file, Envelope.HEADER);
             if (!Envelope.startsWithMagic(head, 0, head.length)) {
                 if (s.envelope().encrypts()) {
-                    throw new CorruptBackupException(key + " is not encrypted, but the store is: it was replaced or damaged");
+                    throw plainInEncryptedStore(key);
                 }
                 return;
             }
@@ -467,7 +485,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (size > Integer.MAX_VALUE - 1024) {
                 throw new CorruptBackupException(key + " is damaged: " + size + " bytes, more than a sealed object holds");
             }
-            int permits = (int) Math.min(budget, 2 * size);
+            int permits = budgetFor(size);
             opening.acquireUninterruptibly(permits);
             try {
                 byte[] content;
@@ -560,7 +578,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             byte[] head = raw.readNBytes(Envelope.HEADER);
             if (!Envelope.startsWithMagic(head, 0, head.length)) {
                 if (s.envelope().encrypts()) {
-                    throw new CorruptBackupException(key + " is not encrypted, but the store is: it was replaced or damaged");
+                    throw plainInEncryptedStore(key);
                 }
                 content = new SequenceInputStream(new ByteArrayInputStream(head), raw);
                 return content;
@@ -574,7 +592,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 throw new CorruptBackupException(key + " is damaged: its header is not that of a sealed object");
             }
             // Released when the stream is closed: the reader holds the content until then.
-            held = (int) Math.min(budget, 2 * size);
+            held = budgetFor(size);
             opening.acquireUninterruptibly(held);
             byte[] stored = Arrays.copyOf(head, (int) size);
             int n = raw.readNBytes(stored, Envelope.HEADER, (int) size - Envelope.HEADER);
