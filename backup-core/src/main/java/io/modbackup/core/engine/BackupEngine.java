@@ -93,7 +93,7 @@ public final class BackupEngine implements AutoCloseable {
         this.sealing = new SealingProvider(retrying, options.compression(), options.masterKey(), io, clock);
         BackupProvider provider = sealing;
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), daemon("modbackup-task-"));
-        ChunkStore chunks = new ChunkStore(provider, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
+        ChunkStore chunks = new ChunkStore(provider, io, new Semaphore(options.maxUploadsInFlight()),
                 options.inlineThreshold());
         this.store = new BackupStore(provider, codec, io);
         this.collector = new GarbageCollector(store, locks, clock, this::retentionPolicy);

@@ -72,8 +72,10 @@ public final class LocalTaskWorker implements TaskWorker {
         // The backup built on: the previous one, or after a restore the one restored (chunks only).
         TaskRef sourceRef = request.chunksFrom() != null ? request.chunksFrom() : request.previous();
         CompletableFuture<PathOrderedFiles> opening = sourceRef == null ? CompletableFuture.completedFuture(PathOrderedFiles.empty())
-                : PathOrderedFiles.open(store, sourceRef, request.chunkSize(), "task manifest " + sourceRef.key());
-        boolean reuse = request.previous() != null && request.previous().equals(sourceRef);
+                : PathOrderedFiles.open(store, sourceRef, request.sourceChunkSize(), "task manifest " + sourceRef.key());
+        // Entries are reused only from a backup split as this one is: another chunk size lists other chunks.
+        boolean reuse = request.previous() != null && request.previous().equals(sourceRef)
+                && request.sourceChunkSize() == request.chunkSize();
         return opening.thenComposeAsync(source -> {
             KnownChunks known = index(request);
             CompletableFuture<TaskBackupResult> result;
@@ -81,7 +83,7 @@ public final class LocalTaskWorker implements TaskWorker {
                 // After a restore nothing is reused by path, and files may come back under other names:
                 // every chunk of the backup restored is taken as stored (one more walk of its segments).
                 CompletableFuture<Void> indexed = reuse || sourceRef == null ? CompletableFuture.completedFuture(null)
-                        : addAllChunks(PathOrderedFiles.of(store, source.header(), request.chunkSize(),
+                        : addAllChunks(PathOrderedFiles.of(store, source.header(), request.sourceChunkSize(),
                         "task manifest " + sourceRef.key()), known);
                 result = indexed.thenCompose(v -> backUpFiles(request, source, reuse, known, task));
             } catch (RuntimeException e) {
@@ -122,7 +124,7 @@ public final class LocalTaskWorker implements TaskWorker {
                 return CompletableFuture.completedFuture(before);
             }
             return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
-                    known.withPrevious(before == null ? List.of() : before.chunks()), task);
+                    request.chunkSize(), known.withPrevious(before == null ? List.of() : before.chunks()), task);
         }), writer::add).thenCompose(v -> writer.finish())
                 // The task manifest is new bytes too: it counts into the backup's new bytes.
                 .thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(), task.newBytes() + written.bytes(),
@@ -211,7 +213,7 @@ public final class LocalTaskWorker implements TaskWorker {
             }
             return BoundedFanOut.map(batch, filesInFlight, file -> {
                 requireStaging(request, staging);
-                return chunks.restore(file, staging.resolve(file.path()).normalize(),
+                return chunks.restore(file, request.chunkSize(), staging.resolve(file.path()).normalize(),
                         "file " + file.path() + " of task " + request.task());
             }).thenCompose(done -> {
                 totals[0] += batch.size();

@@ -98,7 +98,7 @@ final class ModuleBackup {
             TransferStats jarStats = new TransferStats();
             Path jar = runtime.moduleJar(module);
             CompletableFuture<FileEntry> jarEntry = chunks.store(jar.getFileName().toString(), FileKind.IMMUTABLE, jar,
-                    size(jar), 0, new KnownChunks(true), jarStats);
+                    size(jar), 0, options.chunkSize(), new KnownChunks(true), jarStats);
             List<TaskBackupResult> done = Futures.awaitAll(results, "back up module " + module);
             FileEntry jarFile = Futures.await(jarEntry, "back up the jar of module " + module);
             long completed = clock.millis();
@@ -145,8 +145,9 @@ final class ModuleBackup {
         for (TaskCut task : cut.tasks()) {
             TaskRef before = previous.reusable() == null ? null : previous.reusable().tasks().get(task.task());
             TaskRef chunksFrom = previous.chunkSource() == null ? null : previous.chunkSource().tasks().get(task.task());
+            int sourceChunkSize = previous.chunkSource() == null ? options.chunkSize() : previous.chunkSource().chunkSize();
             TaskBackupRequest request = new TaskBackupRequest(module, id.toString(), cut.cutId(), task.task(),
-                    options.chunkSize(), before, chunksFrom, previous.probeUnknownChunks(), task.depotEndOffsets(),
+                    options.chunkSize(), before, chunksFrom, sourceChunkSize, previous.probeUnknownChunks(), task.depotEndOffsets(),
                     task.processedOffsets());
             TaskWorker worker = workers.apply(task.supervisorId());
             results.add(TaskAttempts.run(() -> worker.backupTask(request), options.taskTimeout(), options.taskAttempts(),
@@ -163,10 +164,13 @@ final class ModuleBackup {
     /**
      * What a backup builds on: {@code reusable}, the newest committed backup if its files may be reused
      * (same restore epoch, chunk size and task count), or null; {@code chunkSource}, a committed backup
-     * whose chunks the tasks take as stored (the reusable one, else after a restore the backup restored,
-     * else the newest); and whether chunks outside it are looked up before being sent (only when the
-     * module has backups but none could serve as the source). Both are committed backups read under
-     * this backup's lease, so no GC removes their chunks before it ends.
+     * with the same task count whose chunks the tasks take as stored (the reusable one, else after a
+     * restore the backup restored, else the newest), whatever its chunk size: a chunk is named by its
+     * content, so a source of another chunk size still names chunks the store holds (those of files no
+     * larger than either chunk size; a larger file's chunks all differ between chunk sizes and are sent
+     * without a lookup, as new chunks are); and whether chunks outside it are looked up before being
+     * sent (only when the module has backups but none could serve as the source). Both are committed
+     * backups read under this backup's lease, so no GC removes their chunks before it ends.
      */
     record Predecessors(ModuleManifest reusable, ModuleManifest chunkSource, boolean probeUnknownChunks) {
         static final Predecessors NONE = new Predecessors(null, null, false);
@@ -178,13 +182,14 @@ final class ModuleBackup {
             if (newest == null) {
                 return Predecessors.NONE;
             }
-            if (compatible(newest, descriptor) && newest.restoreEpoch() == epoch) {
+            if (sameTasks(newest, descriptor) && newest.chunkSize() == options.chunkSize()
+                    && newest.restoreEpoch() == epoch) {
                 return new Predecessors(newest, newest, false);
             }
             ModuleManifest restored = restoredBackup == null || restoredBackup.equals(newest.backupId()) ? null
                     : store.moduleManifest(BackupId.parse(restoredBackup)).orElse(null);
-            ModuleManifest source = restored != null && compatible(restored, descriptor) ? restored
-                    : compatible(newest, descriptor) ? newest : null;
+            ModuleManifest source = restored != null && sameTasks(restored, descriptor) ? restored
+                    : sameTasks(newest, descriptor) ? newest : null;
             return new Predecessors(null, source, source == null);
         } catch (CorruptBackupException | IllegalArgumentException e) {
             log.warn("not building on the previous backups of {}: {}", descriptor.name(), e.getMessage());
@@ -192,8 +197,8 @@ final class ModuleBackup {
         }
     }
 
-    private boolean compatible(ModuleManifest manifest, ModuleDescriptor descriptor) {
-        return manifest.chunkSize() == options.chunkSize() && manifest.tasks().size() == descriptor.taskCount();
+    private static boolean sameTasks(ModuleManifest manifest, ModuleDescriptor descriptor) {
+        return manifest.tasks().size() == descriptor.taskCount();
     }
 
     /** The newest committed backup of {@code module}, from the newest-first index a few entries at a time. */

@@ -127,7 +127,7 @@ final class ModuleRestore {
             List<CompletableFuture<TaskRestoreResult>> results = stageTasks(manifest, restoreId, placement, observer);
             Path jarDir = Files.createTempDirectory(JAR_STAGING_PREFIX + ProcessHandle.current().pid() + "-");
             stagedJar = jarDir.resolve(manifest.jar().path());
-            CompletableFuture<Void> jar = chunks.restore(manifest.jar(), stagedJar, "jar of backup " + backupId);
+            CompletableFuture<Void> jar = chunks.restore(manifest.jar(), manifest.chunkSize(), stagedJar, "jar of backup " + backupId);
             List<TaskRestoreResult> staged = Futures.awaitAll(results, "stage backup " + backupId);
             Futures.await(jar, "stage the jar of backup " + backupId);
             long stagedMillis = clock.millis();

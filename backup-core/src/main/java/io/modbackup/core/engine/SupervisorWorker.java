@@ -30,7 +30,7 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
         this.io = Executors.newFixedThreadPool(options.ioThreads(), BackupEngine.daemon("modbackup-io-"));
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), BackupEngine.daemon("modbackup-task-"));
         BackupProvider sealing = new SealingProvider(retrying, options.compression(), options.masterKey(), io);
-        ChunkStore chunks = new ChunkStore(sealing, io, new Semaphore(options.maxUploadsInFlight()), options.chunkSize(),
+        ChunkStore chunks = new ChunkStore(sealing, io, new Semaphore(options.maxUploadsInFlight()),
                 options.inlineThreshold());
         this.worker = new LocalTaskWorker(supervisor, new BackupStore(sealing, new ManifestCodec(), io), chunks, tasks,
                 options.filesInFlightPerTask());

@@ -28,18 +28,21 @@ public interface TaskWorker {
     CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request);
 
     /**
+     * @param chunkSize the chunk size this backup's files are split into (its module manifest records it)
      * @param previous the same task's manifest in the module's previous backup, whose unchanged
      *     immutable files are reused without reading; {@code null} for none
      * @param chunksFrom a committed backup's manifest of the same task whose chunks the store holds
      *     (the worker's chunk index: none of them is checked or sent again); usually {@code previous},
      *     after a restore the backup restored; {@code null} for none
+     * @param sourceChunkSize the chunk size of the backup {@code chunksFrom} (and {@code previous}) belong
+     *     to, by which their manifests are read; equals {@code chunkSize} whenever {@code previous} is given
      * @param probeUnknownChunks whether a chunk not in {@code chunksFrom} is looked up in the store
      *     before it is sent (one request each); false when such chunks are almost surely new (the
      *     module's first backup, or any with a chunk source), so they are sent without asking: sending
      *     a chunk the store has rewrites the same bytes, never loses any
      */
     record TaskBackupRequest(String module, String backupId, String cutId, int task, int chunkSize,
-                             TaskRef previous, TaskRef chunksFrom, boolean probeUnknownChunks,
+                             TaskRef previous, TaskRef chunksFrom, int sourceChunkSize, boolean probeUnknownChunks,
                              Map<String, Long> depotEndOffsets, Map<String, Map<String, Long>> processedOffsets) {
     }
 
@@ -48,7 +51,7 @@ public interface TaskWorker {
                             long filesReused) {
     }
 
-    /** One task of a restore. */
+    /** One task of a restore; {@code chunkSize} is the backup's own (its module manifest's). */
     record TaskRestoreRequest(String module, String backupId, String restoreId, int task, TaskRef manifest, int chunkSize) {
     }
 

@@ -45,14 +45,16 @@ public final class ChunkStore {
     private final SealingProvider provider;
     private final Executor io;
     private final Semaphore uploads;
-    private final int chunkSize;
     private final int inlineThreshold;
 
-    public ChunkStore(BackupProvider provider, Executor io, Semaphore uploads, int chunkSize, int inlineThreshold) {
+    /**
+     * The chunk size is not the store's: every call names the one of the backup it writes or reads, which
+     * its manifest records, so backups of any chunk size are restored by any engine.
+     */
+    public ChunkStore(BackupProvider provider, Executor io, Semaphore uploads, int inlineThreshold) {
         this.provider = SealingProvider.of(provider, io);
         this.io = io;
         this.uploads = uploads;
-        this.chunkSize = chunkSize;
         this.inlineThreshold = inlineThreshold;
     }
 
@@ -61,24 +63,21 @@ public final class ChunkStore {
         return provider.contentHash();
     }
 
-    /** The chunk size in bytes. */
-    public int chunkSize() {
-        return chunkSize;
-    }
-
     /**
-     * Stores the first {@code size} bytes of {@code source} and completes with its manifest entry once
-     * every new chunk is uploaded. A chunk {@code known} holds or is sending is not sent again (the
+     * Stores the first {@code size} bytes of {@code source} in chunks of {@code chunkSize} bytes (the
+     * chunk size the backup's manifest records) and completes with its manifest entry once every new
+     * chunk is uploaded. A chunk {@code known} holds or is sending is not sent again (the
      * entry then waits for that upload); any other is sent, after a lookup if the index says so, and
      * added to the index once stored.
      */
     public CompletableFuture<FileEntry> store(String path, FileKind kind, Path source, long size, long modifiedMillis,
-                                              KnownChunks known, TransferStats stats) {
+                                              int chunkSize, KnownChunks known, TransferStats stats) {
+        requireValid(chunkSize);
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return size <= inlineThreshold
                         ? CompletableFuture.completedFuture(inline(path, kind, source, size, modifiedMillis, stats))
-                        : chunked(path, kind, source, size, modifiedMillis, known, stats);
+                        : chunked(path, kind, source, size, modifiedMillis, chunkSize, known, stats);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + source + " (" + path + ")", e);
             }
@@ -101,7 +100,7 @@ public final class ChunkStore {
     }
 
     private CompletableFuture<FileEntry> chunked(String path, FileKind kind, Path source, long size, long modifiedMillis,
-                                                 KnownChunks known, TransferStats stats) throws IOException {
+                                                 int chunkSize, KnownChunks known, TransferStats stats) throws IOException {
         // A file of one chunk (most of them) hashes to its chunk's hash: one digest pass, not two.
         ContentHash hash = provider.contentHash();
         ContentHash.Hasher whole = size > chunkSize ? hash.start() : null;
@@ -241,13 +240,15 @@ public final class ChunkStore {
 
     /**
      * Writes the file described by {@code entry} to {@code target}, verifying every chunk's hash, the
-     * size and the whole file's hash. {@code what} names the file in errors. The target's directory must
+     * size and the whole file's hash. {@code chunkSize} is the chunk size of the backup that lists
+     * {@code entry} (its manifest's), never this engine's setting: it says how long each chunk is. {@code what} names the file in errors. The target's directory must
      * exist: a restore whose staging was removed under it fails instead of creating it again.
      *
      * @return completes exceptionally with {@link CorruptBackupException} when a chunk is missing or
      *     does not match
      */
-    public CompletableFuture<Void> restore(FileEntry entry, Path target, String what) {
+    public CompletableFuture<Void> restore(FileEntry entry, int chunkSize, Path target, String what) {
+        requireValid(chunkSize);
         if (entry.inline() != null) {
             return CompletableFuture.runAsync(() -> {
                 byte[] data = Base64.getDecoder().decode(entry.inline());
@@ -269,7 +270,7 @@ public final class ChunkStore {
         if (entry.chunks().size() == 1) {
             return restoreWholeFile(entry, target, what);
         }
-        Download download = new Download(entry, target, what);
+        Download download = new Download(entry, chunkSize, target, what);
         CompletableFuture<Void> chain = CompletableFuture.runAsync(download::open, io);
         for (int i = 0; i < entry.chunks().size(); i++) {
             int index = i;
@@ -348,6 +349,7 @@ public final class ChunkStore {
     /** One file being downloaded chunk by chunk; used by one chain at a time. */
     private final class Download {
         private final FileEntry entry;
+        private final int chunkSize;
         private final Path target;
         private final String what;
         /** The whole file's digest (a Download is used for files of several chunks, or of none). */
@@ -356,8 +358,9 @@ public final class ChunkStore {
         private OutputStream out;
         private long written;
 
-        Download(FileEntry entry, Path target, String what) {
+        Download(FileEntry entry, int chunkSize, Path target, String what) {
             this.entry = entry;
+            this.chunkSize = chunkSize;
             this.target = target;
             this.what = what;
         }
@@ -428,6 +431,12 @@ public final class ChunkStore {
                     // a failed chain reports its own cause; a successful one has flushed already
                 }
             }
+        }
+    }
+
+    private static void requireValid(int chunkSize) {
+        if (chunkSize <= 0) {
+            throw new IllegalArgumentException("chunk size must be positive, got " + chunkSize);
         }
     }
 

@@ -110,6 +110,11 @@ final class EngineFixture implements AutoCloseable {
 
     /** As {@link #restoreChecked(String)}, for the backup's module, whose depot {@code depot} is compared. */
     io.modbackup.core.engine.RestoreResult restoreChecked(String backupId, String depot) {
+        return restoreChecked(engine, backupId, depot);
+    }
+
+    /** As {@link #restoreChecked(String, String)}, restored by {@code engine}. */
+    io.modbackup.core.engine.RestoreResult restoreChecked(BackupEngine engine, String backupId, String depot) {
         ModuleManifest manifest = engine.info(backupId);
         String module = manifest.module();
         java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger(-1);

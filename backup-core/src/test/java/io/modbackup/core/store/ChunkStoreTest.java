@@ -94,13 +94,13 @@ class ChunkStoreTest {
         return Files.write(dir.resolve("file-" + size), random(size, size));
     }
 
-    private FileEntry store(ChunkStore chunks, Path file, FileKind kind) {
+    private FileEntry store(Sized chunks, Path file, FileKind kind) {
         return chunks.store(file.getFileName().toString(), kind, file, 100_000, 0, new KnownChunks(true),
                 new TransferStats()).join();
     }
 
-    private ChunkStore small() {
-        return new ChunkStore(store, io, permits, SMALL, INLINE);
+    private Sized small() {
+        return new Sized(new ChunkStore(store, io, permits, INLINE), SMALL);
     }
 
     private static String sha(byte[] data, int from, int to) {
@@ -137,7 +137,7 @@ class ChunkStoreTest {
 
     @Test
     void anImmutableOneChunkFileIsSentWholeAndItsHashIsItsChunks() throws Exception {
-        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
+        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
         Path file = file(100_000);
         FileEntry entry = store(chunks, file, FileKind.IMMUTABLE);
         assertEquals(1, calls("putFile"), "sent with putFile");
@@ -149,7 +149,7 @@ class ChunkStoreTest {
 
     @Test
     void anAppendOnlyFileIsSentAsARegionOfItsCapturedLength() throws Exception {
-        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
+        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
         Path file = file(100_000);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND); // grew after the cut
         FileEntry entry = store(chunks, file, FileKind.APPEND_ONLY);
@@ -160,7 +160,7 @@ class ChunkStoreTest {
 
     @Test
     void anImmutableFileThatGrewAfterItsCaptureIsSentAsARegionOfItsCapturedLength() throws Exception {
-        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
+        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
         byte[] data = random(100_000, 3);
         Path file = Files.write(dir.resolve("grown"), data);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
@@ -182,7 +182,7 @@ class ChunkStoreTest {
             }
             return null;
         });
-        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
+        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
         CompletionException failure = assertThrows(CompletionException.class,
                 () -> store(chunks, file, FileKind.IMMUTABLE));
         assertTrue(Futures.cause(failure).getMessage().contains("changed while it was being backed up"),
@@ -204,9 +204,8 @@ class ChunkStoreTest {
     void aFileOfSeveralChunksIsSplitHashedCountedAndRestoredByteForByte() throws Exception {
         byte[] data = random(2 * SMALL + 452, 1);
         Path file = Files.write(dir.resolve("several"), data);
-        ChunkStore chunks = small();
-        assertEquals(SMALL, chunks.chunkSize());
-        TransferStats stats = new TransferStats();
+        Sized chunks = small();
+                TransferStats stats = new TransferStats();
         KnownChunks known = new KnownChunks(true);
         FileEntry entry = chunks.store("p/several", FileKind.IMMUTABLE, file, data.length, 77, known, stats).join();
 
@@ -235,7 +234,7 @@ class ChunkStoreTest {
     void storingAFileAgainReusesEveryChunkAndAsksTheStoreOnlyAboutChunksThisBackupHasNotSeen() throws Exception {
         byte[] data = random(2 * SMALL + 452, 4);
         Path file = Files.write(dir.resolve("again"), data);
-        ChunkStore chunks = small();
+        Sized chunks = small();
         chunks.store("again", FileKind.IMMUTABLE, file, data.length, 0, new KnownChunks(true), new TransferStats()).join();
         assertEquals(3, calls("hasKey"));
 
@@ -278,7 +277,7 @@ class ChunkStoreTest {
         CompletableFuture<Void> gate = new CompletableFuture<>();
         overrides.put("putFile", args -> gate.thenCompose(v -> memory.putFile((String) args[0], (Path) args[1])));
         KnownChunks known = new KnownChunks(false);
-        ChunkStore chunks = small();
+        Sized chunks = small();
         CompletableFuture<FileEntry> first = chunks.store("a", FileKind.IMMUTABLE, Files.write(dir.resolve("a"), data),
                 data.length, 0, known, new TransferStats());
         while (calls("putFile") == 0) {
@@ -303,7 +302,7 @@ class ChunkStoreTest {
         byte[] data = new byte[2 * SMALL + 10];
         System.arraycopy(block, 0, data, 0, SMALL);
         System.arraycopy(block, 0, data, SMALL, SMALL);
-        ChunkStore chunks = small();
+        Sized chunks = small();
         TransferStats stats = new TransferStats();
         FileEntry entry = chunks.store("repeat", FileKind.IMMUTABLE, Files.write(dir.resolve("repeat"), data), data.length, 0,
                 new KnownChunks(true), stats).join();
@@ -317,7 +316,7 @@ class ChunkStoreTest {
 
     @Test
     void aFileOfExactlyTwoChunksHasTwoChunksAndAFileOfOneChunkIsSentWhole() throws Exception {
-        ChunkStore chunks = small();
+        Sized chunks = small();
         byte[] two = random(2 * SMALL, 6);
         FileEntry entry = chunks.store("two", FileKind.IMMUTABLE, Files.write(dir.resolve("two"), two), two.length, 0,
                 new KnownChunks(true), new TransferStats()).join();
@@ -337,7 +336,7 @@ class ChunkStoreTest {
 
     @Test
     void aFileUpToTheThresholdIsInlinedAndOneByteLongerIsChunked() throws Exception {
-        ChunkStore chunks = small();
+        Sized chunks = small();
         byte[] data = random(INLINE, 8);
         TransferStats stats = new TransferStats();
         FileEntry entry = chunks.store("tiny", FileKind.MUTABLE, Files.write(dir.resolve("tiny"), data), INLINE, 5,
@@ -373,7 +372,7 @@ class ChunkStoreTest {
 
     @Test
     void aFileShorterThanItsCapturedSizeFailsTheStore() throws Exception {
-        ChunkStore chunks = small();
+        Sized chunks = small();
         Path tiny = Files.write(dir.resolve("short-tiny"), random(50, 12));
         String inline = failure(chunks.store("t", FileKind.MUTABLE, tiny, 60, 0, new KnownChunks(true),
                 new TransferStats()));
@@ -426,7 +425,7 @@ class ChunkStoreTest {
     @Test
     void aRestoreOfSeveralChunksRefusesAMissingShortLongOrAlteredChunkAndAWrongWholeFileHash() throws Exception {
         byte[] data = random(2 * SMALL + 452, 16);
-        ChunkStore chunks = small();
+        Sized chunks = small();
         FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, Files.write(dir.resolve("p"), data), data.length, 0,
                 new KnownChunks(true), new TransferStats()).join();
         String second = entry.chunks().get(1);
@@ -474,7 +473,7 @@ class ChunkStoreTest {
     @Test
     void aRestoreOfOneChunkRefusesAMissingOrAlteredChunkAndAWrongSizeOrHash() throws Exception {
         byte[] data = random(SMALL - 24, 17);
-        ChunkStore chunks = small();
+        Sized chunks = small();
         FileEntry entry = chunks.store("one", FileKind.IMMUTABLE, Files.write(dir.resolve("one"), data), data.length, 0,
                 new KnownChunks(true), new TransferStats()).join();
         String sha = entry.sha256();
@@ -511,7 +510,7 @@ class ChunkStoreTest {
     void checkFindsMissingChunksAndADeepCheckFindsAlteredOnesAndUnreadableOnes() throws Exception {
         byte[] data = random(500, 18);
         String sha = Hashing.sha256Hex(data);
-        ChunkStore chunks = small();
+        Sized chunks = small();
         String key = StoreLayout.chunkKey(sha);
         assertEquals("chunk " + sha + " is missing", chunks.check(sha, 500, false).join());
         assertEquals("chunk " + sha + " is missing", chunks.check(sha, 500, true).join());
@@ -546,7 +545,7 @@ class ChunkStoreTest {
     @Test
     void uploadsWaitForAPermit() throws Exception {
         Semaphore one = new Semaphore(1);
-        ChunkStore chunks = new ChunkStore(store, io, one, SMALL, INLINE);
+        Sized chunks = new Sized(new ChunkStore(store, io, one, INLINE), SMALL);
         byte[] data = random(3 * SMALL, 19);
         List<Integer> inFlight = new ArrayList<>();
         overrides.put("putObject", args -> {
@@ -583,7 +582,7 @@ class ChunkStoreTest {
     void storingAndRestoringManyFilesLeavesNoFileOpen() throws Exception {
         Path fds = Path.of("/proc/self/fd");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd to count open files");
-        ChunkStore chunks = small();
+        Sized chunks = small();
         List<FileEntry> entries = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             byte[] data = random(3 * SMALL + 7, 100 + i);
@@ -611,7 +610,7 @@ class ChunkStoreTest {
     }
 
     /** Restores into {@code target}, creating its directory first as the task worker does for a task. */
-    private static java.util.concurrent.CompletableFuture<Void> restoreInto(ChunkStore chunks, FileEntry entry, Path target, String what) {
+    private static java.util.concurrent.CompletableFuture<Void> restoreInto(Sized chunks, FileEntry entry, Path target, String what) {
         try {
             Files.createDirectories(target.getParent());
         } catch (java.io.IOException e) {
@@ -622,7 +621,7 @@ class ChunkStoreTest {
 
     @Test
     void aRestoreIntoADirectoryThatIsGoneFailsAndCreatesNothing() throws Exception {
-        ChunkStore chunks = new ChunkStore(store, io, permits, CHUNK, 4096);
+        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
         Path source = Files.write(dir.resolve("gone-source"), new byte[3 * 1024]);
         FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, source, 3 * 1024, 1L, new KnownChunks(true),
                 new TransferStats()).join();
@@ -631,5 +630,21 @@ class ChunkStoreTest {
                 () -> chunks.restore(entry, target, "p").join());
         assertFalse(e.getCause() instanceof io.modbackup.core.error.CorruptBackupException, "not the store's fault: " + e.getCause());
         assertFalse(Files.exists(dir.resolve("removed-staging")), "the removed staging stays removed");
+    }
+
+    /** A chunk store used at one chunk size, as one backup uses it (the size every call names). */
+    private record Sized(ChunkStore chunks, int chunkSize) {
+        CompletableFuture<FileEntry> store(String path, FileKind kind, Path source, long size, long modifiedMillis,
+                                           KnownChunks known, TransferStats stats) {
+            return chunks.store(path, kind, source, size, modifiedMillis, chunkSize, known, stats);
+        }
+
+        CompletableFuture<Void> restore(FileEntry entry, Path target, String what) {
+            return chunks.restore(entry, chunkSize, target, what);
+        }
+
+        CompletableFuture<String> check(String sha, long expectedSize, boolean deep) {
+            return chunks.check(sha, expectedSize, deep);
+        }
     }
 }
