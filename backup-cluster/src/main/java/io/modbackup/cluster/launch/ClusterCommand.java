@@ -51,7 +51,7 @@ public final class ClusterCommand {
     public static ClusterProcesses.Spec spec(Path dir, int supervisors) {
         return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors,
                 LocalDirectoryProvider.class.getName() + " " + dir.resolve("store"))
-                .withDeadlines(Duration.ofSeconds(10), Duration.ofMinutes(10));
+                .withDeadlines(io.modbackup.testkit.cluster.ConductorRuntime.DEFAULT_DEADLINE, Duration.ofMinutes(10));
     }
 
     /** Writes {@code DIR/modbackup.yaml}, which {@code bin/backup --config} reads. */

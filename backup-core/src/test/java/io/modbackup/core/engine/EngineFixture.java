@@ -119,7 +119,7 @@ final class EngineFixture implements AutoCloseable {
         String module = manifest.module();
         java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger(-1);
         cluster.onInstallStep(step -> {
-            if (step.equals("intent-written")) {
+            if (step.equals("decision-written")) {
                 checked.set(compareStagedWithManifest(manifest));
             }
         });

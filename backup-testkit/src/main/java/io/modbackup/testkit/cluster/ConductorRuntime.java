@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConductorRuntime.class);
+    /** The shipped deadline of a cut's phase, a microbatch and each Supervisor call. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
 
     private final String clusterId;
     private final List<String> supervisorIds;
@@ -101,13 +103,22 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
      */
     public ConductorRuntime(String clusterId, Path root, List<String> supervisorIds, List<ModuleDefinition> catalog,
                             Function<String, SupervisorChannel> channels, Duration deadline) {
+        this(clusterId, root, supervisorIds, new ModuleCode(catalog), channels, deadline, true);
+    }
+
+    /**
+     * As {@link #ConductorRuntime(String, Path, List, List, Function, Duration)}, with {@code code} shared
+     * with Supervisors in the same process; {@code live} false opens a read-only view that drives nothing.
+     */
+    ConductorRuntime(String clusterId, Path root, List<String> supervisorIds, ModuleCode code,
+                     Function<String, SupervisorChannel> channels, Duration deadline, boolean live) {
         this.clusterId = clusterId;
         this.supervisorIds = List.copyOf(supervisorIds);
         this.calls = new SupervisorCalls(channels, deadline);
         this.deadline = deadline;
         this.state = new ClusterState(root.toAbsolutePath());
         this.journal = new InstallJournal(state);
-        this.code = new ModuleCode(catalog);
+        this.code = code;
         for (ClusterState.StoredModule stored : state.loadModules()) {
             String module = stored.descriptor().name();
             ModuleDefinition definition = code.ofJar(state.jar(module, stored.descriptor().jarName()))
@@ -117,18 +128,29 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
         state.loadMarkers().forEach(marker -> markers.put(marker.module(), marker));
         journal.interrupted().forEach(intent -> installing.add(intent.descriptor().name()));
+        if (!live) {
+            return;
+        }
         modules.values().stream().filter(r -> r.descriptor().running() && !installing.contains(r.descriptor().name()))
                 .forEach(r -> startCoordinators(r.descriptor().name()));
     }
 
     // ------------------------------------------------------------------ modules
 
-    /** Deploys and starts a module whose code is in the catalog. */
+    /** Deploys and starts a module whose code is in the catalog (its default version). */
     public synchronized void deploy(String module, Parallelism parallelism) {
+        deploy(module, ModuleCode.idOf(definition(module)), parallelism);
+    }
+
+    /** Deploys and starts a module running the code with identity {@code codeId}. */
+    public synchronized void deploy(String module, String codeId, Parallelism parallelism) {
         if (modules.containsKey(module)) {
             throw new IllegalStateException("module " + module + " is already deployed");
         }
-        ModuleDefinition definition = definition(module);
+        ModuleDefinition definition = code.byId(codeId);
+        if (!definition.name().equals(module)) {
+            throw new IllegalArgumentException("code " + codeId + " is module " + definition.name() + "'s, not " + module + "'s");
+        }
         ModuleRecord record = new ModuleRecord(definition.describe(true, parallelism, definition.dynamicOptions()),
                 place(definition.taskCount(), parallelism), definition);
         state.writeJar(definition);
@@ -162,6 +184,40 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         if (current.running()) {
             startCoordinators(module);
         }
+    }
+
+    /** Stops a running module everywhere, keeping its state. */
+    public synchronized void stop(String module) {
+        ModuleRecord record = record(module);
+        stopCoordinators(module);
+        save(new ModuleRecord(record.descriptor().withDeployment(false, record.descriptor().parallelism()),
+                record.placement(), record.definition()));
+        hostEverywhere(module, markers.get(module));
+    }
+
+    /** Starts a stopped module on its existing state. */
+    public synchronized void start(String module) {
+        ModuleRecord record = record(module);
+        if (record.descriptor().running()) {
+            return;
+        }
+        save(new ModuleRecord(record.descriptor().withDeployment(true, record.descriptor().parallelism()),
+                record.placement(), record.definition()));
+        hostEverywhere(module, markers.get(module));
+        startCoordinators(module);
+    }
+
+    /**
+     * Stops a module and deletes all its state on every Supervisor: afterwards only a restore brings it
+     * back. Its restore marker is kept, so a restore continues its epochs.
+     */
+    public synchronized void destroy(String module) {
+        stop(module);
+        for (String supervisorId : hosts(module)) {
+            calls.of(supervisorId).destroy(module);
+        }
+        modules.remove(module);
+        state.deleteModule(module);
     }
 
     /** Sets ({@code value} null: removes) a dynamic option of a deployed module. */
@@ -365,7 +421,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             }
             long preparedAt = System.nanoTime();
             Map<String, Long> commitIds = new TreeMap<>();
-            prepared.forEach(p -> p.commitIds().forEach((t, id) -> CutCapture.mergeCommitId(commitIds, t, id)));
+            prepared.forEach(p -> p.commitIds().forEach((t, id) -> TaskCapture.mergeCommitId(commitIds, t, id)));
             List<TaskCut> tasks = new ArrayList<>();
             calls.all(hosts, (s, c) -> c.completeCut(module, cutId)).forEach(tasks::addAll);
             tasks.sort(Comparator.comparingInt(TaskCut::task));
@@ -611,6 +667,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         hostEverywhere(module, marker);
         startCoordinators(module);
         markers.put(module, marker);
+        // Topologies of other modules reading this one's depots recalibrate against the new marker now.
+        coordinators.values().forEach(MicrobatchCoordinator::wake);
         installing.remove(module);
         staging.remove(intent.restoreId());
         journal.finish(module);
@@ -639,6 +697,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
         byPartition.forEach((partition, payloads) ->
                 calls.of(record.placement().get(partition)).append(module, depot, partition, payloads));
+        // Idle microbatch topologies back off; new entries wake them (any module's may subscribe).
+        coordinators.values().forEach(MicrobatchCoordinator::wake);
         return entries.size();
     }
 

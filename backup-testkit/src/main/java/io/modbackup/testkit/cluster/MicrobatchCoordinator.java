@@ -13,11 +13,13 @@ import org.slf4j.LoggerFactory;
  * {@code n} runs on every Supervisor hosting the module, and only when all of them committed it does
  * batch {@code n+1} start. A batch that failed or timed out on some Supervisor is repeated there (each
  * task commits a batch once) until it succeeds; meanwhile the batch lock stays held, so no cut can see
- * the topology at two commit IDs. Idle, it polls every {@value #IDLE_MILLIS} ms.
+ * the topology at two commit IDs. Idle, it asks again after {@value #IDLE_MILLIS} ms, doubling the wait
+ * up to {@value #MAX_IDLE_MILLIS} ms while nothing arrives; {@link #wake} (an append) ends the wait.
  */
 final class MicrobatchCoordinator {
     private static final Logger log = LoggerFactory.getLogger(MicrobatchCoordinator.class);
     static final long IDLE_MILLIS = 20;
+    static final long MAX_IDLE_MILLIS = 1000;
 
     private final String module;
     private final String topology;
@@ -28,6 +30,8 @@ final class MicrobatchCoordinator {
     private volatile boolean running = true;
     private volatile String lastFailure;
     private long commitId = -1;
+    private final Object wakeUp = new Object();
+    private boolean woken;
 
     /** @param hosts the Supervisors hosting the module's tasks, asked again for every batch */
     MicrobatchCoordinator(String module, String topology, Supplier<List<String>> hosts, SupervisorCalls calls) {
@@ -72,7 +76,16 @@ final class MicrobatchCoordinator {
         batch.unlock();
     }
 
+    /** Ends an idle wait now: new work may have arrived. Cheap; callable from any thread. */
+    void wake() {
+        synchronized (wakeUp) {
+            woken = true;
+            wakeUp.notifyAll();
+        }
+    }
+
     private void loop() {
+        long idle = IDLE_MILLIS;
         while (running) {
             boolean worked;
             try {
@@ -91,12 +104,20 @@ final class MicrobatchCoordinator {
             } finally {
                 batch.unlock();
             }
-            if (!worked) {
-                try {
-                    Thread.sleep(IDLE_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
+            if (worked) {
+                idle = IDLE_MILLIS;
+                continue;
+            }
+            try {
+                synchronized (wakeUp) {
+                    if (!woken) {
+                        wakeUp.wait(idle);
+                    }
+                    idle = woken ? IDLE_MILLIS : Math.min(MAX_IDLE_MILLIS, idle * 2);
+                    woken = false;
                 }
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }

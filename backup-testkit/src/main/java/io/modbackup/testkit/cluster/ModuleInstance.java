@@ -30,7 +30,6 @@ final class ModuleInstance implements AutoCloseable {
     private final Map<Integer, TaskState> tasks;
     private final ReentrantReadWriteLock processing = new ReentrantReadWriteLock(true);
     private final ClusterView cluster;
-    private final boolean coordinated;
     private final List<Thread> runners = new ArrayList<>();
     private final AtomicReference<Throwable> lastError = new AtomicReference<>();
     private final AtomicLong eventsProcessed = new AtomicLong();
@@ -38,14 +37,11 @@ final class ModuleInstance implements AutoCloseable {
     private volatile boolean running;
 
     /**
-     * @param tasks the module's tasks that live in this process: all of them in the in-process cluster,
-     *     one Supervisor's share in a multi-process one
-     * @param coordinated whether a Conductor drives the microbatch topologies through
-     *     {@link #microbatchStep}, instead of this instance's own threads
+     * @param tasks one Supervisor's share of the module's tasks; the Conductor drives their microbatch
+     *     topologies through {@link #microbatchStep}, and this instance runs their stream topologies
      */
-    ModuleInstance(ClusterView cluster, ModuleDefinition definition, Map<Integer, TaskState> tasks, boolean coordinated) {
+    ModuleInstance(ClusterView cluster, ModuleDefinition definition, Map<Integer, TaskState> tasks) {
         this.cluster = cluster;
-        this.coordinated = coordinated;
         this.definition = definition;
         this.tasks = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks));
     }
@@ -53,11 +49,10 @@ final class ModuleInstance implements AutoCloseable {
     void start() {
         running = true;
         for (ModuleDefinition.Topology topology : definition.topologies()) {
-            if (coordinated && topology.kind() == TopologyKind.MICROBATCH) {
+            if (topology.kind() == TopologyKind.MICROBATCH) {
                 continue;
             }
-            Runnable loop = topology.kind() == TopologyKind.MICROBATCH ? () -> runMicrobatch(topology) : () -> runStream(topology);
-            Thread thread = new Thread(loop, definition.name() + "/" + topology.name());
+            Thread thread = new Thread(() -> runStream(topology), definition.name() + "/" + topology.name());
             thread.setDaemon(true);
             runners.add(thread);
             thread.start();
@@ -195,37 +190,6 @@ final class ModuleInstance implements AutoCloseable {
 
     private int maxBatch() {
         return Integer.parseInt(definition.configOverrides().getOrDefault(MAX_BATCH_OPTION, "200"));
-    }
-
-    private void runMicrobatch(ModuleDefinition.Topology topology) {
-        int maxBatch = maxBatch();
-        long commitId = tasks.values().stream()
-                .mapToLong(t -> t.store(topology.name()).progress().commitId()).max().orElse(0);
-        while (running) {
-            boolean worked = false;
-            processing.readLock().lock();
-            try {
-                Map<Integer, Step> steps = new HashMap<>();
-                for (TaskState task : tasks.values()) {
-                    Step step = step(task, topology, maxBatch);
-                    steps.put(task.task(), step);
-                    worked |= step.hasWork();
-                }
-                if (worked) {
-                    commitId++;
-                    for (TaskState task : tasks.values()) {
-                        Step step = steps.get(task.task());
-                        task.store(topology.name()).commit(step.updates, step.offsets, step.epochs, commitId);
-                        eventsProcessed.addAndGet(step.entries);
-                    }
-                }
-            } catch (RuntimeException e) {
-                recordError(topology, e);
-            } finally {
-                processing.readLock().unlock();
-            }
-            idle(worked);
-        }
     }
 
     private void runStream(ModuleDefinition.Topology topology) {

@@ -35,6 +35,12 @@ public interface SupervisorChannel {
     void host(String module, String code, Map<String, String> configOverrides, List<Integer> tasks, boolean running,
               RestoreMarker marker);
 
+    /**
+     * Stops hosting {@code module} and deletes the live state of its tasks here, as destroying the module
+     * does. Idempotent.
+     */
+    void destroy(String module);
+
     /** The value of {@code key} in PState {@code pstate} of this Supervisor's tasks of a running module, or null. */
     String readPState(String module, String pstate, String key);
 

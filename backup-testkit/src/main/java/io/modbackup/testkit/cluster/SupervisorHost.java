@@ -133,7 +133,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
             states.values().forEach(TaskState::close);
             throw e;
         }
-        return new ModuleInstance(topologyView, definition, states, true);
+        return new ModuleInstance(topologyView, definition, states);
     }
 
     private void closeHosted(String module) {
@@ -141,6 +141,68 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         if (previous != null && previous.instance() != null) {
             previous.instance().close();
         }
+    }
+
+    @Override
+    public synchronized void destroy(String module) {
+        closeHosted(module);
+        Files2.deleteRecursively(supervisor.root().resolve("state").resolve(module));
+    }
+
+    // ------------------------------------------------------------------ inspection, for in-process use
+
+    /** The live state directory of a task hosted here. */
+    public Path taskDirectory(String module, int task) {
+        return supervisor.taskDirectory(module, task);
+    }
+
+    /**
+     * Flushes every PState of this Supervisor's tasks of {@code module} and waits for RocksDB's
+     * compactions, with the topologies paused: afterwards nothing changes on disk until new work arrives.
+     */
+    public void settle(String module) {
+        Hosted current = hosted.get(module);
+        if (current != null && current.instance() != null) {
+            ModuleInstance instance = current.instance();
+            instance.whilePaused(() -> {
+                instance.tasks().values().forEach(task -> task.stores().values().forEach(PStateStore::settle));
+                return null;
+            });
+        }
+    }
+
+    /** The last error a topology of the module hit on this Supervisor, if any. */
+    public Optional<Throwable> topologyError(String module) {
+        Hosted current = hosted.get(module);
+        return Optional.ofNullable(current == null || current.instance() == null ? null : current.instance().lastError());
+    }
+
+    /** Sizes of this Supervisor's share of a running module's state. */
+    public SimulatedCluster.StateStats stats(String module) {
+        ModuleInstance instance = running(module);
+        int segments = 0;
+        int ssts = 0;
+        long entries = 0;
+        for (TaskState task : instance.tasks().values()) {
+            for (DepotPartition depot : task.depots().values()) {
+                segments += depot.segmentCount();
+                entries += depot.endOffset();
+            }
+            for (PStateStore store : task.stores().values()) {
+                ssts += store.liveSstFiles().size();
+            }
+        }
+        return new SimulatedCluster.StateStats(segments, ssts, entries, instance.eventsProcessed());
+    }
+
+    /** Live SST files of this Supervisor's tasks of a running module, as {@code task/topology/file}. */
+    public List<String> liveSstFiles(String module) {
+        List<String> files = new ArrayList<>();
+        for (TaskState task : running(module).tasks().values()) {
+            task.stores().forEach((topology, store) ->
+                    store.liveSstFiles().forEach(f -> files.add(task.task() + "/" + topology + "/" + f)));
+        }
+        return files;
     }
 
     private ModuleInstance running(String module) {
@@ -208,7 +270,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         Map<String, Long> commitIds = new TreeMap<>();
         pause.checkpoints.forEach((task, checkpoint) -> {
             processed.put(task, checkpoint.processed());
-            checkpoint.commitIds().forEach((topology, commitId) -> CutCapture.mergeCommitId(commitIds, topology, commitId));
+            checkpoint.commitIds().forEach((topology, commitId) -> TaskCapture.mergeCommitId(commitIds, topology, commitId));
         });
         return new PreparedCut(id(), processed, commitIds, pause.capturedAt);
     }
@@ -223,7 +285,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         try {
             List<TaskCut> tasks = new ArrayList<>();
             for (TaskState task : pause.instance.tasks().values()) {
-                tasks.add(CutCapture.completeTask(supervisor, module, cutId, task, pause.checkpoints.get(task.task())));
+                tasks.add(TaskCapture.completeTask(supervisor, module, cutId, task, pause.checkpoints.get(task.task())));
             }
             return tasks;
         } finally {
@@ -263,7 +325,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         final ModuleInstance instance;
         final CountDownLatch prepared = new CountDownLatch(1);
         final CountDownLatch released = new CountDownLatch(1);
-        final Map<Integer, CutCapture.TaskCheckpoint> checkpoints = new ConcurrentHashMap<>();
+        final Map<Integer, TaskCapture.TaskCheckpoint> checkpoints = new ConcurrentHashMap<>();
         volatile RuntimeException failure;
         volatile long capturedAt;
         volatile boolean completed;
@@ -281,7 +343,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
                     capturedAt = System.currentTimeMillis();
                     try {
                         instance.tasks().values().parallelStream().forEach(task -> checkpoints.put(task.task(),
-                                CutCapture.checkpoint(task, instance.definition(),
+                                TaskCapture.checkpoint(task, instance.definition(),
                                         supervisor.cutDirectory(module, cutId, task.task()))));
                     } catch (RuntimeException e) {
                         failure = e;

@@ -1,9 +1,7 @@
 package io.modbackup.testkit.cluster;
 
 import io.modbackup.api.runtime.CapturedFile;
-import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.FileKind;
-import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.TaskCut;
 import io.modbackup.api.runtime.TopologyKind;
 import java.io.IOException;
@@ -14,55 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * Captures a consistent cut of a running module, in the order the runtime SPI demands: first every
- * PState (a RocksDB checkpoint) and the topology progress with every topology paused between steps,
- * so microbatch partitions share one commit ID; then the depots, so every depot end offset is at or
- * past every offset a topology had processed. Each task's files are registered with its Supervisor,
- * which serves and releases them.
+ * One Supervisor's part of a cut, task by task, in the order the runtime SPI demands: first each PState
+ * (a RocksDB checkpoint) and its topology progress, taken with the topologies paused between steps, so
+ * microbatch partitions share one commit ID; then the depots, so every depot end offset is at or past
+ * every offset a topology had processed. The Conductor drives the two phases across Supervisors
+ * ({@link ConductorRuntime#captureCut}); {@link SupervisorHost} runs these steps on its tasks.
  */
-final class CutCapture {
-    private final Function<String, Supervisor> supervisors;
-    private final AtomicLong cutCounter = new AtomicLong();
-
-    CutCapture(Function<String, Supervisor> supervisors) {
-        this.supervisors = supervisors;
-    }
-
-    CutDescriptor capture(ModuleInstance instance, ModuleDescriptor descriptor) {
-        String module = descriptor.name();
-        String cutId = newCutId();
-        Map<Integer, TaskCheckpoint> checkpoints = new ConcurrentHashMap<>();
-        Map<String, Long> commitIds = new ConcurrentHashMap<>();
-        // 1. PStates and progress. Tasks are checkpointed in parallel: each checkpoint waits on fsyncs,
-        // and the topologies wait for all of them.
-        long capturedAt = instance.whilePaused(() -> {
-            long now = System.currentTimeMillis();
-            instance.tasks().values().parallelStream().forEach(task -> {
-                Path cutDir = supervisors.apply(task.supervisorId()).cutDirectory(module, cutId, task.task());
-                TaskCheckpoint checkpoint = checkpoint(task, instance.definition(), cutDir);
-                checkpoint.commitIds().forEach((topology, id) -> mergeCommitId(commitIds, topology, id));
-                checkpoints.put(task.task(), checkpoint);
-            });
-            return now;
-        });
-        // 2. Depots, after the PStates: every end offset is at or past every offset a topology had processed.
-        List<TaskCut> taskCuts = new ArrayList<>();
-        for (TaskState task : instance.tasks().values()) {
-            Supervisor supervisor = supervisors.apply(task.supervisorId());
-            taskCuts.add(completeTask(supervisor, module, cutId, task, checkpoints.get(task.task())));
-        }
-        return new CutDescriptor(module, cutId, capturedAt, new TreeMap<>(commitIds), descriptor, taskCuts);
-    }
-
-    /** A cut ID unique in this process. */
-    String newCutId() {
-        return "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
+final class TaskCapture {
+    private TaskCapture() {
     }
 
     /**
