@@ -1,7 +1,7 @@
 package io.modbackup.cluster;
 
-import static io.modbackup.testkit.cluster.SampleModules.MODULE_A;
-import static io.modbackup.testkit.cluster.SampleModules.MODULE_B;
+import static io.modbackup.sim.SampleModules.MODULE_A;
+import static io.modbackup.sim.SampleModules.MODULE_B;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +10,7 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ProcessProbe.ProcessStats;
-import io.modbackup.testkit.cluster.Workload;
+import io.modbackup.sim.Workload;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;

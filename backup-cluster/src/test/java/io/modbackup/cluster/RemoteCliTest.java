@@ -1,6 +1,6 @@
 package io.modbackup.cluster;
 
-import static io.modbackup.testkit.cluster.SampleModules.MODULE_A;
+import static io.modbackup.sim.SampleModules.MODULE_A;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -14,9 +14,9 @@ import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.core.store.BackupStore;
-import io.modbackup.testkit.cluster.SampleModules;
-import io.modbackup.testkit.cluster.SimulatedCluster;
-import io.modbackup.testkit.cluster.Workload;
+import io.modbackup.sim.SampleModules;
+import io.modbackup.sim.SimulatedCluster;
+import io.modbackup.sim.Workload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,7 +115,7 @@ class ProcessKillTest {
         final LocalDirectoryProvider provider = new LocalDirectoryProvider(dir.resolve("store").toString());
         final BackupEngine engine = new BackupEngine(cluster, provider, BackupOptions.defaults(), null,
                 Clock.offset(Clock.systemUTC(), BackupOptions.defaults().leaseTtl().multipliedBy(2)));
-        final BackupStore store = new BackupStore(provider, new ManifestCodec(), Runnable::run);
+        final BackupStore store = new BackupStore(io.modbackup.core.store.SealingProvider.reader(provider, Runnable::run), new ManifestCodec(), Runnable::run);
 
         Map<Integer, Long> liveEnds() {
             return ProcessKillTest.liveEnds(cluster);

@@ -2,10 +2,10 @@ package io.modbackup.demo;
 
 import io.modbackup.api.provider.BackupConfigException;
 import io.modbackup.api.runtime.ClusterRuntime;
-import io.modbackup.testkit.cluster.ModuleDefinition;
+import io.modbackup.sim.ModuleDefinition;
 import io.modbackup.cli.command.ClusterConnector;
-import io.modbackup.testkit.cluster.SampleModules;
-import io.modbackup.testkit.cluster.SimulatedCluster;
+import io.modbackup.sim.SampleModules;
+import io.modbackup.sim.SimulatedCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

@@ -6,7 +6,7 @@ import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
-import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.sim.SampleModules;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -51,7 +51,7 @@ public final class ClusterCommand {
     public static ClusterProcesses.Spec spec(Path dir, int supervisors) {
         return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors,
                 LocalDirectoryProvider.class.getName() + " " + dir.resolve("store"))
-                .withDeadlines(io.modbackup.testkit.cluster.ConductorRuntime.DEFAULT_DEADLINE, Duration.ofMinutes(10));
+                .withDeadlines(io.modbackup.sim.ConductorRuntime.DEFAULT_DEADLINE, Duration.ofMinutes(10));
     }
 
     /** Writes {@code DIR/modbackup.yaml}, which {@code bin/backup --config} reads. */

@@ -7,7 +7,7 @@ import io.modbackup.cluster.node.ProcessProbe;
 import io.modbackup.cluster.node.RuntimeService;
 import io.modbackup.cluster.node.SupervisorProcess;
 import io.modbackup.cluster.rpc.JsonRpcClient;
-import io.modbackup.testkit.cluster.SupervisorChannel;
+import io.modbackup.sim.SupervisorChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

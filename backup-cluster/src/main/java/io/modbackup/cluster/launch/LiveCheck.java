@@ -4,10 +4,10 @@ import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.TaskCut;
 import io.modbackup.cluster.node.Catalogs;
 import io.modbackup.cluster.node.ClusterAdmin;
-import io.modbackup.testkit.cluster.ConsistencyOracle;
-import io.modbackup.testkit.cluster.CutFiles;
-import io.modbackup.testkit.cluster.DepotEntry;
-import io.modbackup.testkit.cluster.ModuleDefinition;
+import io.modbackup.sim.ConsistencyOracle;
+import io.modbackup.sim.CutFiles;
+import io.modbackup.sim.DepotEntry;
+import io.modbackup.sim.ModuleDefinition;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ public final class LiveCheck {
     /**
      * Checks {@code module}, materializing its cut under {@code scratch} (which must not exist yet).
      *
-     * @throws io.modbackup.testkit.cluster.ConsistencyViolation naming what breaks
+     * @throws io.modbackup.sim.ConsistencyViolation naming what breaks
      */
     public static ConsistencyOracle.Report check(ClusterProcesses cluster, String module, Path scratch) {
         ClusterAdmin admin = cluster.admin();

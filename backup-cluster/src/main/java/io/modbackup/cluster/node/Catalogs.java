@@ -1,7 +1,7 @@
 package io.modbackup.cluster.node;
 
-import io.modbackup.testkit.cluster.ModuleDefinition;
-import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.sim.ModuleDefinition;
+import io.modbackup.sim.SampleModules;
 import java.util.List;
 
 /**

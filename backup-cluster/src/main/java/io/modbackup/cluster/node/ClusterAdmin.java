@@ -3,7 +3,7 @@ package io.modbackup.cluster.node;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.core.engine.VerifyReport;
-import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.sim.WorkloadEntry;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +32,7 @@ public interface ClusterAdmin {
     Map<Integer, Long> depotEndOffsets(String module, String depot);
 
     /** Up to {@code max} entries of a depot partition from {@code from}, wherever it lives. */
-    List<io.modbackup.testkit.cluster.DepotEntry> readDepot(String module, String depot, int partition, long from, int max);
+    List<io.modbackup.sim.DepotEntry> readDepot(String module, String depot, int partition, long from, int max);
 
     /** Waits until a module's topologies processed what their depots held when the wait began. */
     boolean awaitCaughtUp(String module, long timeoutMillis);
@@ -41,7 +41,7 @@ public interface ClusterAdmin {
     CutDescriptor captureCut(String module);
 
     /** How the module's latest cut went; null before the first. */
-    io.modbackup.testkit.cluster.ConductorRuntime.CutTiming lastCutTiming(String module);
+    io.modbackup.sim.ConductorRuntime.CutTiming lastCutTiming(String module);
 
     /** Releases a cut. Idempotent. */
     void releaseCut(String module, String cutId);

@@ -17,9 +17,9 @@ import io.modbackup.core.engine.RestoreResult;
 import io.modbackup.core.engine.TaskWorker;
 import io.modbackup.core.engine.VerifyReport;
 import io.modbackup.core.manifest.ModuleManifest;
-import io.modbackup.testkit.cluster.ConductorRuntime;
-import io.modbackup.testkit.cluster.SupervisorChannel;
-import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.sim.ConductorRuntime;
+import io.modbackup.sim.SupervisorChannel;
+import io.modbackup.sim.WorkloadEntry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -221,7 +221,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     }
 
     @Override
-    public List<io.modbackup.testkit.cluster.DepotEntry> readDepot(String module, String depot, int partition, long from,
+    public List<io.modbackup.sim.DepotEntry> readDepot(String module, String depot, int partition, long from,
                                                                int max) {
         return runtime.depots().read(module, depot, partition, from, max);
     }

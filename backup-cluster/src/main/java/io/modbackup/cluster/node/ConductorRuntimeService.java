@@ -6,7 +6,7 @@ import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.RestoreMarker;
-import io.modbackup.testkit.cluster.ConductorRuntime;
+import io.modbackup.sim.ConductorRuntime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -2,10 +2,10 @@ package io.modbackup.cluster.node;
 
 import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.cluster.rpc.JsonRpcClient;
-import io.modbackup.testkit.cluster.ClusterView;
-import io.modbackup.testkit.cluster.ConductorRuntime.ClusterSnapshot;
-import io.modbackup.testkit.cluster.DepotEntry;
-import io.modbackup.testkit.cluster.SupervisorChannel;
+import io.modbackup.sim.ClusterView;
+import io.modbackup.sim.ConductorRuntime.ClusterSnapshot;
+import io.modbackup.sim.DepotEntry;
+import io.modbackup.sim.SupervisorChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

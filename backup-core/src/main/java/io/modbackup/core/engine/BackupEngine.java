@@ -1,5 +1,7 @@
 package io.modbackup.core.engine;
 
+import io.modbackup.core.async.Futures;
+
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.Parallelism;
@@ -83,19 +85,15 @@ public final class BackupEngine implements AutoCloseable {
     /** As {@link #BackupEngine(ClusterRuntime, BackupProvider, BackupOptions, Function)}, on {@code clock}. */
     public BackupEngine(ClusterRuntime runtime, BackupProvider backupProvider, BackupOptions options,
                         Function<String, TaskWorker> workers, Clock clock) {
-        // Every store operation is idempotent: transient failures are retried before anything fails.
-        BackupProvider retrying = new RetryingProvider(backupProvider, RETRY_ATTEMPTS, RETRY_FIRST_DELAY);
         ManifestCodec codec = new ManifestCodec();
         this.runtime = runtime;
-        this.locks = new StoreLocks(retrying, clock, options.leaseTtl(), options.lockWait());
         this.io = Executors.newFixedThreadPool(options.ioThreads(), daemon("modbackup-io-"));
-        // Compression and encryption sit above the retries: a retry resends the sealed bytes, never seals again.
-        this.sealing = new SealingProvider(retrying, options.compression(), options.masterKey(), io, clock);
-        BackupProvider provider = sealing;
+        StoreStack stack = StoreStack.open(backupProvider, options, io, clock);
+        this.locks = new StoreLocks(stack.retrying(), clock, options.leaseTtl(), options.lockWait());
+        this.sealing = stack.sealing();
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), daemon("modbackup-task-"));
-        ChunkStore chunks = new ChunkStore(provider, io, new Semaphore(options.maxUploadsInFlight()),
-                options.inlineThreshold());
-        this.store = new BackupStore(provider, codec, io);
+        ChunkStore chunks = stack.chunks();
+        this.store = stack.store();
         this.collector = new GarbageCollector(store, locks, clock, this::retentionPolicy);
         Function<String, TaskWorker> taskWorkers = workers != null ? workers : supervisorId -> localWorkers.computeIfAbsent(
                 supervisorId, id -> new LocalTaskWorker(runtime.supervisor(id), store, chunks, tasks,
@@ -162,7 +160,7 @@ public final class BackupEngine implements AutoCloseable {
      * @throws BackupException when the store is not encrypted or this engine's key does not open it
      */
     public StoreFormat rotateKey(MasterKeyProvider newKey) {
-        StoreFormat rotated = sealing.rotate(newKey);
+        StoreFormat rotated = Futures.await(sealing.keys().rotate(newKey), "rotate the store's key");
         log.warn("the backup store's data key is now wrapped by master key {} (was {})", rotated.encryption().keyId(),
                 rotated.encryption().previousKeyId());
         return rotated;
@@ -170,7 +168,7 @@ public final class BackupEngine implements AutoCloseable {
 
     /** The store's format record, or empty for a store of format 1 or one never written to. */
     public Optional<StoreFormat> storeFormat() {
-        return sealing.readFormat();
+        return Futures.await(sealing.keys().readFormat(), "read the store's format record");
     }
 
     /** The cluster that owns the store, if any backup was ever taken. */

@@ -26,14 +26,10 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
 
     /** A worker on {@code supervisor}'s files and {@code provider}'s store, sized by {@code options}. */
     public SupervisorWorker(SupervisorRuntime supervisor, BackupProvider provider, BackupOptions options) {
-        BackupProvider retrying = new RetryingProvider(provider, BackupEngine.RETRY_ATTEMPTS, BackupEngine.RETRY_FIRST_DELAY);
         this.io = Executors.newFixedThreadPool(options.ioThreads(), BackupEngine.daemon("modbackup-io-"));
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), BackupEngine.daemon("modbackup-task-"));
-        BackupProvider sealing = new SealingProvider(retrying, options.compression(), options.masterKey(), io);
-        ChunkStore chunks = new ChunkStore(sealing, io, new Semaphore(options.maxUploadsInFlight()),
-                options.inlineThreshold());
-        this.worker = new LocalTaskWorker(supervisor, new BackupStore(sealing, new ManifestCodec(), io), chunks, tasks,
-                options.filesInFlightPerTask());
+        StoreStack stack = StoreStack.open(provider, options, io, java.time.Clock.systemUTC());
+        this.worker = new LocalTaskWorker(supervisor, stack.store(), stack.chunks(), tasks, options.filesInFlightPerTask());
     }
 
     @Override

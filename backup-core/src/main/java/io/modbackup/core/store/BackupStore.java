@@ -47,12 +47,9 @@ public final class BackupStore {
     /** Modules whose index this store has seen complete (it never becomes incomplete again). */
     private final java.util.Set<String> indexedModules = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /**
-     * A store on {@code provider}; one that is not a {@link SealingProvider} is read through one that
-     * reads every format and holds no key.
-     */
-    public BackupStore(BackupProvider provider, ManifestCodec codec, Executor executor) {
-        this.provider = SealingProvider.of(provider, executor);
+    /** A store on the sealing layer {@code provider} (for a keyless reader: {@link SealingProvider#reader}). */
+    public BackupStore(SealingProvider provider, ManifestCodec codec, Executor executor) {
+        this.provider = provider;
         this.codec = codec;
         this.executor = executor;
     }
@@ -451,7 +448,7 @@ public final class BackupStore {
         if (owner.isPresent() && !owner.get().equals(clusterId)) {
             throw ownedElsewhere(owner.get(), clusterId);
         }
-        provider.initialize(owner.isPresent());
+        Futures.await(provider.keys().initialize(owner.isPresent()), "claim " + StoreLayout.FORMAT_KEY);
         if (owner.isEmpty()) {
             writeOwner(clusterId);
         }

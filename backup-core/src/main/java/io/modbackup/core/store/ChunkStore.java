@@ -51,8 +51,8 @@ public final class ChunkStore {
      * The chunk size is not the store's: every call names the one of the backup it writes or reads, which
      * its manifest records, so backups of any chunk size are restored by any engine.
      */
-    public ChunkStore(BackupProvider provider, Executor io, Semaphore uploads, int inlineThreshold) {
-        this.provider = SealingProvider.of(provider, io);
+    public ChunkStore(SealingProvider provider, Executor io, Semaphore uploads, int inlineThreshold) {
+        this.provider = provider;
         this.io = io;
         this.uploads = uploads;
         this.inlineThreshold = inlineThreshold;
@@ -268,8 +268,16 @@ public final class ChunkStore {
             }, io);
         }
         if (entry.chunks().size() == 1) {
-            return restoreWholeFile(entry, target, what);
+            // A chunk stored plain takes the provider's file path (a kernel-side copy for the local provider);
+            // a sealed one is opened as it streams in and written once, hashed as it is written.
+            return provider.storedPlain(StoreLayout.chunkKey(entry.chunks().get(0)), entry.size())
+                    .thenCompose(plain -> plain ? restoreWholeFile(entry, target, what) : download(entry, chunkSize, target, what));
         }
+        return download(entry, chunkSize, target, what);
+    }
+
+    /** Downloads {@code entry} chunk by chunk through streams, verifying each and the whole, in one write. */
+    private CompletableFuture<Void> download(FileEntry entry, int chunkSize, Path target, String what) {
         Download download = new Download(entry, chunkSize, target, what);
         CompletableFuture<Void> chain = CompletableFuture.runAsync(download::open, io);
         for (int i = 0; i < entry.chunks().size(); i++) {
@@ -282,8 +290,8 @@ public final class ChunkStore {
     }
 
     /**
-     * Restores a file that is one chunk with {@link BackupProvider#getFile} (a kernel-side copy for the
-     * local provider), then reads it back to verify its size and hash before anyone may use it.
+     * Restores a file that is one chunk stored plain with {@link BackupProvider#getFile} (a kernel-side
+     * copy for the local provider), then reads it back to verify its size and hash before anyone may use it.
      */
     private CompletableFuture<Void> restoreWholeFile(FileEntry entry, Path target, String what) {
         String sha = entry.chunks().get(0);

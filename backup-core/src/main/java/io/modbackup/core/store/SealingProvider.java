@@ -42,11 +42,11 @@ import javax.crypto.spec.SecretKeySpec;
  * rest of the engine sees content only. Everything else (the owner and format records, the index,
  * leases, GC's state) passes through unchanged: it holds names and times, never content.
  *
- * <p>The store's format record ({@code format.json}) decides how it is sealed; it is read once, when
- * first needed, and written when a writer first {@link #initialize claims} the store. An encrypted
- * store's data key is unwrapped by the configured master key at that point; a missing or wrong key,
- * or a key for a store that is not encrypted, fails there with a {@link BackupException}, before
- * anything is read or written.
+ * <p>The store's format record ({@code format.json}) decides how it is sealed: {@link StoreKeys} reads
+ * it once, when first needed, and unwraps an encrypted store's data key; a missing or wrong key, or a
+ * key for a store that is not encrypted, fails there with a {@link BackupException}, before anything
+ * is read or written. No {@link BackupProvider} method here blocks its caller on that first read: each
+ * composes its work on the record's future.
  *
  * <p>An unencrypted store holds chunks in two forms: sealed (compressed) and as plain bytes, as
  * format 1 wrote every chunk. Plain chunks go through {@link BackupProvider#putFile}/{@code getFile}
@@ -62,23 +62,14 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class SealingProvider extends ForwardingBackupProvider {
     private static final int SAMPLE = 16 * 1024;
-    private static final String CIPHER = "AES-256-GCM";
-    private static final byte[] WRAP_CONTEXT = "modbackup data key v1".getBytes(StandardCharsets.UTF_8);
 
     private final Compression compression;
-    private final MasterKeyProvider masterKey;
+    private final StoreKeys keys;
     private final Executor executor;
-    private final Clock clock;
     /** Bytes of sealed objects held in memory at once while sending, and while opening: see the class comment. */
     private final int budget = (int) Math.max(16L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
     private final Semaphore inFlight = new Semaphore(budget);
     private final Semaphore opening = new Semaphore(budget);
-    private final ObjectMapper json = new ObjectMapper();
-    private volatile Sealing sealing;
-
-    /** How objects are sealed, once the format record is known. */
-    private record Sealing(Envelope envelope, ContentHash hash, boolean writable, boolean recorded) {
-    }
 
     /**
      * A sealing view of {@code delegate}: new objects compressed with {@code compression}, and the
@@ -95,18 +86,16 @@ public final class SealingProvider extends ForwardingBackupProvider {
                            Executor executor, Clock clock) {
         super(delegate);
         this.compression = compression;
-        this.masterKey = masterKey;
+        this.keys = new StoreKeys(delegate, compression, masterKey, clock);
         this.executor = executor;
-        this.clock = clock;
     }
 
     /**
-     * {@code provider} when it is a sealing provider; otherwise one over it that reads every format,
-     * writes uncompressed and holds no key (it fails on an encrypted store).
+     * A keyless sealing layer over {@code provider}, for tools and tests that read a store: it reads every
+     * format, writes uncompressed and fails on an encrypted store.
      */
-    public static SealingProvider of(BackupProvider provider, Executor executor) {
-        return provider instanceof SealingProvider sealing ? sealing
-                : new SealingProvider(provider, Compression.NONE, null, executor);
+    public static SealingProvider reader(BackupProvider provider, Executor executor) {
+        return new SealingProvider(provider, Compression.NONE, null, executor);
     }
 
     /** Whether objects under {@code key} are sealed: chunks, file-list segments and manifests. */
@@ -115,7 +104,10 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 || key.startsWith(StoreLayout.BACKUPS);
     }
 
-    /** How the store names content: keyed in an encrypted store. Reads the format record the first time. */
+    /**
+     * How the store names content: keyed in an encrypted store. Waits for the format record the first
+     * time: call it from an I/O thread (as {@link ChunkStore} does), never from a provider's.
+     */
     public ContentHash contentHash() {
         return resolve().hash();
     }
@@ -132,187 +124,33 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
     // ------------------------------------------------------------------ the format record
 
-    /**
-     * Makes sure the store has a format record, as a writer claiming it: a new store (nothing written,
-     * {@code storeWritten} false) gets one for this provider's settings, encrypted under the master key
-     * with a new random data key when one is configured; a format-1 store gets a record of format 2
-     * without encryption. Idempotent. Should two writers create a record at once, both adopt the one
-     * stored last, before either seals anything.
-     *
-     * @throws BackupException when the record exists and this provider cannot open it (see
-     *     {@link #contentHash}), or a master key is configured for a format-1 store that holds backups
-     */
-    public synchronized void initialize(boolean storeWritten) {
-        if (sealing != null && sealing.recorded()) {
-            // Opened from its record already: the data key never changes (a rotation only rewraps it).
-            return;
-        }
-        Optional<StoreFormat> stored = readFormat();
-        if (stored.isPresent()) {
-            sealing = open(stored.get());
-            return;
-        }
-        if (masterKey != null && storeWritten) {
-            throw notEncrypted();
-        }
-        StoreFormat.Encryption encryption = null;
-        if (masterKey != null) {
-            byte[] dataKey = new byte[32];
-            new SecureRandom().nextBytes(dataKey);
-            encryption = new StoreFormat.Encryption(CIPHER, masterKey.keyId(),
-                    Base64.getEncoder().encodeToString(masterKey.wrap(dataKey, WRAP_CONTEXT)), clock.millis(), null, 0);
-        }
-        writeFormat(new StoreFormat(StoreFormat.CURRENT, encryption));
-        sealing = open(readFormat().orElseThrow(() -> new IllegalStateException(StoreLayout.FORMAT_KEY
-                + " vanished right after it was written")));
+    /** The store's format record and data keys, which decide how objects are sealed. */
+    public StoreKeys keys() {
+        return keys;
     }
 
     /**
-     * Rewraps the store's data key under {@code newKey}, replacing the configured key's wrap in one
-     * write: chunks and manifests stay as they are. Processes that have the store open keep working;
-     * any that opens it afterwards needs {@code newKey}.
-     *
-     * @return the new format record
-     * @throws BackupException when the store is not encrypted, or the configured key does not open it
-     * @throws IllegalArgumentException when {@code newKey} is the store's key already
+     * Runs {@code step} once the store's sealing is known: at once when it is, else on the executor (never
+     * on a provider's thread, which may be an event loop).
      */
-    public synchronized StoreFormat rotate(MasterKeyProvider newKey) {
-        StoreFormat current = readFormat().orElse(null);
-        if (current == null || !current.encrypted()) {
-            throw new BackupException(Problem.STORE_NOT_ENCRYPTED, newKey.keyId(), "the backup store is not encrypted,"
-                    + " so it has no key to rotate");
-        }
-        StoreFormat.Encryption old = current.encryption();
-        if (newKey.keyId().equals(old.keyId())) {
-            throw new IllegalArgumentException("the new master key is the store's key already (" + old.keyId() + ")");
-        }
-        byte[] dataKey = unwrap(current);
-        byte[] wrapped = newKey.wrap(dataKey, WRAP_CONTEXT);
-        if (!newKey.unwrap(wrapped, WRAP_CONTEXT).map(k -> Arrays.equals(k, dataKey)).orElse(false)) {
-            throw new IllegalStateException("master key " + newKey.keyId() + " does not unwrap what it wrapped; the"
-                    + " store's key was not changed");
-        }
-        StoreFormat rotated = new StoreFormat(StoreFormat.CURRENT, new StoreFormat.Encryption(old.cipher(), newKey.keyId(),
-                Base64.getEncoder().encodeToString(wrapped), old.createdMillis(), old.keyId(), clock.millis()));
-        writeFormat(rotated);
-        return rotated;
-    }
-
-    /** The format record, or empty for a store of format 1 (or an empty one). */
-    public Optional<StoreFormat> readFormat() {
-        InputStream in = Futures.await(delegate().getObject(StoreLayout.FORMAT_KEY), "read " + StoreLayout.FORMAT_KEY);
-        if (in == null) {
-            return Optional.empty();
-        }
-        try (InputStream stream = in) {
-            return Optional.of(json.readValue(stream.readAllBytes(), StoreFormat.class));
-        } catch (IOException e) {
-            throw new CorruptBackupException(StoreLayout.FORMAT_KEY + " is not a valid format record: " + e.getMessage(), e);
-        }
-    }
-
-    private void writeFormat(StoreFormat format) {
-        byte[] bytes;
-        try {
-            bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(format);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Futures.await(delegate().putObject(StoreLayout.FORMAT_KEY, new ByteArrayInputStream(bytes), bytes.length),
-                "write " + StoreLayout.FORMAT_KEY);
-    }
-
-    private Sealing resolve() {
-        Sealing s = sealing;
-        if (s != null) {
-            return s;
-        }
-        synchronized (this) {
-            if (sealing != null) {
-                return sealing;
+    private <T> CompletableFuture<T> sealed(java.util.function.Function<StoreKeys.Sealing, CompletableFuture<T>> step) {
+        CompletableFuture<StoreKeys.Sealing> sealing = keys.sealing();
+        if (sealing.isDone() && !sealing.isCompletedExceptionally()) {
+            try {
+                return step.apply(sealing.join());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
             }
-            Optional<StoreFormat> stored = readFormat();
-            if (stored.isPresent()) {
-                sealing = open(stored.get());
-                return sealing;
-            }
-            if (masterKey == null) {
-                sealing = new Sealing(Envelope.of(null, compression), ContentHash.SHA256, true, false);
-                return sealing;
-            }
-            if (Futures.await(delegate().hasKey(StoreLayout.OWNER_KEY), "check " + StoreLayout.OWNER_KEY)) {
-                throw notEncrypted();
-            }
-            // A new store nobody claimed yet: nothing to read, and nothing may be written before the claim
-            // creates its key. Not remembered, so that the claim's record is read next time.
-            return new Sealing(Envelope.of(null, compression), ContentHash.SHA256, false, false);
         }
+        return sealing.thenComposeAsync(step, executor);
     }
 
-    private Sealing open(StoreFormat format) {
-        if (format.format() < 1 || format.format() > StoreFormat.CURRENT) {
-            throw new BackupException(Problem.UNSUPPORTED_FORMAT, String.valueOf(format.format()), "the backup store is"
-                    + " in format " + format.format() + " (" + StoreLayout.FORMAT_KEY + "), which this version of modbackup"
-                    + " cannot read (it reads formats 1 to " + StoreFormat.CURRENT + "); upgrade modbackup");
-        }
-        if (!format.encrypted()) {
-            if (masterKey != null) {
-                throw notEncrypted();
-            }
-            return new Sealing(Envelope.of(null, compression), ContentHash.SHA256, true, true);
-        }
-        if (!CIPHER.equals(format.encryption().cipher())) {
-            throw new BackupException(Problem.UNSUPPORTED_FORMAT, format.encryption().cipher(), "the backup store is"
-                    + " encrypted with " + format.encryption().cipher() + ", which this version cannot read; upgrade modbackup");
-        }
-        byte[] dataKey = unwrap(format);
-        return new Sealing(Envelope.of(derive(dataKey, "modbackup aes-256-gcm"), compression),
-                ContentHash.keyed(derive(dataKey, "modbackup chunk names")), true, true);
+    /** The store's sealing, waiting for the format record the first time. For callers on I/O threads. */
+    private StoreKeys.Sealing resolve() {
+        return Futures.await(keys.sealing(), "read " + StoreLayout.FORMAT_KEY);
     }
 
-    private byte[] unwrap(StoreFormat format) {
-        StoreFormat.Encryption e = format.encryption();
-        if (masterKey == null) {
-            throw new BackupException(Problem.KEY_REQUIRED, e.keyId(), "the backup store is encrypted (master key "
-                    + e.keyId() + "); set backup.encryption.key to that key: file:<path>, env:<VARIABLE> or a key provider class");
-        }
-        byte[] wrapped;
-        try {
-            wrapped = Base64.getDecoder().decode(e.wrappedDataKey());
-        } catch (IllegalArgumentException | NullPointerException bad) {
-            throw new CorruptBackupException(StoreLayout.FORMAT_KEY + " holds no valid wrapped data key", bad);
-        }
-        Optional<byte[]> dataKey = masterKey.unwrap(wrapped, WRAP_CONTEXT);
-        if (dataKey.isEmpty() || dataKey.get().length != 32) {
-            String rotated = masterKey.keyId().equals(e.previousKeyId()) ? "; the store's key was rotated away from "
-                    + masterKey.keyId() + " at " + Instant.ofEpochMilli(e.rotatedMillis()) + ", so use the new key" : "";
-            throw new BackupException(Problem.WRONG_KEY, e.keyId(), "backup.encryption.key (master key "
-                    + masterKey.keyId() + ") does not open the backup store, whose data key is wrapped by master key "
-                    + e.keyId() + rotated);
-        }
-        return dataKey.get();
-    }
-
-    private BackupException notEncrypted() {
-        return new BackupException(Problem.STORE_NOT_ENCRYPTED, masterKey.keyId(), "backup.encryption.key is set, but the"
-                + " backup store holds unencrypted backups; encryption is chosen when a store is created: point"
-                + " backup.provider at a new, empty location to encrypt, or remove backup.encryption.key");
-    }
-
-    /** A 32-byte key for {@code purpose}, derived from the data key (HKDF-Expand with one block). */
-    private static byte[] derive(byte[] dataKey, String purpose) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(dataKey, "HmacSHA256"));
-            mac.update(purpose.getBytes(StandardCharsets.UTF_8));
-            return mac.doFinal(new byte[] {1});
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK lacks HmacSHA256", e);
-        }
-    }
-
-    private Sealing resolveForWriting() {
-        Sealing s = resolve();
+    private static StoreKeys.Sealing requireWritable(StoreKeys.Sealing s) {
         if (!s.writable()) {
             throw new IllegalStateException("the encrypted backup store has no " + StoreLayout.FORMAT_KEY + " yet: a"
                     + " backup or GC creates it when it claims the store, before anything is written");
@@ -327,9 +165,13 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().putObject(key, in, length);
         }
+        return sealed(s -> putObject(s, key, in, length));
+    }
+
+    private CompletableFuture<Void> putObject(StoreKeys.Sealing sealing, String key, InputStream in, long length) {
         int permits = 0;
         try {
-            Sealing s = resolveForWriting();
+            StoreKeys.Sealing s = requireWritable(sealing);
             boolean chunk = key.startsWith(StoreLayout.BLOBS);
             boolean compressible = !chunk;
             if (chunk && in.markSupported()) {
@@ -365,9 +207,13 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().putFile(key, source);
         }
+        return sealed(s -> putFile(s, key, source));
+    }
+
+    private CompletableFuture<Void> putFile(StoreKeys.Sealing sealing, String key, Path source) {
         int permits = 0;
         try {
-            Sealing s = resolveForWriting();
+            StoreKeys.Sealing s = requireWritable(sealing);
             byte[] sample = readStart(source, SAMPLE);
             boolean compressible = s.envelope().worthCompressing(sample, sample.length);
             if (staysPlain(s, sample, compressible)) {
@@ -393,7 +239,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
      * own path: in an unencrypted store, when it is not worth compressing and cannot be taken for a
      * sealed object.
      */
-    private static boolean staysPlain(Sealing s, byte[] sample, boolean compressible) {
+    private static boolean staysPlain(StoreKeys.Sealing s, byte[] sample, boolean compressible) {
         return !s.envelope().encrypts() && !compressible && !Envelope.startsWithMagic(sample, 0, sample.length);
     }
 
@@ -429,7 +275,18 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().getObject(key);
         }
-        return delegate().getObject(key).thenApply(in -> in == null ? null : new OpeningStream(key, in));
+        return sealed(s -> delegate().getObject(key).thenApply(in -> in == null ? null : new OpeningStream(key, in, s)));
+    }
+
+    /**
+     * Whether the object under {@code key} holds exactly {@code plainSize} bytes stored plain, so that
+     * {@link #getFile} takes the provider's own path and leaves the bytes as they are: false in an
+     * encrypted store, for a sealed object (a plain one that begins like a sealed object is framed, so
+     * its size differs), or when it is missing. One metadata request.
+     */
+    public CompletableFuture<Boolean> storedPlain(String key, long plainSize) {
+        return sealed(s -> s.envelope().encrypts() ? CompletableFuture.completedFuture(false)
+                : delegate().objectSize(key).thenApply(size -> size == plainSize));
     }
 
     @Override
@@ -437,12 +294,10 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().getFile(key, target);
         }
-        final Sealing s;
-        try {
-            s = resolve();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return sealed(s -> getFile(s, key, target));
+    }
+
+    private CompletableFuture<Boolean> getFile(StoreKeys.Sealing s, String key, Path target) {
         if (s.envelope().encrypts()) {
             // Every object is sealed: opened in memory and written once, rather than downloaded and rewritten.
             return getObject(key).thenApplyAsync(in -> {
@@ -468,7 +323,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
     /** Replaces a sealed object downloaded to {@code file} with its content; leaves a plain one as it is. */
     private void openInPlace(String key, Path file) {
-        Sealing s = resolve();
+        StoreKeys.Sealing s = resolve();
         try {
             byte[] head = readStart(file, Envelope.HEADER);
             if (!Envelope.startsWithMagic(head, 0, head.length)) {
@@ -517,7 +372,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
      * content that happens to begin so: a chunk of an unencrypted store, written by format 1. Its
      * content hash, which the caller checks, then decides.
      */
-    private static boolean fallsBackToPlain(Sealing s, String key) {
+    private static boolean fallsBackToPlain(StoreKeys.Sealing s, String key) {
         return !s.envelope().encrypts() && key.startsWith(StoreLayout.BLOBS);
     }
 
@@ -527,11 +382,10 @@ public final class SealingProvider extends ForwardingBackupProvider {
      * Completes with what is wrong ("is missing", "is corrupt: ...") or null when the size is right.
      */
     public CompletableFuture<String> checkStoredSize(String key, long plainSize) {
-        return delegate().objectSize(key).thenCompose(size -> {
+        return sealed(s -> delegate().objectSize(key).thenCompose(size -> {
             if (size < 0) {
                 return CompletableFuture.completedFuture("is missing");
             }
-            Sealing s = resolve();
             long sealedPlain = Envelope.HEADER + plainSize + (s.envelope().encrypts() ? Envelope.ENCRYPTION_OVERHEAD : 0);
             if ((!s.envelope().encrypts() && size == plainSize) || size == sealedPlain) {
                 return CompletableFuture.completedFuture(null);
@@ -554,27 +408,28 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 return stored == size && Envelope.plainSize(head) == plainSize ? null : wrong + " (its header records "
                         + Envelope.plainSize(head) + " bytes of content in " + stored + " stored bytes)";
             }, executor);
-        });
+        }));
     }
 
     /** A stored object's stream that opens it, if sealed, on the first read. */
     private final class OpeningStream extends InputStream {
         private final String key;
         private final InputStream raw;
+        private final StoreKeys.Sealing s;
         private InputStream content;
         /** Budget this stream holds until it is closed. */
         private int held;
 
-        OpeningStream(String key, InputStream raw) {
+        OpeningStream(String key, InputStream raw, StoreKeys.Sealing s) {
             this.key = key;
             this.raw = raw;
+            this.s = s;
         }
 
         private InputStream content() throws IOException {
             if (content != null) {
                 return content;
             }
-            Sealing s = resolve();
             byte[] head = raw.readNBytes(Envelope.HEADER);
             if (!Envelope.startsWithMagic(head, 0, head.length)) {
                 if (s.envelope().encrypts()) {

@@ -20,7 +20,7 @@ import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.StoreLayout;
-import io.modbackup.testkit.cluster.ConsistencyOracle;
+import io.modbackup.sim.ConsistencyOracle;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -278,7 +278,7 @@ class BackupAndRestoreTest {
     }
 
     private TaskManifest readTask(ModuleManifest manifest, TaskRef ref) throws Exception {
-        return new io.modbackup.core.store.BackupStore(f.store(), new ManifestCodec(), Runnable::run).taskManifest(manifest, ref);
+        return new io.modbackup.core.store.BackupStore(io.modbackup.core.store.SealingProvider.reader(f.store(), Runnable::run), new ManifestCodec(), Runnable::run).taskManifest(manifest, ref);
     }
 
     @Test

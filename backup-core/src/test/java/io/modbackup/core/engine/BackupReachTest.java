@@ -38,7 +38,7 @@ class BackupReachTest {
         f = new EngineFixture(dir);
         f.write(1500);
         backup = f.engine.backup(A);
-        store = new BackupStore(f.store(), new ManifestCodec(), Runnable::run);
+        store = new BackupStore(io.modbackup.core.store.SealingProvider.reader(f.store(), Runnable::run), new ManifestCodec(), Runnable::run);
     }
 
     @AfterEach

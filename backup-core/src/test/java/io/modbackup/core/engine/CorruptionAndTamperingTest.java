@@ -213,7 +213,7 @@ class CorruptionAndTamperingTest {
     private void resealTask(int index, UnaryOperator<TaskManifest> change) throws Exception {
         TaskRef ref = backup.tasks().get(index);
         // Read with its segments; written back with its files inline (format 1's form, still read).
-        TaskManifest resolved = new io.modbackup.core.store.BackupStore(f.store(), codec, Runnable::run).taskManifest(backup, ref);
+        TaskManifest resolved = new io.modbackup.core.store.BackupStore(io.modbackup.core.store.SealingProvider.reader(f.store(), Runnable::run), codec, Runnable::run).taskManifest(backup, ref);
         TaskManifest task = new TaskManifest(resolved.version(), resolved.module(), resolved.backupId(), resolved.task(),
                 resolved.files(), resolved.depotEndOffsets(), resolved.processedOffsets());
         byte[] bytes = codec.encode(change.apply(task));

@@ -19,9 +19,9 @@ import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.StoreLayout;
 import io.modbackup.testkit.time.MutableClock;
-import io.modbackup.testkit.cluster.SampleModules;
-import io.modbackup.testkit.cluster.SimulatedCluster;
-import io.modbackup.testkit.cluster.Workload;
+import io.modbackup.sim.SampleModules;
+import io.modbackup.sim.SimulatedCluster;
+import io.modbackup.sim.Workload;
 import io.modbackup.testkit.crash.CrashSwitch;
 import io.modbackup.testkit.crash.CrashingProvider;
 import io.modbackup.testkit.crash.CrashingProvider.Trigger;
@@ -198,7 +198,7 @@ class CrashPointsTest {
         // A GC that died holds the store's exclusive lease until its TTL runs out: backups wait that long.
         clock.advance(point.phase() == Phase.GC ? LEASE_TTL.multipliedBy(2) : Duration.ofSeconds(1));
         try (SimulatedProcess fresh = new SimulatedProcess(null)) {
-            BackupStore store = new BackupStore(fresh.store, new ManifestCodec(), Runnable::run);
+            BackupStore store = new BackupStore(io.modbackup.core.store.SealingProvider.reader(fresh.store, Runnable::run), new ManifestCodec(), Runnable::run);
             assertTrue(fresh.cluster.describe(A).orElseThrow().running(), "module A runs again");
             Map<Integer, Long> expectedLive = point.live() == Live.RESTORED ? backupEnds(store, restoring) : liveBefore;
             assertEquals(expectedLive, liveEnds(fresh.cluster), "live state is the " + point.live().name().toLowerCase()

@@ -80,7 +80,7 @@ class GarbageCollectionTest {
 
         long blobBytesBefore = blobBytes();
         java.util.Map<String, Long> contentSizes = new java.util.HashMap<>();
-        io.modbackup.core.store.BackupStore reader = new io.modbackup.core.store.BackupStore(f.store(),
+        io.modbackup.core.store.BackupStore reader = new io.modbackup.core.store.BackupStore(io.modbackup.core.store.SealingProvider.reader(f.store(), Runnable::run),
                 new io.modbackup.core.manifest.ManifestCodec(), Runnable::run);
         for (String id : ids) {
             contentSizes.putAll(reader.reach(engine.info(id), file -> { }).chunks());

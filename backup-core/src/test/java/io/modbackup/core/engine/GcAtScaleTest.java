@@ -17,9 +17,9 @@ import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.StoreLayout;
-import io.modbackup.testkit.cluster.SampleModules;
-import io.modbackup.testkit.cluster.SimulatedCluster;
-import io.modbackup.testkit.cluster.Workload;
+import io.modbackup.sim.SampleModules;
+import io.modbackup.sim.SimulatedCluster;
+import io.modbackup.sim.Workload;
 import io.modbackup.testkit.provider.FaultInjectingProvider;
 import io.modbackup.testkit.provider.FaultRule;
 import io.modbackup.testkit.provider.FaultRule.Operation;
@@ -83,7 +83,7 @@ class GcAtScaleTest {
 
     private byte[] read(String key) throws Exception {
         // Opened as the engine opens it: the engine stores manifests compressed; these copies go back plain.
-        try (InputStream in = io.modbackup.core.store.SealingProvider.of(provider.delegate(), Runnable::run).getObject(key).get()) {
+        try (InputStream in = io.modbackup.core.store.SealingProvider.reader(provider.delegate(), Runnable::run).getObject(key).get()) {
             return in.readAllBytes();
         }
     }

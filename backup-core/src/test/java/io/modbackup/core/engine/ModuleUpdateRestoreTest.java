@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.ModuleManifest;
-import io.modbackup.testkit.cluster.ConsistencyOracle;
-import io.modbackup.testkit.cluster.ModuleDefinition;
-import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.sim.ConsistencyOracle;
+import io.modbackup.sim.ModuleDefinition;
+import io.modbackup.sim.SampleModules;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

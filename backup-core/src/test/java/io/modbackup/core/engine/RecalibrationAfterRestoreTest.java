@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.core.manifest.ModuleManifest;
-import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.sim.WorkloadEntry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

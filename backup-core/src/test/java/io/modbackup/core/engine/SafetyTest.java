@@ -165,7 +165,7 @@ class SafetyTest {
         ModuleManifest manifest = f.engine.backup(A);
         TaskRef ref = manifest.tasks().get(0);
         // Read with its segments; written back with its files inline (format 1's form, still read).
-        TaskManifest task = new io.modbackup.core.store.BackupStore(f.store(), codec, Runnable::run).taskManifest(manifest, ref);
+        TaskManifest task = new io.modbackup.core.store.BackupStore(io.modbackup.core.store.SealingProvider.reader(f.store(), Runnable::run), codec, Runnable::run).taskManifest(manifest, ref);
         List<FileEntry> files = new ArrayList<>(task.files());
         FileEntry first = files.get(0);
         files.set(0, new FileEntry("pstates/../../../../escaped", first.kind(), first.size(), first.modifiedMillis(),
@@ -291,7 +291,7 @@ class SafetyTest {
         }
         // Each file is one chunk, each chunk download a delayed GET (retries of a download whose directory
         // went are more of them): per task at most the files in flight, and one racing the check, were fetched.
-        io.modbackup.core.store.BackupStore backups = new io.modbackup.core.store.BackupStore(f.store(), new ManifestCodec(),
+        io.modbackup.core.store.BackupStore backups = new io.modbackup.core.store.BackupStore(io.modbackup.core.store.SealingProvider.reader(f.store(), Runnable::run), new ManifestCodec(),
                 Runnable::run);
         java.util.Set<String> chunkKeys = new java.util.HashSet<>();
         for (TaskRef ref : manifest.tasks()) {
@@ -340,7 +340,7 @@ class SafetyTest {
 
     /** The content of a stored manifest, opened as the engine opens it (it may be stored compressed). */
     private String readContent(String key) throws java.io.IOException {
-        try (java.io.InputStream in = io.modbackup.core.store.SealingProvider.of(f.provider, Runnable::run).getObject(key).join()) {
+        try (java.io.InputStream in = io.modbackup.core.store.SealingProvider.reader(f.provider, Runnable::run).getObject(key).join()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

@@ -52,7 +52,7 @@ class SharedManifestsTest {
     }
 
     private BackupStore store() {
-        return new BackupStore(f.store(), codec, Runnable::run);
+        return new BackupStore(io.modbackup.core.store.SealingProvider.reader(f.store(), Runnable::run), codec, Runnable::run);
     }
 
     private Set<String> segmentsOf(ModuleManifest manifest) {
@@ -62,20 +62,20 @@ class SharedManifestsTest {
     @Test
     void backupsShareTheSegmentsOfFilesThatDidNotChangeAndAChangeRewritesOnlyItsSegment() throws Exception {
         // 1 KiB depot segments: hundreds of files a task, several file-list segments a task.
-        try (io.modbackup.testkit.cluster.SimulatedCluster cluster = new io.modbackup.testkit.cluster.SimulatedCluster(
-                "many-files", dir.resolve("many-files"), 2, 1024, List.of(io.modbackup.testkit.cluster.SampleModules.moduleA()));
+        try (io.modbackup.sim.SimulatedCluster cluster = new io.modbackup.sim.SimulatedCluster(
+                "many-files", dir.resolve("many-files"), 2, 1024, List.of(io.modbackup.sim.SampleModules.moduleA()));
              io.modbackup.core.provider.local.LocalDirectoryProvider provider =
                      new io.modbackup.core.provider.local.LocalDirectoryProvider(dir.resolve("many-store").toString());
              BackupEngine engine = new BackupEngine(cluster, provider, BackupOptions.defaults().withChunkSize(64 * 1024))) {
-            cluster.deploy(io.modbackup.testkit.cluster.SampleModules.moduleA(), new io.modbackup.api.runtime.Parallelism(4, 2, 1));
-            io.modbackup.testkit.cluster.Workload workload = new io.modbackup.testkit.cluster.Workload(cluster, 3, 2000, 100);
+            cluster.deploy(io.modbackup.sim.SampleModules.moduleA(), new io.modbackup.api.runtime.Parallelism(4, 2, 1));
+            io.modbackup.sim.Workload workload = new io.modbackup.sim.Workload(cluster, 3, 2000, 100);
             workload.appendBatch(A, "*events", 12_000);
             assertTrue(cluster.awaitCaughtUp(A, 120_000));
             ModuleManifest first = engine.backup(A);
             workload.appendBatch(A, "*events", 100);
             assertTrue(cluster.awaitCaughtUp(A, 120_000));
             ModuleManifest second = engine.backup(A);
-            BackupStore store = new BackupStore(provider, codec, Runnable::run);
+            BackupStore store = new BackupStore(io.modbackup.core.store.SealingProvider.reader(provider, Runnable::run), codec, Runnable::run);
             Set<String> before = store.reach(first, file -> { }).segments();
             Set<String> after = store.reach(second, file -> { }).segments();
             Set<String> shared = new HashSet<>(after);

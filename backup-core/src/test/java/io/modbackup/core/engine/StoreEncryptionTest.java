@@ -24,7 +24,7 @@ import io.modbackup.core.seal.StoreFormat;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.StoreLayout;
-import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.sim.WorkloadEntry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,7 +157,7 @@ class SealingProviderTest {
     void anEncryptedStoreSealsEveryChunkAndManifestAndBindsEachToItsKey() throws Exception {
         LocalMasterKey key = new LocalMasterKey(random(32, 5));
         SealingProvider provider = new SealingProvider(local(), Compression.DEFAULT, key, Runnable::run);
-        provider.initialize(false);
+        provider.keys().initialize(false).join();
         assertTrue(provider.encrypted());
         assertTrue(provider.contentHash().isKeyed());
         byte[] noise = random(30_000, 6);
@@ -211,13 +210,12 @@ class SealingProviderTest {
     }
 
     @Test
-    void aProviderThatIsNotSealingIsWrappedOnceAndReadsEveryFormat() throws Exception {
+    void aKeylessReaderReadsACompressedStoreAndWritesUncompressed() throws Exception {
         InMemoryProvider memory = new InMemoryProvider();
         SealingProvider writer = new SealingProvider(memory, Compression.DEFAULT, null, Runnable::run);
         byte[] text = text(10_000);
         put(writer, chunkKey(text), text);
-        SealingProvider reader = SealingProvider.of(memory, Runnable::run);
-        assertSame(reader, SealingProvider.of(reader, Runnable::run));
+        SealingProvider reader = SealingProvider.reader(memory, Runnable::run);
         assertArrayEquals(text, get(reader, chunkKey(text)));
         assertFalse(reader.compression().enabled(), "it writes uncompressed");
     }
@@ -239,7 +237,7 @@ class SealingProviderTest {
     void aFormatRecordAWriterReplacedIsRefusedBeforeAnythingIsSealed() throws Exception {
         LocalMasterKey key = new LocalMasterKey(random(32, 10));
         SealingProvider creator = new SealingProvider(local(), Compression.DEFAULT, key, Runnable::run);
-        creator.initialize(false);
+        creator.keys().initialize(false).join();
         Path record = dir.resolve("store").resolve(StoreLayout.FORMAT_KEY);
         String original = Files.readString(record);
 
@@ -250,7 +248,7 @@ class SealingProviderTest {
 
         LocalMasterKey attacker = new LocalMasterKey(random(32, 11));
         InMemoryProvider attackers = new InMemoryProvider();
-        new SealingProvider(attackers, Compression.DEFAULT, attacker, Runnable::run).initialize(false);
+        new SealingProvider(attackers, Compression.DEFAULT, attacker, Runnable::run).keys().initialize(false).join();
         try (InputStream theirRecord = attackers.getObject(StoreLayout.FORMAT_KEY).join()) {
             Files.write(record, theirRecord.readAllBytes());
         }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The owner record: claimed once, refused to another cluster, taken over on purpose, required by read-only actions. */
 class BackupStoreOwnerTest {
-    private final BackupStore store = new BackupStore(new InMemoryProvider(), new ManifestCodec(), Runnable::run);
+    private final BackupStore store = new BackupStore(SealingProvider.reader(new InMemoryProvider(), Runnable::run), new ManifestCodec(), Runnable::run);
 
     @Test
     void aStoreIsClaimedOnceAndRefusedToAnotherCluster() {

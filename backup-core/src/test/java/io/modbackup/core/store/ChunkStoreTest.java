@@ -14,6 +14,7 @@ import io.modbackup.core.async.Futures;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
+import io.modbackup.core.seal.Compression;
 import io.modbackup.testkit.provider.InMemoryProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -100,7 +101,7 @@ class ChunkStoreTest {
     }
 
     private Sized small() {
-        return new Sized(new ChunkStore(store, io, permits, INLINE), SMALL);
+        return new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, INLINE), SMALL);
     }
 
     private static String sha(byte[] data, int from, int to) {
@@ -137,7 +138,7 @@ class ChunkStoreTest {
 
     @Test
     void anImmutableOneChunkFileIsSentWholeAndItsHashIsItsChunks() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
         Path file = file(100_000);
         FileEntry entry = store(chunks, file, FileKind.IMMUTABLE);
         assertEquals(1, calls("putFile"), "sent with putFile");
@@ -149,7 +150,7 @@ class ChunkStoreTest {
 
     @Test
     void anAppendOnlyFileIsSentAsARegionOfItsCapturedLength() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
         Path file = file(100_000);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND); // grew after the cut
         FileEntry entry = store(chunks, file, FileKind.APPEND_ONLY);
@@ -160,7 +161,7 @@ class ChunkStoreTest {
 
     @Test
     void anImmutableFileThatGrewAfterItsCaptureIsSentAsARegionOfItsCapturedLength() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
         byte[] data = random(100_000, 3);
         Path file = Files.write(dir.resolve("grown"), data);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
@@ -182,7 +183,7 @@ class ChunkStoreTest {
             }
             return null;
         });
-        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
         CompletionException failure = assertThrows(CompletionException.class,
                 () -> store(chunks, file, FileKind.IMMUTABLE));
         assertTrue(Futures.cause(failure).getMessage().contains("changed while it was being backed up"),
@@ -196,6 +197,32 @@ class ChunkStoreTest {
             Thread.sleep(5);
         }
         assertFalse(memory.hasKey(StoreLayout.chunkKey(sha)).join(), "no chunk is left under a name its bytes do not have");
+    }
+
+    @Test
+    void aCompressedOneChunkFileIsRestoredByOneStreamedWriteAndAPlainOneByTheProvidersFilePath() throws Exception {
+        SealingProvider compressing = new SealingProvider(store, Compression.DEFAULT, null, io);
+        Sized chunks = new Sized(new ChunkStore(compressing, io, permits, 4096), CHUNK);
+        byte[] text = "a line of text that compresses well\n".repeat(3000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        FileEntry compressed = chunks.store("text", FileKind.IMMUTABLE, Files.write(dir.resolve("text"), text), text.length,
+                0, new KnownChunks(true), new TransferStats()).join();
+        assertTrue(memory.objectSize(StoreLayout.chunkKey(compressed.sha256())).join() < text.length / 4, "stored compressed");
+        byte[] noise = random(100_000, 42);
+        FileEntry plain = chunks.store("noise", FileKind.IMMUTABLE, Files.write(dir.resolve("noise"), noise), noise.length,
+                0, new KnownChunks(true), new TransferStats()).join();
+        assertEquals(noise.length, memory.objectSize(StoreLayout.chunkKey(plain.sha256())).join(), "stored plain");
+
+        calls.clear();
+        restoreInto(chunks, compressed, dir.resolve("out").resolve("text"), "text").join();
+        assertArrayEquals(text, Files.readAllBytes(dir.resolve("out").resolve("text")));
+        assertEquals(List.of(0, 1, 1), List.of(calls("getFile"), calls("getObject"), calls("objectSize")),
+                "a sealed chunk streams in once (no getFile, so no rewrite in place and no second read)");
+
+        calls.clear();
+        restoreInto(chunks, plain, dir.resolve("out").resolve("noise"), "noise").join();
+        assertArrayEquals(noise, Files.readAllBytes(dir.resolve("out").resolve("noise")));
+        assertEquals(List.of(1, 0, 1), List.of(calls("getFile"), calls("getObject"), calls("objectSize")),
+                "a plain chunk keeps the provider's file path");
     }
 
     // ------------------------------------------------------------------ several chunks
@@ -545,7 +572,7 @@ class ChunkStoreTest {
     @Test
     void uploadsWaitForAPermit() throws Exception {
         Semaphore one = new Semaphore(1);
-        Sized chunks = new Sized(new ChunkStore(store, io, one, INLINE), SMALL);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, one, INLINE), SMALL);
         byte[] data = random(3 * SMALL, 19);
         List<Integer> inFlight = new ArrayList<>();
         overrides.put("putObject", args -> {
@@ -621,7 +648,7 @@ class ChunkStoreTest {
 
     @Test
     void aRestoreIntoADirectoryThatIsGoneFailsAndCreatesNothing() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(store, io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
         Path source = Files.write(dir.resolve("gone-source"), new byte[3 * 1024]);
         FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, source, 3 * 1024, 1L, new KnownChunks(true),
                 new TransferStats()).join();

@@ -27,7 +27,7 @@ class PathOrderedFilesTest {
     private static final int CHUNK = 64 * 1024;
     private final InMemoryProvider provider = new InMemoryProvider();
     private final ManifestCodec codec = new ManifestCodec();
-    private final BackupStore store = new BackupStore(provider, codec, Runnable::run);
+    private final BackupStore store = new BackupStore(SealingProvider.reader(provider, Runnable::run), codec, Runnable::run);
     private final BackupId id = new BackupId("m", 1_700_000_000_000L, 1);
 
     private static FileEntry file(int i) {

@@ -1,10 +1,10 @@
 package io.modbackup.testkit.runtime;
 
 import io.modbackup.api.runtime.DepotRef;
-import io.modbackup.testkit.cluster.DepotEntry;
-import io.modbackup.testkit.cluster.ModuleDefinition;
-import io.modbackup.testkit.cluster.Reducer;
-import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.sim.DepotEntry;
+import io.modbackup.sim.ModuleDefinition;
+import io.modbackup.sim.Reducer;
+import io.modbackup.sim.WorkloadEntry;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -2,9 +2,9 @@ package io.modbackup.testkit.runtime;
 
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.Parallelism;
-import io.modbackup.testkit.cluster.DepotEntry;
-import io.modbackup.testkit.cluster.ModuleDefinition;
-import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.sim.DepotEntry;
+import io.modbackup.sim.ModuleDefinition;
+import io.modbackup.sim.WorkloadEntry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +15,7 @@ import java.util.Optional;
  * runtime author implements over their own cluster (a test cluster of one Conductor and at least three
  * Supervisors). Modules are given as {@link ModuleDefinition}s: the suite's model of what a module
  * computes (its depots, and topologies folding entries into PStates with {@link
- * io.modbackup.testkit.cluster.Reducer}s), which the harness deploys as equivalent module code of its
+ * io.modbackup.sim.Reducer}s), which the harness deploys as equivalent module code of its
  * runtime.
  *
  * <p>Called from the test thread, except {@link #append}, which a writer thread calls while the test

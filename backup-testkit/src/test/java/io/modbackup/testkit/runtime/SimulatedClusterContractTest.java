@@ -1,6 +1,6 @@
 package io.modbackup.testkit.runtime;
 
-import io.modbackup.testkit.cluster.SampleModules;
+import io.modbackup.sim.SampleModules;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -2,10 +2,10 @@ package io.modbackup.testkit.runtime;
 
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.Parallelism;
-import io.modbackup.testkit.cluster.DepotEntry;
-import io.modbackup.testkit.cluster.ModuleDefinition;
-import io.modbackup.testkit.cluster.SimulatedCluster;
-import io.modbackup.testkit.cluster.WorkloadEntry;
+import io.modbackup.sim.DepotEntry;
+import io.modbackup.sim.ModuleDefinition;
+import io.modbackup.sim.SimulatedCluster;
+import io.modbackup.sim.WorkloadEntry;
 import io.modbackup.testkit.crash.SimulatedCrash;
 import java.nio.file.Path;
 import java.time.Duration;

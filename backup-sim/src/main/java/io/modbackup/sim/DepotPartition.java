@@ -1,0 +1,398 @@
+package io.modbackup.sim;
+
+import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.FileKind;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * One partition of a depot: an append-only log of framed, checksummed entries kept in segment files
+ * named by their first offset. The active (last) segment rolls once it reaches the segment size;
+ * sealed segments never change again. Opening scans the segments, verifies every frame and cuts a
+ * torn tail off the active segment, so the partition always ends at a whole entry.
+ *
+ * <p>Frame: {@code int payloadLength, long offset, int crc32c(payload), payload}. Thread-safe.
+ */
+public final class DepotPartition implements AutoCloseable {
+    static final String SEGMENT_SUFFIX = ".seg";
+    private static final int HEADER = 4 + 8 + 4;
+
+    private final Path dir;
+    private final long segmentBytes;
+    private final boolean readOnly;
+    private final List<Segment> segments = new ArrayList<>();
+    private FileChannel active;
+    private long endOffset;
+    private boolean closed;
+
+    /** Every this many entries a segment remembers a byte position; reads skip frame headers from there. */
+    private static final int POSITION_STRIDE = 64;
+
+    /** A segment file: its name is its first offset, so no path is kept (a depot of 100k segments held 100k paths). */
+    private static final class Segment {
+        final long firstOffset;
+        /** The byte position of every POSITION_STRIDE-th entry: a position per entry made opening a large depot cost 8 bytes of heap per entry. */
+        long[] positions = new long[1];
+        int count;
+        long bytes;
+
+        Segment(long firstOffset) {
+            this.firstOffset = firstOffset;
+        }
+
+        void add(long position) {
+            if (count % POSITION_STRIDE == 0) {
+                int slot = count / POSITION_STRIDE;
+                if (slot == positions.length) {
+                    positions = java.util.Arrays.copyOf(positions, slot * 2);
+                }
+                positions[slot] = position;
+            }
+            count++;
+        }
+    }
+
+    private Path file(Segment segment) {
+        return dir.resolve(segmentName(segment.firstOffset));
+    }
+
+    private DepotPartition(Path dir, long segmentBytes, boolean readOnly) {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.readOnly = readOnly;
+    }
+
+    /** Opens (creating if absent) the partition in {@code dir}, rolling segments at {@code segmentBytes}. */
+    public static DepotPartition open(Path dir, long segmentBytes) {
+        DepotPartition partition = new DepotPartition(dir, segmentBytes, false);
+        try {
+            Files.createDirectories(dir);
+            partition.recover();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open depot partition " + dir, e);
+        }
+        return partition;
+    }
+
+    /**
+     * Opens the partition in {@code dir} for reading only, changing nothing: it ends at the last whole
+     * entry; an absent directory is an empty partition.
+     */
+    public static DepotPartition openReadOnly(Path dir) {
+        DepotPartition partition = new DepotPartition(dir, Long.MAX_VALUE, true);
+        try {
+            if (Files.isDirectory(dir)) {
+                partition.recover();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open depot partition " + dir, e);
+        }
+        return partition;
+    }
+
+    private void recover() throws IOException {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(p -> p.getFileName().toString().endsWith(SEGMENT_SUFFIX)).sorted().toList();
+        }
+        long expected = 0;
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            long first = Long.parseLong(file.getFileName().toString().replace(SEGMENT_SUFFIX, ""));
+            if (first != expected) {
+                throw new IOException("depot partition " + dir + ": segment " + file.getFileName()
+                        + " should start at offset " + expected);
+            }
+            Segment segment = new Segment(first);
+            long validBytes = scan(segment, file);
+            boolean last = i == files.size() - 1;
+            if (validBytes < Files.size(file)) {
+                if (!last) {
+                    throw new IOException("depot partition " + dir + ": sealed segment " + file.getFileName()
+                            + " is corrupt at byte " + validBytes);
+                }
+                if (!readOnly) {
+                    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                        channel.truncate(validBytes);
+                    }
+                }
+            }
+            segment.bytes = validBytes;
+            segments.add(segment);
+            expected = first + segment.count;
+        }
+        endOffset = expected;
+        if (readOnly) {
+            return;
+        }
+        if (segments.isEmpty()) {
+            startSegment(0);
+        } else {
+            active = FileChannel.open(file(segments.get(segments.size() - 1)), StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        }
+    }
+
+    /**
+     * Reads frames from the start; returns the byte length of the valid prefix. Reads sequentially
+     * through a large buffer: a positional read per frame made opening a partition cost a system
+     * call per entry.
+     */
+    private static long scan(Segment segment, Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 20))) {
+            long size = channel.size();
+            long position = 0;
+            while (position + HEADER <= size) {
+                int length = in.readInt();
+                long offset = in.readLong();
+                int crc = in.readInt();
+                if (length < 0 || position + HEADER + length > size || offset != segment.firstOffset + segment.count) {
+                    break;
+                }
+                byte[] payload = in.readNBytes(length);
+                if (payload.length != length || crc32c(payload) != crc) {
+                    break;
+                }
+                segment.add(position);
+                position += HEADER + length;
+            }
+            return position;
+        }
+    }
+
+    private void startSegment(long firstOffset) throws IOException {
+        if (active != null) {
+            active.close();
+        }
+        Path file = dir.resolve(segmentName(firstOffset));
+        active = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        segments.add(new Segment(firstOffset));
+    }
+
+    static String segmentName(long firstOffset) {
+        return String.format("%020d%s", firstOffset, SEGMENT_SUFFIX);
+    }
+
+    /** Appends one entry and returns its offset. */
+    public synchronized long append(byte[] payload) {
+        checkOpen();
+        if (readOnly) {
+            throw new IllegalStateException("depot partition " + dir + " is open read-only");
+        }
+        try {
+            Segment segment = segments.get(segments.size() - 1);
+            if (segment.bytes >= segmentBytes) {
+                startSegment(endOffset);
+                segment = segments.get(segments.size() - 1);
+            }
+            ByteBuffer frame = ByteBuffer.allocate(HEADER + payload.length);
+            frame.putInt(payload.length).putLong(endOffset).putInt(crc32c(payload)).put(payload).flip();
+            while (frame.hasRemaining()) {
+                active.write(frame);
+            }
+            segment.add(segment.bytes);
+            segment.bytes += HEADER + payload.length;
+            return endOffset++;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to depot partition " + dir, e);
+        }
+    }
+
+    /** The offset the next entry will get; entries are {@code [0, endOffset)}. */
+    public synchronized long endOffset() {
+        return endOffset;
+    }
+
+    /** Number of segment files, sealed and active. */
+    public synchronized int segmentCount() {
+        return segments.size();
+    }
+
+    /** Up to {@code max} entries starting at {@code fromOffset}, fewer at the end of the log. */
+    public List<DepotEntry> read(long fromOffset, int max) {
+        List<DepotEntry> entries = new ArrayList<>();
+        long offset = fromOffset;
+        while (entries.size() < max) {
+            Segment segment;
+            int index;
+            long position;
+            synchronized (this) {
+                checkOpen();
+                if (offset >= endOffset) {
+                    break;
+                }
+                segment = segmentOf(offset);
+                index = (int) (offset - segment.firstOffset);
+                position = segment.positions[index / POSITION_STRIDE];
+            }
+            try (FileChannel channel = FileChannel.open(file(segment), StandardOpenOption.READ)) {
+                int inSegment;
+                synchronized (this) {
+                    inSegment = segment.count;
+                }
+                for (int skip = index - index % POSITION_STRIDE; skip < index; skip++) {
+                    position += HEADER + frameLength(channel, position);
+                }
+                for (int i = index; i < inSegment && entries.size() < max; i++) {
+                    DepotEntry entry = readFrame(channel, position);
+                    entries.add(entry);
+                    position += HEADER + entry.payload().length;
+                    offset++;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read depot partition " + dir + " at offset " + offset, e);
+            }
+        }
+        return entries;
+    }
+
+    /** As {@link #read}, but nothing when the partition was closed meanwhile (its module stopped or is being restored). */
+    public List<DepotEntry> readIfOpen(long fromOffset, int max) {
+        try {
+            return read(fromOffset, max);
+        } catch (IllegalStateException closed) {
+            return List.of();
+        }
+    }
+
+    private static int frameLength(FileChannel channel, long position) throws IOException {
+        ByteBuffer length = ByteBuffer.allocate(4);
+        readFully(channel, length, position);
+        return length.flip().getInt();
+    }
+
+    private static DepotEntry readFrame(FileChannel channel, long position) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER);
+        readFully(channel, header, position);
+        header.flip();
+        int length = header.getInt();
+        long offset = header.getLong();
+        int crc = header.getInt();
+        ByteBuffer payload = ByteBuffer.allocate(length);
+        readFully(channel, payload, position + HEADER);
+        if (crc32c(payload.array()) != crc) {
+            throw new IOException("checksum mismatch at offset " + offset);
+        }
+        return new DepotEntry(offset, payload.array());
+    }
+
+    private Segment segmentOf(long offset) {
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            if (segments.get(i).firstOffset <= offset) {
+                return segments.get(i);
+            }
+        }
+        throw new IllegalStateException("no segment holds offset " + offset);
+    }
+
+    /** What {@link #capture} pinned: the files (in path order, made as they are read) and the end offset they hold. */
+    public record Capture(List<CapturedFile> files, long endOffset) {
+    }
+
+    /**
+     * Pins the partition as it is now: hard-links every segment into {@code pinDir} (sealed ones as
+     * {@link FileKind#IMMUTABLE}, the active one as {@link FileKind#APPEND_ONLY} with its current
+     * length) and returns them with paths under {@code pathPrefix}. The list keeps three numbers per
+     * file and makes each {@link CapturedFile} when it is read.
+     */
+    public synchronized Capture capture(Path pinDir, String pathPrefix) {
+        checkOpen();
+        try {
+            Files.createDirectories(pinDir);
+            int n = segments.size();
+            long[] firstOffsets = new long[n];
+            long[] sizes = new long[n];
+            long[] modified = new long[n];
+            for (int i = 0; i < n; i++) {
+                Segment segment = segments.get(i);
+                Path file = file(segment);
+                Files.createLink(pinDir.resolve(file.getFileName()), file);
+                firstOffsets[i] = segment.firstOffset;
+                sizes[i] = segment.bytes;
+                modified[i] = Files.getLastModifiedTime(file).toMillis();
+            }
+            return new Capture(new PinnedSegments(pinDir, pathPrefix, firstOffsets, sizes, modified), endOffset);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot capture depot partition " + dir, e);
+        }
+    }
+
+    /** Pinned segment files as a list that makes each entry on demand; the last one is the active segment. */
+    private static final class PinnedSegments extends java.util.AbstractList<CapturedFile> implements java.util.RandomAccess {
+        private final Path pinDir;
+        private final String pathPrefix;
+        private final long[] firstOffsets;
+        private final long[] sizes;
+        private final long[] modified;
+
+        PinnedSegments(Path pinDir, String pathPrefix, long[] firstOffsets, long[] sizes, long[] modified) {
+            this.pinDir = pinDir;
+            this.pathPrefix = pathPrefix;
+            this.firstOffsets = firstOffsets;
+            this.sizes = sizes;
+            this.modified = modified;
+        }
+
+        @Override
+        public CapturedFile get(int index) {
+            String name = segmentName(firstOffsets[index]);
+            boolean sealed = index < firstOffsets.length - 1;
+            return new CapturedFile(pathPrefix + name, sealed ? FileKind.IMMUTABLE : FileKind.APPEND_ONLY, sizes[index],
+                    modified[index], pinDir.resolve(name));
+        }
+
+        @Override
+        public int size() {
+            return firstOffsets.length;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (active != null) {
+                active.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("depot partition " + dir + " is closed");
+        }
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, position + buffer.position());
+            if (n < 0) {
+                throw new IOException("unexpected end of segment");
+            }
+        }
+    }
+
+    static int crc32c(byte[] data) {
+        CRC32C crc = new CRC32C();
+        crc.update(data);
+        return (int) crc.getValue();
+    }
+}

@@ -1,0 +1,594 @@
+package io.modbackup.sim;
+
+import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.RestoreMarker;
+import io.modbackup.api.runtime.SupervisorRuntime;
+import io.modbackup.api.runtime.TaskCut;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Supervisor of a multi-process cluster, in its own process: hosts its share of each module's
+ * tasks on its own state root, runs their stream topologies and the microbatch steps its Conductor
+ * drives, and answers every {@link SupervisorChannel} call. It is also the {@link SupervisorRuntime}
+ * its task worker reads cuts from and stages restores into.
+ *
+ * <p>Opening it finishes an install swap a crash interrupted (its journal is under
+ * {@code root/installs}) and deletes every pinned cut, since the cuts of a process that died belong
+ * to backups that failed with it. Staging is kept until the Conductor says which restores still run.
+ */
+public final class SupervisorHost implements SupervisorChannel, SupervisorRuntime, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SupervisorHost.class);
+
+    private final Supervisor supervisor;
+    private final long segmentBytes;
+    private final ModuleCode code;
+    private final ClusterView view;
+    private final ClusterState journalState;
+    private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
+    private final Map<String, PausedCut> pauses = new ConcurrentHashMap<>();
+    /** The newest restore marker of each module as hosting orders named it. */
+    private final Map<String, RestoreMarker> hostedMarkers = new ConcurrentHashMap<>();
+    /** What this Supervisor's topologies see: the cluster view, with the markers of hosting orders when newer. */
+    private final ClusterView topologyView = new ClusterView() {
+        @Override
+        public int taskCount(String module) {
+            return view.taskCount(module);
+        }
+
+        @Override
+        public List<DepotEntry> readDepot(String module, String depot, int partition, long from, int max) {
+            return view.readDepot(module, depot, partition, from, max);
+        }
+
+        @Override
+        public Optional<RestoreMarker> restoreMarker(String module) {
+            Optional<RestoreMarker> heard = view.restoreMarker(module);
+            RestoreMarker hosted = hostedMarkers.get(module);
+            return hosted != null && (heard.isEmpty() || heard.get().epoch() < hosted.epoch()) ? Optional.of(hosted) : heard;
+        }
+    };
+    private volatile java.util.function.Consumer<String> swapSteps = step -> { };
+
+    /** A module's tasks hosted here; {@code instance} is null when there are none or it is stopped. */
+    private record Hosted(List<Integer> tasks, boolean running, long epoch, ModuleDefinition definition,
+                          ModuleInstance instance) {
+    }
+
+    /**
+     * @param code every version of module code this Supervisor can run
+     * @param view how this Supervisor's topologies reach the rest of the cluster
+     */
+    public SupervisorHost(String id, Path root, long segmentBytes, ModuleCode code, ClusterView view) {
+        this.supervisor = new Supervisor(id, root.toAbsolutePath());
+        this.segmentBytes = segmentBytes;
+        this.code = code;
+        this.view = view;
+        this.journalState = new ClusterState(supervisor.root());
+        finishInterruptedSwaps();
+        Files2.deleteRecursively(supervisor.root().resolve("cuts"));
+    }
+
+    @Override
+    public String id() {
+        return supervisor.id();
+    }
+
+    /** This Supervisor's root directory. */
+    public Path root() {
+        return supervisor.root();
+    }
+
+    // ------------------------------------------------------------------ hosting and topologies
+
+    @Override
+    public synchronized void host(String module, String codeId, Map<String, String> configOverrides, List<Integer> tasks,
+                                  boolean running, RestoreMarker marker) {
+        long epoch = marker == null ? 0 : marker.epoch();
+        ModuleDefinition definition = code.byId(codeId).withConfigOverrides(configOverrides);
+        if (marker != null) {
+            hostedMarkers.merge(module, marker, (a, b) -> a.epoch() >= b.epoch() ? a : b);
+        }
+        List<Integer> sorted = tasks.stream().sorted().toList();
+        Hosted current = hosted.get(module);
+        if (current != null && current.tasks().equals(sorted) && current.running() == running && current.epoch() == epoch
+                && current.definition().equals(definition) && (current.instance() != null) == (running && !sorted.isEmpty())) {
+            return;
+        }
+        closeHosted(module);
+        ModuleInstance instance = null;
+        if (running && !sorted.isEmpty()) {
+            instance = open(definition, sorted);
+            instance.start();
+        }
+        hosted.put(module, new Hosted(sorted, running, epoch, definition, instance));
+        log.info("Supervisor {} hosts tasks {} of {} ({}, restore epoch {})", id(), sorted, module,
+                running ? "running" : "stopped", epoch);
+    }
+
+    private ModuleInstance open(ModuleDefinition definition, List<Integer> tasks) {
+        Map<Integer, TaskState> states = new LinkedHashMap<>();
+        try {
+            for (int task : tasks) {
+                states.put(task, new TaskState(definition, task, id(), supervisor.taskDirectory(definition.name(), task),
+                        segmentBytes));
+            }
+        } catch (RuntimeException e) {
+            states.values().forEach(TaskState::close);
+            throw e;
+        }
+        return new ModuleInstance(topologyView, definition, states);
+    }
+
+    private void closeHosted(String module) {
+        Hosted previous = hosted.remove(module);
+        if (previous != null && previous.instance() != null) {
+            previous.instance().close();
+        }
+    }
+
+    @Override
+    public synchronized void destroy(String module) {
+        closeHosted(module);
+        Files2.deleteRecursively(supervisor.root().resolve("state").resolve(module));
+    }
+
+    // ------------------------------------------------------------------ inspection, for in-process use
+
+    /** The live state directory of a task hosted here. */
+    public Path taskDirectory(String module, int task) {
+        return supervisor.taskDirectory(module, task);
+    }
+
+    /**
+     * Flushes every PState of this Supervisor's tasks of {@code module} and waits for RocksDB's
+     * compactions, with the topologies paused: afterwards nothing changes on disk until new work arrives.
+     */
+    public void settle(String module) {
+        Hosted current = hosted.get(module);
+        if (current != null && current.instance() != null) {
+            ModuleInstance instance = current.instance();
+            instance.whilePaused(() -> {
+                instance.tasks().values().forEach(task -> task.stores().values().forEach(PStateStore::settle));
+                return null;
+            });
+        }
+    }
+
+    /** The last error a topology of the module hit on this Supervisor, if any. */
+    public Optional<Throwable> topologyError(String module) {
+        Hosted current = hosted.get(module);
+        return Optional.ofNullable(current == null || current.instance() == null ? null : current.instance().lastError());
+    }
+
+    /** Sizes of this Supervisor's share of a running module's state. */
+    public SimulatedCluster.StateStats stats(String module) {
+        ModuleInstance instance = running(module);
+        int segments = 0;
+        int ssts = 0;
+        long entries = 0;
+        for (TaskState task : instance.tasks().values()) {
+            for (DepotPartition depot : task.depots().values()) {
+                segments += depot.segmentCount();
+                entries += depot.endOffset();
+            }
+            for (PStateStore store : task.stores().values()) {
+                ssts += store.liveSstFiles().size();
+            }
+        }
+        return new SimulatedCluster.StateStats(segments, ssts, entries, instance.eventsProcessed());
+    }
+
+    /** Live SST files of this Supervisor's tasks of a running module, as {@code task/topology/file}. */
+    public List<String> liveSstFiles(String module) {
+        List<String> files = new ArrayList<>();
+        for (TaskState task : running(module).tasks().values()) {
+            task.stores().forEach((topology, store) ->
+                    store.liveSstFiles().forEach(f -> files.add(task.task() + "/" + topology + "/" + f)));
+        }
+        return files;
+    }
+
+    private ModuleInstance running(String module) {
+        Hosted current = hosted.get(module);
+        if (current == null || current.instance() == null) {
+            throw new IllegalStateException("Supervisor " + id() + " runs no task of module " + module);
+        }
+        return current.instance();
+    }
+
+    @Override
+    public String readPState(String module, String pstate, String key) {
+        return running(module).readPState(pstate, key);
+    }
+
+    @Override
+    public boolean microbatchHasWork(String module, String topology) {
+        Hosted current = hosted.get(module);
+        return current != null && current.instance() != null && current.instance().microbatchHasWork(topology);
+    }
+
+    @Override
+    public long microbatchStep(String module, String topology, long commitId) {
+        Hosted current = hosted.get(module);
+        if (current == null || current.tasks().isEmpty()) {
+            return 0;
+        }
+        return running(module).microbatchStep(topology, commitId);
+    }
+
+    @Override
+    public long microbatchCommitId(String module, String topology) {
+        Hosted current = hosted.get(module);
+        return current == null || current.instance() == null ? 0 : current.instance().commitId(topology);
+    }
+
+    // ------------------------------------------------------------------ cuts
+
+    @Override
+    public PreparedCut prepareCut(String module, String cutId, long holdMillis) {
+        ModuleInstance instance = running(module);
+        PausedCut pause = new PausedCut(module, cutId, instance);
+        if (pauses.putIfAbsent(key(module, cutId), pause) != null) {
+            throw new IllegalStateException("cut " + cutId + " of " + module + " is already prepared on " + id());
+        }
+        Thread thread = new Thread(() -> pause.run(holdMillis), "cut-" + cutId);
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            if (!pause.prepared.await(holdMillis, TimeUnit.MILLISECONDS)) {
+                pause.release();
+                throw new IllegalStateException("Supervisor " + id() + " could not checkpoint " + module + " within "
+                        + holdMillis + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pause.release();
+            throw new IllegalStateException("interrupted while preparing cut " + cutId, e);
+        }
+        if (pause.failure != null) {
+            throw new IllegalStateException("Supervisor " + id() + " could not checkpoint " + module + ": "
+                    + pause.failure.getMessage(), pause.failure);
+        }
+        Map<Integer, Map<String, Map<String, Long>>> processed = new TreeMap<>();
+        Map<String, Long> commitIds = new TreeMap<>();
+        pause.checkpoints.forEach((task, checkpoint) -> {
+            processed.put(task, checkpoint.processed());
+            checkpoint.commitIds().forEach((topology, commitId) -> TaskCapture.mergeCommitId(commitIds, topology, commitId));
+        });
+        return new PreparedCut(id(), processed, commitIds, pause.capturedAt);
+    }
+
+    @Override
+    public List<TaskCut> completeCut(String module, String cutId) {
+        PausedCut pause = pauses.get(key(module, cutId));
+        if (pause == null || !pause.holding()) {
+            throw new IllegalStateException("cut " + cutId + " of " + module + " is not prepared on Supervisor " + id()
+                    + " (aborted, or its hold expired)");
+        }
+        try {
+            List<TaskCut> tasks = new ArrayList<>();
+            for (TaskState task : pause.instance.tasks().values()) {
+                tasks.add(TaskCapture.completeTask(supervisor, module, cutId, task, pause.checkpoints.get(task.task())));
+            }
+            return tasks;
+        } finally {
+            pause.completed = true;
+            pauses.remove(key(module, cutId), pause);
+            pause.release();
+        }
+    }
+
+    @Override
+    public void abortCut(String module, String cutId) {
+        PausedCut pause = pauses.get(key(module, cutId));
+        if (pause != null) {
+            pause.release();
+        }
+        releaseCut(module, cutId);
+    }
+
+    @Override
+    public void releaseCut(String module, String cutId) {
+        pauses.remove(key(module, cutId));
+        supervisor.releaseCut(module, cutId);
+    }
+
+    @Override
+    public List<CapturedFile> cutFiles(String module, String cutId, int task) {
+        return supervisor.cutFiles(module, cutId, task);
+    }
+
+    /**
+     * The first phase of a cut on this Supervisor: a thread that pauses the module's topologies here,
+     * checkpoints every task and holds the pause until released or its hold expires.
+     */
+    private final class PausedCut {
+        final String module;
+        final String cutId;
+        final ModuleInstance instance;
+        final CountDownLatch prepared = new CountDownLatch(1);
+        final CountDownLatch released = new CountDownLatch(1);
+        final Map<Integer, TaskCapture.TaskCheckpoint> checkpoints = new ConcurrentHashMap<>();
+        volatile RuntimeException failure;
+        volatile long capturedAt;
+        volatile boolean completed;
+
+        PausedCut(String module, String cutId, ModuleInstance instance) {
+            this.module = module;
+            this.cutId = cutId;
+            this.instance = instance;
+        }
+
+        void run(long holdMillis) {
+            boolean expired = false;
+            try {
+                expired = instance.whilePaused(() -> {
+                    capturedAt = System.currentTimeMillis();
+                    try {
+                        instance.tasks().values().parallelStream().forEach(task -> checkpoints.put(task.task(),
+                                TaskCapture.checkpoint(task, instance.definition(),
+                                        supervisor.cutDirectory(module, cutId, task.task()))));
+                    } catch (RuntimeException e) {
+                        failure = e;
+                        return false;
+                    } finally {
+                        prepared.countDown();
+                    }
+                    try {
+                        return !released.await(holdMillis, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        return true;
+                    }
+                });
+            } finally {
+                prepared.countDown();
+                if (!completed) {
+                    if (expired) {
+                        log.warn("cut {} of {} on Supervisor {}: no decision within {} ms, aborted and resumed", cutId,
+                                module, id(), holdMillis);
+                    }
+                    pauses.remove(key(module, cutId), this);
+                    supervisor.releaseCut(module, cutId);
+                }
+            }
+        }
+
+        boolean holding() {
+            return released.getCount() > 0 && failure == null;
+        }
+
+        void release() {
+            released.countDown();
+        }
+    }
+
+    // ------------------------------------------------------------------ depots
+
+    @Override
+    public List<DepotEntry> readDepot(String module, String depot, int partition, long from, int max, long epoch) {
+        Hosted current = hosted.get(module);
+        if (current == null || current.instance() == null || current.epoch() != epoch) {
+            return List.of();
+        }
+        TaskState task = current.instance().tasks().get(partition);
+        DepotPartition target = task == null ? null : task.depot(depot);
+        if (target == null) {
+            return List.of();
+        }
+        return target.readIfOpen(from, max);
+    }
+
+    @Override
+    public long depotEndOffset(String module, String depot, int partition) {
+        return partition(module, depot, partition).endOffset();
+    }
+
+    @Override
+    public long append(String module, String depot, int partition, List<byte[]> payloads) {
+        DepotPartition target = partition(module, depot, partition);
+        long last = -1;
+        for (byte[] payload : payloads) {
+            last = target.append(payload);
+        }
+        return last;
+    }
+
+    private DepotPartition partition(String module, String depot, int partition) {
+        TaskState task = running(module).tasks().get(partition);
+        if (task == null) {
+            throw new IllegalStateException("Supervisor " + id() + " does not host task " + partition + " of " + module);
+        }
+        DepotPartition target = task.depot(depot);
+        if (target == null) {
+            throw new IllegalArgumentException("module " + module + " has no depot " + depot);
+        }
+        return target;
+    }
+
+    // ------------------------------------------------------------------ restores
+
+    @Override
+    public Path stagingDirectory(String module, String restoreId, int task) {
+        return supervisor.stagingDirectory(module, restoreId, task);
+    }
+
+    @Override
+    public List<Integer> stagedTasks(String module, String restoreId) {
+        Path dir = supervisor.root().resolve("staging").resolve(module).resolve(restoreId);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("task-"))
+                    .map(n -> Integer.parseInt(n.substring("task-".length()))).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list staging " + dir, e);
+        }
+    }
+
+    @Override
+    public void discardStaging(String module, String restoreId) {
+        supervisor.discardStaging(module, restoreId);
+    }
+
+    @Override
+    public synchronized Map<Integer, Map<String, Long>> installSwap(InstallOrder order) {
+        closeHosted(order.module());
+        journalState.writeJson(journalFile(order.module()), order);
+        swapSteps.accept("journal-written");
+        return completeSwap(order);
+    }
+
+    /**
+     * Hears each step of an install swap by name ({@code journal-written}, {@code task-swapped-<n>}), so
+     * a fault-injection run can kill the process there; the default does nothing.
+     */
+    public void onSwapStep(java.util.function.Consumer<String> listener) {
+        this.swapSteps = listener;
+    }
+
+    /** Carries out a journaled swap; idempotent. */
+    private Map<Integer, Map<String, Long>> completeSwap(InstallOrder order) {
+        String module = order.module();
+        Map<Integer, Map<String, Long>> ends = new TreeMap<>();
+        try {
+            for (int task : order.swap()) {
+                Path staged = supervisor.existingStagingDirectory(module, order.restoreId(), task);
+                Path live = supervisor.taskDirectory(module, task);
+                if (Files.isDirectory(staged)) {
+                    Files.createDirectories(live.getParent());
+                    Files2.deleteRecursively(live);
+                    Files.move(staged, live, StandardCopyOption.ATOMIC_MOVE);
+                    swapSteps.accept("task-swapped-" + task);
+                }
+                Map<String, Long> taskEnds = new TreeMap<>();
+                // Every version of a module has the same depots: an update cannot repartition state.
+                for (String depot : code.named(module).orElseThrow(() -> new IllegalStateException(
+                        "Supervisor " + id() + " has no code for module " + module)).depots()) {
+                    try (DepotPartition partition = DepotPartition.openReadOnly(live.resolve(TaskState.DEPOTS).resolve(depot))) {
+                        taskEnds.put(depot, partition.endOffset());
+                    }
+                }
+                ends.put(task, taskEnds);
+            }
+            for (int task : order.remove()) {
+                Files2.deleteRecursively(supervisor.taskDirectory(module, task));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot swap in restore " + order.restoreId() + " of " + module + " on "
+                    + id(), e);
+        }
+        supervisor.discardStaging(module, order.restoreId());
+        Files2.deleteRecursively(journalFile(module));
+        return ends;
+    }
+
+    private void finishInterruptedSwaps() {
+        Path dir = supervisor.root().resolve("installs");
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path file : list.sorted().toList()) {
+                if (file.toString().endsWith(".json")) {
+                    InstallOrder order = journalState.readJson(file, InstallOrder.class);
+                    log.warn("Supervisor {} finishes the swap of restore {} of {} that a crash interrupted", id(),
+                            order.restoreId(), order.module());
+                    completeSwap(order);
+                } else {
+                    Files2.deleteRecursively(file);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the install journal " + dir, e);
+        }
+    }
+
+    private Path journalFile(String module) {
+        return supervisor.root().resolve("installs").resolve(module + ".json");
+    }
+
+    // ------------------------------------------------------------------ cleanup
+
+    @Override
+    public int keepOnly(Set<String> liveCuts, Set<String> restoringModules, long beforeMillis) {
+        int removed = 0;
+        // A cut in its prepare phase is kept: its Conductor is waiting for it, and it aborts by itself.
+        for (Path cut : children(supervisor.root().resolve("cuts"), 2)) {
+            String module = cut.getParent().getFileName().toString();
+            String cutId = cut.getFileName().toString();
+            if (!liveCuts.contains(cutId) && !pauses.containsKey(key(module, cutId)) && olderThan(cut, beforeMillis)) {
+                releaseCut(module, cutId);
+                removed++;
+            }
+        }
+        for (Path staging : children(supervisor.root().resolve("staging"), 2)) {
+            String module = staging.getParent().getFileName().toString();
+            if (!restoringModules.contains(module) && olderThan(staging, beforeMillis)) {
+                Files2.deleteRecursively(staging);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            log.info("Supervisor {} removed {} pins and staging directories of operations that ended", id(), removed);
+        }
+        return removed;
+    }
+
+    @Override
+    public Leftovers leftovers() {
+        return new Leftovers(children(supervisor.root().resolve("cuts"), 2).size(),
+                children(supervisor.root().resolve("staging"), 2).size(),
+                children(supervisor.root().resolve("installs"), 1).size());
+    }
+
+    private static boolean olderThan(Path path, long millis) {
+        try {
+            return Files.getLastModifiedTime(path).toMillis() < millis;
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    /** The directories {@code depth} levels below {@code dir}. */
+    private static List<Path> children(Path dir, int depth) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(dir, depth)) {
+            return walk.filter(p -> !p.equals(dir) && dir.relativize(p).getNameCount() == depth).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
+    }
+
+    private static String key(String module, String cutId) {
+        return module + "\n" + cutId;
+    }
+
+    /** Stops every hosted module, keeping state. */
+    @Override
+    public synchronized void close() {
+        pauses.values().forEach(PausedCut::release);
+        for (String module : List.copyOf(hosted.keySet())) {
+            closeHosted(module);
+        }
+    }
+}

@@ -1,5 +1,0 @@
-package io.modbackup.testkit.cluster;
-
-/** One entry of a depot partition: its offset and payload. */
-public record DepotEntry(long offset, byte[] payload) {
-}
