@@ -5,7 +5,7 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
-import io.modbackup.sim.ConductorRuntime.CutTiming;
+import io.modbackup.sim.CutTiming;
 import io.modbackup.sim.SampleModules;
 import io.modbackup.sim.Workload;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
 import io.modbackup.cluster.node.ClusterAdmin;
-import io.modbackup.sim.ConductorRuntime.CutTiming;
+import io.modbackup.sim.CutTiming;
 import io.modbackup.sim.ConsistencyOracle;
 import io.modbackup.sim.Workload;
 import java.nio.file.Path;

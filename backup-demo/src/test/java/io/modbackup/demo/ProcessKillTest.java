@@ -159,9 +159,9 @@ class ProcessKillTest {
             String next = engine.backup(A).backupId();
             assertEquals(List.of(), engine.verify(next, true).problems());
             GcReport gc = engine.gc(false);
-            assertTrue(store.keysUnder("locks/").isEmpty(), "the dead process's lease is gone: " + store.keysUnder("locks/"));
-            for (String module : store.modules()) {
-                for (var id : store.backupIdsNewestFirst(module)) {
+            assertTrue(store.index().keysUnder("locks/").isEmpty(), "the dead process's lease is gone: " + store.index().keysUnder("locks/"));
+            for (String module : store.index().modules()) {
+                for (var id : store.index().backupIdsNewestFirst(module)) {
                     assertTrue(store.moduleManifest(id).isPresent(), "no uncommitted backup remains: " + id + " " + gc);
                 }
             }

@@ -7,15 +7,8 @@ import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.api.runtime.SupervisorRuntime;
-import io.modbackup.api.runtime.TaskCut;
-import io.modbackup.sim.InstallJournal.InstallIntent;
-import io.modbackup.sim.SupervisorChannel.InstallOrder;
-import io.modbackup.sim.SupervisorChannel.PreparedCut;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +16,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,34 +43,17 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private final ModuleCode code;
     private final Duration deadline;
     private final ClusterState state;
-    private final InstallJournal journal;
     private final Map<String, ModuleRecord> modules = new ConcurrentHashMap<>();
     private final Map<String, RestoreMarker> markers = new ConcurrentHashMap<>();
     private final Map<String, MicrobatchCoordinator> coordinators = new ConcurrentHashMap<>();
-    private final Set<String> liveCuts = ConcurrentHashMap.newKeySet();
-    private final Set<String> installing = ConcurrentHashMap.newKeySet();
-    private final Map<String, String> staging = new ConcurrentHashMap<>();
-    private final AtomicLong cutCounter = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicBoolean recovering = new java.util.concurrent.atomic.AtomicBoolean();
-    private final Map<String, CutTiming> cutTimings = new ConcurrentHashMap<>();
     private final SupervisorCalls calls;
+    private final ConductorCuts cuts;
     private volatile boolean closed;
-    private volatile java.util.function.Consumer<String> installSteps = step -> { };
+    private final ConductorInstalls installs;
+    private final ConductorDepots depots;
 
     /** A deployed module: as described, where its tasks live, and the code its jar carries. */
     private record ModuleRecord(ModuleDescriptor descriptor, Map<Integer, String> placement, ModuleDefinition definition) {
-    }
-
-    /**
-     * How long a cut's phases took, as the Conductor saw them.
-     *
-     * @param tasks tasks in the cut
-     * @param supervisors Supervisors in the cut
-     * @param prepareMillis from asking the Supervisors to pause until all had checkpointed
-     * @param pauseMillis from asking the Supervisors to pause until all had resumed: an upper bound of how
-     *     long any topology was paused
-     */
-    public record CutTiming(int tasks, int supervisors, long prepareMillis, long pauseMillis) {
     }
 
     /**
@@ -115,9 +90,9 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         this.clusterId = clusterId;
         this.supervisorIds = List.copyOf(supervisorIds);
         this.calls = new SupervisorCalls(channels, deadline);
+        this.cuts = new ConductorCuts(calls, deadline);
         this.deadline = deadline;
         this.state = new ClusterState(root.toAbsolutePath());
-        this.journal = new InstallJournal(state);
         this.code = code;
         for (ClusterState.StoredModule stored : state.loadModules()) {
             String module = stored.descriptor().name();
@@ -127,11 +102,12 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             modules.put(module, new ModuleRecord(stored.descriptor(), Map.copyOf(stored.placement()), definition));
         }
         state.loadMarkers().forEach(marker -> markers.put(marker.module(), marker));
-        journal.interrupted().forEach(intent -> installing.add(intent.descriptor().name()));
+        this.installs = new ConductorInstalls(this, state, code, calls);
+        this.depots = new ConductorDepots(this, calls);
         if (!live) {
             return;
         }
-        modules.values().stream().filter(r -> r.descriptor().running() && !installing.contains(r.descriptor().name()))
+        modules.values().stream().filter(r -> r.descriptor().running() && !installs.installing(r.descriptor().name()))
                 .forEach(r -> startCoordinators(r.descriptor().name()));
     }
 
@@ -254,7 +230,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
     /** Hears each durable step of an install by name, to crash there in tests; the default does nothing. */
     public void onInstallStep(java.util.function.Consumer<String> listener) {
-        installSteps = listener;
+        installs.onStep(listener);
     }
 
     /** The code a deployed module runs, or for a module not deployed, the catalog's code for it. */
@@ -283,16 +259,16 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
      */
     public void supervisorJoined(String supervisorId) {
         for (String module : moduleNames()) {
-            if (!installing.contains(module)) {
+            if (!installs.installing(module)) {
                 host(supervisorId, module, markers.get(module));
             }
         }
-        if (!installing.isEmpty()) {
+        if (installs.anyInstalling()) {
             calls.execute(this::recoverInstalls);
         }
     }
 
-    private void hostEverywhere(String module, RestoreMarker marker) {
+    void hostEverywhere(String module, RestoreMarker marker) {
         for (String supervisorId : supervisorIds) {
             try {
                 host(supervisorId, module, marker);
@@ -319,9 +295,8 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
             taskCounts.put(name, record.descriptor().taskCount());
             placements.put(name, record.placement());
         });
-        Set<String> restoring = new java.util.TreeSet<>(installing);
-        staging.values().forEach(restoring::add);
-        return new ClusterSnapshot(taskCounts, placements, Map.copyOf(markers), Set.copyOf(liveCuts), restoring);
+        Set<String> restoring = installs.restoringModules();
+        return new ClusterSnapshot(taskCounts, placements, Map.copyOf(markers), cuts.live(), restoring);
     }
 
     /**
@@ -329,12 +304,12 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
      * discarded. The host calls it when it forwards a task's restore to a Supervisor's worker.
      */
     public void stagingStarted(String module, String restoreId) {
-        staging.put(restoreId, module);
+        installs.stagingStarted(module, restoreId);
     }
 
     // ------------------------------------------------------------------ microbatches
 
-    private void startCoordinators(String module) {
+    void startCoordinators(String module) {
         for (ModuleDefinition.Topology topology : definition(module).topologies()) {
             if (topology.kind() == io.modbackup.api.runtime.TopologyKind.MICROBATCH) {
                 MicrobatchCoordinator coordinator = new MicrobatchCoordinator(module, topology.name(), () -> hosts(module),
@@ -348,7 +323,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         }
     }
 
-    private void stopCoordinators(String module) {
+    void stopCoordinators(String module) {
         for (String key : List.copyOf(coordinators.keySet())) {
             if (key.startsWith(module + "/")) {
                 coordinators.remove(key).stop();
@@ -396,53 +371,15 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     @Override
     public CutDescriptor captureCut(String module) {
         ModuleRecord record = record(module);
-        if (!record.descriptor().running() || installing.contains(module)) {
+        if (!record.descriptor().running() || installs.installing(module)) {
             throw new IllegalStateException("module " + module + " is not running");
         }
-        String cutId = "cut-" + System.currentTimeMillis() + "-" + cutCounter.incrementAndGet();
-        liveCuts.add(cutId);
-        List<String> hosts = hosts(module);
-        List<MicrobatchCoordinator> held = new ArrayList<>();
-        try {
-            List<PreparedCut> prepared;
-            long prepareStart = System.nanoTime();
-            try {
-                for (MicrobatchCoordinator coordinator : coordinatorsOf(module)) {
-                    if (!coordinator.lock(deadline)) {
-                        throw new IllegalStateException("microbatch topology " + coordinator.topology() + " of " + module
-                                + " did not reach a commit boundary within " + deadline.toMillis() + " ms"
-                                + (coordinator.lastFailure() == null ? "" : ": " + coordinator.lastFailure()));
-                    }
-                    held.add(coordinator);
-                }
-                prepared = calls.all(hosts, (s, c) -> c.prepareCut(module, cutId, deadline.toMillis() * 2));
-            } finally {
-                held.forEach(MicrobatchCoordinator::unlock);
-            }
-            long preparedAt = System.nanoTime();
-            Map<String, Long> commitIds = new TreeMap<>();
-            prepared.forEach(p -> p.commitIds().forEach((t, id) -> TaskCapture.mergeCommitId(commitIds, t, id)));
-            List<TaskCut> tasks = new ArrayList<>();
-            calls.all(hosts, (s, c) -> c.completeCut(module, cutId)).forEach(tasks::addAll);
-            tasks.sort(Comparator.comparingInt(TaskCut::task));
-            long resumed = System.nanoTime();
-            cutTimings.put(module, new CutTiming(tasks.size(), hosts.size(), (preparedAt - prepareStart) / 1_000_000,
-                    (resumed - prepareStart) / 1_000_000));
-            long capturedAt = prepared.stream().mapToLong(PreparedCut::capturedAtMillis).min().orElse(System.currentTimeMillis());
-            return new CutDescriptor(module, cutId, capturedAt, commitIds, record.descriptor(), tasks);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            abort(module, cutId, hosts);
-            throw new IllegalStateException("interrupted while capturing a cut of " + module, e);
-        } catch (RuntimeException e) {
-            abort(module, cutId, hosts);
-            throw new IllegalStateException("cut of module " + module + " aborted on every Supervisor: " + e.getMessage(), e);
-        }
+        return cuts.capture(record.descriptor(), hosts(module), coordinatorsOf(module));
     }
 
     /** The timing of the module's latest cut, if any. */
     public Optional<CutTiming> lastCutTiming(String module) {
-        return Optional.ofNullable(cutTimings.get(module));
+        return cuts.lastTiming(module);
     }
 
     private List<MicrobatchCoordinator> coordinatorsOf(String module) {
@@ -450,28 +387,9 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
                 .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
     }
 
-    /** Aborts a cut on every Supervisor without waiting; one that does not answer drops it on its own. */
-    private void abort(String module, String cutId, List<String> hosts) {
-        liveCuts.remove(cutId);
-        calls.tell(hosts, c -> c.abortCut(module, cutId), (s, e) -> log.info(
-                "Supervisor {} did not take the abort of cut {}; it drops the cut itself: {}", s, cutId, e.getMessage()));
-    }
-
     @Override
     public void releaseCut(String module, String cutId) {
-        liveCuts.remove(cutId);
-        List<String> hosts = modules.containsKey(module) ? hosts(module) : supervisorIds;
-        try {
-            calls.all(hosts, (s, c) -> {
-                c.releaseCut(module, cutId);
-                return true;
-            });
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.info("cut {} of {} not released everywhere now; the Supervisor drops it when it reports: {}", cutId,
-                    module, e.getMessage());
-        }
+        cuts.release(module, cutId, modules.containsKey(module) ? hosts(module) : supervisorIds);
     }
 
     /**
@@ -509,18 +427,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
             @Override
             public void discardStaging(String module, String restoreId) {
-                if (journal.decided(restoreId)) {
-                    // Decided: the install (or its recovery) swaps every staged task and then removes the rest.
-                    log.info("restore {} of {} is decided; its staging stays until the install finishes", restoreId, module);
-                    return;
-                }
-                staging.remove(restoreId);
-                try {
-                    calls.of(supervisorId).discardStaging(module, restoreId);
-                } catch (RuntimeException e) {
-                    log.info("Supervisor {} did not discard staging {} now; it does when it reports: {}", supervisorId,
-                            restoreId, e.getMessage());
-                }
+                installs.discardStaging(supervisorId, module, restoreId);
             }
         };
     }
@@ -541,56 +448,12 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>Checks that every task is staged where it was placed, writes the decision record, stops the
-     * module, has each Supervisor swap (journaled there), then records the module, its jar and its new
-     * marker and starts it everywhere. A Supervisor not answering after the decision leaves the install
-     * pending: the module stays stopped everywhere until {@link #recoverInstalls} finishes it.
+     * <p>Journaled: see {@link ConductorInstalls#install}. A Supervisor not answering after the decision
+     * leaves the install pending, the module stopped everywhere, until {@link #recoverInstalls} finishes it.
      */
     @Override
-    public synchronized RestoreMarker installRestore(RestoreRequest request) {
-        ModuleDescriptor restored = request.descriptor();
-        String module = restored.name();
-        ModuleDefinition definition = code.ofJar(request.stagedJar()).filter(d -> d.name().equals(module))
-                .orElseThrow(() -> new IllegalArgumentException("the restored jar of module " + module + " ("
-                        + request.stagedJar().getFileName() + ") carries code this cluster does not have"));
-        if (definition.taskCount() != restored.taskCount()) {
-            throw new IllegalArgumentException("module " + module + " has " + definition.taskCount()
-                    + " tasks in its code but the backup has " + restored.taskCount());
-        }
-        try {
-            Map<String, List<Integer>> staged = new HashMap<>();
-            List<String> targets = new LinkedHashSet<>(request.placement().values()).stream().sorted().toList();
-            List<List<Integer>> answers = calls.all(targets, (s, c) -> c.stagedTasks(module, request.restoreId()));
-            for (int i = 0; i < targets.size(); i++) {
-                staged.put(targets.get(i), answers.get(i));
-            }
-            request.placement().forEach((task, s) -> {
-                if (!staged.get(s).contains(task)) {
-                    throw new IllegalStateException("task " + task + " of module " + module + " has nothing staged on "
-                            + s + " for restore " + request.restoreId());
-                }
-            });
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted before installing restore " + request.restoreId(), e);
-        }
-        ModuleRecord previous = modules.get(module);
-        Parallelism parallelism = request.parallelism() != null ? request.parallelism()
-                : describe(module).orElseThrow(() -> new IllegalArgumentException(
-                        "module " + module + " is not deployed: give a parallelism to restore it")).parallelism();
-        InstallIntent intent = new InstallIntent(request.restoreId(), request.backupId(),
-                restored.withDeployment(true, parallelism), Map.copyOf(request.placement()),
-                previous == null ? Map.of() : previous.placement(), epoch(module) + 1);
-        installing.add(module);
-        journal.begin(intent, request.stagedJar());
-        installSteps.accept("decision-written");
-        try {
-            return completeInstall(intent);
-        } catch (RuntimeException e) {
-            // Decided: keep trying in the background until every Supervisor has swapped.
-            calls.execute(this::recoverInstalls);
-            throw e;
-        }
+    public RestoreMarker installRestore(RestoreRequest request) {
+        return installs.install(request);
     }
 
     /**
@@ -598,86 +461,31 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
      * answers or this Conductor closes. Run it once the Conductor serves its Supervisors again.
      */
     public void recoverInstalls() {
-        if (!recovering.compareAndSet(false, true)) {
-            return; // one recovery at a time; it retries until every decided install finished
-        }
-        try {
-            for (InstallIntent intent : journal.interrupted()) {
-                while (!closed && installing.contains(intent.descriptor().name())) {
-                    try {
-                        completeInstall(intent);
-                        log.warn("finished the install of restore {} of {} that a failure interrupted", intent.restoreId(),
-                                intent.descriptor().name());
-                    } catch (RuntimeException e) {
-                        log.info("install of restore {} waits for the Supervisors: {}", intent.restoreId(), e.getMessage());
-                        sleep(500);
-                    }
-                }
-            }
-        } finally {
-            recovering.set(false);
-        }
+        installs.recover();
     }
 
-    /** Carries out a decided install; idempotent, so a failure is retried by calling it again. */
-    private synchronized RestoreMarker completeInstall(InstallIntent intent) {
-        String module = intent.descriptor().name();
-        stopCoordinators(module);
-        Set<String> involved = new LinkedHashSet<>(intent.placement().values());
-        involved.addAll(intent.previousPlacement().values());
-        Map<Integer, Map<String, Long>> ends = new TreeMap<>();
-        // One Supervisor after another (installs are rare; a crash between two swaps is a state the journal
-        // must cover, and one a test can reach).
-        try {
-            for (String s : involved.stream().sorted().toList()) {
-                List<Integer> swap = tasksOn(intent.placement(), s);
-                List<Integer> remove = tasksOn(intent.previousPlacement(), s).stream().filter(t -> !swap.contains(t)).toList();
-                ends.putAll(calls.of(s).installSwap(new InstallOrder(module, intent.restoreId(), swap, remove)));
-                installSteps.accept("swapped-" + s);
-            }
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("install of restore " + intent.restoreId() + " of " + module
-                    + " is decided but not finished (it finishes when every Supervisor answers): " + e.getMessage(), e);
-        }
-        try {
-            state.installJar(journal.stagedJar(intent), module, intent.descriptor().jarName());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot install the jar of module " + module, e);
-        }
-        ModuleDefinition definition = code.ofJar(journal.stagedJar(intent)).orElseGet(() -> definition(module));
-        installSteps.accept("jar-installed");
-        save(new ModuleRecord(intent.descriptor(), intent.placement(), definition));
-        installSteps.accept("module-recorded");
-        Map<String, List<Long>> depotEnds = new TreeMap<>();
-        for (String depot : definition.depots()) {
-            List<Long> partitionEnds = new ArrayList<>();
-            for (int task = 0; task < intent.descriptor().taskCount(); task++) {
-                partitionEnds.add(ends.get(task).get(depot));
-            }
-            depotEnds.put(depot, partitionEnds);
-        }
-        RestoreMarker marker = new RestoreMarker(module, intent.epoch(), intent.backupId(), System.currentTimeMillis(),
-                depotEnds);
-        // Durable before the module runs again, and handed to the Supervisors with the order to host it, so
-        // the restored tasks recalibrate against it from their first step; other Supervisors hear of it with
-        // their next heartbeat, and until then their reads of the module's depots name the old epoch and
-        // come back empty, so no topology mixes restored entries with old offsets.
-        state.saveMarker(marker);
-        installSteps.accept("marker-written");
-        hostEverywhere(module, marker);
-        startCoordinators(module);
-        markers.put(module, marker);
+    // ------------------------------------------------------------------ what an install changes
+
+    /** Where a deployed module's tasks live, or an empty map when it is not deployed. */
+    Map<Integer, String> placementIfDeployed(String module) {
+        ModuleRecord record = modules.get(module);
+        return record == null ? Map.of() : record.placement();
+    }
+
+    /** Records a restored module: its descriptor, placement and the code its restored jar carries. */
+    void recordInstalled(ModuleDescriptor descriptor, Map<Integer, String> placement, ModuleDefinition definition) {
+        save(new ModuleRecord(descriptor, placement, definition));
+    }
+
+    /** Makes {@code marker} the module's restore marker (saved already) and wakes every microbatch topology. */
+    void recordMarker(RestoreMarker marker) {
+        markers.put(marker.module(), marker);
         // Topologies of other modules reading this one's depots recalibrate against the new marker now.
-        coordinators.values().forEach(MicrobatchCoordinator::wake);
-        installing.remove(module);
-        staging.remove(intent.restoreId());
-        journal.finish(module);
-        return marker;
+        wakeTopologies();
     }
 
-    private static List<Integer> tasksOn(Map<Integer, String> placement, String supervisorId) {
-        return placement.entrySet().stream().filter(e -> e.getValue().equals(supervisorId)).map(Map.Entry::getKey)
-                .sorted().toList();
+    boolean closed() {
+        return closed;
     }
 
     @Override
@@ -689,88 +497,25 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
     /** Appends entries to the partitions their keys hash to, as a depot client does; returns how many. */
     public int append(String module, String depot, List<WorkloadEntry> entries) {
-        ModuleRecord record = record(module);
-        Map<Integer, List<byte[]>> byPartition = new TreeMap<>();
-        for (WorkloadEntry entry : entries) {
-            byPartition.computeIfAbsent(WorkloadEntry.partitionOf(entry.key(), record.descriptor().taskCount()),
-                    p -> new ArrayList<>()).add(entry.encode());
-        }
-        byPartition.forEach((partition, payloads) ->
-                calls.of(record.placement().get(partition)).append(module, depot, partition, payloads));
-        // Idle microbatch topologies back off; new entries wake them (any module's may subscribe).
-        coordinators.values().forEach(MicrobatchCoordinator::wake);
-        return entries.size();
+        return depots.append(module, depot, entries);
     }
 
     /** Reads depots wherever their partitions live, for the {@link ConsistencyOracle}. */
     public ConsistencyOracle.DepotSource depots() {
-        return new ConsistencyOracle.DepotSource() {
-            @Override
-            public List<DepotEntry> read(String module, String depot, int partition, long from, int max) {
-                return calls.of(record(module).placement().get(partition))
-                        .readDepot(module, depot, partition, from, max, epoch(module));
-            }
-
-            @Override
-            public long endOffset(String module, String depot, int partition) {
-                return calls.of(record(module).placement().get(partition)).depotEndOffset(module, depot, partition);
-            }
-        };
+        return depots;
     }
 
     /**
      * Waits until every topology of {@code module} has processed every entry that was in its subscribed
-     * depots when the wait began, or {@code timeout} passed; returns whether it caught up. Looks through
-     * cuts; a cut that cannot be taken now is tried again.
+     * depots when the wait began, or {@code timeout} passed; returns whether it caught up.
      */
     public boolean awaitCaughtUp(String module, Duration timeout) throws InterruptedException {
-        ModuleDefinition definition = definition(module);
-        Map<String, Long> targets = new TreeMap<>();
-        for (ModuleDefinition.Topology topology : definition.topologies()) {
-            for (var subscription : topology.subscriptions()) {
-                for (int p = 0; p < record(subscription.module()).descriptor().taskCount(); p++) {
-                    targets.put(PStateStore.offsetKey(subscription.module(), subscription.depot(), p),
-                            depots().endOffset(subscription.module(), subscription.depot(), p));
-                }
-            }
-        }
-        long until = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < until) {
-            CutDescriptor cut;
-            try {
-                cut = captureCut(module);
-            } catch (IllegalStateException notNow) {
-                // a Supervisor is restarting or catching up after a pause: try again until the timeout
-                Thread.sleep(200);
-                continue;
-            }
-            try {
-                Map<String, Map<String, Long>> processed = new HashMap<>();
-                for (TaskCut task : cut.tasks()) {
-                    task.processedOffsets().forEach((topology, offsets) ->
-                            processed.computeIfAbsent(topology, t -> new HashMap<>()).putAll(offsets));
-                }
-                boolean caughtUp = true;
-                for (ModuleDefinition.Topology topology : definition.topologies()) {
-                    Map<String, Long> offsets = processed.getOrDefault(topology.name(), Map.of());
-                    for (var subscription : topology.subscriptions()) {
-                        for (Map.Entry<String, Long> target : targets.entrySet()) {
-                            if (target.getKey().startsWith(subscription.module() + "/" + subscription.depot() + "/")
-                                    && offsets.getOrDefault(target.getKey(), 0L) < target.getValue()) {
-                                caughtUp = false;
-                            }
-                        }
-                    }
-                }
-                if (caughtUp) {
-                    return true;
-                }
-            } finally {
-                releaseCut(module, cut.cutId());
-            }
-            Thread.sleep(100);
-        }
-        return false;
+        return depots.awaitCaughtUp(module, timeout);
+    }
+
+    /** Ends every idle microbatch topology's wait: new entries may have arrived. */
+    void wakeTopologies() {
+        coordinators.values().forEach(MicrobatchCoordinator::wake);
     }
 
     // ------------------------------------------------------------------ internals
@@ -796,13 +541,6 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         return Placement.roundRobin(taskCount, parallelism, supervisorIds);
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** Stops driving microbatches; the Supervisors keep their state. */
     @Override

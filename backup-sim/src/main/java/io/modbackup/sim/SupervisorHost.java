@@ -17,8 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +40,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     private final ClusterView view;
     private final ClusterState journalState;
     private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
-    private final Map<String, PausedCut> pauses = new ConcurrentHashMap<>();
+    private final SupervisorCuts cuts;
     /** The newest restore marker of each module as hosting orders named it. */
     private final Map<String, RestoreMarker> hostedMarkers = new ConcurrentHashMap<>();
     /** What this Supervisor's topologies see: the cluster view, with the markers of hosting orders when newer. */
@@ -77,6 +75,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
      */
     public SupervisorHost(String id, Path root, long segmentBytes, ModuleCode code, ClusterView view) {
         this.supervisor = new Supervisor(id, root.toAbsolutePath());
+        this.cuts = new SupervisorCuts(supervisor);
         this.segmentBytes = segmentBytes;
         this.code = code;
         this.view = view;
@@ -243,140 +242,27 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
 
     @Override
     public PreparedCut prepareCut(String module, String cutId, long holdMillis) {
-        ModuleInstance instance = running(module);
-        PausedCut pause = new PausedCut(module, cutId, instance);
-        if (pauses.putIfAbsent(key(module, cutId), pause) != null) {
-            throw new IllegalStateException("cut " + cutId + " of " + module + " is already prepared on " + id());
-        }
-        Thread thread = new Thread(() -> pause.run(holdMillis), "cut-" + cutId);
-        thread.setDaemon(true);
-        thread.start();
-        try {
-            if (!pause.prepared.await(holdMillis, TimeUnit.MILLISECONDS)) {
-                pause.release();
-                throw new IllegalStateException("Supervisor " + id() + " could not checkpoint " + module + " within "
-                        + holdMillis + " ms");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            pause.release();
-            throw new IllegalStateException("interrupted while preparing cut " + cutId, e);
-        }
-        if (pause.failure != null) {
-            throw new IllegalStateException("Supervisor " + id() + " could not checkpoint " + module + ": "
-                    + pause.failure.getMessage(), pause.failure);
-        }
-        Map<Integer, Map<String, Map<String, Long>>> processed = new TreeMap<>();
-        Map<String, Long> commitIds = new TreeMap<>();
-        pause.checkpoints.forEach((task, checkpoint) -> {
-            processed.put(task, checkpoint.processed());
-            checkpoint.commitIds().forEach((topology, commitId) -> TaskCapture.mergeCommitId(commitIds, topology, commitId));
-        });
-        return new PreparedCut(id(), processed, commitIds, pause.capturedAt);
+        return cuts.prepare(running(module), cutId, holdMillis);
     }
 
     @Override
     public List<TaskCut> completeCut(String module, String cutId) {
-        PausedCut pause = pauses.get(key(module, cutId));
-        if (pause == null || !pause.holding()) {
-            throw new IllegalStateException("cut " + cutId + " of " + module + " is not prepared on Supervisor " + id()
-                    + " (aborted, or its hold expired)");
-        }
-        try {
-            List<TaskCut> tasks = new ArrayList<>();
-            for (TaskState task : pause.instance.tasks().values()) {
-                tasks.add(TaskCapture.completeTask(supervisor, module, cutId, task, pause.checkpoints.get(task.task())));
-            }
-            return tasks;
-        } finally {
-            pause.completed = true;
-            pauses.remove(key(module, cutId), pause);
-            pause.release();
-        }
+        return cuts.complete(module, cutId);
     }
 
     @Override
     public void abortCut(String module, String cutId) {
-        PausedCut pause = pauses.get(key(module, cutId));
-        if (pause != null) {
-            pause.release();
-        }
-        releaseCut(module, cutId);
+        cuts.abort(module, cutId);
     }
 
     @Override
     public void releaseCut(String module, String cutId) {
-        pauses.remove(key(module, cutId));
-        supervisor.releaseCut(module, cutId);
+        cuts.release(module, cutId);
     }
 
     @Override
     public List<CapturedFile> cutFiles(String module, String cutId, int task) {
         return supervisor.cutFiles(module, cutId, task);
-    }
-
-    /**
-     * The first phase of a cut on this Supervisor: a thread that pauses the module's topologies here,
-     * checkpoints every task and holds the pause until released or its hold expires.
-     */
-    private final class PausedCut {
-        final String module;
-        final String cutId;
-        final ModuleInstance instance;
-        final CountDownLatch prepared = new CountDownLatch(1);
-        final CountDownLatch released = new CountDownLatch(1);
-        final Map<Integer, TaskCapture.TaskCheckpoint> checkpoints = new ConcurrentHashMap<>();
-        volatile RuntimeException failure;
-        volatile long capturedAt;
-        volatile boolean completed;
-
-        PausedCut(String module, String cutId, ModuleInstance instance) {
-            this.module = module;
-            this.cutId = cutId;
-            this.instance = instance;
-        }
-
-        void run(long holdMillis) {
-            boolean expired = false;
-            try {
-                expired = instance.whilePaused(() -> {
-                    capturedAt = System.currentTimeMillis();
-                    try {
-                        instance.tasks().values().parallelStream().forEach(task -> checkpoints.put(task.task(),
-                                TaskCapture.checkpoint(task, instance.definition(),
-                                        supervisor.cutDirectory(module, cutId, task.task()))));
-                    } catch (RuntimeException e) {
-                        failure = e;
-                        return false;
-                    } finally {
-                        prepared.countDown();
-                    }
-                    try {
-                        return !released.await(holdMillis, TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException e) {
-                        return true;
-                    }
-                });
-            } finally {
-                prepared.countDown();
-                if (!completed) {
-                    if (expired) {
-                        log.warn("cut {} of {} on Supervisor {}: no decision within {} ms, aborted and resumed", cutId,
-                                module, id(), holdMillis);
-                    }
-                    pauses.remove(key(module, cutId), this);
-                    supervisor.releaseCut(module, cutId);
-                }
-            }
-        }
-
-        boolean holding() {
-            return released.getCount() > 0 && failure == null;
-        }
-
-        void release() {
-            released.countDown();
-        }
     }
 
     // ------------------------------------------------------------------ depots
@@ -534,7 +420,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         for (Path cut : children(supervisor.root().resolve("cuts"), 2)) {
             String module = cut.getParent().getFileName().toString();
             String cutId = cut.getFileName().toString();
-            if (!liveCuts.contains(cutId) && !pauses.containsKey(key(module, cutId)) && olderThan(cut, beforeMillis)) {
+            if (!liveCuts.contains(cutId) && !cuts.preparing(module, cutId) && olderThan(cut, beforeMillis)) {
                 releaseCut(module, cutId);
                 removed++;
             }
@@ -579,14 +465,11 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         }
     }
 
-    private static String key(String module, String cutId) {
-        return module + "\n" + cutId;
-    }
 
     /** Stops every hosted module, keeping state. */
     @Override
     public synchronized void close() {
-        pauses.values().forEach(PausedCut::release);
+        cuts.releaseAll();
         for (String module : List.copyOf(hosted.keySet())) {
             closeHosted(module);
         }

@@ -41,7 +41,7 @@ public interface ClusterAdmin {
     CutDescriptor captureCut(String module);
 
     /** How the module's latest cut went; null before the first. */
-    io.modbackup.sim.ConductorRuntime.CutTiming lastCutTiming(String module);
+    io.modbackup.sim.CutTiming lastCutTiming(String module);
 
     /** Releases a cut. Idempotent. */
     void releaseCut(String module, String cutId);

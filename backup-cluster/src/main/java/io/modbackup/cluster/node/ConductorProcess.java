@@ -242,7 +242,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     }
 
     @Override
-    public ConductorRuntime.CutTiming lastCutTiming(String module) {
+    public io.modbackup.sim.CutTiming lastCutTiming(String module) {
         return runtime.lastCutTiming(module).orElse(null);
     }
 

@@ -48,9 +48,9 @@ final class BackupCatalog {
         List<BackupSummary> page = new ArrayList<>();
         boolean listedAny = false;
         do {
-            BackupStore.IndexPage index;
+            io.modbackup.core.store.BackupIndex.IndexPage index;
             try {
-                index = store.newestFirst(module, token, pageSize - page.size(), false);
+                index = store.index().newestFirst(module, token, pageSize - page.size());
             } catch (IllegalArgumentException e) {
                 throw invalidToken(pageToken, module);
             }

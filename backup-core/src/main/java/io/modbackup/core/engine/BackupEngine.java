@@ -15,7 +15,6 @@ import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
-import io.modbackup.core.store.RetryingProvider;
 import io.modbackup.core.store.SealingProvider;
 import io.modbackup.core.seal.StoreFormat;
 import io.modbackup.api.crypto.MasterKeyProvider;
@@ -26,7 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -132,7 +130,7 @@ public final class BackupEngine implements AutoCloseable {
      * @throws BackupException when the store belongs to another cluster
      */
     public GcReport gc(boolean dryRun) {
-        store.claim(runtime.clusterId());
+        store.ownership().claim(runtime.clusterId());
         return collector.collect(dryRun);
     }
 
@@ -147,7 +145,7 @@ public final class BackupEngine implements AutoCloseable {
      * (after a disaster recovery). Only one cluster may back up to and collect a store.
      */
     public void takeOwnership() {
-        String previous = store.takeOver(runtime.clusterId()).orElse("nobody");
+        String previous = store.ownership().takeOver(runtime.clusterId()).orElse("nobody");
         log.warn("cluster {} took ownership of the backup store from {}", runtime.clusterId(), previous);
     }
 
@@ -173,7 +171,7 @@ public final class BackupEngine implements AutoCloseable {
 
     /** The cluster that owns the store, if any backup was ever taken. */
     public Optional<String> storeOwner() {
-        return store.owner();
+        return store.ownership().owner();
     }
 
     /**
@@ -183,7 +181,7 @@ public final class BackupEngine implements AutoCloseable {
      * @throws BackupException ({@link BackupException.Problem#STORE_EMPTY}) when it was not
      */
     public void requireStoreExists() {
-        store.requireExists();
+        store.ownership().requireExists();
     }
 
     // ------------------------------------------------------------------ read side

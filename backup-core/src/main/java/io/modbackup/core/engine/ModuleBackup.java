@@ -77,7 +77,7 @@ final class ModuleBackup {
             throw new BackupException(Problem.MODULE_NOT_RUNNING, module, "module " + module
                     + " is not running: only a running module can be backed up");
         }
-        store.claim(runtime.clusterId());
+        store.ownership().claim(runtime.clusterId());
         long started = clock.millis();
         BackupId id = BackupId.create(module, started);
         try (StoreLocks.Lease lease = locks.shared(id.toString())) {
@@ -121,7 +121,7 @@ final class ModuleBackup {
                         + " uploaded; run the backup again");
             }
             // Indexed before the commit: every committed backup is in the newest-first index.
-            Futures.await(store.writeIndexEntry(id), "index backup " + id);
+            Futures.await(store.indexWriter().writeIndexEntry(id), "index backup " + id);
             byte[] bytes = sealed.bytes();
             Futures.await(store.provider().putObject(StoreLayout.moduleManifestKey(id), new ByteArrayInputStream(bytes),
                     bytes.length), "commit backup " + id);
@@ -203,9 +203,10 @@ final class ModuleBackup {
 
     /** The newest committed backup of {@code module}, from the newest-first index a few entries at a time. */
     private ModuleManifest newestCommitted(String module) {
+        store.indexWriter().ensureIndexed(module); // a backup writes anyway: a store from before the index is indexed once
         String token = null;
         do {
-            BackupStore.IndexPage page = store.newestFirst(module, token, 4, true);
+            io.modbackup.core.store.BackupIndex.IndexPage page = store.index().newestFirst(module, token, 4);
             for (BackupId id : page.ids()) {
                 Optional<ModuleManifest> manifest = store.moduleManifest(id);
                 if (manifest.isPresent()) {

@@ -2,15 +2,9 @@ package io.modbackup.core.engine;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.SupervisorRuntime;
-import io.modbackup.core.manifest.ManifestCodec;
-import io.modbackup.core.store.BackupStore;
-import io.modbackup.core.store.ChunkStore;
-import io.modbackup.core.store.RetryingProvider;
-import io.modbackup.core.store.SealingProvider;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 
 /**
  * The task worker of one Supervisor process: it reads that Supervisor's pinned cuts and stages its

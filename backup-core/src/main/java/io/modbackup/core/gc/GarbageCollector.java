@@ -183,11 +183,11 @@ public final class GarbageCollector {
          * deletes. {@code exclusive}: no backup can be in progress, so one without a commit is dead.
          */
         Run catchUp(boolean exclusive) {
-            Set<String> modules = new TreeSet<>(store.modules());
+            Set<String> modules = new TreeSet<>(store.index().modules());
             state.backups.keySet().forEach(id -> modules.add(BackupId.parse(id).module()));
             for (String module : modules) {
-                store.ensureIndexed(module);
-                List<BackupId> ids = store.backupIdsNewestFirst(module);
+                store.indexWriter().ensureIndexed(module);
+                List<BackupId> ids = store.index().backupIdsNewestFirst(module);
                 Set<String> present = new HashSet<>();
                 ids.forEach(id -> present.add(id.toString()));
                 for (String counted : state.backups.keySet()) {
@@ -214,7 +214,7 @@ public final class GarbageCollector {
                     // Index objects of backups with nothing left under backups/ (a GC that stopped half-way).
                     Set<String> indexed = new HashSet<>();
                     ids.forEach(id -> indexed.add(StoreLayout.indexKey(id)));
-                    store.keysUnder(StoreLayout.indexPrefix(module)).stream().filter(key -> !indexed.contains(key))
+                    store.index().keysUnder(StoreLayout.indexPrefix(module)).stream().filter(key -> !indexed.contains(key))
                             .forEach(indexKeys::add);
                 }
             }
@@ -255,7 +255,7 @@ public final class GarbageCollector {
                 doomed.put(m.backupId(), m);
                 indexKeys.add(StoreLayout.indexKey(id));
                 // Listed now (only GC removes a committed backup's files), not under the exclusive lease.
-                store.keysUnder(StoreLayout.backupPrefix(id)).stream()
+                store.index().keysUnder(StoreLayout.backupPrefix(id)).stream()
                         .filter(k -> !k.equals(StoreLayout.moduleManifestKey(id))).forEach(doomedKeys::add);
             });
         }
@@ -377,7 +377,7 @@ public final class GarbageCollector {
             if (deadManifestKeys == null) {
                 List<String> keys = new ArrayList<>(doomedKeys);
                 for (BackupId id : dead) {
-                    keys.addAll(store.keysUnder(StoreLayout.backupPrefix(id)));
+                    keys.addAll(store.index().keysUnder(StoreLayout.backupPrefix(id)));
                 }
                 segmentCandidates.stream().filter(sha -> !state.segments.containsKey(sha)).sorted()
                         .map(StoreLayout::segmentKey).forEach(keys::add);

@@ -1,11 +1,6 @@
 package io.modbackup.core.store;
 
-import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.api.provider.BackupProvider.KeysPage;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modbackup.core.async.Futures;
-import io.modbackup.core.error.BackupException;
-import io.modbackup.core.error.BackupException.Problem;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.SegmentRef;
@@ -13,7 +8,6 @@ import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,10 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store's persistent structure ({@link StoreLayout}) as the engine sees it: which modules have
- * backups, which backup IDs exist, their manifests, what each committed backup reaches, and which
- * cluster owns the store. Shared by the engine, the task workers and the garbage collector; it
- * blocks the caller and is thread-safe.
+ * The store's manifests as the engine sees them ({@link StoreLayout}): module manifests, task manifests
+ * and their shared segments, read and checked or written, and what each committed backup reaches. Its
+ * parts for the index ({@link #index()}, {@link #indexWriter()}) and the owner record
+ * ({@link #ownership()}) are their own types. Shared by the engine, the task workers and the garbage
+ * collector; thread-safe. Methods returning a future do not block; the others wait for the store.
  */
 public final class BackupStore {
     private static final Logger log = LoggerFactory.getLogger(BackupStore.class);
@@ -43,15 +38,18 @@ public final class BackupStore {
     private final SealingProvider provider;
     private final ManifestCodec codec;
     private final Executor executor;
-    private final ObjectMapper ownerJson = new ObjectMapper();
-    /** Modules whose index this store has seen complete (it never becomes incomplete again). */
-    private final java.util.Set<String> indexedModules = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final BackupIndex index;
+    private final BackupIndex.Writer indexWriter;
+    private final StoreOwnership ownership;
 
     /** A store on the sealing layer {@code provider} (for a keyless reader: {@link SealingProvider#reader}). */
     public BackupStore(SealingProvider provider, ManifestCodec codec, Executor executor) {
         this.provider = provider;
         this.codec = codec;
         this.executor = executor;
+        this.index = new BackupIndex(provider);
+        this.indexWriter = index.new Writer();
+        this.ownership = new StoreOwnership(provider, this::readBytes);
     }
 
     /** The provider underneath: it seals chunks and manifests as the store's format says. */
@@ -59,165 +57,19 @@ public final class BackupStore {
         return provider;
     }
 
-    /** Names of the modules with anything under {@code backups/}. */
-    public List<String> modules() {
-        List<String> modules = new ArrayList<>();
-        forEachName(StoreLayout.BACKUPS, name -> {
-            if (name.endsWith("/")) {
-                modules.add(name.substring(0, name.length() - 1));
-            }
-        });
-        return modules;
+    /** The newest-first index and the listing of modules and backups; reads only. */
+    public BackupIndex index() {
+        return index;
     }
 
-    /** IDs of every backup of {@code module} with a directory in the store, committed or not, newest first. */
-    public List<BackupId> backupIdsNewestFirst(String module) {
-        List<BackupId> ids = new ArrayList<>();
-        forEachName(StoreLayout.modulePrefix(module), name -> {
-            if (!name.endsWith("/")) {
-                return;
-            }
-            try {
-                BackupId id = BackupId.parse(name.substring(0, name.length() - 1));
-                if (id.module().equals(module)) {
-                    ids.add(id);
-                }
-            } catch (IllegalArgumentException e) {
-                log.warn("ignoring {} in the backups of {}: {}", name, module, e.getMessage());
-            }
-        });
-        ids.sort(Comparator.reverseOrder());
-        return ids;
+    /** What writers (backups, GC) add to the index. */
+    public BackupIndex.Writer indexWriter() {
+        return indexWriter;
     }
 
-    /** One page of a module's newest-first index: backup IDs (committed or not) and the provider's token for the next. */
-    public record IndexPage(List<BackupId> ids, String nextToken) {
-        public IndexPage {
-            ids = List.copyOf(ids);
-        }
-    }
-
-    /**
-     * Up to {@code count} backups of {@code module} from its newest-first index, after the page
-     * {@code token} (a {@link IndexPage#nextToken()}, or null for the newest): one listing request. The
-     * index holds every committed backup (its object is written before the commit) and may hold
-     * backups that never committed or that GC is deleting, whose module manifests are absent.
-     *
-     * <p>A store written before the index existed is indexed first when {@code mayIndex} (backups and
-     * GC, which write anyway); a read-only caller (list, info, with perhaps read-only credentials)
-     * writes nothing and pages through a listing of every backup instead, until a backup or GC indexed it.
-     *
-     * @throws IllegalArgumentException when {@code token} is not one this listing issued
-     */
-    public IndexPage newestFirst(String module, String token, int count, boolean mayIndex) {
-        if (!indexed(module, mayIndex)) {
-            return scanNewestFirst(module, token, count);
-        }
-        if (token != null && token.startsWith(SCAN_TOKEN)) {
-            throw new IllegalArgumentException("a page token of a listing from before the module's backups were indexed");
-        }
-        KeysPage page = Futures.await(provider.listKeysNonRecursive(StoreLayout.indexPrefix(module), token, count),
-                "list the index of " + module);
-        List<BackupId> ids = new ArrayList<>(page.keys().size());
-        for (String name : page.keys()) {
-            BackupId id = StoreLayout.backupOfIndexName(module, name);
-            if (id != null) {
-                ids.add(id);
-            }
-        }
-        return new IndexPage(ids, page.nextPageToken());
-    }
-
-    /** Tokens of pages read by listing every backup (a store not indexed yet) start with this. */
-    private static final String SCAN_TOKEN = "scan\n";
-
-    private IndexPage scanNewestFirst(String module, String token, int count) {
-        BackupId after = null;
-        if (token != null) {
-            if (!token.startsWith(SCAN_TOKEN)) {
-                throw new IllegalArgumentException("not a page token of this listing");
-            }
-            after = BackupId.parse(token.substring(SCAN_TOKEN.length()));
-        }
-        BackupId last = after;
-        List<BackupId> newer = backupIdsNewestFirst(module).stream().filter(id -> last == null || id.compareTo(last) < 0)
-                .toList();
-        List<BackupId> ids = newer.subList(0, Math.min(count, newer.size()));
-        String next = newer.size() > ids.size() ? SCAN_TOKEN + ids.get(ids.size() - 1) : null;
-        return new IndexPage(ids, next);
-    }
-
-    /**
-     * Whether {@code module}'s index is marked complete; when {@code mayIndex}, indexes it first if
-     * needed (see {@link #ensureIndexed}).
-     */
-    private boolean indexed(String module, boolean mayIndex) {
-        if (indexedModules.contains(module)) {
-            return true;
-        }
-        if (mayIndex) {
-            ensureIndexed(module);
-            return true;
-        }
-        String marker = StoreLayout.indexCompleteKey(module);
-        if (Futures.await(provider.hasKey(marker), "check " + marker)) {
-            indexedModules.add(module);
-            return true;
-        }
-        // Not marked (a store from before the index, or a module no writer has touched since): the
-        // caller lists the backups themselves, which costs the same when there are none.
-        return false;
-    }
-
-    /** Writes {@code id}'s index object. Idempotent; before the backup's commit. */
-    public CompletableFuture<Void> writeIndexEntry(BackupId id) {
-        byte[] bytes = id.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return provider.putObject(StoreLayout.indexKey(id), new ByteArrayInputStream(bytes), bytes.length);
-    }
-
-    /**
-     * Makes sure every backup of {@code module} has its index object: a store written before the index
-     * existed is indexed once (one listing of the module's backups and one small object per backup),
-     * then marked complete. Afterwards one check per module and engine; idempotent and safe beside
-     * backups (which index themselves) and GC (an object it races to index for a deleted backup is
-     * skipped by listings and removed by the next GC). For writers only (backups, GC).
-     */
-    public void ensureIndexed(String module) {
-        if (indexedModules.contains(module)) {
-            return;
-        }
-        String marker = StoreLayout.indexCompleteKey(module);
-        if (!Futures.await(provider.hasKey(marker), "check " + marker)) {
-            List<BackupId> ids = backupIdsNewestFirst(module);
-            Futures.await(io.modbackup.core.async.BoundedFanOut.map(ids, 16, this::writeIndexEntry), "index " + module);
-            byte[] bytes = new byte[0];
-            Futures.await(provider.putObject(marker, new ByteArrayInputStream(bytes), 0), "write " + marker);
-            if (!ids.isEmpty()) {
-                log.info("indexed the {} backups of {} written before the newest-first index", ids.size(), module);
-            }
-        }
-        indexedModules.add(module);
-    }
-
-    private void forEachName(String prefix, Consumer<String> action) {
-        String token = null;
-        do {
-            KeysPage page = Futures.await(provider.listKeysNonRecursive(prefix, token, 0), "list " + prefix);
-            page.keys().forEach(action);
-            token = page.nextPageToken();
-        } while (token != null);
-    }
-
-    /** Every key under {@code prefix}. */
-    public List<String> keysUnder(String prefix) {
-        List<String> keys = new ArrayList<>();
-        String token = null;
-        do {
-            KeysPage page = Futures.await(provider.listKeysRecursive(prefix, token), "list " + prefix);
-            keys.addAll(page.keys());
-            token = page.nextPageToken();
-        } while (token != null);
-        return keys;
+    /** The owner record: which cluster the store belongs to. */
+    public StoreOwnership ownership() {
+        return ownership;
     }
 
     /**
@@ -416,88 +268,6 @@ public final class BackupStore {
             segments = Set.copyOf(segments);
             unreadable = List.copyOf(unreadable);
         }
-    }
-
-    // ------------------------------------------------------------------ the owner record
-
-    /**
-     * The cluster that owns the store, or empty when it was never written to.
-     *
-     * @throws CorruptBackupException when the owner record is damaged
-     */
-    public Optional<String> owner() {
-        byte[] stored = Futures.await(readBytes(StoreLayout.OWNER_KEY), "read " + StoreLayout.OWNER_KEY);
-        if (stored == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(ownerJson.readValue(stored, StoreOwner.class).clusterId());
-        } catch (IOException e) {
-            throw new CorruptBackupException(StoreLayout.OWNER_KEY + " is not a valid owner record: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Makes sure {@code clusterId} owns the store, claiming a store nobody owns yet. Idempotent.
-     *
-     * @throws BackupException ({@link Problem#STORE_OWNED_ELSEWHERE}) when another cluster owns it
-     */
-    public void claim(String clusterId) {
-        Optional<String> owner = owner();
-        // Checked before the format record is made, so a foreign store is refused untouched.
-        if (owner.isPresent() && !owner.get().equals(clusterId)) {
-            throw ownedElsewhere(owner.get(), clusterId);
-        }
-        Futures.await(provider.keys().initialize(owner.isPresent()), "claim " + StoreLayout.FORMAT_KEY);
-        if (owner.isEmpty()) {
-            writeOwner(clusterId);
-        }
-    }
-
-    private static BackupException ownedElsewhere(String owner, String clusterId) {
-        return new BackupException(Problem.STORE_OWNED_ELSEWHERE, owner, "the backup store belongs to another"
-                + " cluster (" + StoreLayout.OWNER_KEY + " names " + owner + ", this is " + clusterId + "); give"
-                + " each cluster its own backup.provider config, or take the store over if this cluster replaces that one");
-    }
-
-    /**
-     * Makes {@code clusterId} the owner whoever owned the store before, for a cluster that replaces the
-     * one that wrote it. Idempotent.
-     *
-     * @return the previous owner, if any
-     */
-    public Optional<String> takeOver(String clusterId) {
-        Optional<String> previous = owner();
-        writeOwner(clusterId);
-        return previous;
-    }
-
-    /**
-     * Fails unless the store was ever written to: a read-only action on a mistyped location must say
-     * so rather than report an empty store.
-     *
-     * @throws BackupException ({@link Problem#STORE_EMPTY}) when it has no owner record
-     */
-    public void requireExists() {
-        if (owner().isEmpty()) {
-            throw new BackupException(Problem.STORE_EMPTY, StoreLayout.OWNER_KEY, "the backup store has no "
-                    + StoreLayout.OWNER_KEY + ": nothing was ever backed up to it, or backup.provider names the wrong location");
-        }
-    }
-
-    private void writeOwner(String clusterId) {
-        byte[] bytes;
-        try {
-            bytes = ownerJson.writeValueAsBytes(new StoreOwner(clusterId));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Futures.await(provider.putObject(StoreLayout.OWNER_KEY, new ByteArrayInputStream(bytes), bytes.length),
-                "write " + StoreLayout.OWNER_KEY);
-    }
-
-    /** The content of the owner record. */
-    private record StoreOwner(String clusterId) {
     }
 
     // ------------------------------------------------------------------ raw reads

@@ -1,17 +1,14 @@
 package io.modbackup.core.store;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modbackup.api.crypto.MasterKeyProvider;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.core.async.Futures;
 import io.modbackup.core.error.BackupException;
-import io.modbackup.core.error.BackupException.Problem;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.ContentHash;
 import io.modbackup.core.seal.Compression;
 import io.modbackup.core.seal.Envelope;
-import io.modbackup.core.seal.StoreFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,22 +16,14 @@ import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The store as the engine writes and reads it: compresses and, in an encrypted store, encrypts every

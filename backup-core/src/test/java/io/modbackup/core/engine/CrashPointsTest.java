@@ -292,7 +292,7 @@ class CrashPointsTest {
                 }
             }
         }
-        List<String> orphans = store.keysUnder("").stream().filter(key -> !reachable.contains(key)).toList();
+        List<String> orphans = store.index().keysUnder("").stream().filter(key -> !reachable.contains(key)).toList();
         assertEquals(List.of(), orphans, "GC left nothing unreachable");
         assertFalse(reachable.isEmpty());
     }

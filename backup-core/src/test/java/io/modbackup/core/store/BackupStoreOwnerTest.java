@@ -16,27 +16,27 @@ class BackupStoreOwnerTest {
 
     @Test
     void aStoreIsClaimedOnceAndRefusedToAnotherCluster() {
-        assertEquals(Optional.empty(), store.owner());
-        BackupException empty = assertThrows(BackupException.class, store::requireExists);
+        assertEquals(Optional.empty(), store.ownership().owner());
+        BackupException empty = assertThrows(BackupException.class, store.ownership()::requireExists);
         assertEquals(Problem.STORE_EMPTY, empty.problem());
 
-        store.claim("east");
-        assertEquals(Optional.of("east"), store.owner());
-        store.claim("east");
-        store.requireExists();
+        store.ownership().claim("east");
+        assertEquals(Optional.of("east"), store.ownership().owner());
+        store.ownership().claim("east");
+        store.ownership().requireExists();
 
-        BackupException refused = assertThrows(BackupException.class, () -> store.claim("west"));
+        BackupException refused = assertThrows(BackupException.class, () -> store.ownership().claim("west"));
         assertEquals(Problem.STORE_OWNED_ELSEWHERE, refused.problem());
         assertEquals("east", refused.subject());
-        assertEquals(Optional.of("east"), store.owner(), "a refused claim changes nothing");
+        assertEquals(Optional.of("east"), store.ownership().owner(), "a refused claim changes nothing");
     }
 
     @Test
     void takingOverNamesThePreviousOwner() {
-        assertEquals(Optional.empty(), store.takeOver("east"), "nobody owned it");
-        assertEquals(Optional.of("east"), store.owner());
-        assertEquals(Optional.of("east"), store.takeOver("west"));
-        assertEquals(Optional.of("west"), store.owner());
-        store.claim("west");
+        assertEquals(Optional.empty(), store.ownership().takeOver("east"), "nobody owned it");
+        assertEquals(Optional.of("east"), store.ownership().owner());
+        assertEquals(Optional.of("east"), store.ownership().takeOver("west"));
+        assertEquals(Optional.of("west"), store.ownership().owner());
+        store.ownership().claim("west");
     }
 }

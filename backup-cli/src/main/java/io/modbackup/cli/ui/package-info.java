@@ -1,0 +1,4 @@
+/**
+ * The Cluster UI's backups section: an HTML page and its JSON, served by the JDK's HTTP server.
+ */
+package io.modbackup.cli.ui;

@@ -1,0 +1,4 @@
+/**
+ * Master keys from configuration: {@code file:}, {@code env:} or a provider class.
+ */
+package io.modbackup.core.crypto;

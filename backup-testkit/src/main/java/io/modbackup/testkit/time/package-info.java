@@ -1,0 +1,4 @@
+/**
+ * A clock tests move by hand.
+ */
+package io.modbackup.testkit.time;
