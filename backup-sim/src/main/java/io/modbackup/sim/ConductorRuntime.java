@@ -1,6 +1,5 @@
 package io.modbackup.sim;
 
-import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.ModuleDescriptor;
@@ -45,7 +44,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     private final ClusterState state;
     private final Map<String, ModuleRecord> modules = new ConcurrentHashMap<>();
     private final Map<String, RestoreMarker> markers = new ConcurrentHashMap<>();
-    private final Map<String, MicrobatchCoordinator> coordinators = new ConcurrentHashMap<>();
+    private final MicrobatchCoordinators microbatches;
     private final SupervisorCalls calls;
     private final ConductorCuts cuts;
     private volatile boolean closed;
@@ -54,19 +53,6 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
     /** A deployed module: as described, where its tasks live, and the code its jar carries. */
     private record ModuleRecord(ModuleDescriptor descriptor, Map<Integer, String> placement, ModuleDefinition definition) {
-    }
-
-    /**
-     * What every Supervisor needs to know of the cluster, sent with each heartbeat answer.
-     *
-     * @param taskCounts each module's task count
-     * @param placements each module's task to Supervisor
-     * @param markers each restored module's latest restore marker
-     * @param liveCuts cuts still in use; a Supervisor removes pins of others
-     * @param restoringModules modules with a restore staging or installing; a Supervisor removes other staging
-     */
-    public record ClusterSnapshot(Map<String, Integer> taskCounts, Map<String, Map<Integer, String>> placements,
-                                  Map<String, RestoreMarker> markers, Set<String> liveCuts, Set<String> restoringModules) {
     }
 
     /**
@@ -91,6 +77,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         this.supervisorIds = List.copyOf(supervisorIds);
         this.calls = new SupervisorCalls(channels, deadline);
         this.cuts = new ConductorCuts(calls, deadline);
+        this.microbatches = new MicrobatchCoordinators(calls);
         this.deadline = deadline;
         this.state = new ClusterState(root.toAbsolutePath());
         this.code = code;
@@ -310,25 +297,11 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     // ------------------------------------------------------------------ microbatches
 
     void startCoordinators(String module) {
-        for (ModuleDefinition.Topology topology : definition(module).topologies()) {
-            if (topology.kind() == io.modbackup.api.runtime.TopologyKind.MICROBATCH) {
-                MicrobatchCoordinator coordinator = new MicrobatchCoordinator(module, topology.name(), () -> hosts(module),
-                        calls);
-                MicrobatchCoordinator previous = coordinators.put(module + "/" + topology.name(), coordinator);
-                if (previous != null) {
-                    previous.stop();
-                }
-                coordinator.start();
-            }
-        }
+        microbatches.start(module, definition(module), () -> hosts(module));
     }
 
     void stopCoordinators(String module) {
-        for (String key : List.copyOf(coordinators.keySet())) {
-            if (key.startsWith(module + "/")) {
-                coordinators.remove(key).stop();
-            }
-        }
+        microbatches.stop(module);
     }
 
     /** The Supervisors hosting tasks of a module, in ID order. */
@@ -374,17 +347,12 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         if (!record.descriptor().running() || installs.installing(module)) {
             throw new IllegalStateException("module " + module + " is not running");
         }
-        return cuts.capture(record.descriptor(), hosts(module), coordinatorsOf(module));
+        return cuts.capture(record.descriptor(), hosts(module), microbatches.of(module));
     }
 
     /** The timing of the module's latest cut, if any. */
     public Optional<CutTiming> lastCutTiming(String module) {
         return cuts.lastTiming(module);
-    }
-
-    private List<MicrobatchCoordinator> coordinatorsOf(String module) {
-        return coordinators.entrySet().stream().filter(e -> e.getKey().startsWith(module + "/"))
-                .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
     }
 
     @Override
@@ -401,35 +369,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         if (!supervisorIds.contains(supervisorId)) {
             throw new IllegalArgumentException("no Supervisor " + supervisorId + " in cluster " + clusterId);
         }
-        return new SupervisorRuntime() {
-            @Override
-            public String id() {
-                return supervisorId;
-            }
-
-            @Override
-            public List<CapturedFile> cutFiles(String module, String cutId, int task) {
-                return calls.of(supervisorId).cutFiles(module, cutId, task);
-            }
-
-            /**
-             * {@inheritDoc}
-             *
-             * <p>A path on the Supervisor's machine: the engine's workers stage in the Supervisor's own
-             * process; a caller here can use it only on that machine (the runtime contract suite does).
-             * The restore counts as staging from now on, so the Supervisor keeps what is put there.
-             */
-            @Override
-            public Path stagingDirectory(String module, String restoreId, int task) {
-                stagingStarted(module, restoreId);
-                return calls.of(supervisorId).stagingDirectory(module, restoreId, task);
-            }
-
-            @Override
-            public void discardStaging(String module, String restoreId) {
-                installs.discardStaging(supervisorId, module, restoreId);
-            }
-        };
+        return new RemoteSupervisor(supervisorId, calls, installs);
     }
 
     @Override
@@ -515,7 +455,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
 
     /** Ends every idle microbatch topology's wait: new entries may have arrived. */
     void wakeTopologies() {
-        coordinators.values().forEach(MicrobatchCoordinator::wake);
+        microbatches.wakeAll();
     }
 
     // ------------------------------------------------------------------ internals
@@ -546,9 +486,7 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (String key : List.copyOf(coordinators.keySet())) {
-            coordinators.remove(key).stop();
-        }
+        microbatches.stopAll();
         calls.close();
     }
 }

@@ -1,6 +1,6 @@
 package io.modbackup.cluster.node;
 
-import io.modbackup.sim.ConductorRuntime.ClusterSnapshot;
+import io.modbackup.sim.ClusterSnapshot;
 import java.util.Map;
 
 /**

@@ -3,7 +3,7 @@ package io.modbackup.cluster.node;
 import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.cluster.rpc.JsonRpcClient;
 import io.modbackup.sim.ClusterView;
-import io.modbackup.sim.ConductorRuntime.ClusterSnapshot;
+import io.modbackup.sim.ClusterSnapshot;
 import io.modbackup.sim.DepotEntry;
 import io.modbackup.sim.SupervisorChannel;
 import java.time.Duration;

@@ -7,10 +7,8 @@ import io.modbackup.core.hash.ContentHash;
 import io.modbackup.core.manifest.FileEntry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -278,7 +276,7 @@ public final class ChunkStore {
 
     /** Downloads {@code entry} chunk by chunk through streams, verifying each and the whole, in one write. */
     private CompletableFuture<Void> download(FileEntry entry, int chunkSize, Path target, String what) {
-        Download download = new Download(entry, chunkSize, target, what);
+        ChunkDownload download = new ChunkDownload(entry, chunkSize, target, what, provider.contentHash());
         CompletableFuture<Void> chain = CompletableFuture.runAsync(download::open, io);
         for (int i = 0; i < entry.chunks().size(); i++) {
             int index = i;
@@ -352,94 +350,6 @@ public final class ChunkStore {
             return actual.equals(sha) && size == expectedSize ? null : "chunk " + sha + " is corrupt: the store holds " + size
                     + " bytes hashing to " + actual + ", expected " + expectedSize + " bytes hashing to " + sha;
         }, io);
-    }
-
-    /** One file being downloaded chunk by chunk; used by one chain at a time. */
-    private final class Download {
-        private final FileEntry entry;
-        private final int chunkSize;
-        private final Path target;
-        private final String what;
-        /** The whole file's digest (a Download is used for files of several chunks, or of none). */
-        private final ContentHash.Hasher whole = provider.contentHash().start();
-        private FileChannel channel;
-        private OutputStream out;
-        private long written;
-
-        Download(FileEntry entry, int chunkSize, Path target, String what) {
-            this.entry = entry;
-            this.chunkSize = chunkSize;
-            this.target = target;
-            this.what = what;
-        }
-
-        void open() {
-            try {
-                channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING);
-                out = Channels.newOutputStream(channel);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create " + target, e);
-            }
-        }
-
-        void append(int index, String sha, InputStream in) {
-            if (in == null) {
-                throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is missing from the store");
-            }
-            long expected = Math.min(chunkSize, entry.size() - (long) index * chunkSize);
-            ContentHash.Hasher digest = provider.contentHash().start();
-            long n = 0;
-            byte[] buffer = new byte[BUFFER];
-            try (InputStream stream = in) {
-                for (int r; (r = stream.read(buffer)) >= 0; ) {
-                    n += r;
-                    if (n > expected) {
-                        break;
-                    }
-                    digest.update(buffer, 0, r);
-                    whole.update(buffer, 0, r);
-                    out.write(buffer, 0, r);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(what + ": cannot download chunk " + sha, e);
-            }
-            if (n > expected) {
-                throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is corrupt in the store (more"
-                        + " than " + expected + " bytes, expected " + expected + " bytes hashing to " + sha + ")");
-            }
-            String actual = digest.hex();
-            if (n != expected || !actual.equals(sha)) {
-                throw new CorruptBackupException(what + ": chunk " + index + " (" + sha + ") is corrupt in the store ("
-                        + n + " bytes hashing to " + actual + ", expected " + expected + " bytes hashing to " + sha + ")");
-            }
-            written += n;
-        }
-
-        void finish() {
-            if (written != entry.size() || !whole.hex().equals(entry.sha256())) {
-                throw new CorruptBackupException(what + ": restored content does not match the manifest's size and SHA-256");
-            }
-        }
-
-        /** Makes the staged file durable before the runtime swaps it into live state. */
-        void force() {
-            try {
-                channel.force(true);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot sync " + target, e);
-            }
-        }
-
-        void closeQuietly() {
-            if (out != null) {
-                try {
-                    out.close();
-                } catch (IOException ignored) {
-                    // a failed chain reports its own cause; a successful one has flushed already
-                }
-            }
-        }
     }
 
     private static void requireValid(int chunkSize) {

@@ -12,7 +12,6 @@ import io.modbackup.core.seal.Envelope;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -237,7 +235,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
         return (int) Math.min(budget, 2 * size);
     }
 
-    private static CorruptBackupException plainInEncryptedStore(String key) {
+    static CorruptBackupException plainInEncryptedStore(String key) {
         return new CorruptBackupException(key + " is not encrypted, but the store is: it was replaced or damaged");
     }
 
@@ -264,7 +262,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().getObject(key);
         }
-        return sealed(s -> delegate().getObject(key).thenApply(in -> in == null ? null : new OpeningStream(key, in, s)));
+        return sealed(s -> delegate().getObject(key).thenApply(in -> in == null ? null : new OpeningStream(key, in, s, opening, this::budgetFor)));
     }
 
     /**
@@ -361,7 +359,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
      * content that happens to begin so: a chunk of an unencrypted store, written by format 1. Its
      * content hash, which the caller checks, then decides.
      */
-    private static boolean fallsBackToPlain(StoreKeys.Sealing s, String key) {
+    static boolean fallsBackToPlain(StoreKeys.Sealing s, String key) {
         return !s.envelope().encrypts() && key.startsWith(StoreLayout.BLOBS);
     }
 
@@ -398,82 +396,5 @@ public final class SealingProvider extends ForwardingBackupProvider {
                         + Envelope.plainSize(head) + " bytes of content in " + stored + " stored bytes)";
             }, executor);
         }));
-    }
-
-    /** A stored object's stream that opens it, if sealed, on the first read. */
-    private final class OpeningStream extends InputStream {
-        private final String key;
-        private final InputStream raw;
-        private final StoreKeys.Sealing s;
-        private InputStream content;
-        /** Budget this stream holds until it is closed. */
-        private int held;
-
-        OpeningStream(String key, InputStream raw, StoreKeys.Sealing s) {
-            this.key = key;
-            this.raw = raw;
-            this.s = s;
-        }
-
-        private InputStream content() throws IOException {
-            if (content != null) {
-                return content;
-            }
-            byte[] head = raw.readNBytes(Envelope.HEADER);
-            if (!Envelope.startsWithMagic(head, 0, head.length)) {
-                if (s.envelope().encrypts()) {
-                    throw plainInEncryptedStore(key);
-                }
-                content = new SequenceInputStream(new ByteArrayInputStream(head), raw);
-                return content;
-            }
-            long size = Envelope.storedSize(head);
-            if (size < 0 || size > Integer.MAX_VALUE - 1024) {
-                if (fallsBackToPlain(s, key)) {
-                    content = new SequenceInputStream(new ByteArrayInputStream(head), raw);
-                    return content;
-                }
-                throw new CorruptBackupException(key + " is damaged: its header is not that of a sealed object");
-            }
-            // Released when the stream is closed: the reader holds the content until then.
-            held = budgetFor(size);
-            opening.acquireUninterruptibly(held);
-            byte[] stored = Arrays.copyOf(head, (int) size);
-            int n = raw.readNBytes(stored, Envelope.HEADER, (int) size - Envelope.HEADER);
-            int more = raw.read();
-            try {
-                if (n != size - Envelope.HEADER || more >= 0) {
-                    throw new CorruptBackupException(key + " is damaged: its header says " + size + " bytes, the store holds "
-                            + (more >= 0 ? "more" : String.valueOf(Envelope.HEADER + n)));
-                }
-                content = new ByteArrayInputStream(s.envelope().open(key, stored));
-            } catch (CorruptBackupException e) {
-                if (!fallsBackToPlain(s, key)) {
-                    throw e;
-                }
-                InputStream read = new ByteArrayInputStream(stored, 0, Envelope.HEADER + n);
-                content = more < 0 ? read : new SequenceInputStream(read, new SequenceInputStream(
-                        new ByteArrayInputStream(new byte[] {(byte) more}), raw));
-            }
-            return content;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return content().read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return content().read(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            opening.release(held);
-            held = 0;
-            content = null;
-            raw.close();
-        }
     }
 }

@@ -3,22 +3,15 @@ package io.modbackup.core.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
-import io.modbackup.core.store.StoreLayout;
 import io.modbackup.sim.SampleModules;
 import io.modbackup.sim.SimulatedCluster;
 import io.modbackup.sim.Workload;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +29,7 @@ class ChunkIndexTest {
     @TempDir
     Path dir;
     private SimulatedCluster cluster;
-    private Counting provider;
+    private ChunkRequests provider;
     private BackupEngine engine;
     private Workload workload;
 
@@ -46,7 +39,7 @@ class ChunkIndexTest {
         cluster.deploy(SampleModules.moduleA(), new Parallelism(4, 2, 1));
         workload = new Workload(cluster, 3, 2000, 100);
         append(3000);
-        provider = new Counting(new LocalDirectoryProvider(dir.resolve("store").toString()));
+        provider = new ChunkRequests(new LocalDirectoryProvider(dir.resolve("store").toString()));
         engine = new BackupEngine(cluster, provider, BackupOptions.defaults().withChunkSize(4 * 1024));
     }
 
@@ -117,67 +110,5 @@ class ChunkIndexTest {
         assertEquals(8, manifest.tasks().size());
         assertTrue(provider.chunkLookups.get() > 50, "chunks are looked up: " + provider.chunkLookups.get());
         assertEquals(provider.chunkPuts.get(), manifest.totals().chunksUploaded());
-    }
-
-    /** Counts chunk lookups and chunk puts. */
-    private static final class Counting extends ForwardingBackupProvider {
-        final AtomicLong chunkLookups = new AtomicLong();
-        final AtomicLong chunkPuts = new AtomicLong();
-
-        Counting(BackupProvider delegate) {
-            super(delegate);
-        }
-
-        final Set<String> chunksPut = ConcurrentHashMap.newKeySet();
-
-        void reset() {
-            chunkLookups.set(0);
-            chunkPuts.set(0);
-            chunksPut.clear();
-        }
-
-        Set<String> chunkKeys() {
-            Set<String> keys = ConcurrentHashMap.newKeySet();
-            String token = null;
-            do {
-                KeysPage page = delegate().listKeysRecursive(StoreLayout.BLOBS, token).join();
-                keys.addAll(page.keys());
-                token = page.nextPageToken();
-            } while (token != null);
-            return keys;
-        }
-
-        private void count(String key, AtomicLong counter) {
-            if (key.startsWith(StoreLayout.BLOBS)) {
-                counter.incrementAndGet();
-                if (counter == chunkPuts) {
-                    chunksPut.add(key);
-                }
-            }
-        }
-
-        @Override
-        public CompletableFuture<Boolean> hasKey(String key) {
-            count(key, chunkLookups);
-            return super.hasKey(key);
-        }
-
-        @Override
-        public CompletableFuture<Long> objectSize(String key) {
-            count(key, chunkLookups);
-            return super.objectSize(key);
-        }
-
-        @Override
-        public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-            count(key, chunkPuts);
-            return super.putObject(key, in, length);
-        }
-
-        @Override
-        public CompletableFuture<Void> putFile(String key, Path source) {
-            count(key, chunkPuts);
-            return super.putFile(key, source);
-        }
     }
 }

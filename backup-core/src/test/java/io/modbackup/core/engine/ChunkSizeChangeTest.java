@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.TaskCut;
@@ -27,8 +25,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,12 +44,12 @@ class ChunkSizeChangeTest {
     @TempDir
     Path dir;
     private EngineFixture f;
-    private CountingProvider counting;
+    private ChunkRequests counting;
 
     @BeforeEach
     void setUp() throws Exception {
         f = new EngineFixture(dir, BackupOptions.defaults().withChunkSize(SMALL));
-        counting = new CountingProvider(f.provider);
+        counting = new ChunkRequests(f.provider);
         f.write(3000);
     }
 
@@ -258,51 +254,6 @@ class ChunkSizeChangeTest {
             channel.read(one, at);
             one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
             channel.write(one, at);
-        }
-    }
-
-    /** Counts chunk lookups and chunk puts. */
-    private static final class CountingProvider extends ForwardingBackupProvider {
-        final AtomicLong chunkLookups = new AtomicLong();
-        final AtomicLong chunkPuts = new AtomicLong();
-
-        CountingProvider(BackupProvider delegate) {
-            super(delegate);
-        }
-
-        void reset() {
-            chunkLookups.set(0);
-            chunkPuts.set(0);
-        }
-
-        private void count(String key, AtomicLong counter) {
-            if (key.startsWith(StoreLayout.BLOBS)) {
-                counter.incrementAndGet();
-            }
-        }
-
-        @Override
-        public CompletableFuture<Boolean> hasKey(String key) {
-            count(key, chunkLookups);
-            return super.hasKey(key);
-        }
-
-        @Override
-        public CompletableFuture<Long> objectSize(String key) {
-            count(key, chunkLookups);
-            return super.objectSize(key);
-        }
-
-        @Override
-        public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-            count(key, chunkPuts);
-            return super.putObject(key, in, length);
-        }
-
-        @Override
-        public CompletableFuture<Void> putFile(String key, Path source) {
-            count(key, chunkPuts);
-            return super.putFile(key, source);
         }
     }
 }

@@ -11,21 +11,15 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -52,19 +46,17 @@ public final class LocalDirectoryProvider implements BackupProvider {
 
     /** Root-level directory holding in-flight writes; never part of the key space. */
     static final String TEMP_DIR = ".modbackup-tmp";
-    /** This machine's name as temporary file names carry it ({@code _} is the separator). */
-    private static final String HOST = hostName().replace('_', '-');
     /** Age after which a temporary file can only be a crashed writer's leftover. */
-    static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
+    static final Duration STALE_TEMP_AGE = TemporaryFiles.STALE_AGE;
     private static final int BUFFER_SIZE = 256 * 1024;
     // Blocking file I/O (writes, fsyncs), not CPU: as many threads as the engine keeps uploads in flight.
     private static final int DEFAULT_THREADS = Math.max(16, 2 * Runtime.getRuntime().availableProcessors());
 
     private final Path root;
-    private final Path tempDir;
+    private final TemporaryFiles temporaryFiles;
     private final ExecutorService executor;
+    private final DirectoryListing listing;
     private volatile ProgressListener progressListener;
-    private volatile boolean writable;
 
     /** The provider for the directory named by the config argument. */
     public LocalDirectoryProvider(String directory) {
@@ -77,68 +69,13 @@ public final class LocalDirectoryProvider implements BackupProvider {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.root = root.toAbsolutePath().normalize();
-        this.tempDir = this.root.resolve(TEMP_DIR);
+        this.temporaryFiles = new TemporaryFiles(this.root, this.root.resolve(TEMP_DIR));
         if (Files.exists(this.root) && !Files.isDirectory(this.root)) {
             throw new IllegalArgumentException("cannot use " + this.root + " as a backup directory: it is not a directory");
         }
-        if (Files.isDirectory(tempDir)) {
-            removeStaleTemporaryFiles();
-        }
+        temporaryFiles.removeStale();
         this.executor = Executors.newFixedThreadPool(threads, daemonThreads("modbackup-local-io-"));
-    }
-
-    /**
-     * Deletes temporary files that a crashed writer left behind: at once those of a process of this
-     * machine that no longer runs (each name carries its writer's host and process ID), others only
-     * once old, since a process on another machine sharing the directory may be writing them now.
-     */
-    private void removeStaleTemporaryFiles() {
-        Instant cutoff = Instant.now().minus(STALE_TEMP_AGE);
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(tempDir)) {
-            for (Path temp : temps) {
-                if (writerGone(temp.getFileName().toString())
-                        || Files.getLastModifiedTime(temp).toInstant().isBefore(cutoff)) {
-                    deleteQuietly(temp);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("cannot clean temporary files in {}: {}", tempDir, e.toString());
-        }
-    }
-
-    /** Whether a temporary file's name says it was written by a process of this host that has exited. */
-    private static boolean writerGone(String name) {
-        String[] parts = name.split("_", 3);
-        if (parts.length < 3 || !parts[0].equals(HOST)) {
-            return false;
-        }
-        try {
-            long pid = Long.parseLong(parts[1]);
-            return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    /** A fresh temporary file name for a write, creating the root and its temporary directory on the first one. */
-    private Path newTempFile() {
-        if (!writable) {
-            try {
-                Files.createDirectories(tempDir);
-            } catch (IOException e) {
-                throw new BackupStorageException("cannot use " + root + " as a backup directory: " + e, e);
-            }
-            writable = true;
-        }
-        return tempDir.resolve(HOST + "_" + ProcessHandle.current().pid() + "_" + UUID.randomUUID() + ".tmp");
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "unknown-host";
-        }
+        this.listing = new DirectoryListing(this.root, TEMP_DIR);
     }
 
     /** The directory holding the objects. */
@@ -161,14 +98,14 @@ public final class LocalDirectoryProvider implements BackupProvider {
             if (length < 0) {
                 throw new IllegalArgumentException("length of '" + key + "' must not be negative, got " + length);
             }
-            Path temp = newTempFile();
+            Path temp = temporaryFiles.next();
             try {
                 writeFully(key, in, length, temp);
                 moveIntoPlace(temp, target);
             } catch (IOException e) {
                 throw new BackupStorageException("cannot store '" + key + "' in " + root + ": " + e, e);
             } finally {
-                deleteQuietly(temp);
+                TemporaryFiles.deleteQuietly(temp);
             }
             return null;
         });
@@ -179,7 +116,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
     public CompletableFuture<Void> putFile(String key, Path source) {
         return async(() -> {
             Path target = pathOf(key);
-            Path temp = newTempFile();
+            Path temp = temporaryFiles.next();
             try {
                 try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
                      FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -192,7 +129,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
             } catch (IOException e) {
                 throw new BackupStorageException("cannot store '" + key + "' in " + root + ": " + e, e);
             } finally {
-                deleteQuietly(temp);
+                TemporaryFiles.deleteQuietly(temp);
             }
             return null;
         });
@@ -306,7 +243,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
             } catch (IOException e) {
                 throw new BackupStorageException("cannot copy '" + key + "' from " + root + " to " + target + ": " + e, e);
             } finally {
-                deleteQuietly(partial);
+                TemporaryFiles.deleteQuietly(partial);
             }
         });
     }
@@ -377,36 +314,12 @@ public final class LocalDirectoryProvider implements BackupProvider {
         return async(() -> {
             ObjectKeys.requireValidPrefix(prefix);
             String after = PageTokens.decode(pageToken, prefix);
-            int slash = prefix.lastIndexOf('/');
-            String dirKey = prefix.substring(0, slash + 1);
-            String nameFilter = prefix.substring(slash + 1);
-            List<String> keys = new ArrayList<>(DEFAULT_PAGE_SIZE + 1);
             try {
-                walk(directoryOf(dirKey), dirKey, nameFilter, after, DEFAULT_PAGE_SIZE + 1, keys);
+                return PageTokens.page(listing.recursive(prefix, after, DEFAULT_PAGE_SIZE + 1), DEFAULT_PAGE_SIZE, prefix);
             } catch (IOException e) {
                 throw new BackupStorageException("cannot list '" + prefix + "' in " + root + ": " + e, e);
             }
-            return PageTokens.page(keys, DEFAULT_PAGE_SIZE, prefix);
         });
-    }
-
-    /** Depth-first walk in key order, skipping whole subtrees that sort before {@code after}. */
-    private void walk(Path dir, String dirKey, String nameFilter, String after, int limit, List<String> out)
-            throws IOException {
-        for (Entry entry : sortedEntries(dir, dirKey, nameFilter)) {
-            if (out.size() >= limit) {
-                return;
-            }
-            String key = dirKey + entry.fragment();
-            if (entry.directory()) {
-                boolean subtreeBeforeAfter = after != null && !after.startsWith(key) && key.compareTo(after) < 0;
-                if (!subtreeBeforeAfter) {
-                    walk(dir.resolve(entry.name()), key, "", after, limit, out);
-                }
-            } else if (after == null || key.compareTo(after) > 0) {
-                out.add(key);
-            }
-        }
     }
 
     @Override
@@ -415,56 +328,12 @@ public final class LocalDirectoryProvider implements BackupProvider {
             ObjectKeys.requireDirectoryPrefix(prefix);
             String after = PageTokens.decode(pageToken, prefix);
             int size = pageSize <= 0 ? DEFAULT_PAGE_SIZE : pageSize;
-            List<String> names = new ArrayList<>();
             try {
-                for (Entry entry : sortedEntries(directoryOf(prefix), prefix, "")) {
-                    if (after == null || entry.fragment().compareTo(after) > 0) {
-                        names.add(entry.fragment());
-                        if (names.size() > size) {
-                            break;
-                        }
-                    }
-                }
+                return PageTokens.page(listing.children(prefix, after, size + 1), size, prefix);
             } catch (IOException e) {
                 throw new BackupStorageException("cannot list '" + prefix + "' in " + root + ": " + e, e);
             }
-            return PageTokens.page(names, size, prefix);
         });
-    }
-
-    private record Entry(String name, boolean directory) {
-        String fragment() {
-            return directory ? name + "/" : name;
-        }
-    }
-
-    private List<Entry> sortedEntries(Path dir, String dirKey, String nameFilter) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            for (Path child : stream) {
-                String name = child.getFileName().toString();
-                if (dirKey.isEmpty() && name.equals(TEMP_DIR)) {
-                    continue;
-                }
-                if (!name.startsWith(nameFilter)) {
-                    continue;
-                }
-                BasicFileAttributes attributes;
-                try {
-                    attributes = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                } catch (NoSuchFileException e) {
-                    continue;
-                }
-                if (attributes.isDirectory() || attributes.isRegularFile()) {
-                    entries.add(new Entry(name, attributes.isDirectory()));
-                }
-            }
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            // Nothing below a missing directory, nor below an object's key listed as if it were one.
-            return List.of();
-        }
-        entries.sort(Comparator.comparing(Entry::fragment));
-        return entries;
     }
 
     @Override
@@ -493,23 +362,11 @@ public final class LocalDirectoryProvider implements BackupProvider {
         return root.resolve(key);
     }
 
-    private Path directoryOf(String dirKey) {
-        return dirKey.isEmpty() ? root : root.resolve(dirKey);
-    }
-
     private <T> CompletableFuture<T> async(Supplier<T> work) {
         try {
             return CompletableFuture.supplyAsync(work, executor);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new BackupStorageException("provider for " + root + " is closed", e));
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            log.warn("cannot remove temporary file {}: {}", path, e.toString());
         }
     }
 
