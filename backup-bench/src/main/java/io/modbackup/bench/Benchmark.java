@@ -1,47 +1,39 @@
 package io.modbackup.bench;
 
+import static io.modbackup.bench.BaselineTools.borgBackup;
+import static io.modbackup.bench.BaselineTools.resticBackup;
+import static io.modbackup.bench.Rows.fmt;
+import static io.modbackup.bench.Rows.row;
+import static io.modbackup.bench.Timing.seconds;
+import static io.modbackup.bench.Timing.time;
+
 import io.modbackup.api.runtime.CutDescriptor;
-import io.modbackup.api.runtime.FileKind;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.TaskCut;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.engine.RestoreResult;
-import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ModuleManifest;
-import io.modbackup.core.manifest.TaskManifest;
-import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.core.crypto.LocalMasterKey;
 import io.modbackup.core.seal.Compression;
 import io.modbackup.core.store.BackupStore;
-import io.modbackup.s3.S3BackupProvider;
 import io.modbackup.sim.ModuleDefinition;
 import io.modbackup.sim.SampleModules;
 import io.modbackup.sim.SimulatedCluster;
 import io.modbackup.sim.WorkloadEntry;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 
 /**
  * Measures modbackup against what a user would do instead, on the same bytes in the same run, and
@@ -111,7 +103,7 @@ public final class Benchmark {
         try {
             List<Row> rows = run(new Options(size, segment, work, s3, heap, BackupOptions.DEFAULT_CHUNK_SIZE, rounds),
                     System.out);
-            printTable(rows, System.out);
+            Rows.printTable(rows, System.out);
         } finally {
             if (keep) {
                 System.out.println("data set kept in " + work + " (--keep)");
@@ -164,8 +156,8 @@ public final class Benchmark {
             io.modbackup.sim.CutFiles.materialize(cluster, cut, cutDir);
             cluster.releaseCut(A, cut.cutId());
             log.printf("data set: %s in %d files%n", size(dataBytes), files);
-            ToolTimes restic = resticBackup(cutDir, o.dir().resolve("restic-repo"));
-            ToolTimes borg = borgBackup(cutDir, o.dir().resolve("borg-repo"));
+            BaselineTools.ToolTimes restic = resticBackup(cutDir, o.dir().resolve("restic-repo"));
+            BaselineTools.ToolTimes borg = borgBackup(cutDir, o.dir().resolve("borg-repo"));
             log.printf("baselines: restic %s, borg %s%n", restic, borg);
             deleteTree(o.dir().resolve("restic-repo"));
             deleteTree(o.dir().resolve("borg-repo"));
@@ -186,7 +178,7 @@ public final class Benchmark {
             Path encryptedStore = o.dir().resolve("store-encrypted");
             for (int r = 0; r < o.rounds(); r++) {
                 Path copy = o.dir().resolve("cp-copy-" + r);
-                fullRounds.baseline(time(() -> run("cp", "-r", cutDir.toString(), copy.toString()), true));
+                fullRounds.baseline(time(() -> Timing.run("cp", "-r", cutDir.toString(), copy.toString()), true));
                 Path store = o.dir().resolve("store-local-" + r);
                 deleteTree(plainStore);
                 deleteTree(encryptedStore);
@@ -277,7 +269,7 @@ public final class Benchmark {
                 cluster.awaitSettled(A, TimeUnit.MINUTES.toMillis(10));
                 ModuleManifest incremental = engine.backup(A);
                 BackupStore reader = new BackupStore(io.modbackup.core.store.SealingProvider.reader(store, Runnable::run), new io.modbackup.core.manifest.ManifestCodec(), Runnable::run);
-                long[] changed = changedBytes(reader, same[0], incremental);
+                long[] changed = ManifestDiff.changedBytes(reader, same[0], incremental);
                 long uploaded = incremental.totals().newBytes();
                 double bound = changed[0] + changed[1] * (double) o.chunkSize();
                 rows.add(new Row("incremental after appends + new SSTs: bytes uploaded", size(uploaded),
@@ -293,7 +285,7 @@ public final class Benchmark {
                     String encryptedFull = encryptedEngine.list(A, null, 1).backups().get(0).backupId();
                     for (int r = 0; r < o.rounds(); r++) {
                         Path back = o.dir().resolve("cp-back-" + r);
-                        double cp = time(() -> run("cp", "-r", cpCopy.toString(), back.toString()), true);
+                        double cp = time(() -> Timing.run("cp", "-r", cpCopy.toString(), back.toString()), true);
                         restores.baseline(cp);
                         staging.baseline(cp);
                         RestoreResult[] result = new RestoreResult[1];
@@ -315,10 +307,10 @@ public final class Benchmark {
             }
 
             if (o.s3()) {
-                rows.add(s3Row(o, cluster, options, cutDir, log));
+                rows.add(S3Rows.s3Row(o, cluster, options, cutDir, log));
             }
         }
-        rows.addAll(textRows(o, log));
+        rows.addAll(TextWorkloadRows.rows(o, log));
         if (o.heapCheck()) {
             rows.add(heapRow(clusterDir, o.dir().resolve("store-heap"), log));
         }
@@ -326,7 +318,7 @@ public final class Benchmark {
     }
 
     /** Times one full backup of module A into a new local store at {@code store}, synced. */
-    private static double timeBackup(SimulatedCluster cluster, Path store, BackupOptions options) throws Exception {
+    static double timeBackup(SimulatedCluster cluster, Path store, BackupOptions options) throws Exception {
         try (LocalDirectoryProvider provider = new LocalDirectoryProvider(store.toString());
              BackupEngine engine = new BackupEngine(cluster, provider, options)) {
             return time(() -> engine.backup(A), true);
@@ -370,7 +362,7 @@ public final class Benchmark {
     }
 
     /** Bytes of the regular files under {@code root}. */
-    private static long treeBytes(Path root) throws IOException {
+    static long treeBytes(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
         }
@@ -380,65 +372,6 @@ public final class Benchmark {
      * Compression on what depots usually hold: a module whose depot entries are JSON events (an eighth
      * of the run's size), backed up with zstd:3 and uncompressed in alternating rounds.
      */
-    private static List<Row> textRows(Options o, PrintStream log) throws Exception {
-        ModuleDefinition module = SampleModules.moduleA();
-        Path dir = o.dir().resolve("text");
-        Rounds rounds = new Rounds("JSON-like depot entries, full backup, zstd:3 vs none");
-        long stored;
-        long content;
-        try (SimulatedCluster cluster = new SimulatedCluster("bench-text", dir.resolve("cluster"), 2, o.segmentBytes(),
-                List.of(module))) {
-            cluster.deploy(module, new Parallelism(4, 2, 1));
-            Random random = new Random(43);
-            String[] events = {"page_view", "click", "add_to_cart", "purchase", "search", "scroll"};
-            long bytes = Math.max(4 * MIB, o.sizeBytes() / 8);
-            long written = 0;
-            for (long count = 1; written < bytes; count++) {
-                String json = String.format(Locale.ROOT, "{\"ts\":%d,\"user\":\"user-%d\",\"session\":\"%08x\","
-                                + "\"event\":\"%s\",\"page\":\"/products/%d\",\"amount_cents\":%d,\"agent\":\"Mozilla/5.0"
-                                + " (X11; Linux x86_64)\",\"country\":\"%s\"}", 1_732_000_000_000L + count * 37,
-                        random.nextInt(50_000), random.nextInt(), events[random.nextInt(events.length)],
-                        random.nextInt(5_000), random.nextInt(100_000), new String[] {"DE", "US", "FR", "JP"}[random.nextInt(4)]);
-                cluster.append(A, "*events", new WorkloadEntry("user-" + random.nextInt(50_000), 1, json));
-                written += json.length() + 20;
-                if (count % 20000 == 0) {
-                    cluster.awaitCaughtUp(A, TimeUnit.MINUTES.toMillis(10));
-                }
-            }
-            cluster.awaitSettled(A, TimeUnit.MINUTES.toMillis(30));
-            BackupOptions options = BackupOptions.defaults().withChunkSize(o.chunkSize());
-            Path zstdStore = dir.resolve("store-zstd");
-            Path plainStore = dir.resolve("store-none");
-            ModuleManifest backup = null;
-            for (int r = 0; r < o.rounds(); r++) {
-                deleteTree(plainStore);
-                deleteTree(zstdStore);
-                if (r % 2 == 1) {
-                    rounds.baseline(timeBackup(cluster, plainStore, options.withCompression(Compression.NONE)));
-                }
-                try (LocalDirectoryProvider provider = new LocalDirectoryProvider(zstdStore.toString());
-                     BackupEngine engine = new BackupEngine(cluster, provider, options)) {
-                    ModuleManifest[] made = new ModuleManifest[1];
-                    rounds.ours(time(() -> made[0] = engine.backup(A), true));
-                    backup = made[0];
-                }
-                if (r % 2 == 0) {
-                    rounds.baseline(timeBackup(cluster, plainStore, options.withCompression(Compression.NONE)));
-                }
-            }
-            stored = treeBytes(zstdStore.resolve("blobs"));
-            content = treeBytes(plainStore.resolve("blobs"));
-            log.printf("JSON-like depot entries: %s of content in %d files, %s stored with zstd:3%n", size(content),
-                    backup.totals().files(), size(stored));
-        } finally {
-            deleteTree(dir);
-        }
-        log.println(rounds);
-        return List.of(new Row("JSON-like depot entries: chunk bytes stored, zstd:3 vs none", size(stored), size(content)
-                        + " (none)", (double) stored / content, "<= 0.33", (double) stored / content <= 0.33 ? "met" : "MISSED"),
-                rounds.row("JSON-like depot entries: full backup, zstd:3 vs none", "none", Double.NaN));
-    }
-
     /** Appends entries with incompressible padding to A's depot until about {@code bytes} went in. */
     private static long generate(SimulatedCluster cluster, Random random, long bytes) throws InterruptedException {
         long written = 0;
@@ -457,80 +390,7 @@ public final class Benchmark {
         return count;
     }
 
-    /** Bytes new or changed in {@code after} relative to {@code before}, and the files touched. */
-    private static long[] changedBytes(BackupStore store, ModuleManifest before, ModuleManifest after) {
-        Map<String, FileEntry> old = new HashMap<>();
-        for (TaskRef ref : before.tasks()) {
-            for (FileEntry f : store.taskManifest(before, ref).files()) {
-                old.put(ref.task() + "/" + f.path(), f);
-            }
-        }
-        long changed = 0;
-        long touched = 0;
-        for (TaskRef ref : after.tasks()) {
-            TaskManifest task = store.taskManifest(after, ref);
-            for (FileEntry f : task.files()) {
-                FileEntry o = old.get(ref.task() + "/" + f.path());
-                if (o != null && o.sha256().equals(f.sha256())) {
-                    continue;
-                }
-                touched++;
-                changed += o != null && f.kind() == FileKind.APPEND_ONLY && f.size() >= o.size() ? f.size() - o.size() : f.size();
-            }
-        }
-        return new long[] {changed, touched};
-    }
 
-    private static Row s3Row(Options o, SimulatedCluster cluster, BackupOptions options, Path cutDir, PrintStream log)
-            throws Exception {
-        System.setProperty("aws.accessKeyId", "modbackup-bench");
-        System.setProperty("aws.secretAccessKey", "modbackup-bench-secret");
-        Properties properties = new Properties();
-        properties.setProperty("jclouds.filesystem.basedir", o.dir().resolve("s3").toString());
-        Files.createDirectories(o.dir().resolve("s3"));
-        try (BlobStoreContext context = ContextBuilder.newBuilder("filesystem").credentials("id", "cred")
-                .overrides(properties).build(BlobStoreContext.class)) {
-            S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "modbackup-bench", "modbackup-bench-secret")
-                    .ignoreUnknownHeaders(true).build();
-            proxy.start();
-            while (!proxy.getState().equals("STARTED")) {
-                Thread.sleep(10);
-            }
-            try {
-                String endpoint = "http://127.0.0.1:" + proxy.getPort();
-                List<Path> files;
-                try (Stream<Path> walk = Files.walk(cutDir)) {
-                    files = walk.filter(Files::isRegularFile).toList();
-                }
-                Rounds s3Rounds = new Rounds("S3 full backup");
-                for (int r = 0; r < o.rounds(); r++) {
-                    try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/raw-" + r + " createBucket=true")) {
-                        s3Rounds.baseline(time(() -> {
-                            Semaphore inFlight = new Semaphore(options.maxUploadsInFlight());
-                            List<CompletableFuture<Void>> puts = new ArrayList<>();
-                            for (Path file : files) {
-                                inFlight.acquireUninterruptibly();
-                                puts.add(s3.putFile(cutDir.relativize(file).toString(), file)
-                                        .whenComplete((v, e) -> inFlight.release()));
-                            }
-                            CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).join();
-                        }, false));
-                    }
-                    try (S3BackupProvider s3 = new S3BackupProvider(endpoint + "/modbackup-" + r + " createBucket=true");
-                         BackupEngine engine = new BackupEngine(cluster, s3, options)) {
-                        s3Rounds.ours(time(() -> engine.backup(A), false));
-                    }
-                    deleteTree(o.dir().resolve("s3").resolve("raw-" + r));
-                    deleteTree(o.dir().resolve("s3").resolve("modbackup-" + r));
-                }
-                log.println(s3Rounds);
-                return s3Rounds.row("full backup through S3 (in-process server)", "raw putFile, same client", 1.25);
-            } finally {
-                proxy.stop();
-            }
-        }
-    }
 
     /** Backup and restore in a JVM with -Xmx64m; reports whether they completed and the peak heap. */
     private static Row heapRow(Path clusterDir, Path store, PrintStream log) throws Exception {
@@ -546,58 +406,6 @@ public final class Benchmark {
                 "-Xmx64m", Double.NaN, "completes", code == 0 ? "met (completed)" : "MISSED (exit " + code + ")");
     }
 
-    /** Alternating timings of ours and a baseline; the row reports the median of the per-round ratios. */
-    private static final class Rounds {
-        private final String name;
-        private final List<Double> ours = new ArrayList<>();
-        private final List<Double> baseline = new ArrayList<>();
-
-        Rounds(String name) {
-            this.name = name;
-        }
-
-        void ours(double seconds) {
-            ours.add(seconds);
-        }
-
-        void baseline(double seconds) {
-            baseline.add(seconds);
-        }
-
-        double oursMedian() {
-            return median(ours);
-        }
-
-        double baselineMedian() {
-            return median(baseline);
-        }
-
-        Row row(String measure, String baselineName, double target) {
-            List<Double> ratios = new ArrayList<>();
-            for (int i = 0; i < ours.size(); i++) {
-                ratios.add(ours.get(i) / baseline.get(i));
-            }
-            double ratio = median(ratios);
-            String rounds = ours.size() > 1 ? " (median of " + ours.size() + ")" : "";
-            return Benchmark.row(measure + rounds, median(ours), baselineName, median(baseline), ratio, target);
-        }
-
-        private static double median(List<Double> values) {
-            List<Double> sorted = values.stream().sorted().toList();
-            int n = sorted.size();
-            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder text = new StringBuilder(name + " rounds (ours / baseline s):");
-            for (int i = 0; i < ours.size(); i++) {
-                text.append(String.format(Locale.ROOT, " %.2f/%.2f", ours.get(i), baseline.get(i)));
-            }
-            return text.toString();
-        }
-    }
-
     static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
@@ -607,113 +415,6 @@ public final class Benchmark {
                 Files.delete(p);
             }
         }
-    }
-
-    /** A baseline tool's full backup and, right after, a backup with nothing changed. */
-    private record ToolTimes(double full, double noChange) {
-    }
-
-    /** restic (0.14 and later compress with zstd by default: measured as it ships), or null when not installed. */
-    private static ToolTimes resticBackup(Path source, Path repo) throws Exception {
-        if (!isOnPath("restic")) {
-            return null;
-        }
-        Map<String, String> env = Map.of("RESTIC_PASSWORD", "modbackup-bench", "RESTIC_REPOSITORY", repo.toString());
-        runWithEnv(env, "restic", "init", "--quiet");
-        double full = time(() -> runWithEnv(env, "restic", "backup", "--quiet", source.toString()), true);
-        double again = time(() -> runWithEnv(env, "restic", "backup", "--quiet", source.toString()), true);
-        return new ToolTimes(full, again);
-    }
-
-    /** borg 1.2, unencrypted and uncompressed as the issue asks, or null when not installed. */
-    private static ToolTimes borgBackup(Path source, Path repo) throws Exception {
-        if (!isOnPath("borg")) {
-            return null;
-        }
-        Map<String, String> env = Map.of("BORG_REPO", repo.toString(), "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "yes",
-                "BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes");
-        runWithEnv(env, "borg", "init", "--encryption=none");
-        double full = time(() -> runWithEnv(env, "borg", "create", "--compression", "none", "::full", source.toString()), true);
-        double again = time(() -> runWithEnv(env, "borg", "create", "--compression", "none", "::again", source.toString()), true);
-        return new ToolTimes(full, again);
-    }
-
-    private static boolean isOnPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    @FunctionalInterface
-    private interface Work {
-        void run() throws Exception;
-    }
-
-    /** Seconds {@code work} took; with {@code sync}, including a sync(1) so writes reach the disk as ours do. */
-    private static double time(Work work, boolean sync) throws Exception {
-        long start = System.nanoTime();
-        work.run();
-        if (sync) {
-            run("sync");
-        }
-        return seconds(start);
-    }
-
-    private static void run(String... command) {
-        runWithEnv(Map.of(), command);
-    }
-
-    private static void runWithEnv(Map<String, String> env, String... command) {
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().putAll(env);
-            Process p = builder.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command[0] + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private static Row row(String measure, double ours, String baseline, double base, double target) {
-        return row(measure, ours, baseline, base, ours / base, target);
-    }
-
-    private static Row row(String measure, double ours, String baseline, double base, double ratio, double target) {
-        if (Double.isNaN(target)) {
-            // A cost to know, with no bar to meet.
-            return new Row(measure, fmt(ours) + " s", baseline + " " + fmt(base) + " s", ratio, "-", "(measured)");
-        }
-        return new Row(measure, fmt(ours) + " s", baseline + " " + fmt(base) + " s", ratio,
-                "<= " + String.format(Locale.ROOT, "%.2f", target), ratio <= target ? "met" : "MISSED");
-    }
-
-    /** Prints the rows as a table. */
-    public static void printTable(List<Row> rows, PrintStream out) {
-        out.println();
-        out.printf("| %-52s | %-14s | %-34s | %-7s | %-22s | %-15s |%n", "measure", "ours", "baseline", "ratio", "target", "verdict");
-        out.println("|" + "-".repeat(54) + "|" + "-".repeat(16) + "|" + "-".repeat(36) + "|" + "-".repeat(9) + "|"
-                + "-".repeat(24) + "|" + "-".repeat(17) + "|");
-        for (Row r : rows) {
-            out.printf("| %-52s | %-14s | %-34s | %-7s | %-22s | %-15s |%n", r.measure(), r.ours(), r.baseline(),
-                    Double.isNaN(r.ratio()) ? "-" : String.format(Locale.ROOT, "%.3f", r.ratio()), r.target(), r.verdict());
-        }
-    }
-
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    private static String fmt(double seconds) {
-        return String.format(Locale.ROOT, "%.2f", seconds);
     }
 
     static String size(long bytes) {

@@ -24,7 +24,7 @@ class BenchmarkSmokeTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<Benchmark.Row> rows = Benchmark.run(new Benchmark.Options(8L << 20, 1L << 20, dir, true, false,
                 BackupOptions.DEFAULT_CHUNK_SIZE, 2), new PrintStream(log, true));
-        Benchmark.printTable(rows, new PrintStream(log, true));
+        Rows.printTable(rows, new PrintStream(log, true));
         // One no-change row more for each of restic and borg when installed (their full-backup rows are always there).
         int tools = (onPath("restic") ? 1 : 0) + (onPath("borg") ? 1 : 0);
         // Compression (time, CPU time, probe, size), encryption (backup, restore), and the JSON-like workload's two rows.
