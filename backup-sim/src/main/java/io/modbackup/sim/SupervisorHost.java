@@ -8,14 +8,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -38,7 +36,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     private final long segmentBytes;
     private final ModuleCode code;
     private final ClusterView view;
-    private final ClusterState journalState;
+    private final SupervisorSwaps swaps;
     private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
     private final SupervisorCuts cuts;
     /** The newest restore marker of each module as hosting orders named it. */
@@ -62,7 +60,6 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
             return hosted != null && (heard.isEmpty() || heard.get().epoch() < hosted.epoch()) ? Optional.of(hosted) : heard;
         }
     };
-    private volatile java.util.function.Consumer<String> swapSteps = step -> { };
 
     /** A module's tasks hosted here; {@code instance} is null when there are none or it is stopped. */
     private record Hosted(List<Integer> tasks, boolean running, long epoch, ModuleDefinition definition,
@@ -79,8 +76,8 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         this.segmentBytes = segmentBytes;
         this.code = code;
         this.view = view;
-        this.journalState = new ClusterState(supervisor.root());
-        finishInterruptedSwaps();
+        this.swaps = new SupervisorSwaps(supervisor, code);
+        swaps.finishInterrupted();
         Files2.deleteRecursively(supervisor.root().resolve("cuts"));
     }
 
@@ -337,9 +334,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     @Override
     public synchronized Map<Integer, Map<String, Long>> installSwap(InstallOrder order) {
         closeHosted(order.module());
-        journalState.writeJson(journalFile(order.module()), order);
-        swapSteps.accept("journal-written");
-        return completeSwap(order);
+        return swaps.swap(order);
     }
 
     /**
@@ -347,68 +342,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
      * a fault-injection run can kill the process there; the default does nothing.
      */
     public void onSwapStep(java.util.function.Consumer<String> listener) {
-        this.swapSteps = listener;
-    }
-
-    /** Carries out a journaled swap; idempotent. */
-    private Map<Integer, Map<String, Long>> completeSwap(InstallOrder order) {
-        String module = order.module();
-        Map<Integer, Map<String, Long>> ends = new TreeMap<>();
-        try {
-            for (int task : order.swap()) {
-                Path staged = supervisor.existingStagingDirectory(module, order.restoreId(), task);
-                Path live = supervisor.taskDirectory(module, task);
-                if (Files.isDirectory(staged)) {
-                    Files.createDirectories(live.getParent());
-                    Files2.deleteRecursively(live);
-                    Files.move(staged, live, StandardCopyOption.ATOMIC_MOVE);
-                    swapSteps.accept("task-swapped-" + task);
-                }
-                Map<String, Long> taskEnds = new TreeMap<>();
-                // Every version of a module has the same depots: an update cannot repartition state.
-                for (String depot : code.named(module).orElseThrow(() -> new IllegalStateException(
-                        "Supervisor " + id() + " has no code for module " + module)).depots()) {
-                    try (DepotPartition partition = DepotPartition.openReadOnly(live.resolve(TaskState.DEPOTS).resolve(depot))) {
-                        taskEnds.put(depot, partition.endOffset());
-                    }
-                }
-                ends.put(task, taskEnds);
-            }
-            for (int task : order.remove()) {
-                Files2.deleteRecursively(supervisor.taskDirectory(module, task));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot swap in restore " + order.restoreId() + " of " + module + " on "
-                    + id(), e);
-        }
-        supervisor.discardStaging(module, order.restoreId());
-        Files2.deleteRecursively(journalFile(module));
-        return ends;
-    }
-
-    private void finishInterruptedSwaps() {
-        Path dir = supervisor.root().resolve("installs");
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> list = Files.list(dir)) {
-            for (Path file : list.sorted().toList()) {
-                if (file.toString().endsWith(".json")) {
-                    InstallOrder order = journalState.readJson(file, InstallOrder.class);
-                    log.warn("Supervisor {} finishes the swap of restore {} of {} that a crash interrupted", id(),
-                            order.restoreId(), order.module());
-                    completeSwap(order);
-                } else {
-                    Files2.deleteRecursively(file);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the install journal " + dir, e);
-        }
-    }
-
-    private Path journalFile(String module) {
-        return supervisor.root().resolve("installs").resolve(module + ".json");
+        swaps.onStep(listener);
     }
 
     // ------------------------------------------------------------------ cleanup
