@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./mvnw -q -B install -DskipTests
-./mvnw -q -B -pl backup-bench dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/bench-classpath.txt
+./mvnw -q -B -pl backup-bench dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/bench-classpath.txt
 main=io.modbackup.bench.Benchmark
 if [ "${1:-}" = "cut-pause" ]; then
   shift

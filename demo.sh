@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./mvnw -q -B install -DskipTests
-./mvnw -q -B -pl backup-demo dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$PWD/backup-demo/target/runtime-classpath.txt"
+./mvnw -q -B -pl backup-demo dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$PWD/backup-demo/target/runtime-classpath.txt"
 exec java -cp "backup-demo/target/classes:$(cat backup-demo/target/runtime-classpath.txt)" io.modbackup.demo.Demo "$@"

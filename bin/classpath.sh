@@ -4,7 +4,7 @@ modbackup_classpath() {
   local cp_file="$top/backup-demo/target/runtime-classpath.txt"
   if [ ! -f "$cp_file" ] || [ ! -d "$top/backup-demo/target/classes" ]; then
     (cd "$top" && ./mvnw -q -B install -DskipTests >&2 \
-      && ./mvnw -q -B -pl backup-demo dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file" >&2)
+      && ./mvnw -q -B -pl backup-demo dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$cp_file" >&2)
   fi
   echo "$top/backup-demo/target/classes:$(cat "$cp_file")"
 }
