@@ -22,9 +22,7 @@ import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.KnownChunks;
-import io.modbackup.core.store.StoreLayout;
 import io.modbackup.core.store.TransferStats;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -122,9 +120,7 @@ final class ModuleBackup {
             }
             // Indexed before the commit: every committed backup is in the newest-first index.
             Futures.await(store.indexWriter().writeIndexEntry(id), "index backup " + id);
-            byte[] bytes = sealed.bytes();
-            Futures.await(store.provider().putObject(StoreLayout.moduleManifestKey(id), new ByteArrayInputStream(bytes),
-                    bytes.length), "commit backup " + id);
+            Futures.await(store.commit(id, sealed), "commit backup " + id);
             log.info("backup {} committed: {} files, {} bytes, {} new bytes, {} ms", id, totals.files(), totals.bytes(),
                     totals.newBytes(), totals.durationMillis());
             return sealed.manifest();

@@ -153,6 +153,15 @@ public final class BackupStore {
     }
 
     /**
+     * Commits a backup: writes its sealed module manifest ({@link ManifestCodec#seal}) under its key, the
+     * last write of a backup, after which it exists. Idempotent: a retry writes the same bytes.
+     */
+    public CompletableFuture<Void> commit(BackupId id, ManifestCodec.Sealed manifest) {
+        byte[] bytes = manifest.bytes();
+        return provider.putObject(StoreLayout.moduleManifestKey(id), new java.io.ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    /**
      * Writes a task manifest: its files, in path order, cut into segments stored under the SHA-256 of
      * their bytes, then the task manifest itself (offsets and segment references) under its key.
      * Segments in {@code stored} (the previous backup's, which its commit and our lease keep in the

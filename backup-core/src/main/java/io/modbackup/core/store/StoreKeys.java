@@ -48,6 +48,8 @@ public final class StoreKeys {
     private final ObjectMapper json = new ObjectMapper();
     /** How objects are sealed, once decided; null until then. */
     private volatile CompletableFuture<Sealing> resolved;
+    /** The format record's read in flight, shared by the callers that wait for it; null when none. */
+    private CompletableFuture<Sealing> pending;
     /** A claim's record being written: one at a time in this process, so it adopts one data key. */
     private CompletableFuture<Void> initializing;
 
@@ -81,6 +83,29 @@ public final class StoreKeys {
         if (known != null) {
             return known;
         }
+        synchronized (this) {
+            if (resolved != null) {
+                return resolved;
+            }
+            // Callers that arrive while the record is being read share that read: one per process.
+            CompletableFuture<Sealing> reading = pending;
+            if (reading == null) {
+                reading = lookUp();
+                pending = reading;
+                CompletableFuture<Sealing> mine = reading;
+                reading.whenComplete((s, e) -> {
+                    synchronized (this) {
+                        if (pending == mine) {
+                            pending = null; // a failure or an unclaimed store is looked up again next time
+                        }
+                    }
+                });
+            }
+            return reading;
+        }
+    }
+
+    private CompletableFuture<Sealing> lookUp() {
         return readFormat().thenCompose(stored -> {
             if (stored.isPresent()) {
                 return remember(open(stored.get()));
