@@ -1,8 +1,6 @@
 package io.modbackup.sim;
 
-import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.RestoreMarker;
-import io.modbackup.api.runtime.TaskCut;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +11,8 @@ import java.util.TreeMap;
 /**
  * Depots as the Conductor reaches them for clients and checks: appends routed to the partition a key
  * hashes to, reads and end offsets from the Supervisor hosting the partition (naming the module's
- * restore epoch), and waiting until a module's topologies caught up, seen through cuts. Thread-safe.
+ * restore epoch), and waiting until a module's topologies caught up, from their committed progress.
+ * Thread-safe.
  */
 final class ConductorDepots implements ConsistencyOracle.DepotSource {
     private final ConductorRuntime conductor;
@@ -53,8 +52,9 @@ final class ConductorDepots implements ConsistencyOracle.DepotSource {
 
     /**
      * Waits until every topology of {@code module} has processed every entry that was in its subscribed
-     * depots when the wait began, or {@code timeout} passed; returns whether it caught up. Looks through
-     * cuts; a cut that cannot be taken now is tried again.
+     * depots when the wait began, or {@code timeout} passed; returns whether it caught up. Reads the
+     * progress each hosting Supervisor committed (no cut, so the topologies never pause for it); a
+     * Supervisor that does not answer now is asked again.
      */
     boolean awaitCaughtUp(String module, Duration timeout) throws InterruptedException {
         ModuleDefinition definition = conductor.definition(module);
@@ -68,33 +68,29 @@ final class ConductorDepots implements ConsistencyOracle.DepotSource {
             }
         }
         long until = System.nanoTime() + timeout.toNanos();
+        long pause = 2;
         while (System.nanoTime() < until) {
-            CutDescriptor cut;
+            List<String> hosts = conductor.placement(module).values().stream().distinct().sorted().toList();
             try {
-                cut = conductor.captureCut(module);
-            } catch (IllegalStateException notNow) {
-                // a Supervisor is restarting or catching up after a pause: try again until the timeout
-                Thread.sleep(200);
-                continue;
-            }
-            try {
-                if (caughtUp(definition, cut, targets)) {
+                Map<String, Map<String, Long>> processed = new HashMap<>();
+                for (Map<String, Map<String, Long>> one : calls.all(hosts, (s, c) -> c.processedOffsets(module))) {
+                    one.forEach((topology, offsets) -> processed.computeIfAbsent(topology, t -> new HashMap<>()).putAll(offsets));
+                }
+                if (caughtUp(definition, processed, targets)) {
                     return true;
                 }
-            } finally {
-                conductor.releaseCut(module, cut.cutId());
+            } catch (IllegalStateException notNow) {
+                // a Supervisor is restarting: ask again until the timeout
+                pause = 200;
             }
-            Thread.sleep(100);
+            Thread.sleep(pause);
+            pause = Math.min(100, pause * 2);
         }
         return false;
     }
 
-    private static boolean caughtUp(ModuleDefinition definition, CutDescriptor cut, Map<String, Long> targets) {
-        Map<String, Map<String, Long>> processed = new HashMap<>();
-        for (TaskCut task : cut.tasks()) {
-            task.processedOffsets().forEach((topology, offsets) ->
-                    processed.computeIfAbsent(topology, t -> new HashMap<>()).putAll(offsets));
-        }
+    private static boolean caughtUp(ModuleDefinition definition, Map<String, Map<String, Long>> processed,
+                                    Map<String, Long> targets) {
         for (ModuleDefinition.Topology topology : definition.topologies()) {
             Map<String, Long> offsets = processed.getOrDefault(topology.name(), Map.of());
             for (var subscription : topology.subscriptions()) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * batch {@code n+1} start. A batch that failed or timed out on some Supervisor is repeated there (each
  * task commits a batch once) until it succeeds; meanwhile the batch lock stays held, so no cut can see
  * the topology at two commit IDs. Idle, it asks again after {@value #IDLE_MILLIS} ms, doubling the wait
- * up to {@value #MAX_IDLE_MILLIS} ms while nothing arrives; {@link #wake} (an append) ends the wait.
+ * up to {@value #MAX_IDLE_MILLIS} ms while nothing arrives; {@link #wake} (an append) ends a longer wait
+ * at {@value #IDLE_MILLIS} ms, so appends coming one at a time still go in batches.
  */
 final class MicrobatchCoordinator {
     private static final Logger log = LoggerFactory.getLogger(MicrobatchCoordinator.class);
@@ -109,12 +110,21 @@ final class MicrobatchCoordinator {
                 continue;
             }
             try {
+                long idleSince = System.nanoTime();
+                boolean wokenEarly;
                 synchronized (wakeUp) {
                     if (!woken) {
                         wakeUp.wait(idle);
                     }
+                    wokenEarly = woken;
                     idle = woken ? IDLE_MILLIS : Math.min(MAX_IDLE_MILLIS, idle * 2);
                     woken = false;
+                }
+                // Never faster than every IDLE_MILLIS, woken or not: entries that arrive meanwhile go in one
+                // batch, rather than a batch (a call to every Supervisor) per append.
+                long left = IDLE_MILLIS - (System.nanoTime() - idleSince) / 1_000_000;
+                if (wokenEarly && left > 0) {
+                    Thread.sleep(left);
                 }
             } catch (InterruptedException e) {
                 return;

@@ -57,6 +57,12 @@ public interface SupervisorChannel {
      */
     long microbatchStep(String module, String topology, long commitId);
 
+    /**
+     * Per topology, the processed offsets of this Supervisor's running tasks of {@code module} (offset key
+     * to offset; tasks read distinct partitions), as committed now; empty when none runs here.
+     */
+    Map<String, Map<String, Long>> processedOffsets(String module);
+
     /** The highest commit ID of {@code topology} among this Supervisor's tasks of {@code module}; 0 for none. */
     long microbatchCommitId(String module, String topology);
 

@@ -230,6 +230,20 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     }
 
     @Override
+    public Map<String, Map<String, Long>> processedOffsets(String module) {
+        Hosted current = hosted.get(module);
+        Map<String, Map<String, Long>> processed = new java.util.TreeMap<>();
+        if (current == null || current.instance() == null) {
+            return processed;
+        }
+        for (TaskState task : current.instance().tasks().values()) {
+            task.stores().forEach((topology, store) ->
+                    processed.computeIfAbsent(topology, t -> new java.util.TreeMap<>()).putAll(store.progress().processedOffsets()));
+        }
+        return processed;
+    }
+
+    @Override
     public long microbatchCommitId(String module, String topology) {
         Hosted current = hosted.get(module);
         return current == null || current.instance() == null ? 0 : current.instance().commitId(topology);
