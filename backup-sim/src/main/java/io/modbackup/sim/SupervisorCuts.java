@@ -5,6 +5,7 @@ import io.modbackup.sim.SupervisorChannel.PreparedCut;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -22,6 +23,14 @@ final class SupervisorCuts {
 
     private final Supervisor supervisor;
     private final Map<String, PausedCut> pauses = new ConcurrentHashMap<>();
+    /** The latest aborted cuts: a prepare that arrives after its abort is refused at once. */
+    private final Set<String> aborted = java.util.Collections.newSetFromMap(java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 1024;
+                }
+            }));
 
     SupervisorCuts(Supervisor supervisor) {
         this.supervisor = supervisor;
@@ -33,6 +42,12 @@ final class SupervisorCuts {
      */
     PreparedCut prepare(ModuleInstance instance, String cutId, long holdMillis) {
         String module = instance.definition().name();
+        if (aborted.contains(key(module, cutId))) {
+            // The Conductor gave up on this cut (this Supervisor was late: frozen, or slow to get the call):
+            // pausing now would only hold the topologies, and the next cut, until the hold ran out.
+            throw new IllegalStateException("cut " + cutId + " of " + module + " was aborted before it reached "
+                    + supervisor.id());
+        }
         PausedCut pause = new PausedCut(module, cutId, instance);
         if (pauses.putIfAbsent(key(module, cutId), pause) != null) {
             throw new IllegalStateException("cut " + cutId + " of " + module + " is already prepared on " + supervisor.id());
@@ -86,6 +101,7 @@ final class SupervisorCuts {
 
     /** Resumes the topologies and deletes the cut's files. Idempotent. */
     void abort(String module, String cutId) {
+        aborted.add(key(module, cutId));
         PausedCut pause = pauses.get(key(module, cutId));
         if (pause != null) {
             pause.release();
