@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -27,8 +28,14 @@ import org.rocksdb.WriteOptions;
  * topology's progress (commit ID, processed offsets, restore epochs seen) in the default column
  * family, so a batch's PState writes and its progress commit atomically in one write batch. A small
  * write buffer makes RocksDB create, compact and delete SST files as a real deployment would, only
- * sooner. Thread-safe (RocksDB is).
+ * sooner.
+ *
+ * <p>Thread-safe. Every call holds the read side of {@link #state}; {@link #close} takes the write
+ * side, so it waits for the calls in progress, and a call after it fails with
+ * {@link IllegalStateException} instead of reaching a freed native handle, which aborts the whole
+ * JVM ("pthread lock: Invalid argument"; a microbatch step racing a module's close did that in CI).
  */
+@SuppressWarnings("try") // a Use is held for its scope, never referenced
 public final class PStateStore implements AutoCloseable {
     private static final String COMMIT_KEY = "commit";
     private static final String OFFSET_PREFIX = "offset|";
@@ -45,6 +52,8 @@ public final class PStateStore implements AutoCloseable {
     private final Map<String, ColumnFamilyHandle> handles;
     private final List<ColumnFamilyHandle> allHandles;
     private final WriteOptions writeOptions = new WriteOptions();
+    private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
+    private boolean closed;
 
     /** The progress stored with a topology's PStates on one task. */
     public record Progress(long commitId, Map<String, Long> processedOffsets, Map<String, Long> epochsSeen) {
@@ -140,7 +149,7 @@ public final class PStateStore implements AutoCloseable {
         long commitId = 0;
         Map<String, Long> offsets = new HashMap<>();
         Map<String, Long> epochs = new HashMap<>();
-        try (RocksIterator it = db.newIterator(handles.get("default"))) {
+        try (Use use = use(); RocksIterator it = db.newIterator(handles.get("default"))) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 String key = new String(it.key(), StandardCharsets.UTF_8);
                 long value = Long.parseLong(new String(it.value(), StandardCharsets.UTF_8));
@@ -158,7 +167,7 @@ public final class PStateStore implements AutoCloseable {
 
     /** The value of {@code key} in {@code pstate}, or null. */
     public String get(String pstate, String key) {
-        try {
+        try (Use use = use()) {
             byte[] value = db.get(handle(pstate), key.getBytes(StandardCharsets.UTF_8));
             return value == null ? null : new String(value, StandardCharsets.UTF_8);
         } catch (RocksDBException e) {
@@ -169,7 +178,7 @@ public final class PStateStore implements AutoCloseable {
     /** Every key and value of {@code pstate}, sorted. */
     public SortedMap<String, String> content(String pstate) {
         SortedMap<String, String> content = new TreeMap<>();
-        try (RocksIterator it = db.newIterator(handle(pstate))) {
+        try (Use use = use(); RocksIterator it = db.newIterator(handle(pstate))) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 content.put(new String(it.key(), StandardCharsets.UTF_8), new String(it.value(), StandardCharsets.UTF_8));
             }
@@ -188,7 +197,7 @@ public final class PStateStore implements AutoCloseable {
      */
     public void commit(Map<String, Map<String, String>> updates, Map<String, Long> offsets, Map<String, Long> epochs,
                        Long commitId) {
-        try (WriteBatch batch = new WriteBatch()) {
+        try (Use use = use(); WriteBatch batch = new WriteBatch()) {
             for (Map.Entry<String, Map<String, String>> pstate : updates.entrySet()) {
                 ColumnFamilyHandle handle = handle(pstate.getKey());
                 for (Map.Entry<String, String> kv : pstate.getValue().entrySet()) {
@@ -216,7 +225,7 @@ public final class PStateStore implements AutoCloseable {
      * rest copied, memtables flushed first, so the checkpoint is stable and self-contained.
      */
     public void checkpoint(Path target) {
-        try (Checkpoint checkpoint = Checkpoint.create(db)) {
+        try (Use use = use(); Checkpoint checkpoint = Checkpoint.create(db)) {
             Files.createDirectories(target.getParent());
             checkpoint.createCheckpoint(target.toString());
         } catch (RocksDBException | java.io.IOException e) {
@@ -226,7 +235,7 @@ public final class PStateStore implements AutoCloseable {
 
     /** Flushes memtables to SSTs. */
     public void flush() {
-        try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+        try (Use use = use(); FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
             db.flush(options, allHandles);
         } catch (RocksDBException e) {
             throw new IllegalStateException("cannot flush " + dir + ": " + e.getMessage(), e);
@@ -239,7 +248,7 @@ public final class PStateStore implements AutoCloseable {
      */
     public void settle() {
         flush();
-        try {
+        try (Use use = use()) {
             for (int i = 0; i < 3000; i++) {
                 boolean busy = false;
                 for (ColumnFamilyHandle handle : allHandles) {
@@ -261,18 +270,45 @@ public final class PStateStore implements AutoCloseable {
 
     /** Names of the SST files currently live. */
     public List<String> liveSstFiles() {
-        return db.getLiveFilesMetaData().stream().map(m -> m.fileName().replaceFirst("^/", "")).sorted().toList();
+        try (Use use = use()) {
+            return db.getLiveFilesMetaData().stream().map(m -> m.fileName().replaceFirst("^/", "")).sorted().toList();
+        }
     }
 
+    /** Closes the store once the calls in progress end; idempotent. */
     @Override
     public void close() {
-        for (ColumnFamilyHandle handle : allHandles) {
-            handle.close();
+        state.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (ColumnFamilyHandle handle : allHandles) {
+                handle.close();
+            }
+            db.close();
+            writeOptions.close();
+            dbOptions.close();
+            cfOptions.close();
+        } finally {
+            state.writeLock().unlock();
         }
-        db.close();
-        writeOptions.close();
-        dbOptions.close();
-        cfOptions.close();
+    }
+
+    /** A call's hold on the open store: the read side of {@link #state}, released by close. */
+    private interface Use extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private Use use() {
+        state.readLock().lock();
+        if (closed) {
+            state.readLock().unlock();
+            throw new IllegalStateException("PState store " + dir + " is closed");
+        }
+        return state.readLock()::unlock;
     }
 
     private ColumnFamilyHandle handle(String pstate) {
