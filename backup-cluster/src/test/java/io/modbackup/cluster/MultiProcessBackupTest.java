@@ -97,6 +97,7 @@ class MultiProcessBackupTest {
     void anEncryptedStoreIsWrittenByEverySupervisorWithItsOwnKeyAndRestoredAcrossProcesses() throws Exception {
         Path key = java.nio.file.Files.writeString(dir.resolve("master.key"), java.util.Base64.getEncoder().encodeToString(
                 "an example master key, 32 bytes".concat("!").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 3,
                 ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store")).withStoreSettings("zstd:1", "file:" + key);
         try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"))) {

@@ -41,7 +41,9 @@ class MultiProcessContractTest extends ClusterRuntimeContractTest {
 
         Harness(Path root) {
             String provider = ClusterFixture.LOCAL_PROVIDER + " " + root.resolveSibling("store");
-            processes = ClusterProcesses.start(ClusterProcesses.Spec.of(root, 3, provider));
+            // The test build's Conductor: the shipped one plus the install crash switch the suite needs.
+            processes = ClusterProcesses.start(ClusterProcesses.Spec.of(root, 3, provider)
+                    .withMainClasses(FaultSwitchNodes.Conductor.class, FaultSwitchNodes.Supervisor.class));
             admin = processes.admin();
             service = processes.runtime();
             runtime = new RemoteClusterRuntime(service);
@@ -140,7 +142,8 @@ class MultiProcessContractTest extends ClusterRuntimeContractTest {
 
         @Override
         public CrashPoint crashAtInstallStep(int step) {
-            service.haltAtInstallStep(step);
+            processes.service(ConductorProcess.NODE, "faults", FaultSwitchNodes.ConductorFaults.class, Duration.ofSeconds(10))
+                    .haltAtInstallStep(step);
             return () -> !processes.isAlive(ConductorProcess.NODE, Duration.ofSeconds(3));
         }
 

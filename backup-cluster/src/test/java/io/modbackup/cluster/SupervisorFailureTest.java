@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
 import io.modbackup.cluster.node.ClusterAdmin;
-import io.modbackup.cluster.node.SupervisorProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,8 +39,9 @@ class SupervisorFailureTest {
     private ClusterFixture start(long chunkDelayMillis) {
         String provider = chunkDelayMillis == 0 ? ClusterFixture.LOCAL_PROVIDER + " " + store()
                 : DelayedLocalProvider.class.getName() + " " + chunkDelayMillis + " " + store();
-        ClusterFixture cluster = new ClusterFixture(ClusterProcesses.Spec.of(dir.resolve("cluster"), 3, provider),
-                dir.resolve("scratch"));
+        // The test build's nodes: the shipped ones, plus a Supervisor that can halt mid-swap when a test restarts it so.
+        ClusterFixture cluster = new ClusterFixture(ClusterProcesses.Spec.of(dir.resolve("cluster"), 3, provider)
+                .withMainClasses(FaultSwitchNodes.Conductor.class, FaultSwitchNodes.Supervisor.class), dir.resolve("scratch"));
         cluster.admin.deploy(MODULE_A, new Parallelism(1, 3, 1));
         cluster.workload(11).appendBatch(MODULE_A, EVENTS, 2000);
         cluster.awaitCaughtUp(MODULE_A);
@@ -123,7 +123,7 @@ class SupervisorFailureTest {
             cluster.workload(13).appendBatch(MODULE_A, EVENTS, 300);
             cluster.awaitCaughtUp(MODULE_A);
             cluster.processes.kill(VICTIM);
-            cluster.processes.restart(VICTIM, List.of("-D" + SupervisorProcess.HALT_AT_PROPERTY + "=task-swapped-1"));
+            cluster.processes.restart(VICTIM, List.of("-D" + FaultSwitchNodes.HALT_AT_SWAP_STEP + "=task-swapped-1"));
             cluster.processes.awaitSupervisors(Duration.ofSeconds(60));
 
             RuntimeException failure = assertThrows(RuntimeException.class, () -> cluster.admin.restore(backupId, null));

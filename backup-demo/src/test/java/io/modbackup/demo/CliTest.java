@@ -359,8 +359,10 @@ class CliTest {
     void anEncryptedStoreIsUsedRotatedAndRefusedWithTheWrongKeyThroughTheCli() throws Exception {
         Path first = Files.writeString(dir.resolve("first.key"), java.util.Base64.getEncoder().encodeToString(
                 "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        java.nio.file.Files.setPosixFilePermissions(first, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path second = Files.writeString(dir.resolve("second.key"), java.util.Base64.getEncoder().encodeToString(
                 "fedcba9876543210fedcba9876543210".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        java.nio.file.Files.setPosixFilePermissions(second, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path withFirst = configWith("first.yaml", "backup.encryption.key: file:" + first + "\nbackup.compression: zstd:6\n");
         Path withSecond = configWith("second.yaml", "backup.encryption.key: file:" + second + "\n");
 

@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -94,8 +93,8 @@ class ProcessKillTest {
         long killed = killWhen(this::stagingStarted, "--action", "restore", "--backupId", first, "--yes");
 
         try (Recovered after = new Recovered()) {
-            try (var left = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")),
-                    "modbackup-jar-" + killed + "-*")) {
+            try (var left = Files.newDirectoryStream(io.modbackup.core.fs.PrivateFiles.userScratch(),
+                    "jar-" + killed + "-*")) {
                 assertFalse(left.iterator().hasNext(), "the killed restore's jar staging is removed by the next engine");
             }
             Map<Integer, Long> now = after.liveEnds();

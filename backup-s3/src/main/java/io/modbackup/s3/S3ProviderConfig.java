@@ -57,6 +57,10 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
      *
      * @throws IllegalArgumentException naming the argument and what to write instead
      */
+    private static boolean loopback(String host) {
+        return host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]") || host.startsWith("127.");
+    }
+
     public static S3ProviderConfig parse(String argument) {
         if (argument == null || argument.isBlank()) {
             throw new IllegalArgumentException("S3BackupProvider needs a bucket, e.g. \"s3://my-bucket/prefix\"");
@@ -129,9 +133,18 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
         boolean expectContinue = expectContinueOption == null ? endpoint == null : Boolean.parseBoolean(expectContinueOption);
         String region = options.remove("region");
         String storageClass = options.remove("storageClass");
+        String insecureHttp = options.remove("insecureHttp");
         if (!options.isEmpty()) {
             throw new IllegalArgumentException("unknown S3 option(s) " + options.keySet() + "; options are region, "
-                    + "storageClass, sse, kmsKeyId, maxConcurrency, partSize, createBucket, checksums, expectContinue");
+                    + "storageClass, sse, kmsKeyId, maxConcurrency, partSize, createBucket, checksums, expectContinue,"
+                    + " insecureHttp");
+        }
+        // Plain HTTP sends credentials' signatures and, in an unencrypted store, every byte in the clear: only to
+        // this machine unless asked for by name.
+        if (endpoint != null && endpoint.getScheme().equals("http") && !loopback(endpoint.getHost())
+                && !"true".equals(insecureHttp)) {
+            throw new IllegalArgumentException("S3 location '" + location + "' is plain http to " + endpoint.getHost()
+                    + ", which is not this machine: use https, or add insecureHttp=true to accept it");
         }
         if (region == null && endpoint != null) {
             region = "us-east-1";

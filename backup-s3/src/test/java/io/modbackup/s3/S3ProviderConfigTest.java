@@ -55,6 +55,14 @@ class S3ProviderConfigTest {
         assertEquals("p/manifest", config.s3Key("manifest"));
     }
 
+    @org.junit.jupiter.api.Test
+    void plainHttpIsTakenForThisMachineOrWhenAskedForByName() {
+        assertEquals("http://127.0.0.1:9000", S3ProviderConfig.parse("http://127.0.0.1:9000/bucket").endpoint().toString());
+        assertEquals("http://minio.example:9000",
+                S3ProviderConfig.parse("http://minio.example:9000/bucket insecureHttp=true").endpoint().toString());
+        assertEquals("https://minio.example:9000", S3ProviderConfig.parse("https://minio.example:9000/bucket").endpoint().toString());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "''|needs a bucket",
@@ -66,7 +74,9 @@ class S3ProviderConfigTest {
             "s3://bucket/p maxConcurrency=-3|must be a positive number",
             "s3://bucket/p colour=blue|unknown S3 option(s) [colour]",
             "s3://bucket/p justaword|is not key=value",
-            "s3://bucket/p expectContinue=maybe|expectContinue=maybe is not true or false"})
+            "s3://bucket/p expectContinue=maybe|expectContinue=maybe is not true or false",
+            "http://minio.example:9000/bucket|is plain http to minio.example, which is not this machine: use https, or add"
+                    + " insecureHttp=true to accept it"})
     void badArgumentsAreRefusedWithWhatToWrite(String argument, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> S3ProviderConfig.parse(argument));
         assertTrue(e.getMessage().contains(expected), e.getMessage());

@@ -2,6 +2,7 @@ package io.modbackup.sim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.RestoreMarker;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,7 +74,7 @@ final class ClusterState {
 
     /** Where a module's jar lives. */
     Path jar(String module, String jarName) {
-        return moduleDir(module).resolve(jarName);
+        return moduleDir(module).resolve(PathSegment.check("jar name", jarName));
     }
 
     /** The jar entry holding the module code a simulated jar stands for. */
@@ -104,7 +105,7 @@ final class ClusterState {
     }
 
     void saveMarker(RestoreMarker marker) {
-        writeJson(conductor.resolve("markers").resolve(marker.module() + ".json"), marker);
+        writeJson(conductor.resolve("markers").resolve(PathSegment.check("module name", marker.module()) + ".json"), marker);
     }
 
     /** Every restore marker found. */
@@ -125,7 +126,7 @@ final class ClusterState {
     }
 
     private Path moduleDir(String module) {
-        return conductor.resolve("modules").resolve(module);
+        return conductor.resolve("modules").resolve(PathSegment.check("module name", module));
     }
 
     void writeJson(Path file, Object value) {

@@ -1,6 +1,7 @@
 package io.modbackup.sim;
 
 import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.PathSegment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ final class InstallJournal {
         try {
             Files2.deleteRecursively(dir);
             Files.createDirectories(dir);
-            Files.copy(stagedJar, dir.resolve(intent.descriptor().jarName()));
+            Files.copy(stagedJar, dir.resolve(PathSegment.check("jar name", intent.descriptor().jarName())));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage the jar of module " + intent.descriptor().name(), e);
         }
@@ -51,7 +52,7 @@ final class InstallJournal {
 
     /** The restored jar that an intent's install copies into place. */
     Path stagedJar(InstallIntent intent) {
-        return dir(intent.descriptor().name()).resolve(intent.descriptor().jarName());
+        return dir(intent.descriptor().name()).resolve(PathSegment.check("jar name", intent.descriptor().jarName()));
     }
 
     /** Forgets a finished install. */
@@ -94,6 +95,6 @@ final class InstallJournal {
     }
 
     private Path dir(String module) {
-        return root().resolve(module);
+        return root().resolve(PathSegment.check("module name", module));
     }
 }

@@ -6,11 +6,11 @@ import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.ObjectRef;
 import io.modbackup.api.runtime.PStateSpec;
 import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.TopologyKind;
 import io.modbackup.api.runtime.TopologySpec;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The code of a simulated module, which a real module's jar would carry: its depots, its topologies
@@ -29,7 +29,9 @@ public record ModuleDefinition(String name, int taskCount, List<String> depots, 
                                Map<String, String> dynamicOptions) {
 
     public ModuleDefinition {
-        Objects.requireNonNull(name, "name");
+        // Each name becomes a directory: state/<module>/task-N/depots/<depot>, pstates/<topology>.
+        PathSegment.check("module name", name);
+        depots.forEach(depot -> PathSegment.check("depot name", depot));
         depots = List.copyOf(depots);
         topologies = List.copyOf(topologies);
         dependencies = List.copyOf(dependencies);
@@ -43,6 +45,7 @@ public record ModuleDefinition(String name, int taskCount, List<String> depots, 
      */
     public record Topology(String name, TopologyKind kind, List<DepotRef> subscriptions, Map<String, Reducer> pstates) {
         public Topology {
+            PathSegment.check("topology name", name);
             subscriptions = List.copyOf(subscriptions);
             pstates = Map.copyOf(pstates);
         }

@@ -1,6 +1,7 @@
 package io.modbackup.sim;
 
 import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.SupervisorRuntime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,11 +50,11 @@ public final class Supervisor implements SupervisorRuntime {
 
     /** The live state directory of a task hosted here. */
     public Path taskDirectory(String module, int task) {
-        return root.resolve("state").resolve(module).resolve("task-" + task);
+        return root.resolve("state").resolve(PathSegment.check("module name", module)).resolve("task-" + task);
     }
 
     Path cutDirectory(String module, String cutId, int task) {
-        return root.resolve("cuts").resolve(module).resolve(cutId).resolve("task-" + task);
+        return cutRoot(module, cutId).resolve("task-" + task);
     }
 
     void registerCut(String module, String cutId, int task, List<CapturedFile> files) {
@@ -63,7 +64,7 @@ public final class Supervisor implements SupervisorRuntime {
 
     void releaseCut(String module, String cutId) {
         cutFiles.keySet().removeIf(key -> key.startsWith(module + "\n" + cutId + "\n"));
-        Files2.deleteRecursively(root.resolve("cuts").resolve(module).resolve(cutId));
+        Files2.deleteRecursively(cutRoot(module, cutId));
     }
 
     @Override
@@ -114,8 +115,15 @@ public final class Supervisor implements SupervisorRuntime {
         Files2.deleteRecursively(root.resolve("staging"));
     }
 
-    private Path stagingRoot(String module, String restoreId) {
-        return root.resolve("staging").resolve(module).resolve(restoreId);
+    /** {@code staging/<module>/<restoreId>}; both names are checked: a caller names them. */
+    Path stagingRoot(String module, String restoreId) {
+        return root.resolve("staging").resolve(PathSegment.check("module name", module))
+                .resolve(PathSegment.check("restore ID", restoreId));
+    }
+
+    private Path cutRoot(String module, String cutId) {
+        return root.resolve("cuts").resolve(PathSegment.check("module name", module))
+                .resolve(PathSegment.check("cut ID", cutId));
     }
 
     private static String cutKey(String module, String cutId, int task) {

@@ -1,6 +1,7 @@
 package io.modbackup.sim;
 
 import io.modbackup.api.runtime.CapturedFile;
+import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.api.runtime.SupervisorRuntime;
 import io.modbackup.api.runtime.TaskCut;
@@ -142,7 +143,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     @Override
     public synchronized void destroy(String module) {
         closeHosted(module);
-        Files2.deleteRecursively(supervisor.root().resolve("state").resolve(module));
+        Files2.deleteRecursively(supervisor.root().resolve("state").resolve(PathSegment.check("module name", module)));
     }
 
     // ------------------------------------------------------------------ inspection, for in-process use
@@ -328,7 +329,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
 
     @Override
     public List<Integer> stagedTasks(String module, String restoreId) {
-        Path dir = supervisor.root().resolve("staging").resolve(module).resolve(restoreId);
+        Path dir = supervisor.stagingRoot(module, restoreId);
         if (!Files.isDirectory(dir)) {
             return List.of();
         }

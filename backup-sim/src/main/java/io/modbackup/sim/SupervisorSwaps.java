@@ -1,5 +1,6 @@
 package io.modbackup.sim;
 
+import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.sim.SupervisorChannel.InstallOrder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -103,6 +104,6 @@ final class SupervisorSwaps {
     }
 
     private Path journalFile(String module) {
-        return supervisor.root().resolve("installs").resolve(module + ".json");
+        return supervisor.root().resolve("installs").resolve(PathSegment.check("module name", module) + ".json");
     }
 }

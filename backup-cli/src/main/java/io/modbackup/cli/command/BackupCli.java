@@ -4,8 +4,8 @@ import io.modbackup.api.provider.BackupConfigException;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.ProviderLoader;
 import io.modbackup.api.runtime.DepotSpec;
-import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.PStateSpec;
+import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.TopologySpec;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.engine.BackupPage;
@@ -13,21 +13,21 @@ import io.modbackup.core.engine.BackupSummary;
 import io.modbackup.core.engine.Progress;
 import io.modbackup.core.engine.RestoreResult;
 import io.modbackup.core.engine.VerifyReport;
-import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
-import io.modbackup.core.store.BackupId;
-import io.modbackup.core.store.StoreLayout;
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.store.BackupId;
+import io.modbackup.core.store.StoreLayout;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code backup} command, with Rama's interface:
@@ -107,6 +107,8 @@ public final class BackupCli implements Callable<Integer> {
     private PrintWriter err;
     /** What the error wording names: the provider config and the cluster, once known. */
     private String providerConfig;
+    /** Which config override and dynamic option values info shows redacted; read from the config. */
+    private Redaction redaction;
     private String clusterId;
 
     public BackupCli(ClusterConnector connector) {
@@ -144,6 +146,7 @@ public final class BackupCli implements Callable<Integer> {
         requireFlags();
         Map<String, String> settings = ConfigFile.read(config);
         providerConfig = settings.get(ProviderLoader.CONFIG_KEY);
+        redaction = Redaction.of(settings);
         if (providerConfig == null) {
             throw new BackupConfigException("config file " + config + " has no " + ProviderLoader.CONFIG_KEY
                     + ": add a line like " + ProviderLoader.CONFIG_KEY + ": \"<fully.qualified.Class> <argument>\"");
@@ -255,8 +258,10 @@ public final class BackupCli implements Callable<Integer> {
             out.println("pstate      " + pstate.name() + " of topology " + pstate.topology());
         }
         m.descriptor().dependencies().forEach(d -> out.println("depends on  " + d));
-        m.descriptor().configOverrides().forEach((k, v) -> out.println("config      " + k + " = " + v));
-        m.descriptor().dynamicOptions().forEach((k, v) -> out.println("dynamic     " + k + " = " + v));
+        new java.util.TreeMap<>(m.descriptor().configOverrides())
+                .forEach((k, v) -> out.println("config      " + k + " = " + redaction.shown(k, v)));
+        new java.util.TreeMap<>(m.descriptor().dynamicOptions())
+                .forEach((k, v) -> out.println("dynamic     " + k + " = " + redaction.shown(k, v)));
         out.println("jar         " + m.jar().path() + " (" + bytes(m.jar().size()) + ", sha256 " + m.jar().sha256() + ")");
         return 0;
     }

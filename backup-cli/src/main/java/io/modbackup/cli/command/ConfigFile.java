@@ -48,7 +48,8 @@ public final class ConfigFile {
             }
             int colon = line.indexOf(':');
             if (colon <= 0) {
-                throw new BackupConfigException("config file " + file + " line " + (i + 1) + " is not 'key: value': " + line);
+                // The line itself is not echoed: --config may name any file the caller can make this process read.
+                throw new BackupConfigException("config file " + file + " line " + (i + 1) + " is not 'key: value'");
             }
             String value = line.substring(colon + 1).strip();
             if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")

@@ -5,6 +5,7 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
+import io.modbackup.core.fs.PrivateFiles;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.sim.SampleModules;
 import java.io.IOException;
@@ -68,7 +69,7 @@ public final class ClusterCommand {
             err.println("error: a cluster is already running in " + dir + "; stop it with bin/cluster stop " + dir);
             return 1;
         }
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
         Path config = writeConfig(dir, spec);
         ClusterProcesses cluster = ClusterProcesses.start(spec);
         ClusterAdmin admin = cluster.admin();

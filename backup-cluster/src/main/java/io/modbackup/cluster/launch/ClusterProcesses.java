@@ -7,6 +7,8 @@ import io.modbackup.cluster.node.ProcessProbe;
 import io.modbackup.cluster.node.RuntimeService;
 import io.modbackup.cluster.node.SupervisorProcess;
 import io.modbackup.cluster.rpc.JsonRpcClient;
+import io.modbackup.cluster.rpc.RpcSecret;
+import io.modbackup.core.fs.PrivateFiles;
 import io.modbackup.sim.SupervisorChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,36 +29,44 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #close()} stops them.
  */
 public final class ClusterProcesses implements AutoCloseable {
-    /** Everything a cluster's processes are started with. */
     /**
      * Everything a cluster's processes are started with.
      *
      * @param compression every node's {@code backup.compression}, or "" for the default
      * @param encryptionKey every node's {@code backup.encryption.key}, or "" for an unencrypted store
+     * @param conductorMain the Conductor's main class: {@link ConductorProcess}, or a test build's wrapper of it
+     * @param supervisorMain the Supervisors' main class: {@link SupervisorProcess}, or a test build's wrapper
      */
     public record Spec(Path dir, String clusterId, int supervisors, String provider, String catalog, long segmentBytes,
                        int chunkSize, Duration deadline, Duration taskTimeout, String heap, String compression,
-                       String encryptionKey) {
-        /** A cluster in {@code dir} with the sample modules, 2-second deadlines and 64 MiB heaps. */
+                       String encryptionKey, String conductorMain, String supervisorMain) {
+        /** A cluster in {@code dir} with the sample modules, 2-second deadlines and 96 MiB heaps. */
         public static Spec of(Path dir, int supervisors, String provider) {
             return new Spec(dir.toAbsolutePath(), "sim-cluster", supervisors, provider, "sample", 64 * 1024, 1024 * 1024,
-                    Duration.ofSeconds(2), Duration.ofSeconds(20), "96m", "", "");
+                    Duration.ofSeconds(2), Duration.ofSeconds(20), "96m", "", "", ConductorProcess.class.getName(),
+                    SupervisorProcess.class.getName());
         }
 
         public Spec withCatalog(String name) {
             return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, taskTimeout, heap,
-                    compression, encryptionKey);
+                    compression, encryptionKey, conductorMain, supervisorMain);
         }
 
         public Spec withDeadlines(Duration cut, Duration task) {
             return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, cut, task, heap,
-                    compression, encryptionKey);
+                    compression, encryptionKey, conductorMain, supervisorMain);
         }
 
         /** Every node configured with {@code backup.compression} {@code setting} and {@code backup.encryption.key} {@code key}. */
         public Spec withStoreSettings(String setting, String key) {
             return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, taskTimeout,
-                    heap, setting, key);
+                    heap, setting, key, conductorMain, supervisorMain);
+        }
+
+        /** The nodes started from other main classes (a test build's, which add fault switches to the shipped ones). */
+        public Spec withMainClasses(Class<?> conductor, Class<?> supervisor) {
+            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, taskTimeout,
+                    heap, compression, encryptionKey, conductor.getName(), supervisor.getName());
         }
 
         /** The node arguments that carry the store settings. */
@@ -66,12 +76,13 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     private final Spec spec;
-    private final JsonRpcClient rpc = new JsonRpcClient();
+    private final JsonRpcClient rpc;
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final ClusterAdmin admin;
 
-    private ClusterProcesses(Spec spec) {
+    private ClusterProcesses(Spec spec, RpcSecret secret) {
         this.spec = spec;
+        this.rpc = new JsonRpcClient(secret);
         this.admin = rpc.proxy(ClusterAdmin.class, "admin", "the Conductor of " + spec.dir(),
                 () -> Endpoint.read(spec.dir().resolve(ConductorProcess.NODE))
                         .orElseThrow(() -> new IllegalStateException("no Conductor is running in " + spec.dir())).uri(),
@@ -80,10 +91,14 @@ public final class ClusterProcesses implements AutoCloseable {
 
     /**
      * Starts the Conductor and every Supervisor and waits until every Supervisor reported to the
-     * Conductor.
+     * Conductor. The cluster's directory is made {@code 0700}; its RPC secret is created on its first start.
      */
     public static ClusterProcesses start(Spec spec) {
-        ClusterProcesses cluster = new ClusterProcesses(spec);
+        // The cluster's directory holds every node's state, staging, logs and config, and its RPC secret:
+        // only its user may enter it.
+        PrivateFiles.createDirectories(spec.dir());
+        PrivateFiles.checkOwnDirectory(spec.dir());
+        ClusterProcesses cluster = new ClusterProcesses(spec, RpcSecret.createIfAbsent(spec.dir()));
         try {
             cluster.startConductor();
             for (int i = 0; i < spec.supervisors(); i++) {
@@ -102,8 +117,8 @@ public final class ClusterProcesses implements AutoCloseable {
      * Conductor; it controls no process.
      */
     public static ClusterProcesses attach(Path dir) {
-        return new ClusterProcesses(new Spec(dir.toAbsolutePath(), "", 0, "", "sample", 0, 1024, Duration.ofSeconds(1),
-                Duration.ofSeconds(1), "", "", ""));
+        Spec spec = Spec.of(dir, 0, "");
+        return new ClusterProcesses(spec, RpcSecret.read(spec.dir()));
     }
 
     /** The Conductor's client interface. */
@@ -118,6 +133,14 @@ public final class ClusterProcesses implements AutoCloseable {
     public RuntimeService runtime() {
         return rpc.proxy(RuntimeService.class, "runtime", "Conductor", () -> endpoint(ConductorProcess.NODE).uri(),
                 m -> Duration.ofMinutes(2));
+    }
+
+    /**
+     * Any service a node serves ("conductor" or a Supervisor ID), reached at its current endpoint with
+     * the cluster's secret; each call may take up to {@code deadline}.
+     */
+    public <T> T service(String node, String service, Class<T> api, Duration deadline) {
+        return rpc.proxy(api, service, node, () -> endpoint(node).uri(), m -> deadline);
     }
 
     /** Whether a node this object started is running; waits up to {@code grace} for one that is exiting. */
@@ -239,7 +262,7 @@ public final class ClusterProcesses implements AutoCloseable {
                 "--deadline-ms", Long.toString(spec.deadline().toMillis()),
                 "--task-timeout-ms", Long.toString(spec.taskTimeout().toMillis())));
         args.addAll(spec.storeArgs());
-        launch(ConductorProcess.NODE, ConductorProcess.class.getName(), jvmOptions, args);
+        launch(ConductorProcess.NODE, spec.conductorMain(), jvmOptions, args);
         awaitEndpoint(ConductorProcess.NODE, previous, Duration.ofSeconds(60));
     }
 
@@ -254,7 +277,7 @@ public final class ClusterProcesses implements AutoCloseable {
                 "--catalog", spec.catalog(), "--segment-bytes", Long.toString(spec.segmentBytes()),
                 "--chunk-size", Integer.toString(spec.chunkSize())));
         args.addAll(spec.storeArgs());
-        launch(id, SupervisorProcess.class.getName(), jvmOptions, args);
+        launch(id, spec.supervisorMain(), jvmOptions, args);
         awaitEndpoint(id, previous, Duration.ofSeconds(60));
     }
 

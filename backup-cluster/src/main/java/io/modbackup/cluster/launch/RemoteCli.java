@@ -6,6 +6,7 @@ import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
 import io.modbackup.cluster.rpc.JsonRpcClient;
+import io.modbackup.cluster.rpc.RpcSecret;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import java.util.Map;
 
 /**
  * {@code bin/backup}: the backup CLI as a client of a running Conductor, as {@code rama backup} is. It
- * reads only the config file (for {@code cluster.dir}, to find the Conductor's endpoint), sends its
+ * reads only the config file (for {@code cluster.dir}, to find the Conductor's endpoint and the
+ * cluster's {@link RpcSecret}, which only the cluster's user can read), sends its
  * arguments to the Conductor, which runs the command against the live cluster, and prints what the
  * command printed, exiting with its code. It never opens the cluster's state; any number of calls may
  * run at once.
@@ -55,7 +57,14 @@ public final class RemoteCli {
                     + Path.of(dir).getParent());
             return 1;
         }
-        ClusterAdmin admin = new JsonRpcClient().proxy(ClusterAdmin.class, "admin", "the Conductor at " + endpoint.url(),
+        RpcSecret secret;
+        try {
+            secret = RpcSecret.read(Path.of(dir));
+        } catch (IllegalStateException | UncheckedIOException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+        ClusterAdmin admin = new JsonRpcClient(secret).proxy(ClusterAdmin.class, "admin", "the Conductor at " + endpoint.url(),
                 endpoint::uri, m -> Duration.ofHours(12));
         List<String> forwarded = new ArrayList<>(args);
         if (!args.contains("--config")) {

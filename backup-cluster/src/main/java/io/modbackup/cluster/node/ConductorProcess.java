@@ -11,6 +11,7 @@ import io.modbackup.cli.schedule.MetricsRecorder;
 import io.modbackup.cli.ui.BackupsPageHandler;
 import io.modbackup.cluster.rpc.JsonRpcClient;
 import io.modbackup.cluster.rpc.JsonRpcServer;
+import io.modbackup.cluster.rpc.RpcSecret;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.engine.RestoreResult;
@@ -31,6 +32,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
@@ -56,7 +58,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private final String clusterId;
     private final String providerConfig;
     private final Path configFile;
-    private final JsonRpcClient rpc = new JsonRpcClient();
+    private final JsonRpcClient rpc;
     private final Map<String, Endpoint> supervisors = new ConcurrentHashMap<>();
     /** Supervisors whose current incarnation hosts its tasks. */
     private final Map<String, Endpoint> joined = new ConcurrentHashMap<>();
@@ -72,8 +74,9 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private final BackupEngine engine;
     private volatile Endpoint endpoint;
 
-    private ConductorProcess(NodeArgs args) {
+    private ConductorProcess(NodeArgs args, RpcSecret secret) {
         Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
+        this.rpc = new JsonRpcClient(secret);
         this.clusterId = args.get("cluster-id");
         this.providerConfig = args.get("provider");
         this.deadline = Duration.ofMillis(args.getLong("deadline-ms"));
@@ -83,7 +86,8 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
                 deadline);
         this.storeSettings = args.storeSettings();
         this.options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
-                .withTaskDeadline(taskTimeout, 2).withStoreSettings(storeSettings);
+                .withTaskDeadline(taskTimeout, 2).withStoreSettings(storeSettings)
+                .withScratchDirectory(cluster.resolve(NODE).resolve("scratch"));
         this.configFile = cluster.resolve(NODE).resolve("modbackup.yaml");
         writeConfig();
         this.counting = new CountingProvider(new ProviderLoader().load(providerConfig));
@@ -91,10 +95,22 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     }
 
     public static void main(String[] argv) throws Exception {
+        run(argv, (runtime, server) -> { });
+    }
+
+    /**
+     * Runs the Conductor until the process ends. {@code extension} sees the runtime and the server before
+     * the Conductor serves: a test build adds its fault switches there; the shipped {@link #main} adds
+     * nothing.
+     */
+    public static void run(String[] argv, BiConsumer<ConductorRuntime, JsonRpcServer> extension) throws Exception {
         NodeArgs args = new NodeArgs(argv);
-        Path dir = Path.of(args.get("cluster")).toAbsolutePath().resolve(NODE);
-        ConductorProcess conductor = new ConductorProcess(args);
-        JsonRpcServer server = new JsonRpcServer();
+        Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
+        Path dir = cluster.resolve(NODE);
+        RpcSecret secret = RpcSecret.read(cluster);
+        ConductorProcess conductor = new ConductorProcess(args, secret);
+        JsonRpcServer server = new JsonRpcServer(secret);
+        extension.accept(conductor.runtime, server);
         server.export("conductor", ConductorChannel.class, conductor);
         server.export("admin", ClusterAdmin.class, conductor);
         server.export("runtime", RuntimeService.class, new ConductorRuntimeService(conductor.runtime));
@@ -116,11 +132,16 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
     private void writeConfig() {
         try {
-            java.nio.file.Files.createDirectories(configFile.getParent());
+            io.modbackup.core.fs.PrivateFiles.createDirectories(configFile.getParent());
             StringBuilder config = new StringBuilder("backup.provider: \"" + providerConfig + "\"\ncluster.id: \""
                     + clusterId + "\"\n");
             storeSettings.forEach((key, value) -> config.append(key).append(": \"").append(value).append("\"\n"));
-            java.nio.file.Files.writeString(configFile, config);
+            // It may carry backup.encryption.key: written 0600, and atomically, so no reader sees it half written.
+            Path temp = java.nio.file.Files.createTempFile(configFile.getParent(), "modbackup", ".yaml.tmp",
+                    io.modbackup.core.fs.PrivateFiles.fileAttribute());
+            java.nio.file.Files.writeString(temp, config);
+            java.nio.file.Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + configFile, e);
         }

@@ -9,14 +9,9 @@ import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.sim.ConductorRuntime;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** {@link RuntimeService} over the Conductor's {@link ConductorRuntime}. */
 final class ConductorRuntimeService implements RuntimeService {
-    private static final Logger log = LoggerFactory.getLogger(ConductorRuntimeService.class);
-
     private final ConductorRuntime runtime;
 
     ConductorRuntimeService(ConductorRuntime runtime) {
@@ -101,16 +96,5 @@ final class ConductorRuntimeService implements RuntimeService {
     @Override
     public Map<Integer, List<String>> replicas(String module) {
         return runtime.replicas(module);
-    }
-
-    @Override
-    public void haltAtInstallStep(int step) {
-        AtomicInteger steps = new AtomicInteger();
-        runtime.onInstallStep(name -> {
-            if (steps.incrementAndGet() == step) {
-                log.warn("the Conductor halts at install step {} ({}), as a test asked", step, name);
-                Runtime.getRuntime().halt(137);
-            }
-        });
     }
 }

@@ -58,10 +58,4 @@ public interface RuntimeService {
 
     /** Per task, the Supervisors holding its replicas, leader first. */
     Map<Integer, List<String>> replicas(String module);
-
-    /**
-     * Makes this Conductor halt (exit 137, no cleanup) at the {@code step}-th durable step of the next
-     * install: a crash point for tests.
-     */
-    void haltAtInstallStep(int step);
 }

@@ -3,6 +3,7 @@ package io.modbackup.cluster.node;
 import io.modbackup.api.provider.ProviderLoader;
 import io.modbackup.cluster.rpc.JsonRpcClient;
 import io.modbackup.cluster.rpc.JsonRpcServer;
+import io.modbackup.cluster.rpc.RpcSecret;
 import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.engine.SupervisorWorker;
 import io.modbackup.core.engine.TaskWorker;
@@ -11,8 +12,7 @@ import io.modbackup.sim.SupervisorChannel;
 import io.modbackup.sim.SupervisorHost;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,18 +31,22 @@ import org.slf4j.LoggerFactory;
 public final class SupervisorProcess {
     private static final Logger log = LoggerFactory.getLogger(SupervisorProcess.class);
     static final long HEARTBEAT_MILLIS = 250;
-    /**
-     * Fault injection for crash tests: the Supervisor halts at once, as if killed, when its install swap
-     * reaches the named step ({@code journal-written}, {@code task-swapped-<n>}).
-     */
-    public static final String HALT_AT_PROPERTY = "modbackup.sim.haltAtSwapStep";
 
     private SupervisorProcess() {
     }
 
     public static void main(String[] argv) throws Exception {
+        run(argv, host -> { });
+    }
+
+    /**
+     * Runs the Supervisor until the process ends. {@code extension} sees the host before it serves: a
+     * test build adds its fault switches there; the shipped {@link #main} adds nothing.
+     */
+    public static void run(String[] argv, Consumer<SupervisorHost> extension) throws Exception {
         NodeArgs args = new NodeArgs(argv);
         Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
+        RpcSecret secret = RpcSecret.read(cluster);
         String id = args.get("id");
         Path root = cluster.resolve(id);
         ModuleCode code = new ModuleCode(Catalogs.named(args.get("catalog")));
@@ -50,21 +54,13 @@ public final class SupervisorProcess {
         BackupOptions options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
                 .withStoreSettings(args.storeSettings());
 
-        JsonRpcClient rpc = new JsonRpcClient();
+        JsonRpcClient rpc = new JsonRpcClient(secret);
         RemoteClusterView view = new RemoteClusterView(id, rpc);
         SupervisorHost host = new SupervisorHost(id, root, args.getLong("segment-bytes"), code, view);
         view.local(host);
-        String haltAt = System.getProperty(HALT_AT_PROPERTY);
-        if (haltAt != null) {
-            host.onSwapStep(step -> {
-                if (step.equals(haltAt)) {
-                    log.warn("Supervisor {} halts at install step {} ({} is set)", id, step, HALT_AT_PROPERTY);
-                    Runtime.getRuntime().halt(137);
-                }
-            });
-        }
+        extension.accept(host);
         SupervisorWorker worker = new SupervisorWorker(host, provider, options);
-        JsonRpcServer server = new JsonRpcServer();
+        JsonRpcServer server = new JsonRpcServer(secret);
         server.export("supervisor", SupervisorChannel.class, host);
         server.export("worker", TaskWorker.class, worker);
         server.export("process", ProcessProbe.class, () -> new ProcessProbe.ProcessStats(id, ProcessHandle.current().pid(),

@@ -68,6 +68,14 @@ public final class MasterKeys {
     private static MasterKeyProvider fromFile(Path file) {
         byte[] bytes;
         try {
+            if (Files.exists(file) && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+                if (!java.nio.file.attribute.PosixFilePermissions.fromString("rw-------").containsAll(permissions)) {
+                    throw new BackupConfigException("key file " + file + " (" + CONFIG_KEY + ") is readable by other users ("
+                            + java.nio.file.attribute.PosixFilePermissions.toString(permissions) + "): chmod 600 it, and"
+                            + " rotate the key if others may have read it");
+                }
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new BackupConfigException(CONFIG_KEY + " names key file " + file + ", which does not exist; give the"
@@ -76,6 +84,10 @@ public final class MasterKeys {
             throw new BackupConfigException("cannot read key file " + file + " (" + CONFIG_KEY + "): " + e.getMessage(), e);
         }
         byte[] key = decode(bytes);
+        if (key == null && bytes.length == LocalMasterKey.LENGTH) {
+            throw new BackupConfigException("key file " + file + " (" + CONFIG_KEY + ") holds 32 characters of text, a"
+                    + " passphrase rather than 32 random bytes; make a key with: head -c 32 /dev/urandom | base64 > " + file);
+        }
         if (key == null) {
             throw new BackupConfigException("key file " + file + " (" + CONFIG_KEY + ") holds " + bytes.length + " bytes,"
                     + " not a 32-byte key (raw, base64 or hex); make one with: head -c 32 /dev/urandom | base64 > " + file);
@@ -101,7 +113,18 @@ public final class MasterKeys {
                 // not hex
             }
         }
-        return bytes.length == LocalMasterKey.LENGTH ? bytes.clone() : null;
+        // 32 printable characters are a passphrase, not 32 random bytes (the odds of those all being printable
+        // are 1 in 10^14): taken as a key, its ID would let a bucket reader test guesses offline.
+        return bytes.length == LocalMasterKey.LENGTH && !printable(bytes) ? bytes.clone() : null;
+    }
+
+    private static boolean printable(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0x20 || b > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static MasterKeyProvider fromClass(String spec) {
@@ -110,7 +133,8 @@ public final class MasterKeys {
         String argument = space < 0 ? "" : spec.substring(space + 1).trim();
         Class<?> type;
         try {
-            type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+            // Not initialized until it is known to be a key provider: a named class's static code runs only then.
+            type = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
         } catch (ClassNotFoundException e) {
             throw new BackupConfigException(CONFIG_KEY + " is \"" + spec + "\": give file:<path>, env:<VARIABLE>, or the"
                     + " class of a master key provider on the classpath (" + className + " is not)");

@@ -2,8 +2,8 @@ package io.modbackup.core.engine;
 
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.core.async.Futures;
-import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
@@ -61,7 +61,8 @@ final class BackupCatalog {
                 byte[] bytes = Futures.await(reads.get(i), "read backup " + index.ids().get(i));
                 // Absent: a backup that never committed, or one a GC is deleting.
                 if (bytes != null) {
-                    page.add(BackupSummary.of(codec.decodeModule(bytes, "module manifest of backup " + index.ids().get(i))));
+                    page.add(BackupSummary.of(codec.decodeModule(bytes, index.ids().get(i).toString(), module,
+                            "module manifest of backup " + index.ids().get(i))));
                 }
             }
             token = index.nextToken();

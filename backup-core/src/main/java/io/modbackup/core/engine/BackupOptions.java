@@ -2,6 +2,7 @@ package io.modbackup.core.engine;
 
 import io.modbackup.api.crypto.MasterKeyProvider;
 import io.modbackup.core.seal.Compression;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,16 +24,23 @@ import java.util.Map;
  * @param compression how chunks and manifests are compressed ({@code backup.compression})
  * @param masterKey the master key of an encrypted store ({@code backup.encryption.key}), or null for a
  *     store that is not encrypted
+ * @param scratchDirectory where a restore stages the module's jar: a directory of the node's own state,
+ *     created {@code 0700}; null for this user's private directory in the temporary directory
+ *     ({@link io.modbackup.core.fs.PrivateFiles#userScratch()})
  */
 public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsInFlight, int ioThreads,
                             int taskParallelism, Duration leaseTtl, Duration lockWait, Duration taskTimeout,
-                            int taskAttempts, Compression compression, MasterKeyProvider masterKey) {
+                            int taskAttempts, Compression compression, MasterKeyProvider masterKey,
+                            Path scratchDirectory) {
     /** 8 MiB. */
     public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+    /** 128 MiB: a reader holds a chunk whole while it opens it, so chunks stay far below any heap. */
+    public static final int MAX_CHUNK_SIZE = io.modbackup.core.manifest.ManifestCodec.MAX_CHUNK_SIZE;
 
     public BackupOptions {
-        if (chunkSize < 1024) {
-            throw new IllegalArgumentException("chunkSize must be at least 1024 bytes, got " + chunkSize);
+        if (chunkSize < 1024 || chunkSize > MAX_CHUNK_SIZE) {
+            throw new IllegalArgumentException("chunkSize must be within [1024 bytes, " + (MAX_CHUNK_SIZE >> 20)
+                    + " MiB], got " + chunkSize);
         }
         if (inlineThreshold < 0 || inlineThreshold > 1024 * 1024) {
             throw new IllegalArgumentException("inlineThreshold must be within [0, 1 MiB], got " + inlineThreshold);
@@ -64,19 +72,19 @@ public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsIn
      */
     public static BackupOptions defaults() {
         return new BackupOptions(DEFAULT_CHUNK_SIZE, 4096, 16, 4, 4, Duration.ofMinutes(10), Duration.ofMinutes(30),
-                Duration.ofMinutes(30), 2, Compression.DEFAULT, null);
+                Duration.ofMinutes(30), 2, Compression.DEFAULT, null, null);
     }
 
     /** These options with another compression. */
     public BackupOptions withCompression(Compression c) {
         return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
-                lockWait, taskTimeout, taskAttempts, c, masterKey);
+                lockWait, taskTimeout, taskAttempts, c, masterKey, scratchDirectory);
     }
 
     /** These options with another master key (null: the store is not encrypted). */
     public BackupOptions withMasterKey(MasterKeyProvider key) {
         return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
-                lockWait, taskTimeout, taskAttempts, compression, key);
+                lockWait, taskTimeout, taskAttempts, compression, key, scratchDirectory);
     }
 
     /**
@@ -101,18 +109,24 @@ public record BackupOptions(int chunkSize, int inlineThreshold, int maxUploadsIn
     /** These options with another chunk size. */
     public BackupOptions withChunkSize(int size) {
         return new BackupOptions(size, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl, lockWait,
-                taskTimeout, taskAttempts, compression, masterKey);
+                taskTimeout, taskAttempts, compression, masterKey, scratchDirectory);
     }
 
     /** These options with another lease TTL and lock wait. */
     public BackupOptions withLeases(Duration ttl, Duration wait) {
         return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, ttl, wait,
-                taskTimeout, taskAttempts, compression, masterKey);
+                taskTimeout, taskAttempts, compression, masterKey, scratchDirectory);
     }
 
     /** These options with another deadline and number of attempts per task. */
     public BackupOptions withTaskDeadline(Duration timeout, int attempts) {
         return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
-                lockWait, timeout, attempts, compression, masterKey);
+                lockWait, timeout, attempts, compression, masterKey, scratchDirectory);
+    }
+
+    /** A restore stages the module's jar under {@code dir} (see {@link #scratchDirectory()}). */
+    public BackupOptions withScratchDirectory(Path dir) {
+        return new BackupOptions(chunkSize, inlineThreshold, maxUploadsInFlight, ioThreads, taskParallelism, leaseTtl,
+                lockWait, taskTimeout, taskAttempts, compression, masterKey, dir);
     }
 }

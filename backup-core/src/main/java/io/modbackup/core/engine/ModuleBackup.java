@@ -9,8 +9,8 @@ import io.modbackup.api.runtime.TaskCut;
 import io.modbackup.core.async.Futures;
 import io.modbackup.core.engine.TaskWorker.TaskBackupRequest;
 import io.modbackup.core.engine.TaskWorker.TaskBackupResult;
-import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.lock.StoreLocks;
 import io.modbackup.core.manifest.FileEntry;
@@ -55,6 +55,8 @@ final class ModuleBackup {
     private final BackupOptions options;
     private final Function<String, TaskWorker> workers;
     private final Clock clock;
+    /** Modules already warned about (once per engine) that their config overrides go to an unencrypted store. */
+    private final java.util.Set<String> warnedInTheClear = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ModuleBackup(ClusterRuntime runtime, BackupStore store, ChunkStore chunks, StoreLocks locks, ManifestCodec codec,
                  BackupOptions options, Function<String, TaskWorker> workers, Clock clock) {
@@ -71,6 +73,11 @@ final class ModuleBackup {
     /** Backs up a running {@code module} under a shared lease and returns the committed manifest. */
     ModuleManifest run(String module, Progress.Observer observer) {
         ModuleDescriptor descriptor = runtime.describe(module).orElseThrow(() -> Modules.unknown(runtime, module));
+        if (options.masterKey() == null && !descriptor.configOverrides().isEmpty() && warnedInTheClear.add(module)) {
+            log.warn("module {} has config overrides {} and the store is not encrypted: their values are stored in the"
+                    + " clear; set backup.encryption.key to encrypt the store", module,
+                    descriptor.configOverrides().keySet().stream().sorted().toList());
+        }
         if (!descriptor.running()) {
             throw new BackupException(Problem.MODULE_NOT_RUNNING, module, "module " + module
                     + " is not running: only a running module can be backed up");

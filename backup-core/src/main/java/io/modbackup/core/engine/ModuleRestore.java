@@ -1,16 +1,19 @@
 package io.modbackup.core.engine;
 
-import io.modbackup.api.runtime.ClusterRuntime;
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.ClusterRuntime.RestoreRequest;
+import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.ObjectRef;
 import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.core.async.Futures;
 import io.modbackup.core.engine.TaskWorker.TaskRestoreRequest;
 import io.modbackup.core.engine.TaskWorker.TaskRestoreResult;
-import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.BackupException;
+import io.modbackup.core.fs.PrivateFiles;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.ChunkStore;
@@ -48,6 +51,8 @@ final class ModuleRestore {
     private final Clock clock;
     private final BackupOptions options;
     private final Map<String, BackupEngine.RestoreInProgress> inProgress = new ConcurrentHashMap<>();
+    /** Where jars are staged: the node's own directory, or this user's private one. */
+    private final Path scratch;
 
     ModuleRestore(ClusterRuntime runtime, ChunkStore chunks, Function<String, TaskWorker> workers, BackupOptions options,
                   Clock clock) {
@@ -56,19 +61,22 @@ final class ModuleRestore {
         this.chunks = chunks;
         this.workers = workers;
         this.clock = clock;
+        this.scratch = options.scratchDirectory() != null ? PrivateFiles.createDirectories(options.scratchDirectory())
+                : PrivateFiles.userScratch();
+        PrivateFiles.checkOwnDirectory(scratch);
         removeJarStagingOfExitedProcesses();
     }
 
-    /** Prefix of the temporary directory a restore stages its jar in, followed by the process ID and a dash. */
-    static final String JAR_STAGING_PREFIX = "modbackup-jar-";
+    /** Prefix of the directory a restore stages its jar in (under {@link #scratch}), followed by the process ID and a dash. */
+    static final String JAR_STAGING_PREFIX = "jar-";
 
     /**
      * Deletes the jar staging directories of processes of this machine that exited mid-restore (killed
-     * before their cleanup ran); each directory's name carries its process ID.
+     * before their cleanup ran); each directory's name carries its process ID. The scratch directory is
+     * this user's alone ({@code 0700}, checked), and the deletion removes links rather than following them.
      */
-    private static void removeJarStagingOfExitedProcesses() {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        try (var dirs = Files.newDirectoryStream(tmp, JAR_STAGING_PREFIX + "*")) {
+    private void removeJarStagingOfExitedProcesses() {
+        try (var dirs = Files.newDirectoryStream(scratch, JAR_STAGING_PREFIX + "*")) {
             for (Path dir : dirs) {
                 String rest = dir.getFileName().toString().substring(JAR_STAGING_PREFIX.length());
                 int dash = rest.indexOf('-');
@@ -79,14 +87,11 @@ final class ModuleRestore {
                     continue;
                 }
                 if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true)) {
-                    try (var files = Files.list(dir)) {
-                        files.forEach(ModuleRestore::deleteQuietly);
-                    }
-                    deleteQuietly(dir);
+                    FileTrees.deleteTree(dir);
                 }
             }
         } catch (IOException | java.io.UncheckedIOException e) {
-            log.debug("cannot clean jar staging in {}: {}", tmp, e.toString());
+            log.debug("cannot clean jar staging in {}: {}", scratch, e.toString());
         }
     }
 
@@ -125,8 +130,9 @@ final class ModuleRestore {
         Path stagedJar = null;
         try {
             List<CompletableFuture<TaskRestoreResult>> results = stageTasks(manifest, restoreId, placement, observer);
-            Path jarDir = Files.createTempDirectory(JAR_STAGING_PREFIX + ProcessHandle.current().pid() + "-");
-            stagedJar = jarDir.resolve(manifest.jar().path());
+            Path jarDir = Files.createTempDirectory(scratch, JAR_STAGING_PREFIX + ProcessHandle.current().pid() + "-",
+                    PrivateFiles.directoryAttribute());
+            stagedJar = jarDir.resolve(PathSegment.check("jar file name", manifest.jar().path()));
             CompletableFuture<Void> jar = chunks.restore(manifest.jar(), manifest.chunkSize(), stagedJar, "jar of backup " + backupId);
             List<TaskRestoreResult> staged = Futures.awaitAll(results, "stage backup " + backupId);
             Futures.await(jar, "stage the jar of backup " + backupId);

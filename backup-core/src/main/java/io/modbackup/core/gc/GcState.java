@@ -107,7 +107,7 @@ final class GcState {
                 throw new IllegalArgumentException("the GC state has version " + version + ", this one reads " + VERSION);
             }
             long generation = in.readLong();
-            int count = in.readInt();
+            int count = checkedCount(in, 2 + 8, "backups");
             Map<String, Long> backups = new HashMap<>(count * 2);
             for (int i = 0; i < count; i++) {
                 backups.put(in.readUTF(), in.readLong());
@@ -123,8 +123,21 @@ final class GcState {
         }
     }
 
-    private static Map<String, Integer> readCounts(DataInputStream in) throws IOException {
+    /**
+     * A count of entries of at least {@code entryBytes} each, refused when the bytes left cannot hold
+     * that many: the count sizes a map before its entries are read.
+     */
+    private static int checkedCount(DataInputStream in, int entryBytes, String what) throws IOException {
         int count = in.readInt();
+        if (count < 0 || count > in.available() / entryBytes) {
+            throw new IllegalArgumentException("the GC state claims " + count + " " + what + " in " + in.available()
+                    + " bytes");
+        }
+        return count;
+    }
+
+    private static Map<String, Integer> readCounts(DataInputStream in) throws IOException {
+        int count = checkedCount(in, 32 + 4, "counts");
         Map<String, Integer> counts = new HashMap<>(count * 2);
         byte[] hash = new byte[32];
         for (int i = 0; i < count; i++) {

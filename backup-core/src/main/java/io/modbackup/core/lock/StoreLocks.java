@@ -1,11 +1,12 @@
 package io.modbackup.core.lock;
 
-import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupProvider.KeysPage;
+import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.core.async.Futures;
-import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.store.BoundedRead;
 import io.modbackup.core.store.StoreLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -273,8 +274,8 @@ public final class StoreLocks implements AutoCloseable {
         if (in == null) {
             return null;
         }
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            return new String(BoundedRead.readAll(in, BoundedRead.MAX_SMALL_RECORD_BYTES, key), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + key, e);
         }

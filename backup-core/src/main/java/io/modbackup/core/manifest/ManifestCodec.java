@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import java.io.IOException;
@@ -29,6 +31,9 @@ public final class ManifestCodec {
     public static final long MAX_FILE_SIZE = 1L << 40;
     /** Most files one task manifest may list. */
     public static final int MAX_FILES = 1_000_000;
+    /** The chunk sizes a backup may have: a reader holds one chunk whole while it opens it. */
+    public static final int MIN_CHUNK_SIZE = 1024;
+    public static final int MAX_CHUNK_SIZE = 128 * 1024 * 1024;
 
     private final ObjectMapper mapper = JsonMapper.builder()
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
@@ -107,15 +112,33 @@ public final class ManifestCodec {
     }
 
     /**
-     * Parses a module manifest and checks its version and checksum.
+     * Parses a module manifest and checks its version and checksum, that it is the manifest of
+     * {@code expectedBackupId} of {@code expectedModule} (a manifest copied under another backup's key is
+     * refused), and that every name a restore makes a path of (module, jar, depots, topologies,
+     * PStates) is a single safe path segment.
      *
      * @throws CorruptBackupException naming {@code what} when it is not an intact manifest of this version
+     *     and this backup
      */
-    public ModuleManifest decodeModule(byte[] bytes, String what) {
+    public ModuleManifest decodeModule(byte[] bytes, String expectedBackupId, String expectedModule, String what) {
         ModuleManifest manifest = read(bytes, ModuleManifest.class, what);
         checkVersion(manifest.version(), what);
         if (manifest.checksum() == null || !manifest.checksum().equals(checksumOf(manifest))) {
             throw new CorruptBackupException(what + " does not match its checksum: it was modified or damaged");
+        }
+        // The checksum is no authentication in an unencrypted store: whoever can write the bucket can write a
+        // matching one. So nothing in it may steer a restore elsewhere than the backup asked for.
+        if (!expectedBackupId.equals(manifest.backupId()) || !expectedModule.equals(manifest.module())) {
+            throw new CorruptBackupException(what + " says it is backup " + manifest.backupId() + " of module "
+                    + manifest.module() + ": it was moved or forged");
+        }
+        if (manifest.descriptor() != null && !expectedModule.equals(manifest.descriptor().name())) {
+            throw new CorruptBackupException(what + " describes module " + manifest.descriptor().name() + ", not "
+                    + expectedModule + ": it was forged");
+        }
+        if (manifest.chunkSize() < MIN_CHUNK_SIZE || manifest.chunkSize() > MAX_CHUNK_SIZE) {
+            throw new CorruptBackupException(what + " has chunk size " + manifest.chunkSize() + ", outside ["
+                    + MIN_CHUNK_SIZE + ", " + MAX_CHUNK_SIZE + "] bytes: it was forged or damaged");
         }
         if (manifest.descriptor() == null || manifest.tasks().size() != manifest.descriptor().taskCount()) {
             throw new CorruptBackupException(what + " lists " + manifest.tasks().size() + " task manifests but the module has "
@@ -128,8 +151,32 @@ public final class ManifestCodec {
         }
         if (manifest.jar() != null) {
             validateFile(manifest.jar(), manifest.chunkSize(), what + " (jar)");
+            requireSegment(manifest.jar().path(), "jar file name", what);
         }
+        validateNames(manifest.descriptor(), what);
         return manifest;
+    }
+
+    /** Every name of the descriptor that a runtime makes a path of is a single safe segment. */
+    private static void validateNames(ModuleDescriptor descriptor, String what) {
+        requireSegment(descriptor.name(), "module name", what);
+        if (descriptor.jarName() != null) {
+            requireSegment(descriptor.jarName(), "jar name", what);
+        }
+        descriptor.depots().forEach(d -> requireSegment(d.name(), "depot name", what));
+        descriptor.topologies().forEach(t -> requireSegment(t.name(), "topology name", what));
+        descriptor.pstates().forEach(p -> {
+            requireSegment(p.name(), "PState name", what);
+            requireSegment(p.topology(), "PState topology", what);
+        });
+    }
+
+    private static void requireSegment(String name, String kind, String what) {
+        try {
+            PathSegment.check(kind, name);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptBackupException(what + " has " + e.getMessage());
+        }
     }
 
     /**

@@ -2,7 +2,11 @@ package io.modbackup.core.seal;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdException;
+import com.github.luben.zstd.ZstdInputStream;
 import io.modbackup.core.error.CorruptBackupException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -158,9 +162,12 @@ public final class Envelope {
         return cipher;
     }
 
+    /** The most content a sealed object holds; more than the largest chunk size the engine accepts. */
+    public static final int MAX_CONTENT = 256 << 20;
+
     /**
      * The stored size of a sealed object whose header is {@code header}, or -1 when it is not one (no
-     * magic, an unknown version or flags, negative lengths).
+     * magic, an unknown version or flags, negative lengths, or more than {@link #MAX_CONTENT} of content).
      */
     public static long storedSize(byte[] header) {
         if (header.length < HEADER || !startsWithMagic(header, 0, header.length) || header[MAGIC.length] != VERSION
@@ -170,7 +177,7 @@ public final class Envelope {
         ByteBuffer b = ByteBuffer.wrap(header, MAGIC.length + 2, 8);
         int plain = b.getInt();
         int body = b.getInt();
-        if (plain < 0 || body < 0) {
+        if (plain < 0 || body < 0 || plain > MAX_CONTENT || body > Zstd.compressBound(MAX_CONTENT)) {
             return -1;
         }
         return HEADER + (long) body + ((header[MAGIC.length + 1] & AES_GCM) != 0 ? ENCRYPTION_OVERHEAD : 0);
@@ -226,6 +233,9 @@ public final class Envelope {
             }
             return bodyOffset == 0 && body.length == plain ? body : Arrays.copyOfRange(body, bodyOffset, bodyOffset + plain);
         }
+        if (plain > MAX_RATIO * (long) bodyLength + MAX_RATIO_SLACK) {
+            return decompressBounded(objectKey, body, bodyOffset, bodyLength, plain);
+        }
         byte[] content = new byte[plain];
         long n;
         try {
@@ -238,5 +248,26 @@ public final class Envelope {
                     + (Zstd.isError(n) ? "an error (" + Zstd.getErrorName(n) + ")" : n + " bytes") + ", not " + plain);
         }
         return content;
+    }
+
+    /**
+     * Past this ratio of content to compressed body, the content is not allocated up front from the
+     * header's (in an unencrypted store, unauthenticated) size: it is decompressed as a stream, so memory
+     * grows only with what the body really decompresses to, up to the recorded size.
+     */
+    static final int MAX_RATIO = 16;
+    static final int MAX_RATIO_SLACK = 64 * 1024;
+
+    private static byte[] decompressBounded(String objectKey, byte[] body, int offset, int length, int plain) {
+        try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(body, offset, length))) {
+            byte[] content = in.readNBytes(plain);
+            if (content.length != plain || in.read() >= 0) {
+                throw new CorruptBackupException(objectKey + " is damaged: it decompresses to "
+                        + (content.length != plain ? content.length + " bytes" : "more bytes") + ", not " + plain);
+            }
+            return content;
+        } catch (IOException | ZstdException e) {
+            throw new CorruptBackupException(objectKey + " is damaged: it does not decompress (" + e.getMessage() + ")");
+        }
     }
 }

@@ -3,13 +3,12 @@ package io.modbackup.core.store;
 import io.modbackup.core.async.Futures;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
-import io.modbackup.core.manifest.SegmentRef;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.manifest.SegmentRef;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -84,7 +83,7 @@ public final class BackupStore {
     /** {@link #moduleManifest} without waiting: completes empty for a backup never committed. */
     public CompletableFuture<Optional<ModuleManifest>> readModuleManifest(BackupId id) {
         return readBytes(StoreLayout.moduleManifestKey(id), "module manifest of backup " + id).thenApply(bytes -> bytes == null ? Optional.empty()
-                : Optional.of(codec.decodeModule(bytes, "module manifest of backup " + id)));
+                : Optional.of(codec.decodeModule(bytes, id.toString(), id.module(), "module manifest of backup " + id)));
     }
 
     /**
@@ -305,8 +304,8 @@ public final class BackupStore {
             if (in == null) {
                 return null;
             }
-            try (InputStream stream = in) {
-                return stream.readAllBytes();
+            try {
+                return BoundedRead.readAll(in, BoundedRead.MAX_RECORD_BYTES, key);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + key, e);
             }

@@ -56,10 +56,15 @@ final class OpeningStream extends InputStream {
             throw new CorruptBackupException(key + " is damaged: its header is not that of a sealed object");
         }
         // Released when the stream is closed: the reader holds the content until then.
-        held = budgetFor.applyAsInt(size);
+        // Content and stored form both count: a small body may decompress to much more (a compression bomb).
+        held = budgetFor.applyAsInt(Math.max(size, Envelope.plainSize(head)));
         opening.acquireUninterruptibly(held);
-        byte[] stored = Arrays.copyOf(head, (int) size);
-        int n = raw.readNBytes(stored, Envelope.HEADER, (int) size - Envelope.HEADER);
+        // Read before it is held whole: the header's size is unauthenticated, and memory must follow the bytes
+        // that are really there (an 18-byte object claiming 2 GiB allocated 2 GiB before).
+        byte[] rest = raw.readNBytes((int) size - Envelope.HEADER);
+        int n = rest.length;
+        byte[] stored = Arrays.copyOf(head, Envelope.HEADER + n);
+        System.arraycopy(rest, 0, stored, Envelope.HEADER, n);
         int more = raw.read();
         try {
             if (n != size - Envelope.HEADER || more >= 0) {

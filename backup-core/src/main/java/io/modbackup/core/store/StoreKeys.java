@@ -3,8 +3,8 @@ package io.modbackup.core.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modbackup.api.crypto.MasterKeyProvider;
 import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.BackupException.Problem;
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.ContentHash;
 import io.modbackup.core.seal.Compression;
@@ -12,7 +12,6 @@ import io.modbackup.core.seal.Envelope;
 import io.modbackup.core.seal.StoreFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -211,8 +210,9 @@ public final class StoreKeys {
             if (in == null) {
                 return Optional.empty();
             }
-            try (InputStream stream = in) {
-                return Optional.of(json.readValue(stream.readAllBytes(), StoreFormat.class));
+            try {
+                return Optional.of(json.readValue(BoundedRead.readAll(in, BoundedRead.MAX_SMALL_RECORD_BYTES,
+                        StoreLayout.FORMAT_KEY), StoreFormat.class));
             } catch (IOException e) {
                 throw new CorruptBackupException(StoreLayout.FORMAT_KEY + " is not a valid format record: " + e.getMessage(), e);
             }

@@ -34,8 +34,11 @@ class MasterKeysTest {
     void aKeyFileInRawBase64OrHexAndAnEnvironmentVariableGiveTheSameKey() throws Exception {
         byte[] key = material(1);
         Path raw = Files.write(dir.resolve("raw.key"), key);
+        java.nio.file.Files.setPosixFilePermissions(raw, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path base64 = Files.writeString(dir.resolve("b64.key"), Base64.getEncoder().encodeToString(key) + "\n");
+        java.nio.file.Files.setPosixFilePermissions(base64, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path hex = Files.writeString(dir.resolve("hex.key"), HexFormat.of().formatHex(key));
+        java.nio.file.Files.setPosixFilePermissions(hex, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         MasterKeys keys = new MasterKeys(Map.of("MODBACKUP_KEY", Base64.getEncoder().encodeToString(key)));
         String id = new LocalMasterKey(key).keyId();
         assertEquals(id, keys.load("file:" + raw).keyId());
@@ -54,10 +57,22 @@ class MasterKeysTest {
         assertEquals("backup.encryption.key names key file " + missing + ", which does not exist; give the path of the"
                 + " store's master key file", assertThrows(BackupConfigException.class, () -> keys.load("file:" + missing))
                 .getMessage());
+        // 32 characters of text are a passphrase: before, they were taken as a raw key.
+        Path passphrase = Files.writeString(dir.resolve("passphrase.key"), "correct horse battery staple 123");
+        java.nio.file.Files.setPosixFilePermissions(passphrase, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals("key file " + passphrase + " (backup.encryption.key) holds 32 characters of text, a passphrase rather"
+                + " than 32 random bytes; make a key with: head -c 32 /dev/urandom | base64 > " + passphrase,
+                assertThrows(BackupConfigException.class, () -> keys.load("file:" + passphrase)).getMessage());
         Path shortFile = Files.writeString(dir.resolve("short.key"), "too short");
+        java.nio.file.Files.setPosixFilePermissions(shortFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertEquals("key file " + shortFile + " (backup.encryption.key) holds 9 bytes, not a 32-byte key (raw, base64 or"
                 + " hex); make one with: head -c 32 /dev/urandom | base64 > " + shortFile,
                 assertThrows(BackupConfigException.class, () -> keys.load("file:" + shortFile)).getMessage());
+        Path exposed = Files.writeString(dir.resolve("exposed.key"), Base64.getEncoder().encodeToString(material(3)));
+        java.nio.file.Files.setPosixFilePermissions(exposed, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("key file " + exposed + " (backup.encryption.key) is readable by other users (rw-r--r--): chmod 600 it,"
+                + " and rotate the key if others may have read it",
+                assertThrows(BackupConfigException.class, () -> keys.load("file:" + exposed)).getMessage());
         assertEquals("backup.encryption.key names environment variable UNSET, which is not set; set it to the store's"
                 + " 32-byte master key in base64", assertThrows(BackupConfigException.class, () -> keys.load("env:UNSET"))
                 .getMessage());

@@ -6,16 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modbackup.api.runtime.DepotSpec;
+import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.PStateSpec;
+import io.modbackup.api.runtime.TopologySpec;
 import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
-import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.store.StoreLayout;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +103,46 @@ class CorruptionAndTamperingTest {
                 }), "lists task manifests out of order at position 0"),
                 new Damage("tamper.jar-path", t -> t.resealModule(m -> withJar(m,
                         copy(m.jar(), "../modbackup-evil.jar", m.jar().size(), m.jar().chunks(), m.jar().inline()))),
-                        "(jar) has file path '../modbackup-evil.jar' that leaves or escapes the task directory"));
+                        "(jar) has file path '../modbackup-evil.jar' that leaves or escapes the task directory"),
+                new Damage("tamper.other-backup-id", t -> t.resealModule(m -> withIdentity(m, A + "-00000000DEADBEEF-00", A)),
+                        "says it is backup " + A + "-00000000DEADBEEF-00 of module " + A + ": it was moved or forged"),
+                new Damage("tamper.other-module", t -> t.resealModule(m -> withIdentity(m, m.backupId(), "com.evil.Module")),
+                        "of module com.evil.Module: it was moved or forged"),
+                new Damage("tamper.descriptor-name", t -> t.resealModule(m -> withDescriptor(m, d -> new ModuleDescriptor(
+                        "../modbackup-evil", d.taskCount(), d.depots(), d.topologies(), d.pstates(), d.dependencies(), d.jarName(),
+                        d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism()))),
+                        "describes module ../modbackup-evil, not " + A + ": it was forged"),
+                new Damage("tamper.jar-name", t -> t.resealModule(m -> withDescriptor(m, d -> new ModuleDescriptor(d.name(),
+                        d.taskCount(), d.depots(), d.topologies(), d.pstates(), d.dependencies(), "../../modbackup-evil.jar",
+                        d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism()))),
+                        "has jar name '../../modbackup-evil.jar' is not a single path segment"),
+                new Damage("tamper.jar-file-name", t -> t.resealModule(m -> withJar(m,
+                        copy(m.jar(), "lib/modbackup-evil.jar", m.jar().size(), m.jar().chunks(), m.jar().inline()))),
+                        "has jar file name 'lib/modbackup-evil.jar' is not a single path segment"),
+                new Damage("tamper.depot-name", t -> t.resealModule(m -> withDescriptor(m, d -> new ModuleDescriptor(d.name(),
+                        d.taskCount(), List.of(new DepotSpec("../modbackup-evil")), d.topologies(), d.pstates(), d.dependencies(),
+                        d.jarName(), d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism()))),
+                        "has depot name '../modbackup-evil' is not a single path segment"),
+                new Damage("tamper.topology-name", t -> t.resealModule(m -> withDescriptor(m, d -> new ModuleDescriptor(d.name(),
+                        d.taskCount(), d.depots(), List.of(new TopologySpec("/tmp/modbackup-evil", d.topologies().get(0).kind(),
+                        d.topologies().get(0).subscriptions())), d.pstates(), d.dependencies(), d.jarName(), d.configOverrides(),
+                        d.dynamicOptions(), d.running(), d.parallelism()))),
+                        "has topology name '/tmp/modbackup-evil' is not a single path segment"),
+                new Damage("tamper.pstate-name", t -> t.resealModule(m -> withDescriptor(m, d -> new ModuleDescriptor(d.name(),
+                        d.taskCount(), d.depots(), d.topologies(), List.of(new PStateSpec("..", d.pstates().get(0).topology())),
+                        d.dependencies(), d.jarName(), d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism()))),
+                        "has PState name '..' is not a single path segment"));
+    }
+
+    private static ModuleManifest withIdentity(ModuleManifest m, String backupId, String module) {
+        return new ModuleManifest(m.version(), backupId, module, m.clusterId(), m.createdMillis(), m.completedMillis(),
+                m.restoreEpoch(), m.chunkSize(), m.descriptor(), m.commitIds(), m.jar(), m.tasks(), m.totals(), null);
+    }
+
+    private static ModuleManifest withDescriptor(ModuleManifest m, UnaryOperator<ModuleDescriptor> change) {
+        return new ModuleManifest(m.version(), m.backupId(), m.module(), m.clusterId(), m.createdMillis(), m.completedMillis(),
+                m.restoreEpoch(), m.chunkSize(), change.apply(m.descriptor()), m.commitIds(), m.jar(), m.tasks(), m.totals(),
+                null);
     }
 
     @BeforeEach

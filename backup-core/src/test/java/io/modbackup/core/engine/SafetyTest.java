@@ -7,20 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.core.error.BackupException;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.PStateSpec;
+import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ManifestCodec;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
-import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.store.StoreLayout;
-import io.modbackup.testkit.provider.FaultRule;
 import io.modbackup.testkit.provider.FaultRule.Operation;
+import io.modbackup.testkit.provider.FaultRule;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -251,7 +251,7 @@ class SafetyTest {
         // Chunks larger than any file and nothing inlined: one chunk download per file.
         BackupOptions options = new BackupOptions(4 * 1024 * 1024, 0, 1, 2, 4, java.time.Duration.ofMinutes(10),
                 java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5), 1,
-                io.modbackup.core.seal.Compression.DEFAULT, null);
+                io.modbackup.core.seal.Compression.DEFAULT, null, null);
         assertEquals(2, options.filesInFlightPerTask());
         ModuleManifest manifest;
         try (BackupEngine engine = new BackupEngine(f.cluster, f.provider, options)) {

@@ -46,4 +46,45 @@ class GcStateTest {
         assertThrows(IllegalArgumentException.class, () -> GcState.decode(cut));
         assertThrows(IllegalArgumentException.class, () -> GcState.decode(new byte[5]));
     }
+
+    /** The state's bytes with {@code body} re-checksummed, as whoever can write the store can. */
+    private static byte[] resealed(byte[] body) {
+        byte[] all = java.util.Arrays.copyOf(body, body.length + 32);
+        System.arraycopy(io.modbackup.core.hash.Hashing.sha256().digest(body), 0, all, body.length, 32);
+        return all;
+    }
+
+    @Test
+    void aForgedCountIsRefusedBeforeItSizesAMap() {
+        byte[] bytes = sample().encode(1);
+        byte[] body = java.util.Arrays.copyOf(bytes, bytes.length - 32);
+        // magic, version, generation, then the backups' count
+        java.nio.ByteBuffer.wrap(body, 16, 4).putInt(Integer.MAX_VALUE);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GcState.decode(resealed(body)));
+        assertTrue(e.getMessage().startsWith("the GC state claims 2147483647 backups in "), e.getMessage());
+    }
+
+    @Test
+    void resealedMutationsDecodeOrAreRefusedWithTheDocumentedException() {
+        byte[] bytes = sample().encode(1);
+        byte[] body = java.util.Arrays.copyOf(bytes, bytes.length - 32);
+        java.util.Random random = new java.util.Random(20261202L);
+        for (int i = 0; i < 3000; i++) {
+            byte[] mutated = body.clone();
+            for (int k = 0; k <= random.nextInt(4); k++) {
+                int at = random.nextInt(mutated.length - 4);
+                if (random.nextBoolean()) {
+                    java.nio.ByteBuffer.wrap(mutated, at, 4).putInt(random.nextBoolean() ? Integer.MAX_VALUE : random.nextInt());
+                } else {
+                    mutated[at] ^= (byte) (1 << random.nextInt(8));
+                }
+            }
+            byte[] input = resealed(mutated);
+            try {
+                GcState.decode(input);
+            } catch (IllegalArgumentException documented) {
+                // refused
+            }
+        }
+    }
 }

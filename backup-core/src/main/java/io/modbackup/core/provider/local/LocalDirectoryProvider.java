@@ -5,6 +5,7 @@ import io.modbackup.api.provider.BackupStorageException;
 import io.modbackup.api.provider.ObjectKeys;
 import io.modbackup.api.provider.PageTokens;
 import io.modbackup.api.provider.ProgressInputStream;
+import io.modbackup.core.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,6 +58,10 @@ public final class LocalDirectoryProvider implements BackupProvider {
     private final ExecutorService executor;
     private final DirectoryListing listing;
     private volatile ProgressListener progressListener;
+
+    /** How a temporary file is opened: created here, never an existing file or link. */
+    private static final java.util.Set<StandardOpenOption> NEW_FILE = java.util.Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
 
     /** The provider for the directory named by the config argument. */
     public LocalDirectoryProvider(String directory) {
@@ -119,7 +124,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
             Path temp = temporaryFiles.next();
             try {
                 try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                     FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                     FileChannel out = FileChannel.open(temp, NEW_FILE, PrivateFiles.fileAttribute())) {
                     transfer(in, out, source, Direction.UPLOAD, key);
                     out.force(true);
                 }
@@ -149,7 +154,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
     }
 
     private void writeFully(String key, InputStream in, long length, Path temp) throws IOException {
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(temp, NEW_FILE, PrivateFiles.fileAttribute())) {
             OutputStream out = Channels.newOutputStream(channel);
             byte[] buffer = new byte[(int) Math.min(BUFFER_SIZE, Math.max(1, length))];
             long remaining = length;
@@ -171,7 +176,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
         // A concurrent delete may prune the (then empty) parent while we create it or move into it.
         for (int attempt = 0; ; attempt++) {
             try {
-                Files.createDirectories(target.getParent());
+                PrivateFiles.createDirectoriesOrThrow(target.getParent());
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 fsyncDirectory(target.getParent());
                 return;
@@ -236,7 +241,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
                 throw new BackupStorageException("cannot read '" + key + "' in " + root + ": " + e, e);
             }
             // A missing target directory is the caller's failure, never "absent".
-            try (in; FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (in; FileChannel out = FileChannel.open(partial, NEW_FILE, PrivateFiles.fileAttribute())) {
                 transfer(in, out, file, Direction.DOWNLOAD, key);
                 Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 return true;
@@ -359,7 +364,16 @@ public final class LocalDirectoryProvider implements BackupProvider {
             throw new IllegalArgumentException("invalid object key '" + key + "': '" + TEMP_DIR
                     + "' is reserved by " + LocalDirectoryProvider.class.getSimpleName());
         }
-        return root.resolve(key);
+        Path path = root.resolve(key);
+        // Another writer of the directory could make "blobs/ab" a link to elsewhere: writes and GC's deletes
+        // would then land outside the store. The store never makes links, so one on the way is refused.
+        for (Path dir = path.getParent(); dir != null && !dir.equals(root); dir = dir.getParent()) {
+            if (Files.isSymbolicLink(dir)) {
+                throw new BackupStorageException("object key '" + key + "' in " + root + " passes through the symbolic"
+                        + " link " + dir + "; a store's directories are never links: remove it");
+            }
+        }
+        return path;
     }
 
     private <T> CompletableFuture<T> async(Supplier<T> work) {

@@ -1,6 +1,7 @@
 package io.modbackup.core.provider.local;
 
 import io.modbackup.api.provider.BackupStorageException;
+import io.modbackup.core.fs.PrivateFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.DirectoryStream;
@@ -39,9 +40,10 @@ final class TemporaryFiles {
     Path next() {
         if (!created) {
             try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new BackupStorageException("cannot use " + root + " as a backup directory: " + e, e);
+                // Created 0700: an unencrypted store holds every depot entry and PState in the clear.
+                PrivateFiles.createDirectories(dir);
+            } catch (java.io.UncheckedIOException e) {
+                throw new BackupStorageException("cannot use " + root + " as a backup directory: " + e.getCause(), e);
             }
             created = true;
         }
