@@ -19,16 +19,25 @@ import java.util.Map;
  * each key once.
  */
 public final class ConfigFile {
+    /** The largest config file read. */
+    static final long MAX_BYTES = 1 << 20;
+
     private ConfigFile() {
     }
 
     /**
-     * @throws BackupConfigException naming the file and line when it cannot be read, is not UTF-8, a
-     *     line is not {@code key: value}, or a key is set twice
+     * @throws BackupConfigException naming the file and line when it cannot be read, is not a regular
+     *     file of at most {@link #MAX_BYTES} bytes, is not UTF-8, a line is not {@code key: value}, or a key
+     *     is set twice
      */
     public static Map<String, String> read(Path file) {
         List<String> lines;
         try {
+            // A config is a few lines: a device, a pipe or a huge file named as --config is refused unread.
+            if (Files.exists(file) && (!Files.isRegularFile(file) || Files.size(file) > MAX_BYTES)) {
+                throw new BackupConfigException("config file " + file + " is not a regular file of at most " + MAX_BYTES
+                        + " bytes; give --config with the file holding backup.provider");
+            }
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (MalformedInputException e) {
             throw new BackupConfigException("config file " + file + " is not UTF-8 text; save it as UTF-8 (it holds"

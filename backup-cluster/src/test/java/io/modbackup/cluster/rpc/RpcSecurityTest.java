@@ -170,7 +170,7 @@ class RpcSecurityTest {
         assertEquals(1, pageCalls.get());
         assertTrue(own.headers().contains("x-content-type-options: nosniff"), own.headers());
         assertTrue(own.headers().contains("x-frame-options: deny"), own.headers());
-        assertTrue(own.headers().contains("content-security-policy: default-src 'self'; frame-ancestors 'none'"),
+        assertTrue(own.headers().contains("content-security-policy: default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
                 own.headers());
     }
 
