@@ -52,6 +52,14 @@ final class SupervisorCuts {
         if (pauses.putIfAbsent(key(module, cutId), pause) != null) {
             throw new IllegalStateException("cut " + cutId + " of " + module + " is already prepared on " + supervisor.id());
         }
+        // Checked again once the pause is registered: an abort that ran between the first check and the put
+        // found no pause to release, and this prepare would hold the topologies (and the next cut) for the
+        // whole hold. abort() records the ID before it looks for the pause, so one of the two sees the other.
+        if (aborted.contains(key(module, cutId))) {
+            pauses.remove(key(module, cutId), pause);
+            throw new IllegalStateException("cut " + cutId + " of " + module + " was aborted before it reached "
+                    + supervisor.id());
+        }
         Thread thread = new Thread(() -> pause.run(holdMillis), "cut-" + cutId);
         thread.setDaemon(true);
         thread.start();
