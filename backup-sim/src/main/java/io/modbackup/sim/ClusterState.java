@@ -1,6 +1,7 @@
 package io.modbackup.sim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.RestoreMarker;
@@ -69,7 +70,7 @@ final class ClusterState {
 
     /** Deletes a module's record and jar. */
     void deleteModule(String module) {
-        Files2.deleteRecursively(moduleDir(module));
+        FileTrees.deleteTree(moduleDir(module));
     }
 
     /** Where a module's jar lives. */

@@ -1,5 +1,6 @@
 package io.modbackup.sim;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.api.runtime.PathSegment;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class InstallJournal {
     void begin(InstallIntent intent, Path stagedJar) {
         Path dir = dir(intent.descriptor().name());
         try {
-            Files2.deleteRecursively(dir);
+            FileTrees.deleteTree(dir);
             Files.createDirectories(dir);
             Files.copy(stagedJar, dir.resolve(PathSegment.check("jar name", intent.descriptor().jarName())));
         } catch (IOException e) {
@@ -57,7 +58,7 @@ final class InstallJournal {
 
     /** Forgets a finished install. */
     void finish(String module) {
-        Files2.deleteRecursively(dir(module));
+        FileTrees.deleteTree(dir(module));
     }
 
     /**
@@ -76,7 +77,7 @@ final class InstallJournal {
                 if (Files.exists(intentFile)) {
                     intents.add(state.readJson(intentFile, InstallIntent.class));
                 } else {
-                    Files2.deleteRecursively(dir);
+                    FileTrees.deleteTree(dir);
                 }
             }
         } catch (IOException e) {

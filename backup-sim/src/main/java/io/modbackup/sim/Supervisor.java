@@ -1,5 +1,6 @@
 package io.modbackup.sim;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.SupervisorRuntime;
@@ -64,7 +65,7 @@ public final class Supervisor implements SupervisorRuntime {
 
     void releaseCut(String module, String cutId) {
         cutFiles.keySet().removeIf(key -> key.startsWith(module + "\n" + cutId + "\n"));
-        Files2.deleteRecursively(cutRoot(module, cutId));
+        FileTrees.deleteTree(cutRoot(module, cutId));
     }
 
     @Override
@@ -80,7 +81,7 @@ public final class Supervisor implements SupervisorRuntime {
     @Override
     public Path stagingDirectory(String module, String restoreId, int task) {
         Path dir = stagingRoot(module, restoreId).resolve("task-" + task);
-        Files2.deleteRecursively(dir);
+        FileTrees.deleteTree(dir);
         try {
             return Files.createDirectories(dir);
         } catch (IOException e) {
@@ -107,12 +108,12 @@ public final class Supervisor implements SupervisorRuntime {
 
     /** Deletes a restore's staging whatever its state: the install's own cleanup once it swapped. */
     void discardStagingNow(String module, String restoreId) {
-        Files2.deleteRecursively(stagingRoot(module, restoreId));
+        FileTrees.deleteTree(stagingRoot(module, restoreId));
     }
 
     /** Discards the staging of every restore on this Supervisor. */
     void discardAllStaging() {
-        Files2.deleteRecursively(root.resolve("staging"));
+        FileTrees.deleteTree(root.resolve("staging"));
     }
 
     /** {@code staging/<module>/<restoreId>}; both names are checked: a caller names them. */

@@ -1,5 +1,6 @@
 package io.modbackup.sim;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.RestoreMarker;
@@ -79,7 +80,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         this.view = view;
         this.swaps = new SupervisorSwaps(supervisor, code);
         swaps.finishInterrupted();
-        Files2.deleteRecursively(supervisor.root().resolve("cuts"));
+        FileTrees.deleteTree(supervisor.root().resolve("cuts"));
     }
 
     @Override
@@ -143,7 +144,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     @Override
     public synchronized void destroy(String module) {
         closeHosted(module);
-        Files2.deleteRecursively(supervisor.root().resolve("state").resolve(PathSegment.check("module name", module)));
+        FileTrees.deleteTree(supervisor.root().resolve("state").resolve(PathSegment.check("module name", module)));
     }
 
     // ------------------------------------------------------------------ inspection, for in-process use
@@ -377,7 +378,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         for (Path staging : children(supervisor.root().resolve("staging"), 2)) {
             String module = staging.getParent().getFileName().toString();
             if (!restoringModules.contains(module) && olderThan(staging, beforeMillis)) {
-                Files2.deleteRecursively(staging);
+                FileTrees.deleteTree(staging);
                 removed++;
             }
         }

@@ -1,5 +1,6 @@
 package io.modbackup.sim;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.sim.SupervisorChannel.InstallOrder;
 import java.io.IOException;
@@ -56,7 +57,7 @@ final class SupervisorSwaps {
                 Path live = supervisor.taskDirectory(module, task);
                 if (Files.isDirectory(staged)) {
                     Files.createDirectories(live.getParent());
-                    Files2.deleteRecursively(live);
+                    FileTrees.deleteTree(live);
                     Files.move(staged, live, StandardCopyOption.ATOMIC_MOVE);
                     steps.accept("task-swapped-" + task);
                 }
@@ -71,14 +72,14 @@ final class SupervisorSwaps {
                 ends.put(task, taskEnds);
             }
             for (int task : order.remove()) {
-                Files2.deleteRecursively(supervisor.taskDirectory(module, task));
+                FileTrees.deleteTree(supervisor.taskDirectory(module, task));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot swap in restore " + order.restoreId() + " of " + module + " on "
                     + supervisor.id(), e);
         }
         supervisor.discardStaging(module, order.restoreId());
-        Files2.deleteRecursively(journalFile(module));
+        FileTrees.deleteTree(journalFile(module));
         return ends;
     }
 
@@ -95,7 +96,7 @@ final class SupervisorSwaps {
                             order.restoreId(), order.module());
                     complete(order);
                 } else {
-                    Files2.deleteRecursively(file);
+                    FileTrees.deleteTree(file);
                 }
             }
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.modbackup.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.DepotRef;
@@ -76,7 +77,7 @@ class ClusterCaptureConsistencyTest {
                     captures++;
                 } finally {
                     cluster.releaseCut(module, cut.cutId());
-                    Files2.deleteRecursively(dir.resolve("check-" + i));
+                    FileTrees.deleteTree(dir.resolve("check-" + i));
                 }
                 Thread.sleep(5);
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import java.nio.channels.FileChannel;
@@ -70,7 +71,7 @@ class ConsistencyOracleTest {
     void aPartitionOneCommitBehindIsCaught() throws Exception {
         Map<Integer, Path>[] cuts = twoCuts();
         Path behind = cuts[1].get(1).resolve("pstates/counts");
-        Files2.deleteRecursively(behind);
+        FileTrees.deleteTree(behind);
         copyTree(cuts[0].get(1).resolve("pstates/counts"), behind);
         ConsistencyViolation e = assertThrows(ConsistencyViolation.class, () -> oracle.check(A, cuts[1]));
         assertTrue(e.getMessage().contains("microbatch topology counts is not at one commit ID"), e.getMessage());
@@ -81,7 +82,7 @@ class ConsistencyOracleTest {
     void aDepotShorterThanAProcessedOffsetIsCaught() throws Exception {
         Map<Integer, Path>[] cuts = twoCuts();
         Path depot = cuts[1].get(2).resolve("depots/*events");
-        Files2.deleteRecursively(depot);
+        FileTrees.deleteTree(depot);
         copyTree(cuts[0].get(2).resolve("depots/*events"), depot);
         ConsistencyViolation e = assertThrows(ConsistencyViolation.class, () -> oracle.check(A, cuts[1]));
         assertTrue(e.getMessage().contains("task 2"), e.getMessage());

@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Which config override and dynamic option values {@code info} and the backups page show as
- * {@value #REDACTED}: those whose key matches {@value #CONFIG_KEY}, by default
+ * Which config override and dynamic option values {@code info} shows as {@value #REDACTED} (the
+ * backups page shows no config at all): those whose key matches {@value #CONFIG_KEY}, by default
  * {@value #DEFAULT_PATTERN} (case-insensitive, anywhere in the key). A backup still stores them
  * whole, so a restore gives the module what it had. Immutable.
  */

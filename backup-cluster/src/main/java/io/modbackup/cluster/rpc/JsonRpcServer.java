@@ -134,7 +134,7 @@ public final class JsonRpcServer implements AutoCloseable {
             Method method = service == null ? null : service.methods().get(parts[3]);
             byte[] body = readBody(exchange);
             if (body == null) {
-                refuse(exchange, 413, "a call's body is at most " + MAX_BODY_BYTES + " bytes");
+                refuse(exchange, TOO_LARGE.status(), TOO_LARGE.reason());
                 return;
             }
             bytesIn.addAndGet(body.length);
@@ -162,6 +162,8 @@ public final class JsonRpcServer implements AutoCloseable {
     private record Refusal(int status, String reason) {
     }
 
+    private static final Refusal TOO_LARGE = new Refusal(413, "a call's body is at most " + MAX_BODY_BYTES + " bytes");
+
     /** Why a call is refused before its body is read, or null when it is admitted. */
     private Refusal refusal(HttpExchange exchange) {
         Headers headers = exchange.getRequestHeaders();
@@ -181,7 +183,7 @@ public final class JsonRpcServer implements AutoCloseable {
         }
         String length = headers.getFirst("Content-Length");
         if (length != null && (!length.matches("[0-9]{1,12}") || Long.parseLong(length) > MAX_BODY_BYTES)) {
-            return new Refusal(413, "a call's body is at most " + MAX_BODY_BYTES + " bytes");
+            return TOO_LARGE;
         }
         return null;
     }

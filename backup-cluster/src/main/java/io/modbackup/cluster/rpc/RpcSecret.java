@@ -1,5 +1,6 @@
 package io.modbackup.cluster.rpc;
 
+import io.modbackup.core.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,12 +8,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.Set;
 
 /**
  * The cluster's RPC secret: 32 random bytes in a file only its owner can read, created once when the
@@ -22,7 +20,6 @@ import java.util.Set;
 public final class RpcSecret {
     /** The file under the cluster's directory that holds the secret. */
     public static final String FILE = "rpc.secret";
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final String token;
 
@@ -42,7 +39,7 @@ public final class RpcSecret {
             if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
-                Path temp = Files.createTempFile(clusterDir, FILE, ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                Path temp = Files.createTempFile(clusterDir, FILE, ".tmp", PrivateFiles.fileAttribute());
                 Files.writeString(temp, HexFormat.of().formatHex(random) + "\n");
                 try {
                     Files.createLink(file, temp);
@@ -71,10 +68,10 @@ public final class RpcSecret {
                 throw new IllegalStateException("the cluster's RPC secret " + file + " is missing (or not a regular"
                         + " file): start the cluster with bin/cluster start, which creates it");
             }
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-            if (!OWNER_ONLY.containsAll(permissions)) {
+            java.util.Optional<String> open = PrivateFiles.openToOthers(file);
+            if (open.isPresent()) {
                 throw new IllegalStateException("the cluster's RPC secret " + file + " is readable by other users ("
-                        + PosixFilePermissions.toString(permissions) + "): chmod 600 it");
+                        + open.get() + "): chmod 600 it");
             }
             String token = Files.readString(file, StandardCharsets.US_ASCII).strip();
             if (!token.matches("[0-9a-f]{64}")) {

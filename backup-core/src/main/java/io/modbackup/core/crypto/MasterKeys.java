@@ -2,6 +2,7 @@ package io.modbackup.core.crypto;
 
 import io.modbackup.api.crypto.MasterKeyProvider;
 import io.modbackup.api.provider.BackupConfigException;
+import io.modbackup.core.fs.PrivateFiles;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
@@ -68,13 +69,11 @@ public final class MasterKeys {
     private static MasterKeyProvider fromFile(Path file) {
         byte[] bytes;
         try {
-            if (Files.exists(file) && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-                if (!java.nio.file.attribute.PosixFilePermissions.fromString("rw-------").containsAll(permissions)) {
-                    throw new BackupConfigException("key file " + file + " (" + CONFIG_KEY + ") is readable by other users ("
-                            + java.nio.file.attribute.PosixFilePermissions.toString(permissions) + "): chmod 600 it, and"
-                            + " rotate the key if others may have read it");
-                }
+            java.util.Optional<String> open = Files.exists(file) ? PrivateFiles.openToOthers(file.toRealPath())
+                    : java.util.Optional.empty();
+            if (open.isPresent()) {
+                throw new BackupConfigException("key file " + file + " (" + CONFIG_KEY + ") is readable by other users ("
+                        + open.get() + "): chmod 600 it, and rotate the key if others may have read it");
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {

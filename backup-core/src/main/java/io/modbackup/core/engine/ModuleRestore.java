@@ -61,9 +61,12 @@ final class ModuleRestore {
         this.chunks = chunks;
         this.workers = workers;
         this.clock = clock;
-        this.scratch = options.scratchDirectory() != null ? PrivateFiles.createDirectories(options.scratchDirectory())
-                : PrivateFiles.userScratch();
-        PrivateFiles.checkOwnDirectory(scratch);
+        if (options.scratchDirectory() != null) {
+            this.scratch = PrivateFiles.createDirectories(options.scratchDirectory());
+            PrivateFiles.checkOwnDirectory(scratch);
+        } else {
+            this.scratch = PrivateFiles.userScratch(); // checked as it is made
+        }
         removeJarStagingOfExitedProcesses();
     }
 

@@ -26,19 +26,35 @@ public final class PrivateFiles {
     private PrivateFiles() {
     }
 
+    /** Whether the default file system has POSIX permissions; it does not change while the JVM runs. */
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
     /** Whether this file system has POSIX permissions. */
     public static boolean posix() {
-        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return POSIX;
     }
 
     /** The attribute that creates a directory {@code 0700}, or none where permissions are not POSIX. */
     public static FileAttribute<?>[] directoryAttribute() {
-        return posix() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(DIRECTORY)} : new FileAttribute<?>[0];
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(DIRECTORY)} : new FileAttribute<?>[0];
     }
 
     /** The attribute that creates a file {@code 0600}, or none where permissions are not POSIX. */
     public static FileAttribute<?>[] fileAttribute() {
-        return posix() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)} : new FileAttribute<?>[0];
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)} : new FileAttribute<?>[0];
+    }
+
+    /**
+     * The permissions of {@code file}, as {@code rw-r--r--}, when its group or others have any; empty when
+     * only its owner has access, or where permissions are not POSIX. A link is judged, not followed.
+     */
+    public static java.util.Optional<String> openToOthers(Path file) throws IOException {
+        if (!POSIX) {
+            return java.util.Optional.empty();
+        }
+        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        return FILE.containsAll(permissions) ? java.util.Optional.empty()
+                : java.util.Optional.of(PosixFilePermissions.toString(permissions));
     }
 
     /**
@@ -112,7 +128,7 @@ public final class PrivateFiles {
                 throw new IllegalStateException(dir + " is a link or not a directory: remove it (another user may have"
                         + " planted it) and try again");
             }
-            if (posix()) {
+            if (POSIX) {
                 UserPrincipal owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS);
                 UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService()
                         .lookupPrincipalByName(System.getProperty("user.name"));
