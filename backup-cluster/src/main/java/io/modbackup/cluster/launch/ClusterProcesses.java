@@ -1,5 +1,6 @@
 package io.modbackup.cluster.launch;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
@@ -282,8 +283,15 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     private void launch(String node, String mainClass, List<String> jvmOptions, List<String> args) {
+        // Each node's temporary files stay in its own directory, emptied before each start: a node killed by
+        // SIGKILL leaves RocksDB's extracted native library (15 MiB) behind, and in the shared temporary
+        // directory those added up to gigabytes over a test run.
+        Path tmp = nodeDir(node).resolve("tmp");
+        FileTrees.deleteTree(tmp);
+        PrivateFiles.createDirectories(tmp);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + spec.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-Djava.io.tmpdir=" + tmp,
                 "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
