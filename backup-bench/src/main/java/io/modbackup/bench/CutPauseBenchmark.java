@@ -49,7 +49,7 @@ public final class CutPauseBenchmark {
     private static long[] measure(Path dir, int tasks) throws Exception {
         ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), SUPERVISORS,
                 LocalDirectoryProvider.class.getName() + " " + dir.resolve("store")).withCatalog("scale-" + tasks)
-                .withDeadlines(Duration.ofSeconds(20), Duration.ofSeconds(120));
+                .withCallDeadline(Duration.ofSeconds(20));
         try (ClusterProcesses cluster = ClusterProcesses.start(spec)) {
             ClusterAdmin admin = cluster.admin();
             admin.deploy(SampleModules.MODULE_A, new Parallelism(1, SUPERVISORS, 1));

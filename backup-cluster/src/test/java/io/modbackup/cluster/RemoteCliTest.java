@@ -41,7 +41,7 @@ class RemoteCliTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = RemoteCli.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -54,7 +54,7 @@ class RemoteCliTest {
     }
 
     @Test
-    void theCliTalksToTheRunningConductorAndTwoCallsAtOnceBothWork() throws Exception {
+    void theCliTalksToTheRunningConductorAndASecondBackupWithWaitFollowsTheFirst() throws Exception {
         Path home = dir.resolve("demo");
         Result started = cluster("start", home.toString(), "--supervisors", "2");
         try {
@@ -62,8 +62,9 @@ class RemoteCliTest {
             String config = home.resolve("modbackup.yaml").toString();
             CompletableFuture<Result> first = CompletableFuture.supplyAsync(
                     () -> cli("--config", config, "--action", "backup", "--module", MODULE_A));
+            // One backup of a module at a time: the second waits for the first, whichever starts first.
             CompletableFuture<Result> second = CompletableFuture.supplyAsync(
-                    () -> cli("--config", config, "--action", "backup", "--module", MODULE_A));
+                    () -> cli("--config", config, "--action", "backup", "--module", MODULE_A, "--wait"));
             for (Result backup : List.of(first.join(), second.join())) {
                 assertEquals(0, backup.code(), backup.err());
             }

@@ -52,7 +52,7 @@ class SoakTest {
         System.out.println("soak seed " + seed + " for " + seconds + " s (replay: -Dmodbackup.soak.seed=" + seed + ")");
         Random random = new Random(seed);
         ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 3,
-                ClusterFixture.LOCAL_PROVIDER + " " + store()).withDeadlines(Duration.ofSeconds(2), Duration.ofSeconds(10));
+                ClusterFixture.LOCAL_PROVIDER + " " + store());
         Map<String, Integer> outcomes = new TreeMap<>();
         List<String> committed = new ArrayList<>();
         try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"));

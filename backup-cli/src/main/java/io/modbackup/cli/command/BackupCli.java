@@ -3,6 +3,10 @@ package io.modbackup.cli.command;
 import io.modbackup.api.provider.BackupConfigException;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.ProviderLoader;
+import io.modbackup.cli.operation.OperationRecord;
+import io.modbackup.cli.operation.OperationRefusedException;
+import io.modbackup.cli.operation.Operations;
+import io.modbackup.cli.operation.ProgressLine;
 import io.modbackup.api.runtime.DepotSpec;
 import io.modbackup.api.runtime.PStateSpec;
 import io.modbackup.api.runtime.Parallelism;
@@ -22,6 +26,8 @@ import io.modbackup.core.store.StoreLayout;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -43,7 +49,7 @@ public final class BackupCli implements Callable<Integer> {
 
     /** What the command can do. */
     enum Action {
-        backup(true), list(false), info(false), restore(true), verify(false), gc(false), rotateKey(false);
+        backup(true), list(false), info(false), restore(true), verify(false), gc(false), rotateKey(false), status(false);
 
         /** Whether the action needs the cluster's live state (cuts, installs), not only its metadata. */
         final boolean needsLiveState;
@@ -53,10 +59,11 @@ public final class BackupCli implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--action", required = true, description = "backup, list, info, restore, verify, gc or rotateKey")
+    @Option(names = "--action", required = true, description = "backup, list, info, restore, verify, gc, rotateKey or"
+            + " status (the running and recent operations)")
     Action action;
 
-    @Option(names = "--module", description = "module name (backup, list)")
+    @Option(names = "--module", description = "module name (backup, list; status: only its operations)")
     String module;
 
     @Option(names = "--backupId", description = "backup ID (info, restore, verify)")
@@ -96,11 +103,18 @@ public final class BackupCli implements Callable<Integer> {
     @Option(names = "--takeover", description = "make this cluster the owner of the backup store first")
     boolean takeover;
 
+    @Option(names = "--wait", description = "when another backup, restore or gc runs on the module, wait for it to"
+            + " end instead of refusing")
+    boolean waitForOthers;
+
     @Option(names = "--config", defaultValue = "modbackup.yaml", description = "config file with backup.provider, default ${DEFAULT-VALUE}")
     Path config;
 
     @Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
+
+    /** How many ended operations status shows. */
+    private static final int STATUS_RECENT = 10;
 
     private final ClusterConnector connector;
     private PrintWriter out;
@@ -110,6 +124,12 @@ public final class BackupCli implements Callable<Integer> {
     /** Which config override and dynamic option values info shows redacted; read from the config. */
     private Redaction redaction;
     private String clusterId;
+    /** The operation this command runs, once begun; its last line is its outcome. */
+    private Operations.Running operation;
+    private String outcome = "";
+    /** Whether this command prints its own progress (no host renders it), and whether that line is open. */
+    private boolean printsProgress;
+    private boolean progressLineOpen;
 
     public BackupCli(ClusterConnector connector) {
         this.connector = connector;
@@ -127,6 +147,7 @@ public final class BackupCli implements Callable<Integer> {
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cli.endProgressLine();
             err.println("error: " + cli.describe(e));
             if (cli.verbose) {
                 e.printStackTrace(err);
@@ -147,6 +168,11 @@ public final class BackupCli implements Callable<Integer> {
         Map<String, String> settings = ConfigFile.read(config);
         providerConfig = settings.get(ProviderLoader.CONFIG_KEY);
         redaction = Redaction.of(settings);
+        if (action == Action.status) {
+            try (ClusterConnector.Connection connection = connector.connect(settings, false)) {
+                return status(connection.operations());
+            }
+        }
         if (providerConfig == null) {
             throw new BackupConfigException("config file " + config + " has no " + ProviderLoader.CONFIG_KEY
                     + ": add a line like " + ProviderLoader.CONFIG_KEY + ": \"<fully.qualified.Class> <argument>\"");
@@ -156,21 +182,93 @@ public final class BackupCli implements Callable<Integer> {
              BackupEngine engine = new BackupEngine(connection.runtime(), provider,
                      connection.options().withStoreSettings(settings), connection.workers())) {
             clusterId = connection.runtime().clusterId();
-            if (takeover) {
-                String previous = engine.storeOwner().orElse("nobody");
-                engine.takeOwnership();
-                out.println("took ownership of the backup store from " + previous);
+            printsProgress = connection.session() == null;
+            Operations operations = connection.operations() != null ? connection.operations()
+                    : Operations.inMemory(Clock.systemUTC());
+            operation = begin(operations, connection.session());
+            try {
+                if (takeover) {
+                    String previous = engine.storeOwner().orElse("nobody");
+                    engine.takeOwnership();
+                    out.println("took ownership of the backup store from " + previous);
+                }
+                int code = switch (action) {
+                    case gc -> gc(engine);
+                    case backup -> backup(engine, module);
+                    case list -> list(engine);
+                    case info -> info(engine);
+                    case restore -> restore(engine, parallelism);
+                    case verify -> verify(engine);
+                    case rotateKey -> rotateKey(engine);
+                    case status -> throw new IllegalStateException("status is handled before the store is opened");
+                };
+                if (operation != null) {
+                    operation.succeeded(outcome);
+                }
+                return code;
+            } catch (RuntimeException e) {
+                if (operation != null) {
+                    operation.failed(describe(e));
+                }
+                throw e;
+            } finally {
+                if (operation != null) {
+                    operation.close();
+                }
             }
-            return switch (action) {
-                case gc -> gc(engine);
-                case backup -> backup(engine, module);
-                case list -> list(engine);
-                case info -> info(engine);
-                case restore -> restore(engine, parallelism);
-                case verify -> verify(engine);
-                case rotateKey -> rotateKey(engine);
-            };
         }
+    }
+
+    /**
+     * Begins the operation this command is, or returns null for one that only reads metadata (list,
+     * info). Mutating ones (backup, restore, gc, rotateKey) are refused, or wait with {@code --wait},
+     * while another runs on their module; gc and rotateKey act on every module.
+     */
+    private Operations.Running begin(Operations operations, String session) {
+        return switch (action) {
+            case backup -> operations.begin("backup", module, "", "cli", true, waitForOthers, session);
+            case restore -> operations.begin("restore", BackupId.parse(backupId).module(), backupId, "cli", true,
+                    waitForOthers, session);
+            case verify -> operations.begin("verify", BackupId.parse(backupId).module(), backupId, "cli", false, false,
+                    session);
+            case gc -> operations.begin("gc", Operations.ALL_MODULES, "", "cli", !dryRun, waitForOthers, session);
+            case rotateKey -> operations.begin("rotateKey", Operations.ALL_MODULES, "", "cli", true, waitForOthers, session);
+            case list, info, status -> null;
+        };
+    }
+
+    /** Prints the command's result line, which is also its operation's outcome. */
+    private void result(String line) {
+        outcome = line;
+        out.println(line);
+    }
+
+    private int status(Operations operations) {
+        if (operations == null) {
+            out.println("no operations: this host runs one command at a time");
+            return 0;
+        }
+        long now = System.currentTimeMillis();
+        List<OperationRecord> running = operations.running().stream()
+                .filter(r -> module == null || r.module().equals(module) || r.module().equals(Operations.ALL_MODULES))
+                .toList();
+        if (running.isEmpty()) {
+            out.println("no operation is running" + (module == null ? "" : " on module " + module));
+        }
+        for (OperationRecord r : running) {
+            out.println("running    " + r.describe() + ", by " + r.origin());
+            out.println("           " + ProgressLine.of(r, now));
+        }
+        List<OperationRecord> ended = operations.recent(module, STATUS_RECENT + running.size()).stream()
+                .filter(r -> r.state().ended()).limit(STATUS_RECENT).toList();
+        if (!ended.isEmpty()) {
+            out.println("recent operations, newest first:");
+        }
+        for (OperationRecord r : ended) {
+            out.printf("%-10s %s, by %s, took %s: %s%n", r.state().name().toLowerCase(Locale.ROOT), r.describe(), r.origin(),
+                    ProgressLine.duration(r.endedMillis() - r.startedMillis()), r.outcome());
+        }
+        return 0;
     }
 
     private void requireFlags() {
@@ -206,16 +304,16 @@ public final class BackupCli implements Callable<Integer> {
 
     private int backup(BackupEngine engine, String target) {
         ModuleManifest m = engine.backup(target, progressBar());
-        err.println();
-        out.printf("backup %s committed: %d files, %s, %s new, %d ms%n", m.backupId(), m.totals().files(),
-                bytes(m.totals().bytes()), bytes(m.totals().newBytes()), m.totals().durationMillis());
+        endProgressLine();
+        result(String.format(Locale.ROOT, "backup %s committed: %d files, %s, %s new, %d ms", m.backupId(),
+                m.totals().files(), bytes(m.totals().bytes()), bytes(m.totals().newBytes()), m.totals().durationMillis()));
         return 0;
     }
 
     private int rotateKey(BackupEngine engine) {
         engine.requireStoreExists();
         io.modbackup.core.seal.StoreFormat rotated = engine.rotateKey(new io.modbackup.core.crypto.MasterKeys().load(newKey));
-        out.println("the store's data key is now wrapped by master key " + rotated.encryption().keyId() + " (was "
+        result("the store's data key is now wrapped by master key " + rotated.encryption().keyId() + " (was "
                 + rotated.encryption().previousKeyId() + "); no chunk or manifest was rewritten. Set "
                 + io.modbackup.core.crypto.MasterKeys.CONFIG_KEY + " to the new key in every Conductor's and Supervisor's"
                 + " config before they restart");
@@ -278,19 +376,19 @@ public final class BackupCli implements Callable<Integer> {
         }
         inStore(engine, backupId);
         RestoreResult r = engine.restore(backupId, parallelism, progressBar());
-        err.println();
-        out.printf("restored %s: %d files, %s, restore epoch %d, %d ms (%d ms staging, %d ms install)%n", r.backupId(),
-                r.files(), bytes(r.bytes()), r.marker().epoch(), r.durationMillis(), r.stagingMillis(),
-                r.durationMillis() - r.stagingMillis());
+        endProgressLine();
+        result(String.format(Locale.ROOT, "restored %s: %d files, %s, restore epoch %d, %d ms (%d ms staging, %d ms"
+                + " install)", r.backupId(), r.files(), bytes(r.bytes()), r.marker().epoch(), r.durationMillis(),
+                r.stagingMillis(), r.durationMillis() - r.stagingMillis()));
         return 0;
     }
 
     private int gc(BackupEngine engine) {
         GcReport report = engine.gc(dryRun);
         String verb = dryRun ? "would delete" : "deleted";
-        out.printf("gc%s: %s %d backups, kept %d; %s %d chunks and %d manifests, %s%n", dryRun ? " (dry run)" : "", verb,
-                report.deletedBackups().size(), report.keptBackups(), verb, report.deletedChunks(), report.deletedManifests(),
-                bytes(report.freedBytes()) + (dryRun ? " to free" : " freed"));
+        result(String.format(Locale.ROOT, "gc%s: %s %d backups, kept %d; %s %d chunks and %d manifests, %s",
+                dryRun ? " (dry run)" : "", verb, report.deletedBackups().size(), report.keptBackups(), verb,
+                report.deletedChunks(), report.deletedManifests(), bytes(report.freedBytes()) + (dryRun ? " to free" : " freed")));
         out.printf("  read %d manifests in %d ms%s%n", report.manifestsRead(), report.durationMillis(),
                 dryRun ? "" : ", backups held off for the last " + report.exclusiveMillis() + " ms");
         report.deletedBackups().forEach(id -> out.println("  " + verb + " " + id));
@@ -301,8 +399,8 @@ public final class BackupCli implements Callable<Integer> {
         inStore(engine, backupId);
         VerifyReport report = engine.verify(backupId, deep);
         if (report.ok()) {
-            out.printf("backup %s verified: %d task manifests, %d files, %d chunks %s%n", backupId, report.taskManifests(),
-                    report.files(), report.chunks(), deep ? "re-hashed" : "present");
+            result(String.format(Locale.ROOT, "backup %s verified: %d task manifests, %d files, %d chunks %s", backupId,
+                    report.taskManifests(), report.files(), report.chunks(), deep ? "re-hashed" : "present"));
             return 0;
         }
         report.problems().forEach(p -> out.println("problem: " + p));
@@ -322,31 +420,43 @@ public final class BackupCli implements Callable<Integer> {
         }
     }
 
+    /** Records progress on the operation, and prints it on one updating line when no host renders it. */
     private Progress.Observer progressBar() {
         return p -> {
-            synchronized (this) {
-                err.printf("\r%s: %d/%d tasks, %s of %s", p.operation(), p.tasksDone(), p.tasksTotal(),
-                        bytes(p.bytesDone()), bytes(p.bytesTotal()));
-                err.flush();
+            if (operation != null) {
+                operation.progress(p);
+            }
+            if (printsProgress) {
+                synchronized (this) {
+                    err.printf("\r%s: %d/%d tasks, %s of %s", p.operation(), p.tasksDone(), p.tasksTotal(),
+                            bytes(p.bytesDone()), bytes(p.bytesTotal()));
+                    err.flush();
+                    progressLineOpen = true;
+                }
             }
         };
     }
 
+    /** Ends an open progress line, so that what follows (a result, an error) starts a line of its own. */
+    private synchronized void endProgressLine() {
+        if (progressLineOpen) {
+            err.println();
+            progressLineOpen = false;
+        }
+    }
+
     static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        if (n < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
-        }
-        if (n < 1024L * 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
-        }
-        return String.format(Locale.ROOT, "%.2f GiB", n / (1024.0 * 1024 * 1024));
+        return ProgressLine.bytes(n);
     }
 
     /** The error as one line in the CLI's words: the engine's facts, with this command's flags as the remedy. */
     String describe(Throwable e) {
+        if (e instanceof OperationRefusedException refused) {
+            String of = refused.running() == null || refused.running().module().equals(Operations.ALL_MODULES)
+                    ? "" : " --module " + refused.running().module();
+            return refused.getMessage() + ": follow it with bin/backup --action status" + of
+                    + ", or add --wait to start once it ends";
+        }
         if (e instanceof BackupException backup) {
             String subject = backup.subject();
             switch (backup.problem()) {
@@ -354,6 +464,10 @@ public final class BackupCli implements Callable<Integer> {
                     String of = BackupId.parse(subject).module();
                     return "no backup " + subject + " in the store; list the backups of module " + of
                             + " with --action list --module " + of;
+                }
+                case PARALLELISM_NOT_APPLICABLE -> {
+                    return "module " + subject + " is running: --threads, --workers and --replicationFactor apply only"
+                            + " to a module that is not running; restore it without them to keep its parallelism";
                 }
                 case PARALLELISM_REQUIRED -> {
                     return "module " + subject + " is not running: give --threads, --workers and optionally"

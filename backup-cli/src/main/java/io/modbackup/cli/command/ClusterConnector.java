@@ -35,6 +35,25 @@ public interface ClusterConnector {
             return null;
         }
 
+        /**
+         * The host's operations, shared by every command it runs, so that a command is refused while
+         * another mutating one runs on its module; {@code null}, the default, keeps this command's
+         * operations to itself (a host that runs one command at a time).
+         */
+        default io.modbackup.cli.operation.Operations operations() {
+            return null;
+        }
+
+        /**
+         * The host's name for this command's session, recorded with the operation it begins so that its
+         * client can follow its progress ({@link io.modbackup.cli.operation.Operations#ofSession}); null,
+         * the default, when nothing follows it. The host also renders the progress then: the command
+         * prints none.
+         */
+        default String session() {
+            return null;
+        }
+
         /** The engine's options for this cluster. */
         default BackupOptions options() {
             return BackupOptions.defaults();

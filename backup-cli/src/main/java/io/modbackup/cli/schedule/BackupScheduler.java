@@ -2,6 +2,8 @@ package io.modbackup.cli.schedule;
 
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.cli.operation.OperationRefusedException;
+import io.modbackup.cli.operation.Operations;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.gc.RetentionPolicy;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Runs backups every {@code backup.period.seconds} and GC every {@code backup.gc.period.seconds}, both
  * dynamic options of a module: each {@link #tick()} reads them afresh, so a change applies without a
  * restart; absent or 0 means off. A run still going when the next is due makes the next one skip
- * (logged and counted), never queue or overlap.
+ * (logged and counted), never queue or overlap. Each run is an operation of the host's
+ * {@link Operations}: one refused because a backup, restore or GC of the CLI runs on its module is
+ * skipped the same way.
  */
 public final class BackupScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupScheduler.class);
@@ -35,6 +39,7 @@ public final class BackupScheduler implements AutoCloseable {
     private final Clock clock;
     private final BackupMetrics metrics;
     private final ExecutorService runs;
+    private final Operations operations;
     private final Map<String, Slot> backups = new ConcurrentHashMap<>();
     private final Slot gc = new Slot();
     private ScheduledExecutorService ticker;
@@ -62,7 +67,15 @@ public final class BackupScheduler implements AutoCloseable {
     public record ScheduleStatus(long periodSeconds, long lastStartMillis, long nextRunMillis, boolean running) {
     }
 
+    /** A scheduler whose runs only keep apart from each other: for a host with no other operations. */
     public BackupScheduler(BackupEngine engine, ClusterRuntime runtime, Clock clock, BackupMetrics metrics) {
+        this(engine, runtime, clock, metrics, Operations.inMemory(clock));
+    }
+
+    /** A scheduler whose runs are operations of {@code operations}, beside the host's other ones. */
+    public BackupScheduler(BackupEngine engine, ClusterRuntime runtime, Clock clock, BackupMetrics metrics,
+                           Operations operations) {
+        this.operations = operations;
         this.engine = engine;
         this.runtime = runtime;
         this.clock = clock;
@@ -135,21 +148,41 @@ public final class BackupScheduler implements AutoCloseable {
     }
 
     private void runBackup(String module) {
+        Operations.Running operation;
         try {
-            ModuleManifest m = engine.backup(module);
+            operation = operations.begin("backup", module, "", "scheduler", true, false, null);
+        } catch (OperationRefusedException e) {
+            log.info("skipping the scheduled backup of {}: {}", module, e.getMessage());
+            metrics.backupSkipped(module, clock.millis());
+            return;
+        }
+        try (operation) {
+            ModuleManifest m = engine.backup(module, operation::progress);
             metrics.backupSucceeded(module, m.backupId(), m.completedMillis(), m.totals().durationMillis(), m.totals().newBytes());
+            operation.succeeded("backup " + m.backupId() + " committed: " + m.totals().files() + " files");
         } catch (RuntimeException e) {
             log.warn("scheduled backup of {} failed: {}", module, e.getMessage());
             metrics.backupFailed(module, clock.millis(), e.getMessage());
+            operation.failed(String.valueOf(e.getMessage()));
         }
     }
 
     private void runGc() {
+        Operations.Running operation;
         try {
+            operation = operations.begin("gc", Operations.ALL_MODULES, "", "scheduler", true, false, null);
+        } catch (OperationRefusedException e) {
+            log.info("skipping the scheduled backup GC: {}", e.getMessage());
+            return;
+        }
+        try (operation) {
             GcReport report = engine.gc(false);
             metrics.gcCompleted(clock.millis(), report);
+            operation.succeeded("gc deleted " + report.deletedBackups().size() + " backups and "
+                    + report.deletedChunks() + " chunks");
         } catch (RuntimeException e) {
             log.warn("scheduled backup GC failed: {}", e.getMessage());
+            operation.failed(String.valueOf(e.getMessage()));
         }
     }
 

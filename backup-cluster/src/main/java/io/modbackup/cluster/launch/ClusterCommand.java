@@ -5,6 +5,7 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
+import io.modbackup.cluster.node.ProcessProbe;
 import io.modbackup.core.fs.PrivateFiles;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.sim.SampleModules;
@@ -17,15 +18,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
- * {@code bin/cluster start|stop|status DIR}: runs a multi-process simulated cluster in the background.
- * {@code start} creates {@code DIR/cluster} (the Conductor's and Supervisors' state), a local store in
- * {@code DIR/store} and {@code DIR/modbackup.yaml} for {@code bin/backup}, starts the Conductor and
- * the Supervisors (3 unless {@code --supervisors N}), deploys the sample modules on a new cluster, and
- * returns, leaving the processes running. {@code stop} stops them; {@code status} lists them.
+ * {@code bin/cluster start|status|restart|stop DIR}: runs a multi-process simulated cluster in the
+ * background. {@code start} creates {@code DIR/cluster} (the Conductor's and Supervisors' state), a
+ * local store in {@code DIR/store} and {@code DIR/modbackup.yaml} for {@code bin/backup}, starts the
+ * Conductor and the Supervisors (3 unless {@code --supervisors N}), deploys the sample modules on a new
+ * cluster, and returns, leaving the processes running; it refuses while any node of the cluster runs.
+ * {@code status} checks every node (its process alive and answering, and the Conductor's view of it);
+ * {@code restart} restarts one node; {@code stop} stops every live node. A node is found by the
+ * endpoint record it writes in its directory, and counts as running only while that process lives.
  */
 public final class ClusterCommand {
+    /** What {@code start} records in {@code DIR/cluster}: the cluster's Supervisor count and its identity. */
+    static final String LAUNCH_FILE = "launch.properties";
+    /** The most Supervisors {@code start} runs on one machine. */
+    static final int MAX_SUPERVISORS = 64;
+    /** How long a node probe may take before the node counts as not answering. */
+    private static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
+    /** How long a node has to exit after SIGTERM before it gets SIGKILL. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final String USAGE = """
+            usage: bin/cluster start DIR [--supervisors N]   start a cluster: a Conductor and N Supervisors (3; 1 to 64)
+                   bin/cluster status DIR                    check every node: up, or down and why
+                   bin/cluster restart DIR NODE              restart one node: conductor or supervisor-<i>
+                   bin/cluster stop DIR                      stop every running node of the cluster""";
+
     private ClusterCommand() {
     }
 
@@ -33,26 +53,84 @@ public final class ClusterCommand {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
-    /** Runs one command; returns its exit code. */
-    public static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-        if (args.size() < 2 || !List.of("start", "stop", "status").contains(args.get(0))) {
-            err.println("usage: bin/cluster start|stop|status DIR [--supervisors N]");
-            return 2;
+    /** A bad command line: one line, exit code 2. */
+    private static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
         }
-        Path dir = Path.of(args.get(1)).toAbsolutePath();
-        return switch (args.get(0)) {
-            case "start" -> start(dir, args.contains("--supervisors")
-                    ? Integer.parseInt(args.get(args.indexOf("--supervisors") + 1)) : 3, out, err);
-            case "stop" -> stop(dir, out, err);
-            default -> status(dir, out, err);
-        };
     }
 
-    /** The spec of the cluster that {@code start} runs in {@code dir}. */
+    /** Runs one command; returns its exit code. */
+    public static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
+        try {
+            if (args.isEmpty() || !List.of("start", "stop", "status", "restart").contains(args.get(0))) {
+                throw new UsageException(args.isEmpty() ? "no command" : "unknown command " + args.get(0));
+            }
+            if (args.size() < 2 || args.get(1).startsWith("--")) {
+                throw new UsageException("bin/cluster " + args.get(0) + " needs the cluster's directory");
+            }
+            Path dir = Path.of(args.get(1)).toAbsolutePath();
+            List<String> rest = args.subList(2, args.size());
+            return switch (args.get(0)) {
+                case "start" -> start(dir, supervisorsOption(rest), out, err);
+                case "stop" -> {
+                    noMore(rest);
+                    yield stop(dir, out, err);
+                }
+                case "restart" -> {
+                    if (rest.size() != 1) {
+                        throw new UsageException("bin/cluster restart needs one node: conductor or supervisor-<i>");
+                    }
+                    yield restart(dir, rest.get(0), out, err);
+                }
+                default -> {
+                    noMore(rest);
+                    yield status(dir, out, err);
+                }
+            };
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static Integer supervisorsOption(List<String> rest) {
+        if (rest.isEmpty()) {
+            return null;
+        }
+        if (!rest.get(0).equals("--supervisors")) {
+            throw new UsageException("unknown option " + rest.get(0));
+        }
+        if (rest.size() < 2) {
+            throw new UsageException("--supervisors needs a number of Supervisors, 1 to " + MAX_SUPERVISORS);
+        }
+        noMore(rest.subList(2, rest.size()));
+        try {
+            int n = Integer.parseInt(rest.get(1));
+            if (n >= 1 && n <= MAX_SUPERVISORS) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // worded below
+        }
+        throw new UsageException("--supervisors takes a number of Supervisors, 1 to " + MAX_SUPERVISORS + ", not \""
+                + rest.get(1) + "\"");
+    }
+
+    private static void noMore(List<String> rest) {
+        if (!rest.isEmpty()) {
+            throw new UsageException("unexpected argument " + rest.get(0));
+        }
+    }
+
+    /** The spec of the cluster that {@code start} runs in {@code dir}, with the shipped timeouts. */
     public static ClusterProcesses.Spec spec(Path dir, int supervisors) {
         return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors,
-                LocalDirectoryProvider.class.getName() + " " + dir.resolve("store"))
-                .withDeadlines(io.modbackup.sim.ConductorRuntime.DEFAULT_DEADLINE, Duration.ofMinutes(10));
+                LocalDirectoryProvider.class.getName() + " " + dir.resolve("store"));
     }
 
     /** Writes {@code DIR/modbackup.yaml}, which {@code bin/backup --config} reads. */
@@ -63,19 +141,71 @@ public final class ClusterCommand {
         return config;
     }
 
-    private static int start(Path dir, int supervisors, PrintStream out, PrintStream err) throws IOException {
-        ClusterProcesses.Spec spec = spec(dir, supervisors);
-        if (Endpoint.read(spec.dir().resolve(ConductorProcess.NODE)).map(ClusterCommand::alive).orElse(false)) {
-            err.println("error: a cluster is already running in " + dir + "; stop it with bin/cluster stop " + dir);
+    /** What {@code start} recorded of the cluster in {@code dir}: Supervisor count and identity; empty before. */
+    private record Launch(int supervisors, String clusterId) {
+        static Optional<Launch> read(Path dir) {
+            Path file = dir.resolve("cluster").resolve(LAUNCH_FILE);
+            if (!Files.isRegularFile(file)) {
+                return Optional.empty();
+            }
+            Properties p = new Properties();
+            try (var in = Files.newBufferedReader(file)) {
+                p.load(in);
+                return Optional.of(new Launch(Integer.parseInt(p.getProperty("supervisors", "")),
+                        p.getProperty("cluster.id", "sim-cluster")));
+            } catch (IOException | NumberFormatException e) {
+                throw new IllegalStateException("cannot read " + file + " (" + e.getMessage() + "); it records how"
+                        + " the cluster was started: restore it, or start a new cluster in another directory");
+            }
+        }
+
+        void write(Path dir) throws IOException {
+            Path file = dir.resolve("cluster").resolve(LAUNCH_FILE);
+            Files.writeString(file, "supervisors=" + supervisors + "\ncluster.id=" + clusterId + "\n");
+        }
+
+        ClusterProcesses.Spec spec(Path dir) {
+            return ClusterCommand.spec(dir, supervisors).withClusterId(clusterId);
+        }
+
+        List<String> nodes() {
+            List<String> nodes = new ArrayList<>(List.of(ConductorProcess.NODE));
+            for (int i = 0; i < supervisors; i++) {
+                nodes.add("supervisor-" + i);
+            }
+            return nodes;
+        }
+    }
+
+    private static int start(Path dir, Integer supervisorsOption, PrintStream out, PrintStream err) throws IOException {
+        Optional<Launch> previous = Launch.read(dir);
+        Map<String, Endpoint> live = liveNodes(dir);
+        if (!live.isEmpty()) {
+            err.println("error: nodes of the cluster in " + dir + " still run: " + describe(live) + "; stop them with"
+                    + " bin/cluster stop " + dir + ", or restart one with bin/cluster restart " + dir + " NODE");
             return 1;
         }
+        if (previous.isPresent() && supervisorsOption != null && supervisorsOption != previous.get().supervisors()) {
+            err.println("error: the cluster in " + dir + " has " + previous.get().supervisors() + " Supervisors, whose"
+                    + " tasks live in their directories; start it without --supervisors, or start a new cluster in"
+                    + " another directory");
+            return 1;
+        }
+        boolean existed = Files.isDirectory(dir.resolve("cluster"));
+        // A cluster started before the launch record existed keeps the name it had; a new one gets its own.
+        Launch launch = previous.orElse(new Launch(supervisorsOption == null ? 3 : supervisorsOption,
+                existed ? "sim-cluster" : "cluster-" + java.util.HexFormat.of().toHexDigits(
+                        java.util.concurrent.ThreadLocalRandom.current().nextInt())));
+        ClusterProcesses.Spec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
+        PrivateFiles.createDirectories(spec.dir());
+        launch.write(dir);
         Path config = writeConfig(dir, spec);
         ClusterProcesses cluster = ClusterProcesses.start(spec);
         ClusterAdmin admin = cluster.admin();
         if (admin.info().modules().isEmpty()) {
-            admin.deploy(SampleModules.MODULE_A, new Parallelism(4, supervisors, 1));
-            admin.deploy(SampleModules.MODULE_B, new Parallelism(2, supervisors, 1));
+            admin.deploy(SampleModules.MODULE_A, new Parallelism(4, launch.supervisors(), 1));
+            admin.deploy(SampleModules.MODULE_B, new Parallelism(2, launch.supervisors(), 1));
         }
         printStatus(cluster, out);
         out.println("config for bin/backup: " + config);
@@ -83,44 +213,149 @@ public final class ClusterCommand {
         return 0;
     }
 
-    private static int stop(Path dir, PrintStream out, PrintStream err) {
-        List<Path> nodes = nodeDirs(dir.resolve("cluster"));
-        int stopped = 0;
-        for (Path node : nodes) {
-            Optional<Endpoint> endpoint = Endpoint.read(node);
-            Optional<ProcessHandle> process = endpoint.flatMap(e -> ProcessHandle.of(e.pid()));
-            if (process.isPresent() && process.get().isAlive()) {
-                process.get().destroy();
-                process.get().onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> {
-                    process.get().destroyForcibly();
-                    return null;
-                }).join();
-                out.println("stopped " + node.getFileName() + " (pid " + endpoint.get().pid() + ")");
-                stopped++;
-            }
+    private static int restart(Path dir, String node, PrintStream out, PrintStream err) {
+        Launch launch = Launch.read(dir).orElseThrow(() -> new IllegalStateException("no cluster was started in " + dir
+                + "; start one with bin/cluster start " + dir));
+        if (!launch.nodes().contains(node)) {
+            throw new UsageException("the cluster in " + dir + " has no node " + node + "; its nodes are "
+                    + String.join(", ", launch.nodes()));
         }
-        if (stopped == 0) {
-            err.println("error: no cluster is running in " + dir);
+        Endpoint running = Endpoint.read(nodeDir(dir, node)).filter(Endpoint::processAlive).orElse(null);
+        if (running != null) {
+            stopProcess(running);
+            out.println("stopped " + node + " (pid " + running.pid() + ")");
+        }
+        ClusterProcesses cluster = ClusterProcesses.of(launch.spec(dir));
+        cluster.startNode(node, START_TIMEOUT);
+        out.println("started " + node + " (pid " + cluster.pid(node) + ")");
+        return 0;
+    }
+
+    private static int stop(Path dir, PrintStream out, PrintStream err) {
+        Map<String, Endpoint> live = liveNodes(dir);
+        if (live.isEmpty()) {
+            err.println("error: no node of the cluster in " + dir + " is running");
             return 1;
+        }
+        // Supervisors first: a Conductor stopped first would see them go silent for nothing.
+        List<String> order = new ArrayList<>(live.keySet());
+        order.sort(java.util.Comparator.comparing((String n) -> n.equals(ConductorProcess.NODE)).thenComparing(n -> n));
+        for (String node : order) {
+            stopProcess(live.get(node));
+            out.println("stopped " + node + " (pid " + live.get(node).pid() + ")");
         }
         return 0;
     }
 
+    /** Stops a node's process: SIGCONT (a frozen one cannot exit), SIGTERM, and SIGKILL if it outlives the grace. */
+    private static void stopProcess(Endpoint endpoint) {
+        ProcessHandle.of(endpoint.pid()).ifPresent(process -> {
+            try {
+                new ProcessBuilder("kill", "-CONT", Long.toString(endpoint.pid())).start().waitFor();
+            } catch (IOException e) {
+                // without kill(1), a frozen node gets SIGKILL after the grace below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process.destroy();
+            try {
+                process.onExit().get(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                process.destroyForcibly();
+                process.onExit().join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        });
+    }
+
     private static int status(Path dir, PrintStream out, PrintStream err) {
-        Path cluster = dir.resolve("cluster");
-        Optional<Endpoint> conductor = Endpoint.read(cluster.resolve(ConductorProcess.NODE)).filter(ClusterCommand::alive);
-        if (conductor.isEmpty()) {
-            err.println("error: no cluster is running in " + dir + "; start it with bin/cluster start " + dir);
+        Optional<Launch> launch = Launch.read(dir);
+        if (launch.isEmpty()) {
+            err.println("error: no cluster was started in " + dir + "; start one with bin/cluster start " + dir);
             return 1;
         }
-        ClusterAdmin.ClusterInfo info = ClusterProcesses.attach(cluster).admin().info();
-        out.println("cluster " + info.clusterId() + ": Conductor pid " + info.conductor().pid() + " at "
-                + info.conductor().url() + ", modules " + info.modules());
-        for (Map.Entry<String, Endpoint> s : info.supervisors().entrySet()) {
-            out.println("  " + s.getKey() + " pid " + s.getValue().pid() + " at " + s.getValue().url());
+        Path cluster = dir.resolve("cluster");
+        ClusterAdmin.ClusterInfo info = null;
+        String conductorProblem = null;
+        Endpoint conductor = Endpoint.read(cluster.resolve(ConductorProcess.NODE)).orElse(null);
+        if (conductor != null && conductor.processAlive()) {
+            try {
+                info = ClusterProcesses.attach(cluster).service(ConductorProcess.NODE, "admin", ClusterAdmin.class,
+                        PROBE_DEADLINE).info();
+            } catch (RuntimeException e) {
+                conductorProblem = "process " + conductor.pid() + " runs but does not answer (" + e.getMessage() + ")";
+            }
         }
-        out.println("backups page: " + info.conductor().url() + "/modules/" + SampleModules.MODULE_A + "/backups");
-        return 0;
+        out.println("cluster " + launch.get().clusterId() + " in " + dir);
+        List<String> down = new ArrayList<>();
+        for (String node : launch.get().nodes()) {
+            Endpoint endpoint = Endpoint.read(nodeDir(dir, node)).orElse(null);
+            String problem = node.equals(ConductorProcess.NODE) && conductorProblem != null ? conductorProblem
+                    : problem(cluster, node, endpoint, info);
+            if (problem == null) {
+                out.printf("  %-13s up    pid %d  %s%n", node, endpoint.pid(), endpoint.url());
+            } else {
+                out.printf("  %-13s DOWN  %s%n", node, problem);
+                down.add(node);
+            }
+        }
+        if (info != null) {
+            out.println("modules " + info.modules() + "; backups page (Cluster UI): " + info.conductor().url() + "/modules/"
+                    + SampleModules.MODULE_A + "/backups");
+        }
+        if (down.isEmpty()) {
+            return 0;
+        }
+        out.println(down.size() + " of " + launch.get().nodes().size() + " nodes down: restart one with bin/cluster"
+                + " restart " + dir + " NODE (" + String.join(", ", down) + ")");
+        return 1;
+    }
+
+    /** Why {@code node} is down, or null when it is up: its process alive, answering, and (a Supervisor) joined. */
+    private static String problem(Path cluster, String node, Endpoint endpoint, ClusterAdmin.ClusterInfo info) {
+        if (endpoint == null) {
+            return "not running (it left no endpoint record)";
+        }
+        if (!endpoint.processAlive()) {
+            return "not running (process " + endpoint.pid() + " is gone)";
+        }
+        try {
+            ClusterProcesses.attach(cluster).service(node, "process", ProcessProbe.class, PROBE_DEADLINE).stats();
+        } catch (RuntimeException e) {
+            return "process " + endpoint.pid() + " runs but does not answer within " + PROBE_DEADLINE.toSeconds()
+                    + " s (frozen or overloaded)";
+        }
+        if (node.equals(ConductorProcess.NODE) || info == null) {
+            return null;
+        }
+        String reason = info.down().get(node);
+        if (reason != null) {
+            return "the Conductor marks it down: " + reason;
+        }
+        if (!endpoint.equals(info.supervisors().get(node))) {
+            return "process " + endpoint.pid() + " answers but has not joined the Conductor yet";
+        }
+        return null;
+    }
+
+    /** Each node of the cluster in {@code dir} whose process runs, with its endpoint. */
+    private static Map<String, Endpoint> liveNodes(Path dir) {
+        Map<String, Endpoint> live = new java.util.TreeMap<>();
+        for (Path node : nodeDirs(dir.resolve("cluster"))) {
+            Endpoint.read(node).filter(Endpoint::processAlive).ifPresent(e -> live.put(node.getFileName().toString(), e));
+        }
+        return live;
+    }
+
+    private static String describe(Map<String, Endpoint> nodes) {
+        return nodes.entrySet().stream().map(e -> e.getKey() + " (pid " + e.getValue().pid() + ")")
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    private static Path nodeDir(Path dir, String node) {
+        return dir.resolve("cluster").resolve(node);
     }
 
     /** Prints each process and the Cluster UI's address. */
@@ -135,17 +370,13 @@ public final class ClusterCommand {
                 + "/backups");
     }
 
-    private static boolean alive(Endpoint endpoint) {
-        return ProcessHandle.of(endpoint.pid()).map(ProcessHandle::isAlive).orElse(false);
-    }
-
     private static List<Path> nodeDirs(Path cluster) {
         List<Path> dirs = new ArrayList<>();
         dirs.add(cluster.resolve(ConductorProcess.NODE));
         try (var list = Files.list(cluster)) {
             list.filter(p -> p.getFileName().toString().startsWith("supervisor-")).sorted().forEach(dirs::add);
         } catch (IOException e) {
-            // no cluster directory: nothing to stop
+            // no cluster directory: no nodes
         }
         return dirs;
     }

@@ -10,6 +10,7 @@ import io.modbackup.cluster.node.SupervisorProcess;
 import io.modbackup.cluster.rpc.JsonRpcClient;
 import io.modbackup.cluster.rpc.RpcSecret;
 import io.modbackup.core.fs.PrivateFiles;
+import io.modbackup.sim.ConductorRuntime;
 import io.modbackup.sim.SupervisorChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,41 +34,56 @@ public final class ClusterProcesses implements AutoCloseable {
     /**
      * Everything a cluster's processes are started with.
      *
+     * @param deadline how long the Conductor waits for a Supervisor's answer to one call
+     * @param heartbeatTimeout how long a Supervisor may be silent before the Conductor marks it down
+     * @param taskStall how long a Supervisor's worker may move no bytes while tasks wait on it
      * @param compression every node's {@code backup.compression}, or "" for the default
      * @param encryptionKey every node's {@code backup.encryption.key}, or "" for an unencrypted store
      * @param conductorMain the Conductor's main class: {@link ConductorProcess}, or a test build's wrapper of it
      * @param supervisorMain the Supervisors' main class: {@link SupervisorProcess}, or a test build's wrapper
      */
     public record Spec(Path dir, String clusterId, int supervisors, String provider, String catalog, long segmentBytes,
-                       int chunkSize, Duration deadline, Duration taskTimeout, String heap, String compression,
-                       String encryptionKey, String conductorMain, String supervisorMain) {
-        /** A cluster in {@code dir} with the sample modules, 2-second deadlines and 96 MiB heaps. */
+                       int chunkSize, Duration deadline, Duration heartbeatTimeout, Duration taskStall, String heap,
+                       String compression, String encryptionKey, String conductorMain, String supervisorMain) {
+        /**
+         * A cluster in {@code dir} with the sample modules, 96 MiB heaps, and the shipped timeouts: those
+         * {@code bin/cluster} runs with ({@link ConductorRuntime#DEFAULT_DEADLINE},
+         * {@link ConductorProcess#DEFAULT_HEARTBEAT_TIMEOUT}, {@link ConductorProcess#DEFAULT_TASK_STALL}).
+         */
         public static Spec of(Path dir, int supervisors, String provider) {
             return new Spec(dir.toAbsolutePath(), "sim-cluster", supervisors, provider, "sample", 64 * 1024, 1024 * 1024,
-                    Duration.ofSeconds(2), Duration.ofSeconds(20), "96m", "", "", ConductorProcess.class.getName(),
+                    ConductorRuntime.DEFAULT_DEADLINE, ConductorProcess.DEFAULT_HEARTBEAT_TIMEOUT,
+                    ConductorProcess.DEFAULT_TASK_STALL, "96m", "", "", ConductorProcess.class.getName(),
                     SupervisorProcess.class.getName());
         }
 
         public Spec withCatalog(String name) {
-            return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, taskTimeout, heap,
-                    compression, encryptionKey, conductorMain, supervisorMain);
+            return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, heartbeatTimeout,
+                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain);
         }
 
-        public Spec withDeadlines(Duration cut, Duration task) {
-            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, cut, task, heap,
-                    compression, encryptionKey, conductorMain, supervisorMain);
+        /** The cluster called {@code id} (each cluster its own, so that one store refuses a second cluster). */
+        public Spec withClusterId(String id) {
+            return new Spec(dir, id, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, heartbeatTimeout,
+                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain);
+        }
+
+        /** Another per-call deadline than the shipped one (a benchmark of 64 tasks on 2 cores needs more). */
+        public Spec withCallDeadline(Duration callDeadline) {
+            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, callDeadline,
+                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain);
         }
 
         /** Every node configured with {@code backup.compression} {@code setting} and {@code backup.encryption.key} {@code key}. */
         public Spec withStoreSettings(String setting, String key) {
-            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, taskTimeout,
-                    heap, setting, key, conductorMain, supervisorMain);
+            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline,
+                    heartbeatTimeout, taskStall, heap, setting, key, conductorMain, supervisorMain);
         }
 
         /** The nodes started from other main classes (a test build's, which add fault switches to the shipped ones). */
         public Spec withMainClasses(Class<?> conductor, Class<?> supervisor) {
-            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, taskTimeout,
-                    heap, compression, encryptionKey, conductor.getName(), supervisor.getName());
+            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline,
+                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductor.getName(), supervisor.getName());
         }
 
         /** The node arguments that carry the store settings. */
@@ -120,6 +136,45 @@ public final class ClusterProcesses implements AutoCloseable {
     public static ClusterProcesses attach(Path dir) {
         Spec spec = Spec.of(dir, 0, "");
         return new ClusterProcesses(spec, RpcSecret.read(spec.dir()));
+    }
+
+    /**
+     * A handle on the cluster of {@code spec} that may already run in part (started by another
+     * process): it can start its missing nodes ({@link #startNode}); it stops only those it started.
+     */
+    public static ClusterProcesses of(Spec spec) {
+        PrivateFiles.checkOwnDirectory(spec.dir());
+        return new ClusterProcesses(spec, RpcSecret.read(spec.dir()));
+    }
+
+    /**
+     * Starts one node ("conductor" or a Supervisor ID) that is not running, and waits until it serves
+     * and, for a Supervisor, until the Conductor counts it as joined.
+     */
+    public void startNode(String node, Duration timeout) {
+        restart(node, List.of());
+        if (!node.equals(ConductorProcess.NODE)) {
+            awaitJoined(node, timeout);
+        }
+    }
+
+    /** Waits until Supervisor {@code id}'s current incarnation reported to the Conductor. */
+    public void awaitJoined(String id, Duration timeout) {
+        long until = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < until) {
+            try {
+                Endpoint current = Endpoint.read(supervisorRoot(id)).orElse(null);
+                if (current != null && current.equals(admin.info().supervisors().get(id))) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException(id + " did not report to the Conductor within " + timeout.toSeconds() + " s"
+                + (last == null ? "" : " (" + last.getMessage() + ")") + "; see " + spec.dir().resolve(id + ".log"));
     }
 
     /** The Conductor's client interface. */
@@ -261,7 +316,8 @@ public final class ClusterProcesses implements AutoCloseable {
                 "--supervisors", Integer.toString(spec.supervisors()), "--provider", spec.provider(),
                 "--catalog", spec.catalog(), "--chunk-size", Integer.toString(spec.chunkSize()),
                 "--deadline-ms", Long.toString(spec.deadline().toMillis()),
-                "--task-timeout-ms", Long.toString(spec.taskTimeout().toMillis())));
+                "--heartbeat-timeout-ms", Long.toString(spec.heartbeatTimeout().toMillis()),
+                "--task-stall-ms", Long.toString(spec.taskStall().toMillis())));
         args.addAll(spec.storeArgs());
         launch(ConductorProcess.NODE, spec.conductorMain(), jvmOptions, args);
         awaitEndpoint(ConductorProcess.NODE, previous, Duration.ofSeconds(60));

@@ -55,11 +55,36 @@ public interface ClusterAdmin {
     /** Verifies a backup. */
     VerifyReport verify(String backupId, boolean deep);
 
-    /** Runs the backup CLI with {@code args} in the Conductor, as {@code rama backup} does. */
+    /**
+     * The operations the Conductor ran and runs, newest first, at most {@code limit}: of {@code module}
+     * (and those on the whole store), or of every module when it is null.
+     */
+    List<io.modbackup.cli.operation.OperationRecord> operations(String module, int limit);
+
+    /** Runs the backup CLI with {@code args} in the Conductor, as {@code rama backup} does, and waits for its end. */
     CliResult runCli(List<String> args);
 
-    /** The cluster: its ID, the Conductor's endpoint, each Supervisor's endpoint when it reported. */
-    record ClusterInfo(String clusterId, Endpoint conductor, Map<String, Endpoint> supervisors, List<String> modules) {
+    /**
+     * Starts the backup CLI with {@code args} in the Conductor and returns its session, to follow with
+     * {@link #pollCli}. The command runs to its end whether or not anyone follows it.
+     */
+    String startCli(List<String> args);
+
+    /**
+     * What session {@code session} printed from the given offsets on, its operation and whether it
+     * ended; waits up to {@code waitMillis} (at most 2 s) for it to end first.
+     *
+     * @throws IllegalArgumentException when the Conductor has no such session (it ended long ago, or the
+     *     Conductor restarted)
+     */
+    CliPoll pollCli(String session, int outFrom, int errFrom, long waitMillis);
+
+    /**
+     * The cluster: its ID, the Conductor's endpoint, each Supervisor's endpoint when it reported, and
+     * why each Supervisor that went silent is down (a Supervisor that reports again is removed from it).
+     */
+    record ClusterInfo(String clusterId, Endpoint conductor, Map<String, Endpoint> supervisors, List<String> modules,
+                       Map<String, String> down) {
     }
 
     /** A committed backup. */
@@ -72,5 +97,14 @@ public interface ClusterAdmin {
 
     /** What the CLI printed and its exit code. */
     record CliResult(int exitCode, String out, String err) {
+    }
+
+    /**
+     * A CLI session as one poll saw it: what it printed since the offsets given, the operation it runs
+     * (null before it began one, or for a command that is none), and its exit code once {@code done}
+     * (-1 before).
+     */
+    record CliPoll(String out, String err, io.modbackup.cli.operation.OperationRecord operation, boolean done,
+                   int exitCode) {
     }
 }

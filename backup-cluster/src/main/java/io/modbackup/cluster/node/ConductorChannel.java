@@ -12,8 +12,13 @@ public interface ConductorChannel {
     /** Records that {@code status}'s Supervisor is alive and answers with the cluster as it is now. */
     HeartbeatReply heartbeat(SupervisorStatus status);
 
-    /** A Supervisor's report. */
-    record SupervisorStatus(String id, Endpoint endpoint) {
+    /**
+     * A Supervisor's report.
+     *
+     * @param bytesMoved what its task worker has moved so far (bytes hashed, sent and received, and
+     *     requests answered): a Supervisor whose tasks wait while this stands still is stalled
+     */
+    record SupervisorStatus(String id, Endpoint endpoint, long bytesMoved) {
     }
 
     /**

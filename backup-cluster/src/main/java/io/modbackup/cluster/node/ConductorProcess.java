@@ -6,6 +6,8 @@ import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cli.command.BackupCli;
 import io.modbackup.cli.command.ClusterConnector;
+import io.modbackup.cli.operation.OperationRecord;
+import io.modbackup.cli.operation.Operations;
 import io.modbackup.cli.schedule.BackupScheduler;
 import io.modbackup.cli.schedule.MetricsRecorder;
 import io.modbackup.cli.ui.BackupsPageHandler;
@@ -18,6 +20,7 @@ import io.modbackup.core.engine.RestoreResult;
 import io.modbackup.core.engine.TaskWorker;
 import io.modbackup.core.engine.VerifyReport;
 import io.modbackup.core.manifest.ModuleManifest;
+import io.modbackup.core.store.BackupId;
 import io.modbackup.sim.ConductorRuntime;
 import io.modbackup.sim.SupervisorChannel;
 import io.modbackup.sim.WorkloadEntry;
@@ -32,6 +35,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -47,13 +54,35 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * java io.modbackup.cluster.node.ConductorProcess --cluster DIR --cluster-id ID --supervisors N
- *      --provider "CLASS ARG" --catalog sample --chunk-size N --deadline-ms N --task-timeout-ms N
+ *      --provider "CLASS ARG" --catalog sample --chunk-size N --deadline-ms N --heartbeat-timeout-ms N
+ *      --task-stall-ms N
  * </pre>
+ *
+ * <p>A Supervisor silent for the heartbeat timeout is down: every call waiting on it fails then, naming
+ * it. A task has no deadline of its own: it fails when its Supervisor is down, or when that Supervisor's
+ * worker moved no bytes for the task stall timeout ({@link SupervisorLiveness}).
  */
 public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private static final Logger log = LoggerFactory.getLogger(ConductorProcess.class);
+    /** How long a Supervisor may be silent before the Conductor marks it down: 20 of its heartbeats. */
+    public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a Supervisor's worker may move no bytes while tasks wait on it. */
+    public static final Duration DEFAULT_TASK_STALL = Duration.ofMinutes(2);
+    /**
+     * The engine's own deadline per task attempt: none to speak of, since the heartbeat and the stall
+     * timeout bound a task that stopped, and a task of terabytes may run for hours.
+     */
+    private static final Duration TASK_ATTEMPT_BACKSTOP = Duration.ofDays(7);
     /** The Conductor's directory under the cluster's. */
     public static final String NODE = "conductor";
+    /** The operation history's file under the Conductor's directory. */
+    public static final String OPERATIONS_FILE = "operations.json";
+    /** How long a CLI session's output stays to be polled after its command ended. */
+    private static final Duration SESSION_KEPT = Duration.ofMinutes(10);
+    /** The longest one poll of a CLI session waits for its command to end. */
+    private static final long MAX_POLL_WAIT_MILLIS = 2000;
+    /** How often the backup scheduler reads the modules' backup periods. */
+    private static final Duration SCHEDULER_TICK = Duration.ofSeconds(1);
 
     private final String clusterId;
     private final String providerConfig;
@@ -65,13 +94,17 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private final Map<String, SupervisorChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, TaskWorker> workers = new ConcurrentHashMap<>();
     private final Duration deadline;
-    private final Duration taskTimeout;
+    private final SupervisorLiveness liveness;
     private final ConductorRuntime runtime;
     private final BackupOptions options;
     /** The node's backup.compression and backup.encryption.key, also written to the config file the CLI reads. */
     private final java.util.Map<String, String> storeSettings;
     private final CountingProvider counting;
     private final BackupEngine engine;
+    /** Every backup, restore, GC and verify this Conductor runs, from the CLI, the scheduler or a client. */
+    private final Operations operations;
+    private final Map<String, CliSession> sessions = new ConcurrentHashMap<>();
+    private final ExecutorService cliThreads = Executors.newCachedThreadPool(daemonThreads("modbackup-cli-"));
     private volatile Endpoint endpoint;
 
     private ConductorProcess(NodeArgs args, RpcSecret secret) {
@@ -80,18 +113,30 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         this.clusterId = args.get("cluster-id");
         this.providerConfig = args.get("provider");
         this.deadline = Duration.ofMillis(args.getLong("deadline-ms"));
-        this.taskTimeout = Duration.ofMillis(args.getLong("task-timeout-ms"));
+        this.liveness = new SupervisorLiveness(Duration.ofMillis(args.getLong("heartbeat-timeout-ms")),
+                Duration.ofMillis(args.getLong("task-stall-ms")));
         List<String> ids = IntStream.range(0, (int) args.getLong("supervisors")).mapToObj(i -> "supervisor-" + i).toList();
         this.runtime = new ConductorRuntime(clusterId, cluster, ids, Catalogs.named(args.get("catalog")), this::channel,
                 deadline);
         this.storeSettings = args.storeSettings();
         this.options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
-                .withTaskDeadline(taskTimeout, 2).withStoreSettings(storeSettings)
+                .withTaskDeadline(TASK_ATTEMPT_BACKSTOP, 2).withStoreSettings(storeSettings)
                 .withScratchDirectory(cluster.resolve(NODE).resolve("scratch"));
         this.configFile = cluster.resolve(NODE).resolve("modbackup.yaml");
         writeConfig();
         this.counting = new CountingProvider(new ProviderLoader().load(providerConfig));
         this.engine = new BackupEngine(runtime, counting, options, this::worker);
+        this.operations = new Operations(cluster.resolve(NODE).resolve(OPERATIONS_FILE), Clock.systemUTC(),
+                Operations.DEFAULT_HISTORY);
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     public static void main(String[] argv) throws Exception {
@@ -108,6 +153,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
         Path dir = cluster.resolve(NODE);
         RpcSecret secret = RpcSecret.read(cluster);
+        Endpoint.requireNoOtherIncarnation(dir, "the Conductor of " + cluster);
         ConductorProcess conductor = new ConductorProcess(args, secret);
         JsonRpcServer server = new JsonRpcServer(secret);
         extension.accept(conductor.runtime, server);
@@ -118,15 +164,17 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
                 conductor.counting.bytesWritten(), conductor.counting.objectsWritten(),
                 conductor.counting.chunkBytesWritten(),
                 server.bytesIn() + conductor.rpc.bytesIn(), server.bytesOut() + conductor.rpc.bytesOut()));
-        BackupScheduler scheduler = new BackupScheduler(conductor.engine, conductor.runtime, Clock.systemUTC(),
-                new MetricsRecorder(Clock.systemUTC()));
-        server.serve("/modules/", new BackupsPageHandler("/modules", conductor.engine, scheduler,
-                new MetricsRecorder(Clock.systemUTC())));
+        MetricsRecorder metrics = new MetricsRecorder(Clock.systemUTC());
+        BackupScheduler scheduler = new BackupScheduler(conductor.engine, conductor.runtime, Clock.systemUTC(), metrics,
+                conductor.operations);
+        server.serve("/modules/", new BackupsPageHandler("/modules", conductor.engine, scheduler, metrics));
         conductor.endpoint = new Endpoint(server.address().toString(), ProcessHandle.current().pid(), System.currentTimeMillis());
         conductor.endpoint.write(dir);
         log.info("Conductor of {} (pid {}) serves at {}", conductor.clusterId, conductor.endpoint.pid(), conductor.endpoint.url());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> Endpoint.remove(dir)));
+        long pid = ProcessHandle.current().pid();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Endpoint.remove(dir, pid)));
         conductor.runtime.recoverInstalls();
+        scheduler.start(SCHEDULER_TICK);
         Thread.currentThread().join();
     }
 
@@ -151,14 +199,16 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
     private SupervisorChannel channel(String id) {
         return channels.computeIfAbsent(id, s -> rpc.proxy(SupervisorChannel.class, "supervisor", "Supervisor " + s,
-                () -> address(s).uri(), m -> deadline));
+                () -> address(s).uri(), m -> deadline, (m, call) -> liveness.watch(s, SupervisorLiveness.CallKind.CALL, call)));
     }
 
     /** The worker of a Supervisor; a restore's first task there tells the runtime to keep its staging. */
     private TaskWorker worker(String id) {
         return workers.computeIfAbsent(id, s -> {
+            // A task's call waits as long as the task moves bytes: the liveness tracker fails it otherwise.
             TaskWorker remote = rpc.proxy(TaskWorker.class, "worker", "the task worker of Supervisor " + s,
-                    () -> address(s).uri(), m -> taskTimeout);
+                    () -> address(s).uri(), m -> TASK_ATTEMPT_BACKSTOP,
+                    (m, call) -> liveness.watch(s, SupervisorLiveness.CallKind.TASK, call));
             return new TaskWorker() {
                 @Override
                 public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
@@ -190,6 +240,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
      */
     @Override
     public HeartbeatReply heartbeat(SupervisorStatus status) {
+        liveness.heartbeat(status.id(), status.endpoint().pid(), status.bytesMoved());
         supervisors.put(status.id(), status.endpoint());
         if (!status.endpoint().equals(joined.get(status.id()))) {
             try {
@@ -209,7 +260,13 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
     @Override
     public ClusterInfo info() {
-        return new ClusterInfo(clusterId, endpoint, new TreeMap<>(joined), runtime.moduleNames());
+        Map<String, String> down = new TreeMap<>();
+        liveness.states().forEach((id, reason) -> {
+            if (!reason.isEmpty()) {
+                down.put(id, reason);
+            }
+        });
+        return new ClusterInfo(clusterId, endpoint, new TreeMap<>(joined), runtime.moduleNames(), down);
     }
 
     @Override
@@ -274,39 +331,136 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
     @Override
     public BackupDone backup(String module) {
-        ModuleManifest manifest = engine.backup(module);
-        return new BackupDone(manifest.backupId(), manifest.totals().files(), manifest.totals().bytes(),
-                manifest.totals().newBytes(), manifest.totals().durationMillis());
+        return asOperation("backup", module, "", true, op -> {
+            ModuleManifest manifest = engine.backup(module, op::progress);
+            op.succeeded("backup " + manifest.backupId() + " committed");
+            return new BackupDone(manifest.backupId(), manifest.totals().files(), manifest.totals().bytes(),
+                    manifest.totals().newBytes(), manifest.totals().durationMillis());
+        });
     }
 
     @Override
     public RestoreDone restore(String backupId, Parallelism parallelism) {
-        RestoreResult result = engine.restore(backupId, parallelism, io.modbackup.core.engine.Progress.Observer.none());
-        return new RestoreDone(result.backupId(), result.marker().epoch(), result.files(), result.bytes(),
-                result.durationMillis());
+        return asOperation("restore", BackupId.parse(backupId).module(), backupId, true, op -> {
+            RestoreResult result = engine.restore(backupId, parallelism, op::progress);
+            op.succeeded("restored " + backupId + ", restore epoch " + result.marker().epoch());
+            return new RestoreDone(result.backupId(), result.marker().epoch(), result.files(), result.bytes(),
+                    result.durationMillis());
+        });
     }
 
     @Override
     public VerifyReport verify(String backupId, boolean deep) {
-        return engine.verify(backupId, deep);
+        return asOperation("verify", BackupId.parse(backupId).module(), backupId, false, op -> {
+            VerifyReport report = engine.verify(backupId, deep);
+            op.succeeded(report.ok() ? "verified" : report.problems().size() + " problem(s)");
+            return report;
+        });
+    }
+
+    /** Runs {@code body} as an operation a client asked for; it records a failure's message as the outcome. */
+    private <T> T asOperation(String kind, String module, String subject, boolean mutating,
+                              Function<Operations.Running, T> body) {
+        try (Operations.Running op = operations.begin(kind, module, subject, "client", mutating, false, null)) {
+            try {
+                return body.apply(op);
+            } catch (RuntimeException e) {
+                op.failed(String.valueOf(e.getMessage()));
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public List<OperationRecord> operations(String module, int limit) {
+        return operations.recent(module, Math.max(1, Math.min(limit, Operations.DEFAULT_HISTORY)));
+    }
+
+    // ------------------------------------------------------------------ the CLI
+
+    /** One run of the backup CLI in this Conductor: its output so far, and its exit code once it ended. */
+    private static final class CliSession {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        volatile long endedNanos;
     }
 
     @Override
     public CliResult runCli(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> withConfig = args.contains("--config") ? args
-                : java.util.stream.Stream.concat(args.stream(), java.util.stream.Stream.of("--config", configFile.toString()))
-                .toList();
-        int code;
-        try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
-            code = BackupCli.run(connector(), withConfig.toArray(String[]::new), o, e);
-        }
-        return new CliResult(code, out.toString(), err.toString());
+        String id = startCli(args);
+        CliSession session = sessions.get(id);
+        int code = session.exit.join();
+        sessions.remove(id);
+        operations.endSession(id);
+        return new CliResult(code, session.out.toString(), session.err.toString());
     }
 
-    /** The CLI's connection: this Conductor's live runtime and its Supervisors' workers. */
-    private ClusterConnector connector() {
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The command runs on a thread of its own: a client that stops polling changes nothing. Sessions
+     * that ended more than {@link #SESSION_KEPT} ago are forgotten here.
+     */
+    @Override
+    public String startCli(List<String> args) {
+        long now = System.nanoTime();
+        sessions.entrySet().removeIf(e -> {
+            long ended = e.getValue().endedNanos;
+            boolean old = ended != 0 && now - ended > SESSION_KEPT.toNanos();
+            if (old) {
+                operations.endSession(e.getKey());
+            }
+            return old;
+        });
+        List<String> withConfig = args.contains("--config") ? List.copyOf(args)
+                : java.util.stream.Stream.concat(args.stream(), java.util.stream.Stream.of("--config", configFile.toString()))
+                .toList();
+        String id = "cli-" + java.util.UUID.randomUUID();
+        CliSession session = new CliSession();
+        sessions.put(id, session);
+        cliThreads.execute(() -> {
+            int code = 1;
+            try (PrintWriter o = new PrintWriter(session.out); PrintWriter e = new PrintWriter(session.err)) {
+                code = BackupCli.run(connector(id), withConfig.toArray(String[]::new), o, e);
+            } catch (RuntimeException | Error e) {
+                session.err.write("error: the command failed in the Conductor: " + e + "\n");
+                log.error("CLI session {} failed", id, e);
+            } finally {
+                session.endedNanos = Math.max(1, System.nanoTime());
+                session.exit.complete(code);
+            }
+        });
+        return id;
+    }
+
+    @Override
+    public CliPoll pollCli(String id, int outFrom, int errFrom, long waitMillis) {
+        CliSession session = sessions.get(id);
+        if (session == null) {
+            throw new IllegalArgumentException("no CLI session " + id + " in this Conductor: it ended more than "
+                    + SESSION_KEPT.toMinutes() + " minutes ago, or the Conductor restarted; see what ran with"
+                    + " bin/backup --action status");
+        }
+        try {
+            session.exit.get(Math.max(0, Math.min(waitMillis, MAX_POLL_WAIT_MILLIS)), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // still running: answer with what it printed so far
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        boolean done = session.exit.isDone();
+        String out = session.out.toString();
+        String err = session.err.toString();
+        return new CliPoll(out.substring(Math.min(Math.max(0, outFrom), out.length())),
+                err.substring(Math.min(Math.max(0, errFrom), err.length())),
+                operations.ofSession(id).orElse(null), done, done ? session.exit.join() : -1);
+    }
+
+    /** The CLI's connection: this Conductor's live runtime, its Supervisors' workers and its operations. */
+    private ClusterConnector connector(String session) {
         return (config, liveState) -> new ClusterConnector.Connection() {
             @Override
             public ClusterRuntime runtime() {
@@ -321,6 +475,16 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
             @Override
             public BackupOptions options() {
                 return options;
+            }
+
+            @Override
+            public Operations operations() {
+                return operations;
+            }
+
+            @Override
+            public String session() {
+                return session;
             }
 
             @Override

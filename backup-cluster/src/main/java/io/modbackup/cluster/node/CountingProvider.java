@@ -11,14 +11,23 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counts the objects and bytes a process writes to the store, so a test can see who uploaded what. */
+/**
+ * Counts the objects and bytes a process writes to the store, so a test can see who uploaded what, and
+ * every byte and request it moves, which tells the Conductor that a Supervisor's tasks make progress.
+ */
 final class CountingProvider extends ForwardingBackupProvider {
+    private final AtomicLong moved = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong objects = new AtomicLong();
     private final AtomicLong chunkBytes = new AtomicLong();
 
     CountingProvider(BackupProvider delegate) {
         super(delegate);
+    }
+
+    /** Bytes sent and received, plus one for each request answered: grows while the store moves anything. */
+    long activity() {
+        return moved.get();
     }
 
     long bytesWritten() {
@@ -50,7 +59,57 @@ final class CountingProvider extends ForwardingBackupProvider {
         return super.putFile(key, source).thenRun(() -> count(key, size));
     }
 
+    @Override
+    public CompletableFuture<InputStream> getObject(String key) {
+        return super.getObject(key).thenApply(in -> {
+            moved.incrementAndGet();
+            return new java.io.FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) {
+                        moved.incrementAndGet();
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                    int n = super.read(buffer, offset, length);
+                    if (n > 0) {
+                        moved.addAndGet(n);
+                    }
+                    return n;
+                }
+            };
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> getFile(String key, Path target) {
+        return super.getFile(key, target).whenComplete((found, e) -> moved.addAndGet(1 + sizeOf(target)));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hasKey(String key) {
+        return super.hasKey(key).whenComplete((v, e) -> moved.incrementAndGet());
+    }
+
+    @Override
+    public CompletableFuture<Long> objectSize(String key) {
+        return super.objectSize(key).whenComplete((v, e) -> moved.incrementAndGet());
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     private void count(String key, long length) {
+        moved.addAndGet(1 + length);
         if (key.startsWith(StoreLayout.BLOBS)) {
             chunkBytes.addAndGet(length);
         }

@@ -53,8 +53,35 @@ public record Endpoint(String url, long pid, long startedMillis) {
         }
     }
 
-    /** Forgets the endpoint in {@code nodeDir}, when its node stopped. */
-    static void remove(Path nodeDir) {
+    /**
+     * Whether the process this endpoint names still runs: a process of that ID that started after the
+     * endpoint was written reuses the ID and does not count.
+     */
+    public boolean processAlive() {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .map(p -> p.info().startInstant().map(i -> i.toEpochMilli() <= startedMillis + 1000).orElse(true))
+                .orElse(false);
+    }
+
+    /**
+     * Fails when another live process serves as the node of {@code nodeDir}: two incarnations of one
+     * node would share its state (its RocksDB would refuse the second, after it overwrote the first's record).
+     */
+    static void requireNoOtherIncarnation(Path nodeDir, String node) {
+        read(nodeDir).filter(e -> e.pid() != ProcessHandle.current().pid() && e.processAlive()).ifPresent(e -> {
+            throw new IllegalStateException(node + " already runs as process " + e.pid() + " at " + e.url()
+                    + "; stop it first");
+        });
+    }
+
+    /**
+     * Forgets the endpoint in {@code nodeDir} when its node (process {@code pid}) stops; a record another
+     * process wrote since is left alone.
+     */
+    static void remove(Path nodeDir, long pid) {
+        if (read(nodeDir).map(e -> e.pid() != pid).orElse(true)) {
+            return;
+        }
         try {
             Files.deleteIfExists(nodeDir.resolve(FILE));
         } catch (IOException ignored) {

@@ -49,6 +49,7 @@ public final class SupervisorProcess {
         RpcSecret secret = RpcSecret.read(cluster);
         String id = args.get("id");
         Path root = cluster.resolve(id);
+        Endpoint.requireNoOtherIncarnation(root, "Supervisor " + id + " of " + cluster);
         ModuleCode code = new ModuleCode(Catalogs.named(args.get("catalog")));
         CountingProvider provider = new CountingProvider(new ProviderLoader().load(args.get("provider")));
         BackupOptions options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
@@ -70,7 +71,7 @@ public final class SupervisorProcess {
         endpoint.write(root);
         log.info("Supervisor {} (pid {}) serves at {}", id, endpoint.pid(), endpoint.url());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            Endpoint.remove(root);
+            Endpoint.remove(root, endpoint.pid());
             host.close();
         }));
 
@@ -82,7 +83,8 @@ public final class SupervisorProcess {
         while (true) {
             long sentAt = System.currentTimeMillis();
             try {
-                ConductorChannel.HeartbeatReply reply = conductor.heartbeat(new ConductorChannel.SupervisorStatus(id, endpoint));
+                ConductorChannel.HeartbeatReply reply = conductor.heartbeat(new ConductorChannel.SupervisorStatus(id, endpoint,
+                        worker.bytesHashed() + provider.activity()));
                 view.update(reply);
                 host.keepOnly(reply.cluster().liveCuts(), reply.cluster().restoringModules(), sentAt);
                 if (!reported) {

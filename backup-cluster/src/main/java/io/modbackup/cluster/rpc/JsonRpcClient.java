@@ -59,6 +59,22 @@ public final class JsonRpcClient {
      * @param deadline how long each call may take, by method
      */
     public <T> T proxy(Class<T> api, String service, String peer, Supplier<URI> address, Function<Method, Duration> deadline) {
+        return proxy(api, service, peer, address, deadline, (method, call) -> call);
+    }
+
+    /**
+     * Watches each call of a proxy: given the method and the call's future, returns the future the caller
+     * gets (and, for a blocking method, waits on), which may fail before the call does, for a peer known
+     * to be down. Called on the caller's thread; must not block.
+     */
+    @FunctionalInterface
+    public interface CallGuard {
+        CompletableFuture<Object> watch(Method method, CompletableFuture<Object> call);
+    }
+
+    /** As {@link #proxy(Class, String, String, Supplier, Function)}, each call watched by {@code guard}. */
+    public <T> T proxy(Class<T> api, String service, String peer, Supplier<URI> address, Function<Method, Duration> deadline,
+                       CallGuard guard) {
         Map<String, Method> methods = JsonRpc.methods(api);
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (self, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
@@ -72,8 +88,8 @@ public final class JsonRpcClient {
             if (!methods.containsKey(method.getName())) {
                 return java.lang.reflect.InvocationHandler.invokeDefault(self, method, args);
             }
-            CompletableFuture<Object> call = call(service, peer, address, method, args == null ? new Object[0] : args,
-                    deadline.apply(method));
+            CompletableFuture<Object> call = guard.watch(method, call(service, peer, address, method,
+                    args == null ? new Object[0] : args, deadline.apply(method)));
             if (method.getReturnType() == CompletableFuture.class) {
                 return call;
             }

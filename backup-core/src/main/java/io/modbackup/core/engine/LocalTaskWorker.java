@@ -38,6 +38,7 @@ public final class LocalTaskWorker implements TaskWorker {
     private final int filesInFlight;
     /** The chunk index of each backup with tasks running here, shared by them (tasks hold equal files). */
     private final Map<String, SharedIndex> indexes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder bytesHashed = new java.util.concurrent.atomic.LongAdder();
 
     /** A backup's chunk index and how many of its tasks are running here. */
     private static final class SharedIndex {
@@ -66,9 +67,17 @@ public final class LocalTaskWorker implements TaskWorker {
         this.filesInFlight = filesInFlight;
     }
 
+    /**
+     * Bytes of local files this worker has read and hashed for backups so far, across its tasks: with the
+     * bytes its provider moved, what tells a slow task from a stuck one.
+     */
+    public long bytesHashed() {
+        return bytesHashed.sum();
+    }
+
     @Override
     public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
-        TransferStats task = new TransferStats();
+        TransferStats task = new TransferStats(bytesHashed);
         // The backup built on: the previous one, or after a restore the one restored (chunks only).
         TaskRef sourceRef = request.chunksFrom() != null ? request.chunksFrom() : request.previous();
         CompletableFuture<PathOrderedFiles> opening = sourceRef == null ? CompletableFuture.completedFuture(PathOrderedFiles.empty())

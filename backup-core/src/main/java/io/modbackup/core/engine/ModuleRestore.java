@@ -128,6 +128,11 @@ final class ModuleRestore {
             throw new BackupException(Problem.PARALLELISM_REQUIRED, module, "module " + module + " is not running: give"
                     + " a parallelism (threads, workers and a replication factor) to restore it");
         }
+        if (parallelism != null && current.isPresent() && current.get().running()) {
+            // Rama applies a parallelism only to a module that is not running; ignoring it would surprise.
+            throw new BackupException(Problem.PARALLELISM_NOT_APPLICABLE, module, "module " + module + " is running: a"
+                    + " restore of a running module keeps its parallelism, so restore it without one");
+        }
         Map<Integer, String> placement = runtime.placeRestore(manifest.descriptor(), parallelism);
         String restoreId = "restore-" + Long.toHexString(started) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
         Path stagedJar = null;

@@ -26,6 +26,11 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
         this.worker = new LocalTaskWorker(supervisor, stack.store(), stack.chunks(), tasks, options.filesInFlightPerTask());
     }
 
+    /** Bytes of local files read and hashed for backups so far (see {@link LocalTaskWorker#bytesHashed()}). */
+    public long bytesHashed() {
+        return worker.bytesHashed();
+    }
+
     @Override
     public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
         return worker.backupTask(request);

@@ -19,6 +19,11 @@ public class BackupException extends RuntimeException {
         UNKNOWN_BACKUP,
         /** The module is not running, so its restore needs a parallelism; the subject is the module. */
         PARALLELISM_REQUIRED,
+        /**
+         * The module is running, so a restore keeps its parallelism and one given would be ignored; the
+         * subject is the module.
+         */
+        PARALLELISM_NOT_APPLICABLE,
         /** Another module depends on an object the backup lacks; the subject is the backup ID. */
         RESTORE_BREAKS_DEPENDENCY,
         /** The module is being restored already; the subject is the module. */

@@ -1,6 +1,7 @@
 package io.modbackup.core.store;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** What one backup of a task (or of a jar) read and sent; counted from engine threads, thread-safe. */
 public final class TransferStats {
@@ -9,10 +10,22 @@ public final class TransferStats {
     private final AtomicLong chunksUploaded = new AtomicLong();
     private final AtomicLong chunksReused = new AtomicLong();
     private final AtomicLong filesReused = new AtomicLong();
+    private final LongAdder alsoRead;
+
+    /** Stats of one backup. */
+    public TransferStats() {
+        this(new LongAdder());
+    }
+
+    /** Stats of one backup whose bytes read also count into {@code alsoRead}, a worker's total across its tasks. */
+    public TransferStats(LongAdder alsoRead) {
+        this.alsoRead = alsoRead;
+    }
 
     /** Counts {@code bytes} read from local files and hashed. */
     void read(long bytes) {
         bytesRead.addAndGet(bytes);
+        alsoRead.add(bytes);
     }
 
     /** Counts {@code bytes} the store did not have: uploaded chunks and inlined content. */
