@@ -28,9 +28,11 @@ class ReliabilityDocTest {
             rows.add(row.group(1));
         }
         List<String> tests = new ArrayList<>();
-        for (var method : SupervisorFailureTest.class.getDeclaredMethods()) {
-            if (method.isAnnotationPresent(Test.class)) {
-                tests.add(method.getName());
+        for (Class<?> cases : List.of(SupervisorFailureTest.class, OperableAsShippedTest.class)) {
+            for (var method : cases.getDeclaredMethods()) {
+                if (method.isAnnotationPresent(Test.class)) {
+                    tests.add(method.getName());
+                }
             }
         }
         assertEquals(tests.stream().sorted().toList(), rows.stream().sorted().toList());

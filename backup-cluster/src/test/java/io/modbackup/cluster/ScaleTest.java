@@ -75,6 +75,7 @@ class ScaleTest {
             assertTrue(incremental.newBytes() < full.newBytes(), incremental + " after " + full);
 
             Map<Integer, String> before = admin.placement(MODULE_A);
+            admin.stop(MODULE_A); // a restore applies a parallelism only to a module that is not running
             admin.restore(full.backupId(), new Parallelism(1, 5, 1));
             Map<Integer, String> after = admin.placement(MODULE_A);
             assertEquals(5, new HashSet<>(after.values()).size());

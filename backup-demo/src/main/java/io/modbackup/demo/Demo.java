@@ -57,10 +57,11 @@ public final class Demo {
      * @param keepRunning leave the cluster's processes running afterwards
      */
     public static boolean run(Path root, int writeMillis, PrintStream out, boolean keepRunning) throws Exception {
-        ClusterProcesses.Spec spec = ClusterCommand.spec(root, SUPERVISORS);
-        Path config = ClusterCommand.writeConfig(root, spec);
+        ClusterProcesses.Spec spec = ClusterCommand.create(root, SUPERVISORS);
+        Path config = root.resolve("modbackup.yaml");
         out.println("modbackup demo in " + root);
         List<String[]> rows = new ArrayList<>();
+        List<ClusterAdmin.BackupDone> backups = new ArrayList<>();
         boolean ok = true;
         ClusterProcesses cluster = ClusterProcesses.start(spec);
         try {
@@ -70,7 +71,6 @@ public final class Demo {
             ClusterCommand.printStatus(cluster, out);
             out.println("modules: " + A + " (4 tasks), " + B + " (2 tasks, subscribes to " + A + "/*events)");
 
-            List<ClusterAdmin.BackupDone> backups = new ArrayList<>();
             try (Workload workload = new Workload(admin::append, 2024, 5000, 200)) {
                 workload.start(List.of(new DepotRef(A, "*events"), new DepotRef(B, "*clicks")), 50, Duration.ofMillis(10));
                 for (String label : List.of("full", "incremental", "incremental")) {
@@ -140,7 +140,11 @@ public final class Demo {
         if (keepRunning) {
             out.println("the cluster keeps running; try the CLI on it:");
             out.println("  bin/backup --config " + config + " --action list --module " + A);
-            out.println("  bin/backup --config " + config + " --action info --backupId <id>");
+            String example = backups.get(0).backupId();
+            out.println("  bin/backup --config " + config + " --action info --backupId " + example);
+            out.println("  bin/backup --config " + config + " --action verify --backupId " + example + " --deep");
+            out.println("  bin/backup --config " + config + " --action restore --backupId " + example + " --yes");
+            out.println("  bin/backup --config " + config + " --action status --module " + A);
             out.println("  bin/cluster status " + root);
             out.println("stop it with: bin/cluster stop " + root);
         }

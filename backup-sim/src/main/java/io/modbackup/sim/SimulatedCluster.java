@@ -79,7 +79,7 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         long openedAt = System.currentTimeMillis() + 1;
         for (SupervisorHost host : hosts) {
             conductor.supervisorJoined(host.id());
-            host.keepOnly(Set.of(), conductor.snapshot().restoringModules(), openedAt);
+            host.keepOnly(Set.of(), conductor.snapshot().restoringModules(), openedAt, openedAt);
         }
     }
 

@@ -136,11 +136,15 @@ public interface SupervisorChannel {
     /**
      * Removes what operations that ended left behind: pins of cuts not in {@code liveCuts} and staging
      * of modules not in {@code restoringModules}, considering only what existed before
-     * {@code beforeMillis} (this Supervisor's clock), so a pin made after the caller's view is kept.
+     * {@code beforeMillis} (this Supervisor's clock), so a pin made after the caller's view is kept. A
+     * cut still in its prepare phase is kept for the Conductor that waits for it, unless it began before
+     * {@code conductorSinceMillis} (this Supervisor's clock: when it first heard from the current
+     * Conductor): then its Conductor is gone, and it is aborted, resuming its topologies at once rather
+     * than when its hold runs out.
      *
      * @return how many directories were removed
      */
-    int keepOnly(Set<String> liveCuts, Set<String> restoringModules, long beforeMillis);
+    int keepOnly(Set<String> liveCuts, Set<String> restoringModules, long beforeMillis, long conductorSinceMillis);
 
     /** What this Supervisor holds on disk besides live state, for leak checks. */
     Leftovers leftovers();

@@ -364,14 +364,21 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     // ------------------------------------------------------------------ cleanup
 
     @Override
-    public int keepOnly(Set<String> liveCuts, Set<String> restoringModules, long beforeMillis) {
+    public int keepOnly(Set<String> liveCuts, Set<String> restoringModules, long beforeMillis, long conductorSinceMillis) {
         int removed = 0;
-        // A cut in its prepare phase is kept: its Conductor is waiting for it, and it aborts by itself.
+        // A cut in its prepare phase is kept while its Conductor may be waiting for it; one begun before the
+        // current Conductor was heard from is an earlier Conductor's, which is gone.
         for (Path cut : children(supervisor.root().resolve("cuts"), 2)) {
             String module = cut.getParent().getFileName().toString();
             String cutId = cut.getFileName().toString();
-            if (!liveCuts.contains(cutId) && !cuts.preparing(module, cutId) && olderThan(cut, beforeMillis)) {
+            if (liveCuts.contains(cutId) || !olderThan(cut, beforeMillis)) {
+                continue;
+            }
+            if (!cuts.preparing(module, cutId)) {
                 releaseCut(module, cutId);
+                removed++;
+            } else if (olderThan(cut, conductorSinceMillis)) {
+                cuts.abort(module, cutId);
                 removed++;
             }
         }

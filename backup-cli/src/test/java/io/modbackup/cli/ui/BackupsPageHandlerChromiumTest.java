@@ -72,7 +72,8 @@ class BackupsPageHandlerChromiumTest {
             metrics.gcCompleted(System.currentTimeMillis(), engine.gc(false));
 
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/modules", new BackupsPageHandler("/modules", engine, scheduler, metrics));
+            server.createContext("/modules", new BackupsPageHandler("/modules", engine, scheduler, metrics, cluster,
+                    io.modbackup.cli.operation.Operations.inMemory(Clock.systemUTC())));
             server.start();
             try {
                 String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/modules/" + A;

@@ -133,6 +133,25 @@ public final class ClusterCommand {
                 LocalDirectoryProvider.class.getName() + " " + dir.resolve("store"));
     }
 
+    /**
+     * Prepares a new cluster in {@code dir} as {@code start} does, for a host that starts its processes
+     * itself (the demo): records its Supervisor count and a new identity, so that {@code status},
+     * {@code restart} and {@code stop} know it, and writes the config; returns its spec.
+     */
+    public static ClusterProcesses.Spec create(Path dir, int supervisors) throws IOException {
+        Launch launch = new Launch(supervisors, newClusterId());
+        ClusterProcesses.Spec spec = launch.spec(dir);
+        PrivateFiles.createDirectories(dir);
+        PrivateFiles.createDirectories(spec.dir());
+        launch.write(dir);
+        writeConfig(dir, spec);
+        return spec;
+    }
+
+    private static String newClusterId() {
+        return "cluster-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    }
+
     /** Writes {@code DIR/modbackup.yaml}, which {@code bin/backup --config} reads. */
     public static Path writeConfig(Path dir, ClusterProcesses.Spec spec) throws IOException {
         Path config = dir.resolve("modbackup.yaml");
@@ -194,8 +213,7 @@ public final class ClusterCommand {
         boolean existed = Files.isDirectory(dir.resolve("cluster"));
         // A cluster started before the launch record existed keeps the name it had; a new one gets its own.
         Launch launch = previous.orElse(new Launch(supervisorsOption == null ? 3 : supervisorsOption,
-                existed ? "sim-cluster" : "cluster-" + java.util.HexFormat.of().toHexDigits(
-                        java.util.concurrent.ThreadLocalRandom.current().nextInt())));
+                existed ? "sim-cluster" : newClusterId()));
         ClusterProcesses.Spec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());

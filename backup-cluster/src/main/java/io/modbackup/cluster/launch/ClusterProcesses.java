@@ -266,9 +266,21 @@ public final class ClusterProcesses implements AutoCloseable {
         signal(node, "STOP");
     }
 
-    /** Resumes a node frozen by {@link #pause} with SIGCONT. */
+    /**
+     * Resumes a node frozen by {@link #pause} with SIGCONT; for a Supervisor, waits until the Conductor
+     * no longer counts it as down (it was, if the freeze outlasted the heartbeat timeout).
+     */
     public void resume(String node) {
         signal(node, "CONT");
+        if (!node.equals(ConductorProcess.NODE)) {
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (admin.info().down().containsKey(node)) {
+                if (System.nanoTime() > until) {
+                    throw new IllegalStateException(node + " did not report to the Conductor within 60 s of SIGCONT");
+                }
+                sleep(50);
+            }
+        }
     }
 
     /** Starts a node again (after {@link #kill}) and waits until the cluster sees it. */

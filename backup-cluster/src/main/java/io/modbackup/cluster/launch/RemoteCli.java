@@ -32,6 +32,7 @@ public final class RemoteCli {
     public static final String JSON_FLAG = "--json";
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
     private static final long POLL_WAIT_MILLIS = 1000;
+    private static final long FIRST_POLL_WAIT_MILLIS = 100;
 
     private RemoteCli() {
     }
@@ -107,7 +108,8 @@ public final class RemoteCli {
         while (true) {
             ClusterAdmin.CliPoll poll;
             try {
-                poll = admin.pollCli(session, outAt, errAt, POLL_WAIT_MILLIS);
+                // Quick polls until the operation is known, so that even a Conductor lost early can be named with it.
+                poll = admin.pollCli(session, outAt, errAt, operation == null ? FIRST_POLL_WAIT_MILLIS : POLL_WAIT_MILLIS);
             } catch (IllegalStateException | IllegalArgumentException e) {
                 view.clear();
                 err.println("error: lost the Conductor of the cluster in " + dir

@@ -19,6 +19,9 @@ public interface ClusterAdmin {
     /** Deploys and starts a module of the cluster's catalog. */
     void deploy(String module, Parallelism parallelism);
 
+    /** Stops a running module everywhere, keeping its state (a restore may then give it a new parallelism). */
+    void stop(String module);
+
     /** Appends entries to a module's depot, each to the partition its key hashes to; returns how many. */
     int append(String module, String depot, List<WorkloadEntry> entries);
 

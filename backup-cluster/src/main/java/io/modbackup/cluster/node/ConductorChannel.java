@@ -26,7 +26,8 @@ public interface ConductorChannel {
      *
      * @param cluster modules, placements, markers, and what pins and staging are still in use
      * @param supervisors where each Supervisor answers
+     * @param conductor the answering Conductor's endpoint (its incarnation); null while it starts
      */
-    record HeartbeatReply(ClusterSnapshot cluster, Map<String, Endpoint> supervisors) {
+    record HeartbeatReply(ClusterSnapshot cluster, Map<String, Endpoint> supervisors, Endpoint conductor) {
     }
 }

@@ -167,7 +167,10 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         MetricsRecorder metrics = new MetricsRecorder(Clock.systemUTC());
         BackupScheduler scheduler = new BackupScheduler(conductor.engine, conductor.runtime, Clock.systemUTC(), metrics,
                 conductor.operations);
-        server.serve("/modules/", new BackupsPageHandler("/modules", conductor.engine, scheduler, metrics));
+        BackupsPageHandler page = new BackupsPageHandler("/modules", conductor.engine, scheduler, metrics,
+                conductor.runtime, conductor.operations);
+        // "/" catches what no other context does: the page lists the modules there, and says what is not found.
+        server.serve("/", page);
         conductor.endpoint = new Endpoint(server.address().toString(), ProcessHandle.current().pid(), System.currentTimeMillis());
         conductor.endpoint.write(dir);
         log.info("Conductor of {} (pid {}) serves at {}", conductor.clusterId, conductor.endpoint.pid(), conductor.endpoint.url());
@@ -253,7 +256,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
                         e.getMessage());
             }
         }
-        return new HeartbeatReply(runtime.snapshot(), Map.copyOf(supervisors));
+        return new HeartbeatReply(runtime.snapshot(), Map.copyOf(supervisors), endpoint);
     }
 
     // ------------------------------------------------------------------ ClusterAdmin
@@ -272,6 +275,11 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     @Override
     public void deploy(String module, Parallelism parallelism) {
         runtime.deploy(module, parallelism);
+    }
+
+    @Override
+    public void stop(String module) {
+        runtime.stop(module);
     }
 
     @Override

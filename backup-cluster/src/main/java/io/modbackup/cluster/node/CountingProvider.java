@@ -63,6 +63,9 @@ final class CountingProvider extends ForwardingBackupProvider {
     public CompletableFuture<InputStream> getObject(String key) {
         return super.getObject(key).thenApply(in -> {
             moved.incrementAndGet();
+            if (in == null) {
+                return null; // no such object
+            }
             return new java.io.FilterInputStream(in) {
                 @Override
                 public int read() throws IOException {

@@ -80,13 +80,20 @@ public final class SupervisorProcess {
                 () -> Endpoint.read(conductorDir).orElseThrow(() -> new IllegalStateException("no Conductor is running"))
                         .uri(), m -> Duration.ofSeconds(30));
         boolean reported = false;
+        // Which Conductor answers, and since when (this clock): a cut prepared before is an earlier one's.
+        Endpoint conductorIncarnation = null;
+        long conductorSince = 0;
         while (true) {
             long sentAt = System.currentTimeMillis();
             try {
                 ConductorChannel.HeartbeatReply reply = conductor.heartbeat(new ConductorChannel.SupervisorStatus(id, endpoint,
                         worker.bytesHashed() + provider.activity()));
                 view.update(reply);
-                host.keepOnly(reply.cluster().liveCuts(), reply.cluster().restoringModules(), sentAt);
+                if (!java.util.Objects.equals(reply.conductor(), conductorIncarnation)) {
+                    conductorIncarnation = reply.conductor();
+                    conductorSince = sentAt;
+                }
+                host.keepOnly(reply.cluster().liveCuts(), reply.cluster().restoringModules(), sentAt, conductorSince);
                 if (!reported) {
                     log.info("Supervisor {} reported to the Conductor; supervisors: {}", id,
                             reply.supervisors().keySet().stream().sorted().collect(Collectors.joining(", ")));
