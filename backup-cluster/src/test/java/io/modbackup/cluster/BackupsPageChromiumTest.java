@@ -12,18 +12,16 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cli.operation.OperationRecord;
 import io.modbackup.cluster.launch.ClusterProcesses;
 import io.modbackup.cluster.node.ClusterAdmin;
-import java.io.IOException;
+import io.modbackup.testkit.browser.HeadlessChromium;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -36,14 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * links between modules and to the JSON, and the index at {@code /}.
  */
 class BackupsPageChromiumTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
     @TempDir
     Path dir;
 
     @Test
     void thePageShowsTheStoresBackupsTheRunningOperationAndRecentOnesWithTheirOutcomes() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) || System.getenv("CI") != null,
+        assumeTrue(HeadlessChromium.availableOrRequired(),
                 "Chromium is not installed here (.ci/run installs it: apt-get install chromium)");
         ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 2,
                 ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store"));
@@ -76,7 +73,7 @@ class BackupsPageChromiumTest {
             }
             String base = admin.info().conductor().url();
             String page = base + "/modules/" + URLEncoder.encode(MODULE_A, StandardCharsets.UTF_8) + "/backups";
-            String dom = render(page);
+            String dom = HeadlessChromium.render(dir, page);
             boolean stillRunning = !admin.pollCli(session, 0, 0, 0).done();
 
             assertTrue(dom.contains("<p id=\"last-committed\">Last committed backup: " + ids.get(0) + " at "), dom);
@@ -104,7 +101,7 @@ class BackupsPageChromiumTest {
             }
             assertEquals(ids, rows, "the store's backups, newest first");
 
-            String index = render(base + "/");
+            String index = HeadlessChromium.render(dir, base + "/");
             assertTrue(index.contains("<ul id=\"modules\"><li><a href=\"/modules/" + MODULE_A + "/backups\">" + MODULE_A
                     + "</a></li><li><a href=\"/modules/" + MODULE_B + "/backups\">" + MODULE_B + "</a></li></ul>"), index);
             HttpResponse<String> json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(page + ".json"))
@@ -119,21 +116,9 @@ class BackupsPageChromiumTest {
             }
             assertEquals(1, end.exitCode(), "the backup waiting on the frozen Supervisor failed");
             cluster.processes.resume("supervisor-1");
-            String after = render(page);
+            String after = HeadlessChromium.render(dir, page);
             assertTrue(after.contains("<tr class=\"operation failed\"><td class=\"op-id\">" + running.id() + "</td>"), after);
             assertTrue(after.contains("<p id=\"running\">Running: nothing</p>"), after);
         }
-    }
-
-    /** The DOM after Chromium loaded and rendered {@code url}. */
-    private String render(String url) throws IOException, InterruptedException {
-        Path profile = Files.createTempDirectory(dir, "chromium-profile");
-        Process process = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile, "--dump-dom", url)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        byte[] out = process.getInputStream().readAllBytes();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
-        return new String(out, StandardCharsets.UTF_8);
     }
 }

@@ -50,8 +50,11 @@ public final class ProgressLine {
         return String.format(Locale.ROOT, "%.2f GiB", n / (1024.0 * 1024 * 1024));
     }
 
-    /** A duration to the second: "0 s", "42 s", "3 min 5 s", "2 h 10 min". */
+    /** A duration as people read it: "340 ms", "42 s", "3 min 5 s", "2 h 10 min". */
     public static String duration(long millis) {
+        if (millis < 1000) {
+            return Math.max(0, millis) + " ms";
+        }
         long s = millis / 1000;
         if (s < 60) {
             return s + " s";

@@ -8,28 +8,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.cli.schedule.BackupScheduler;
+import io.modbackup.cli.schedule.MetricsRecorder;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
-import io.modbackup.cli.schedule.BackupScheduler;
-import io.modbackup.cli.schedule.MetricsRecorder;
 import io.modbackup.sim.SampleModules;
 import io.modbackup.sim.SimulatedCluster;
 import io.modbackup.sim.Workload;
-import java.io.IOException;
+import io.modbackup.testkit.browser.HeadlessChromium;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -47,8 +44,7 @@ class BackupsPageHandlerChromiumTest {
 
     @Test
     void theRenderedPageListsTheBackupsNewestFirstWithScheduleAndGc() throws Exception {
-        Path chromium = Path.of("/usr/bin/chromium");
-        assumeTrue(Files.isExecutable(chromium) || System.getenv("CI") != null,
+        assumeTrue(HeadlessChromium.availableOrRequired(),
                 "Chromium is not installed here (.ci/run installs it: apt-get install chromium)");
         try (SimulatedCluster cluster = SimulatedCluster.withSampleModules(dir.resolve("cluster"));
              LocalDirectoryProvider provider = new LocalDirectoryProvider(dir.resolve("store").toString());
@@ -77,7 +73,7 @@ class BackupsPageHandlerChromiumTest {
             server.start();
             try {
                 String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/modules/" + A;
-                String dom = render(chromium, base + "/backups");
+                String dom = HeadlessChromium.render(dir, base + "/backups");
                 List<String> rows = new ArrayList<>();
                 Matcher m = Pattern.compile("<tr class=\"backup\"><td class=\"id\">([^<]+)</td>").matcher(dom);
                 while (m.find()) {
@@ -97,7 +93,7 @@ class BackupsPageHandlerChromiumTest {
                 assertEquals(3600, view.get("schedule").get("periodSeconds").asLong());
                 assertTrue(view.get("metrics").get("millisSinceLastSuccess").asLong() >= 0);
 
-                String unknown = render(chromium, "http://127.0.0.1:" + server.getAddress().getPort()
+                String unknown = HeadlessChromium.render(dir, "http://127.0.0.1:" + server.getAddress().getPort()
                         + "/modules/com.nope.Missing/backups");
                 assertTrue(unknown.contains("unknown module com.nope.Missing"), unknown);
             } finally {
@@ -105,17 +101,5 @@ class BackupsPageHandlerChromiumTest {
                 scheduler.close();
             }
         }
-    }
-
-    /** The DOM after Chromium loaded and rendered {@code url}. */
-    private String render(Path chromium, String url) throws IOException, InterruptedException {
-        Path profile = Files.createTempDirectory(dir, "chromium-profile");
-        Process process = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile, "--dump-dom", url)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        byte[] out = process.getInputStream().readAllBytes();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
-        return new String(out, StandardCharsets.UTF_8);
     }
 }

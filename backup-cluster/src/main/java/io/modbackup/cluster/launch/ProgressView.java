@@ -17,8 +17,13 @@ abstract class ProgressView {
     /** The operation's latest state, seen by a poll while it runs. */
     abstract void progress(OperationRecord operation, long nowMillis);
 
-    /** What the command printed since the last poll. */
-    abstract void output(String out, String err, PrintStream stdout, PrintStream stderr);
+    /** What the command printed since the last poll: forwarded as it came. */
+    void output(String out, String err, PrintStream stdout, PrintStream stderr) {
+        stdout.print(out);
+        stdout.flush();
+        stderr.print(err);
+        stderr.flush();
+    }
 
     /** The command ended with {@code exitCode}; {@code operation} is its operation's last state, or null. */
     abstract void finish(OperationRecord operation, int exitCode, long nowMillis);
@@ -46,10 +51,7 @@ abstract class ProgressView {
         @Override
         void output(String out, String err, PrintStream stdout, PrintStream stderr) {
             clear();
-            stdout.print(out);
-            stdout.flush();
-            stderr.print(err);
-            stderr.flush();
+            super.output(out, err, stdout, stderr);
         }
 
         @Override
@@ -101,14 +103,6 @@ abstract class ProgressView {
                 return true;
             }
             return false;
-        }
-
-        @Override
-        void output(String out, String err, PrintStream stdout, PrintStream stderr) {
-            stdout.print(out);
-            stdout.flush();
-            stderr.print(err);
-            stderr.flush();
         }
 
         @Override
