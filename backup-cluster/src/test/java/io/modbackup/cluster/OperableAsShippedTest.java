@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -92,8 +93,11 @@ class OperableAsShippedTest {
         }
     }
 
+    /** The cluster the commands act on: DIR/home, or another for a test of two clusters. */
+    private Path home = null;
+
     private Path home() {
-        return dir.resolve("home");
+        return home != null ? home : dir.resolve("home");
     }
 
     private Run cluster(String... args) throws IOException, InterruptedException {
@@ -103,7 +107,8 @@ class OperableAsShippedTest {
     }
 
     private String[] backupArgs(String... args) {
-        List<String> all = new ArrayList<>(List.of("--config", home().resolve("modbackup.yaml").toString()));
+        List<String> all = new ArrayList<>(List.of(args).contains("--config") ? List.of()
+                : List.of("--config", home().resolve("modbackup.yaml").toString()));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
     }
@@ -317,5 +322,57 @@ class OperableAsShippedTest {
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains(clusterDir)).orElse(false))
                 .map(ProcessHandle::pid).toList();
         assertEquals(List.of(), left, "no process of the cluster is left");
+    }
+
+    @Test
+    void aNewClusterStartedOnAnOldStoreRestoresItsBackupsAndRefusesAConfigOfAnotherStore() throws Exception {
+        Path first = dir.resolve("first");
+        Path second = dir.resolve("second");
+        home = first;
+        assertEquals(0, cluster("start", "--supervisors", "2", "--compression", "zstd:3").code());
+        String backupId;
+        Map<Integer, Long> backedUp;
+        try {
+            fillModuleA(400, 1024);
+            backupId = committed(backup("--action", "backup", "--module", MODULE_A));
+            backedUp = admin().depotEndOffsets(MODULE_A, "*events");
+        } finally {
+            assertEquals(0, cluster("stop").code());
+        }
+
+        home = second;
+        Run started = cluster("start", "--supervisors", "2", "--config", first.resolve("modbackup.yaml").toString());
+        assertEquals(0, started.code(), started.err());
+        try {
+            String config = Files.readString(second.resolve("modbackup.yaml"));
+            assertTrue(config.contains("backup.provider: \"" + ClusterFixture.LOCAL_PROVIDER + " " + first.resolve("store")
+                    + "\"\nbackup.compression: \"zstd:3\"\n"), "every node and the CLI use the first store: " + config);
+            Run list = backup("--action", "list", "--module", MODULE_A);
+            assertTrue(list.out().startsWith(backupId + "  "), list.out());
+            Run restored = backup("--action", "restore", "--backupId", backupId, "--yes");
+            assertEquals(0, restored.code(), restored.err());
+            assertTrue(restored.out().startsWith("restored " + backupId + ": "), restored.out());
+            assertEquals(backedUp, admin().depotEndOffsets(MODULE_A, "*events"), "the new cluster holds the old one's depots");
+
+            Run refused = backup("--action", "backup", "--module", MODULE_A);
+            assertEquals(1, refused.code());
+            assertTrue(refused.err().startsWith("error: the backup store belongs to another cluster (its"), refused.err());
+            committed(backup("--action", "backup", "--module", MODULE_A, "--takeover"));
+
+            Run mismatch = backup("--config", first.resolve("modbackup.yaml").toString(), "--action", "list", "--module",
+                    MODULE_A);
+            assertEquals(1, mismatch.code(), "the first cluster's config names its directory, whose Conductor is gone");
+            Path other = Files.writeString(dir.resolve("other.yaml"), "backup.provider: \"" + ClusterFixture.LOCAL_PROVIDER
+                    + " " + dir.resolve("elsewhere") + "\"\ncluster.dir: " + second.resolve("cluster") + "\n");
+            Run elsewhere = backup("--config", other.toString(), "--action", "list", "--module", MODULE_A);
+            assertEquals(1, elsewhere.code());
+            assertEquals(List.of("error: the config sets backup.provider to \"" + ClusterFixture.LOCAL_PROVIDER + " "
+                    + dir.resolve("elsewhere") + "\" but the nodes of cluster " + admin().info().clusterId() + " use \""
+                    + ClusterFixture.LOCAL_PROVIDER + " " + first.resolve("store") + "\": use the config bin/cluster start"
+                    + " wrote (DIR/modbackup.yaml), or start the cluster with the store settings you want"),
+                    elsewhere.err().lines().toList());
+        } finally {
+            assertEquals(0, cluster("stop").code());
+        }
     }
 }

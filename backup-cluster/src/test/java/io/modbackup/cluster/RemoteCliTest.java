@@ -54,15 +54,15 @@ class RemoteCliTest {
     }
 
     @Test
-    void theCliTalksToTheRunningConductorAndASecondBackupWithWaitFollowsTheFirst() throws Exception {
+    void theCliTalksToTheRunningConductorAndTwoBackupsWithWaitRunOneAfterTheOther() throws Exception {
         Path home = dir.resolve("demo");
         Result started = cluster("start", home.toString(), "--supervisors", "2");
         try {
             assertEquals(0, started.code(), started.err());
             String config = home.resolve("modbackup.yaml").toString();
+            // One backup of a module at a time: with --wait, whichever starts second waits for the other.
             CompletableFuture<Result> first = CompletableFuture.supplyAsync(
-                    () -> cli("--config", config, "--action", "backup", "--module", MODULE_A));
-            // One backup of a module at a time: the second waits for the first, whichever starts first.
+                    () -> cli("--config", config, "--action", "backup", "--module", MODULE_A, "--wait"));
             CompletableFuture<Result> second = CompletableFuture.supplyAsync(
                     () -> cli("--config", config, "--action", "backup", "--module", MODULE_A, "--wait"));
             for (Result backup : List.of(first.join(), second.join())) {

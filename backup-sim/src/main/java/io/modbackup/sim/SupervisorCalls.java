@@ -62,7 +62,10 @@ final class SupervisorCalls implements AutoCloseable {
                 results.add(futures.get(i).get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS));
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
-                throw new IllegalStateException("Supervisor " + supervisorIds.get(i) + ": " + cause.getMessage(), cause);
+                String message = String.valueOf(cause.getMessage());
+                // A failure that names the Supervisor already (such as its being down) is not named twice.
+                String named = "Supervisor " + supervisorIds.get(i);
+                throw new IllegalStateException(message.startsWith(named) ? message : named + ": " + message, cause);
             } catch (TimeoutException e) {
                 throw new IllegalStateException("Supervisor " + supervisorIds.get(i) + " did not answer within "
                         + deadline.toMillis() + " ms");

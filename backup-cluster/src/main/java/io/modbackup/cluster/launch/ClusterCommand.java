@@ -6,6 +6,9 @@ import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
 import io.modbackup.cluster.node.ProcessProbe;
+import io.modbackup.cli.command.ConfigFile;
+import io.modbackup.core.crypto.MasterKeys;
+import io.modbackup.core.seal.Compression;
 import io.modbackup.core.fs.PrivateFiles;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.sim.SampleModules;
@@ -41,7 +44,11 @@ public final class ClusterCommand {
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final String USAGE = """
-            usage: bin/cluster start DIR [--supervisors N]   start a cluster: a Conductor and N Supervisors (3; 1 to 64)
+            usage: bin/cluster start DIR [--supervisors N] [--provider "CLASS ARG"] [--compression C]
+                         [--encryption-key K] [--config FILE]
+                                                     start a cluster: a Conductor and N Supervisors (3; 1 to 64),
+                                                     every node on the same store (DIR/store unless given; a
+                                                     config file's backup.* settings count as given)
                    bin/cluster status DIR                    check every node: up, or down and why
                    bin/cluster restart DIR NODE              restart one node: conductor or supervisor-<i>
                    bin/cluster stop DIR                      stop every running node of the cluster""";
@@ -72,7 +79,7 @@ public final class ClusterCommand {
             Path dir = Path.of(args.get(1)).toAbsolutePath();
             List<String> rest = args.subList(2, args.size());
             return switch (args.get(0)) {
-                case "start" -> start(dir, supervisorsOption(rest), out, err);
+                case "start" -> start(dir, StartOptions.parse(rest), out, err);
                 case "stop" -> {
                     noMore(rest);
                     yield stop(dir, out, err);
@@ -92,33 +99,62 @@ public final class ClusterCommand {
             err.println("error: " + e.getMessage());
             err.println(USAGE);
             return 2;
+        } catch (io.modbackup.api.provider.BackupConfigException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
         } catch (IllegalStateException | java.io.UncheckedIOException e) {
             err.println("error: " + e.getMessage());
             return 1;
         }
     }
 
-    private static Integer supervisorsOption(List<String> rest) {
-        if (rest.isEmpty()) {
-            return null;
-        }
-        if (!rest.get(0).equals("--supervisors")) {
-            throw new UsageException("unknown option " + rest.get(0));
-        }
-        if (rest.size() < 2) {
-            throw new UsageException("--supervisors needs a number of Supervisors, 1 to " + MAX_SUPERVISORS);
-        }
-        noMore(rest.subList(2, rest.size()));
-        try {
-            int n = Integer.parseInt(rest.get(1));
-            if (n >= 1 && n <= MAX_SUPERVISORS) {
-                return n;
+    /**
+     * What {@code start} was given: the Supervisor count and the store settings, each null when not
+     * given (a config file's settings count as given).
+     */
+    private record StartOptions(Integer supervisors, String provider, String compression, String encryptionKey) {
+        static StartOptions parse(List<String> rest) {
+            Integer supervisors = null;
+            String provider = null;
+            String compression = null;
+            String key = null;
+            for (int i = 0; i < rest.size(); i += 2) {
+                String flag = rest.get(i);
+                if (!List.of("--supervisors", "--provider", "--compression", "--encryption-key", "--config").contains(flag)) {
+                    throw new UsageException("unknown option " + flag);
+                }
+                if (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--")) {
+                    throw new UsageException(flag + " needs a value");
+                }
+                String value = rest.get(i + 1);
+                switch (flag) {
+                    case "--supervisors" -> supervisors = supervisors(value);
+                    case "--provider" -> provider = value;
+                    case "--compression" -> compression = value;
+                    case "--encryption-key" -> key = value;
+                    default -> {
+                        Map<String, String> config = ConfigFile.read(Path.of(value));
+                        provider = config.getOrDefault(ProviderLoader.CONFIG_KEY, provider);
+                        compression = config.getOrDefault(Compression.CONFIG_KEY, compression);
+                        key = config.getOrDefault(MasterKeys.CONFIG_KEY, key);
+                    }
+                }
             }
-        } catch (NumberFormatException e) {
-            // worded below
+            return new StartOptions(supervisors, provider, compression, key);
         }
-        throw new UsageException("--supervisors takes a number of Supervisors, 1 to " + MAX_SUPERVISORS + ", not \""
-                + rest.get(1) + "\"");
+
+        private static int supervisors(String value) {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= 1 && n <= MAX_SUPERVISORS) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // worded below
+            }
+            throw new UsageException("--supervisors takes a number of Supervisors, 1 to " + MAX_SUPERVISORS + ", not \""
+                    + value + "\"");
+        }
     }
 
     private static void noMore(List<String> rest) {
@@ -127,19 +163,13 @@ public final class ClusterCommand {
         }
     }
 
-    /** The spec of the cluster that {@code start} runs in {@code dir}, with the shipped timeouts. */
-    public static ClusterProcesses.Spec spec(Path dir, int supervisors) {
-        return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors,
-                LocalDirectoryProvider.class.getName() + " " + dir.resolve("store"));
-    }
-
     /**
      * Prepares a new cluster in {@code dir} as {@code start} does, for a host that starts its processes
      * itself (the demo): records its Supervisor count and a new identity, so that {@code status},
      * {@code restart} and {@code stop} know it, and writes the config; returns its spec.
      */
     public static ClusterProcesses.Spec create(Path dir, int supervisors) throws IOException {
-        Launch launch = new Launch(supervisors, newClusterId());
+        Launch launch = new Launch(supervisors, newClusterId(), localStore(dir), "", "");
         ClusterProcesses.Spec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());
@@ -155,13 +185,22 @@ public final class ClusterCommand {
     /** Writes {@code DIR/modbackup.yaml}, which {@code bin/backup --config} reads. */
     public static Path writeConfig(Path dir, ClusterProcesses.Spec spec) throws IOException {
         Path config = dir.resolve("modbackup.yaml");
-        Files.writeString(config, ProviderLoader.CONFIG_KEY + ": \"" + spec.provider() + "\"\n"
-                + RemoteCli.CLUSTER_DIR + ": " + spec.dir() + "\n");
+        StringBuilder text = new StringBuilder(ProviderLoader.CONFIG_KEY + ": \"" + spec.provider() + "\"\n");
+        if (!spec.compression().isEmpty()) {
+            text.append(Compression.CONFIG_KEY).append(": \"").append(spec.compression()).append("\"\n");
+        }
+        if (!spec.encryptionKey().isEmpty()) {
+            text.append(MasterKeys.CONFIG_KEY).append(": \"").append(spec.encryptionKey()).append("\"\n");
+        }
+        Files.writeString(config, text.append(RemoteCli.CLUSTER_DIR).append(": ").append(spec.dir()).append('\n'));
         return config;
     }
 
-    /** What {@code start} recorded of the cluster in {@code dir}: Supervisor count and identity; empty before. */
-    private record Launch(int supervisors, String clusterId) {
+    /**
+     * What {@code start} recorded of the cluster in {@code dir}: its Supervisor count, identity and store
+     * settings (provider, compression, encryption key reference), which every node is started with.
+     */
+    private record Launch(int supervisors, String clusterId, String provider, String compression, String encryptionKey) {
         static Optional<Launch> read(Path dir) {
             Path file = dir.resolve("cluster").resolve(LAUNCH_FILE);
             if (!Files.isRegularFile(file)) {
@@ -171,7 +210,8 @@ public final class ClusterCommand {
             try (var in = Files.newBufferedReader(file)) {
                 p.load(in);
                 return Optional.of(new Launch(Integer.parseInt(p.getProperty("supervisors", "")),
-                        p.getProperty("cluster.id", "sim-cluster")));
+                        p.getProperty("cluster.id", "sim-cluster"), p.getProperty("provider", localStore(dir)),
+                        p.getProperty("compression", ""), p.getProperty("encryption.key", "")));
             } catch (IOException | NumberFormatException e) {
                 throw new IllegalStateException("cannot read " + file + " (" + e.getMessage() + "); it records how"
                         + " the cluster was started: restore it, or start a new cluster in another directory");
@@ -179,12 +219,20 @@ public final class ClusterCommand {
         }
 
         void write(Path dir) throws IOException {
-            Path file = dir.resolve("cluster").resolve(LAUNCH_FILE);
-            Files.writeString(file, "supervisors=" + supervisors + "\ncluster.id=" + clusterId + "\n");
+            Properties p = new Properties();
+            p.setProperty("supervisors", Integer.toString(supervisors));
+            p.setProperty("cluster.id", clusterId);
+            p.setProperty("provider", provider);
+            p.setProperty("compression", compression);
+            p.setProperty("encryption.key", encryptionKey);
+            try (var out = Files.newBufferedWriter(dir.resolve("cluster").resolve(LAUNCH_FILE))) {
+                p.store(out, "how bin/cluster start started this cluster; every node uses these store settings");
+            }
         }
 
         ClusterProcesses.Spec spec(Path dir) {
-            return ClusterCommand.spec(dir, supervisors).withClusterId(clusterId);
+            return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors, provider).withClusterId(clusterId)
+                    .withStoreSettings(compression, encryptionKey);
         }
 
         List<String> nodes() {
@@ -194,9 +242,30 @@ public final class ClusterCommand {
             }
             return nodes;
         }
+
+        /** Which given option differs from this record, or null when none does. */
+        String conflict(StartOptions given) {
+            if (given.supervisors() != null && given.supervisors() != supervisors) {
+                return supervisors + " Supervisors, whose tasks live in their directories";
+            }
+            if (given.provider() != null && !given.provider().equals(provider)) {
+                return "backup.provider \"" + provider + "\"";
+            }
+            if (given.compression() != null && !given.compression().equals(compression)) {
+                return "backup.compression \"" + compression + "\"";
+            }
+            if (given.encryptionKey() != null && !given.encryptionKey().equals(encryptionKey)) {
+                return "backup.encryption.key \"" + encryptionKey + "\"";
+            }
+            return null;
+        }
     }
 
-    private static int start(Path dir, Integer supervisorsOption, PrintStream out, PrintStream err) throws IOException {
+    private static String localStore(Path dir) {
+        return LocalDirectoryProvider.class.getName() + " " + dir.resolve("store");
+    }
+
+    private static int start(Path dir, StartOptions options, PrintStream out, PrintStream err) throws IOException {
         Optional<Launch> previous = Launch.read(dir);
         Map<String, Endpoint> live = liveNodes(dir);
         if (!live.isEmpty()) {
@@ -204,16 +273,18 @@ public final class ClusterCommand {
                     + " bin/cluster stop " + dir + ", or restart one with bin/cluster restart " + dir + " NODE");
             return 1;
         }
-        if (previous.isPresent() && supervisorsOption != null && supervisorsOption != previous.get().supervisors()) {
-            err.println("error: the cluster in " + dir + " has " + previous.get().supervisors() + " Supervisors, whose"
-                    + " tasks live in their directories; start it without --supervisors, or start a new cluster in"
-                    + " another directory");
+        String conflict = previous.map(p -> p.conflict(options)).orElse(null);
+        if (conflict != null) {
+            err.println("error: the cluster in " + dir + " was started with " + conflict + "; start it again without"
+                    + " that option (it keeps what it was started with), or start a new cluster in another directory");
             return 1;
         }
         boolean existed = Files.isDirectory(dir.resolve("cluster"));
         // A cluster started before the launch record existed keeps the name it had; a new one gets its own.
-        Launch launch = previous.orElse(new Launch(supervisorsOption == null ? 3 : supervisorsOption,
-                existed ? "sim-cluster" : newClusterId()));
+        Launch launch = previous.orElse(new Launch(options.supervisors() == null ? 3 : options.supervisors(),
+                existed ? "sim-cluster" : newClusterId(), options.provider() == null ? localStore(dir) : options.provider(),
+                options.compression() == null ? "" : options.compression(),
+                options.encryptionKey() == null ? "" : options.encryptionKey()));
         ClusterProcesses.Spec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());

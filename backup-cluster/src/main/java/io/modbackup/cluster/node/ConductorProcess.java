@@ -467,9 +467,41 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
                 operations.ofSession(id).orElse(null), done, done ? session.exit.join() : -1);
     }
 
-    /** The CLI's connection: this Conductor's live runtime, its Supervisors' workers and its operations. */
+    /** The CLI's connector: to this Conductor, for a config that names the cluster's own store. */
     private ClusterConnector connector(String session) {
-        return (config, liveState) -> new ClusterConnector.Connection() {
+        return (config, liveState) -> {
+            requireClusterStore(config);
+            return connection(session);
+        };
+    }
+
+    /**
+     * Refuses a command whose config names another store, or other store settings, than the cluster's
+     * nodes use: the Conductor would read one store while the Supervisors write another.
+     */
+    private void requireClusterStore(Map<String, String> config) {
+        // The provider first: a config of another store is named as such, not by its other settings.
+        Map<String, String> theirs = new java.util.LinkedHashMap<>();
+        theirs.put(ProviderLoader.CONFIG_KEY, config.getOrDefault(ProviderLoader.CONFIG_KEY, "").strip());
+        Map<String, String> ours = new java.util.LinkedHashMap<>();
+        ours.put(ProviderLoader.CONFIG_KEY, providerConfig.strip());
+        for (String key : List.of(io.modbackup.core.seal.Compression.CONFIG_KEY, io.modbackup.core.crypto.MasterKeys.CONFIG_KEY)) {
+            theirs.put(key, config.getOrDefault(key, "").strip());
+            ours.put(key, storeSettings.getOrDefault(key, "").strip());
+        }
+        for (String key : ours.keySet()) {
+            if (!ours.get(key).equals(theirs.get(key))) {
+                throw new io.modbackup.api.provider.BackupConfigException("the config sets " + key + " to \""
+                        + theirs.get(key) + "\" but the nodes of cluster " + clusterId + " use \"" + ours.get(key)
+                        + "\": use the config bin/cluster start wrote (DIR/modbackup.yaml), or start the cluster with"
+                        + " the store settings you want");
+            }
+        }
+    }
+
+    /** A command's connection: this Conductor's live runtime, its Supervisors' workers and its operations. */
+    private ClusterConnector.Connection connection(String session) {
+        return new ClusterConnector.Connection() {
             @Override
             public ClusterRuntime runtime() {
                 return runtime;
