@@ -4,6 +4,7 @@ import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.ModuleDescriptor;
 import io.modbackup.cli.operation.OperationRefusedException;
 import io.modbackup.cli.operation.Operations;
+import io.modbackup.core.async.DaemonThreads;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.gc.RetentionPolicy;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,12 +80,7 @@ public final class BackupScheduler implements AutoCloseable {
         this.runtime = runtime;
         this.clock = clock;
         this.metrics = metrics;
-        AtomicInteger n = new AtomicInteger();
-        this.runs = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "modbackup-scheduled-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.runs = Executors.newCachedThreadPool(DaemonThreads.named("modbackup-scheduled-"));
     }
 
     /** Ticks every {@code interval} on a background thread until {@link #close()}. */

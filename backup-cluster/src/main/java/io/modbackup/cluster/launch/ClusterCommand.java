@@ -6,11 +6,9 @@ import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
 import io.modbackup.cluster.node.ProcessProbe;
-import io.modbackup.cli.command.ConfigFile;
 import io.modbackup.core.crypto.MasterKeys;
 import io.modbackup.core.seal.Compression;
 import io.modbackup.core.fs.PrivateFiles;
-import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.sim.SampleModules;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * {@code bin/cluster start|status|restart|stop DIR}: runs a multi-process simulated cluster in the
@@ -34,10 +31,6 @@ import java.util.Properties;
  * endpoint record it writes in its directory, and counts as running only while that process lives.
  */
 public final class ClusterCommand {
-    /** What {@code start} records in {@code DIR/cluster}: the cluster's Supervisor count and its identity. */
-    static final String LAUNCH_FILE = "launch.properties";
-    /** The most Supervisors {@code start} runs on one machine. */
-    static final int MAX_SUPERVISORS = 64;
     /** How long a node probe may take before the node counts as not answering. */
     private static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
     /** How long a node has to exit after SIGTERM before it gets SIGKILL. */
@@ -60,13 +53,6 @@ public final class ClusterCommand {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
-    /** A bad command line: one line, exit code 2. */
-    private static final class UsageException extends RuntimeException {
-        UsageException(String message) {
-            super(message);
-        }
-    }
-
     /** Runs one command; returns its exit code. */
     public static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
         try {
@@ -79,7 +65,7 @@ public final class ClusterCommand {
             Path dir = Path.of(args.get(1)).toAbsolutePath();
             List<String> rest = args.subList(2, args.size());
             return switch (args.get(0)) {
-                case "start" -> start(dir, StartOptions.parse(rest), out, err);
+                case "start" -> start(dir, ClusterLaunch.Options.parse(rest), out, err);
                 case "stop" -> {
                     noMore(rest);
                     yield stop(dir, out, err);
@@ -108,55 +94,6 @@ public final class ClusterCommand {
         }
     }
 
-    /**
-     * What {@code start} was given: the Supervisor count and the store settings, each null when not
-     * given (a config file's settings count as given).
-     */
-    private record StartOptions(Integer supervisors, String provider, String compression, String encryptionKey) {
-        static StartOptions parse(List<String> rest) {
-            Integer supervisors = null;
-            String provider = null;
-            String compression = null;
-            String key = null;
-            for (int i = 0; i < rest.size(); i += 2) {
-                String flag = rest.get(i);
-                if (!List.of("--supervisors", "--provider", "--compression", "--encryption-key", "--config").contains(flag)) {
-                    throw new UsageException("unknown option " + flag);
-                }
-                if (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--")) {
-                    throw new UsageException(flag + " needs a value");
-                }
-                String value = rest.get(i + 1);
-                switch (flag) {
-                    case "--supervisors" -> supervisors = supervisors(value);
-                    case "--provider" -> provider = value;
-                    case "--compression" -> compression = value;
-                    case "--encryption-key" -> key = value;
-                    default -> {
-                        Map<String, String> config = ConfigFile.read(Path.of(value));
-                        provider = config.getOrDefault(ProviderLoader.CONFIG_KEY, provider);
-                        compression = config.getOrDefault(Compression.CONFIG_KEY, compression);
-                        key = config.getOrDefault(MasterKeys.CONFIG_KEY, key);
-                    }
-                }
-            }
-            return new StartOptions(supervisors, provider, compression, key);
-        }
-
-        private static int supervisors(String value) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n >= 1 && n <= MAX_SUPERVISORS) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // worded below
-            }
-            throw new UsageException("--supervisors takes a number of Supervisors, 1 to " + MAX_SUPERVISORS + ", not \""
-                    + value + "\"");
-        }
-    }
-
     private static void noMore(List<String> rest) {
         if (!rest.isEmpty()) {
             throw new UsageException("unexpected argument " + rest.get(0));
@@ -169,17 +106,13 @@ public final class ClusterCommand {
      * {@code restart} and {@code stop} know it, and writes the config; returns its spec.
      */
     public static ClusterProcesses.Spec create(Path dir, int supervisors) throws IOException {
-        Launch launch = new Launch(supervisors, newClusterId(), localStore(dir), "", "");
+        ClusterLaunch launch = new ClusterLaunch(supervisors, ClusterLaunch.newClusterId(), ClusterLaunch.localStore(dir), "", "");
         ClusterProcesses.Spec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());
         launch.write(dir);
         writeConfig(dir, spec);
         return spec;
-    }
-
-    private static String newClusterId() {
-        return "cluster-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt());
     }
 
     /** Writes {@code DIR/modbackup.yaml}, which {@code bin/backup --config} reads. */
@@ -196,77 +129,8 @@ public final class ClusterCommand {
         return config;
     }
 
-    /**
-     * What {@code start} recorded of the cluster in {@code dir}: its Supervisor count, identity and store
-     * settings (provider, compression, encryption key reference), which every node is started with.
-     */
-    private record Launch(int supervisors, String clusterId, String provider, String compression, String encryptionKey) {
-        static Optional<Launch> read(Path dir) {
-            Path file = dir.resolve("cluster").resolve(LAUNCH_FILE);
-            if (!Files.isRegularFile(file)) {
-                return Optional.empty();
-            }
-            Properties p = new Properties();
-            try (var in = Files.newBufferedReader(file)) {
-                p.load(in);
-                return Optional.of(new Launch(Integer.parseInt(p.getProperty("supervisors", "")),
-                        p.getProperty("cluster.id", "sim-cluster"), p.getProperty("provider", localStore(dir)),
-                        p.getProperty("compression", ""), p.getProperty("encryption.key", "")));
-            } catch (IOException | NumberFormatException e) {
-                throw new IllegalStateException("cannot read " + file + " (" + e.getMessage() + "); it records how"
-                        + " the cluster was started: restore it, or start a new cluster in another directory");
-            }
-        }
-
-        void write(Path dir) throws IOException {
-            Properties p = new Properties();
-            p.setProperty("supervisors", Integer.toString(supervisors));
-            p.setProperty("cluster.id", clusterId);
-            p.setProperty("provider", provider);
-            p.setProperty("compression", compression);
-            p.setProperty("encryption.key", encryptionKey);
-            try (var out = Files.newBufferedWriter(dir.resolve("cluster").resolve(LAUNCH_FILE))) {
-                p.store(out, "how bin/cluster start started this cluster; every node uses these store settings");
-            }
-        }
-
-        ClusterProcesses.Spec spec(Path dir) {
-            return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors, provider).withClusterId(clusterId)
-                    .withStoreSettings(compression, encryptionKey);
-        }
-
-        List<String> nodes() {
-            List<String> nodes = new ArrayList<>(List.of(ConductorProcess.NODE));
-            for (int i = 0; i < supervisors; i++) {
-                nodes.add("supervisor-" + i);
-            }
-            return nodes;
-        }
-
-        /** Which given option differs from this record, or null when none does. */
-        String conflict(StartOptions given) {
-            if (given.supervisors() != null && given.supervisors() != supervisors) {
-                return supervisors + " Supervisors, whose tasks live in their directories";
-            }
-            if (given.provider() != null && !given.provider().equals(provider)) {
-                return "backup.provider \"" + provider + "\"";
-            }
-            if (given.compression() != null && !given.compression().equals(compression)) {
-                return "backup.compression \"" + compression + "\"";
-            }
-            if (given.encryptionKey() != null && !given.encryptionKey().equals(encryptionKey)) {
-                return "backup.encryption.key \"" + encryptionKey + "\"";
-            }
-            return null;
-        }
-    }
-
-    private static String localStore(Path dir) {
-        return LocalDirectoryProvider.class.getName() + " " + dir.resolve("store");
-    }
-
-    private static int start(Path dir, StartOptions options, PrintStream out, PrintStream err) throws IOException {
-        Optional<Launch> previous = Launch.read(dir);
+    private static int start(Path dir, ClusterLaunch.Options options, PrintStream out, PrintStream err) throws IOException {
+        Optional<ClusterLaunch> previous = ClusterLaunch.read(dir);
         Map<String, Endpoint> live = liveNodes(dir);
         if (!live.isEmpty()) {
             err.println("error: nodes of the cluster in " + dir + " still run: " + describe(live) + "; stop them with"
@@ -281,10 +145,7 @@ public final class ClusterCommand {
         }
         boolean existed = Files.isDirectory(dir.resolve("cluster"));
         // A cluster started before the launch record existed keeps the name it had; a new one gets its own.
-        Launch launch = previous.orElse(new Launch(options.supervisors() == null ? 3 : options.supervisors(),
-                existed ? "sim-cluster" : newClusterId(), options.provider() == null ? localStore(dir) : options.provider(),
-                options.compression() == null ? "" : options.compression(),
-                options.encryptionKey() == null ? "" : options.encryptionKey()));
+        ClusterLaunch launch = previous.orElse(ClusterLaunch.fresh(dir, options, existed ? "sim-cluster" : ClusterLaunch.newClusterId()));
         ClusterProcesses.Spec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());
@@ -303,7 +164,7 @@ public final class ClusterCommand {
     }
 
     private static int restart(Path dir, String node, PrintStream out, PrintStream err) {
-        Launch launch = Launch.read(dir).orElseThrow(() -> new IllegalStateException("no cluster was started in " + dir
+        ClusterLaunch launch = ClusterLaunch.read(dir).orElseThrow(() -> new IllegalStateException("no cluster was started in " + dir
                 + "; start one with bin/cluster start " + dir));
         if (!launch.nodes().contains(node)) {
             throw new UsageException("the cluster in " + dir + " has no node " + node + "; its nodes are "
@@ -360,19 +221,20 @@ public final class ClusterCommand {
     }
 
     private static int status(Path dir, PrintStream out, PrintStream err) {
-        Optional<Launch> launch = Launch.read(dir);
+        Optional<ClusterLaunch> launch = ClusterLaunch.read(dir);
         if (launch.isEmpty()) {
             err.println("error: no cluster was started in " + dir + "; start one with bin/cluster start " + dir);
             return 1;
         }
         Path cluster = dir.resolve("cluster");
+        // One handle (one read of the RPC secret, one HTTP client) for every probe.
+        ClusterProcesses handle = ClusterProcesses.attach(cluster);
         ClusterAdmin.ClusterInfo info = null;
         String conductorProblem = null;
         Endpoint conductor = Endpoint.read(cluster.resolve(ConductorProcess.NODE)).orElse(null);
         if (conductor != null && conductor.processAlive()) {
             try {
-                info = ClusterProcesses.attach(cluster).service(ConductorProcess.NODE, "admin", ClusterAdmin.class,
-                        PROBE_DEADLINE).info();
+                info = handle.service(ConductorProcess.NODE, "admin", ClusterAdmin.class, PROBE_DEADLINE).info();
             } catch (RuntimeException e) {
                 conductorProblem = "process " + conductor.pid() + " runs but does not answer (" + e.getMessage() + ")";
             }
@@ -382,7 +244,7 @@ public final class ClusterCommand {
         for (String node : launch.get().nodes()) {
             Endpoint endpoint = Endpoint.read(nodeDir(dir, node)).orElse(null);
             String problem = node.equals(ConductorProcess.NODE) && conductorProblem != null ? conductorProblem
-                    : problem(cluster, node, endpoint, info);
+                    : problem(handle, node, endpoint, info);
             if (problem == null) {
                 out.printf("  %-13s up    pid %d  %s%n", node, endpoint.pid(), endpoint.url());
             } else {
@@ -403,15 +265,18 @@ public final class ClusterCommand {
     }
 
     /** Why {@code node} is down, or null when it is up: its process alive, answering, and (a Supervisor) joined. */
-    private static String problem(Path cluster, String node, Endpoint endpoint, ClusterAdmin.ClusterInfo info) {
+    private static String problem(ClusterProcesses handle, String node, Endpoint endpoint, ClusterAdmin.ClusterInfo info) {
         if (endpoint == null) {
             return "not running (it left no endpoint record)";
         }
         if (!endpoint.processAlive()) {
             return "not running (process " + endpoint.pid() + " is gone)";
         }
+        if (node.equals(ConductorProcess.NODE) && info != null) {
+            return null; // it answered for the cluster's info just now
+        }
         try {
-            ClusterProcesses.attach(cluster).service(node, "process", ProcessProbe.class, PROBE_DEADLINE).stats();
+            handle.service(node, "process", ProcessProbe.class, PROBE_DEADLINE).stats();
         } catch (RuntimeException e) {
             return "process " + endpoint.pid() + " runs but does not answer within " + PROBE_DEADLINE.toSeconds()
                     + " s (frozen or overloaded)";

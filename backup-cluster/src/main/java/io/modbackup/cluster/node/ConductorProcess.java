@@ -37,8 +37,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -104,7 +102,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     /** Every backup, restore, GC and verify this Conductor runs, from the CLI, the scheduler or a client. */
     private final Operations operations;
     private final Map<String, CliSession> sessions = new ConcurrentHashMap<>();
-    private final ExecutorService cliThreads = Executors.newCachedThreadPool(daemonThreads("modbackup-cli-"));
+    private final ExecutorService cliThreads = Executors.newCachedThreadPool(io.modbackup.core.async.DaemonThreads.named("modbackup-cli-"));
     private volatile Endpoint endpoint;
 
     private ConductorProcess(NodeArgs args, RpcSecret secret) {
@@ -128,15 +126,6 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         this.engine = new BackupEngine(runtime, counting, options, this::worker);
         this.operations = new Operations(cluster.resolve(NODE).resolve(OPERATIONS_FILE), Clock.systemUTC(),
                 Operations.DEFAULT_HISTORY);
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     public static void main(String[] argv) throws Exception {

@@ -45,11 +45,8 @@ final class SupervisorLiveness implements AutoCloseable {
     private final Duration taskStall;
     private final LongSupplier nanoTime;
     private final Map<String, State> states = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "modbackup-liveness");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
+            io.modbackup.core.async.DaemonThreads.named("modbackup-liveness-"));
 
     /**
      * @param heartbeatTimeout how long a Supervisor may be silent before it is down

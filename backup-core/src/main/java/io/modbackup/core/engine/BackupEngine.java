@@ -1,5 +1,6 @@
 package io.modbackup.core.engine;
 
+import io.modbackup.core.async.DaemonThreads;
 import io.modbackup.core.async.Futures;
 
 import io.modbackup.api.provider.BackupProvider;
@@ -25,8 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,11 +84,11 @@ public final class BackupEngine implements AutoCloseable {
                         Function<String, TaskWorker> workers, Clock clock) {
         ManifestCodec codec = new ManifestCodec();
         this.runtime = runtime;
-        this.io = Executors.newFixedThreadPool(options.ioThreads(), daemon("modbackup-io-"));
+        this.io = Executors.newFixedThreadPool(options.ioThreads(), DaemonThreads.named("modbackup-io-"));
         StoreStack stack = StoreStack.open(backupProvider, options, io, clock);
         this.locks = new StoreLocks(stack.retrying(), clock, options.leaseTtl(), options.lockWait());
         this.sealing = stack.sealing();
-        this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), daemon("modbackup-task-"));
+        this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), DaemonThreads.named("modbackup-task-"));
         ChunkStore chunks = stack.chunks();
         this.store = stack.store();
         this.collector = new GarbageCollector(store, locks, clock, this::retentionPolicy);
@@ -241,15 +240,6 @@ public final class BackupEngine implements AutoCloseable {
     /** The restore of {@code module} in progress, if any. */
     public Optional<RestoreInProgress> restoreInProgress(String module) {
         return restores.inProgress(module);
-    }
-
-    static ThreadFactory daemon(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.modbackup.core.engine;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.SupervisorRuntime;
+import io.modbackup.core.async.DaemonThreads;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,8 +21,8 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
 
     /** A worker on {@code supervisor}'s files and {@code provider}'s store, sized by {@code options}. */
     public SupervisorWorker(SupervisorRuntime supervisor, BackupProvider provider, BackupOptions options) {
-        this.io = Executors.newFixedThreadPool(options.ioThreads(), BackupEngine.daemon("modbackup-io-"));
-        this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), BackupEngine.daemon("modbackup-task-"));
+        this.io = Executors.newFixedThreadPool(options.ioThreads(), DaemonThreads.named("modbackup-io-"));
+        this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), DaemonThreads.named("modbackup-task-"));
         StoreStack stack = StoreStack.open(provider, options, io, java.time.Clock.systemUTC());
         this.worker = new LocalTaskWorker(supervisor, stack.store(), stack.chunks(), tasks, options.filesInFlightPerTask());
     }

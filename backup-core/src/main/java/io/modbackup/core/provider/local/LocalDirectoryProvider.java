@@ -5,6 +5,7 @@ import io.modbackup.api.provider.BackupStorageException;
 import io.modbackup.api.provider.ObjectKeys;
 import io.modbackup.api.provider.PageTokens;
 import io.modbackup.api.provider.ProgressInputStream;
+import io.modbackup.core.async.DaemonThreads;
 import io.modbackup.core.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,8 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +78,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
             throw new IllegalArgumentException("cannot use " + this.root + " as a backup directory: it is not a directory");
         }
         temporaryFiles.removeStale();
-        this.executor = Executors.newFixedThreadPool(threads, daemonThreads("modbackup-local-io-"));
+        this.executor = Executors.newFixedThreadPool(threads, DaemonThreads.named("modbackup-local-io-"));
         this.listing = new DirectoryListing(this.root, TEMP_DIR);
     }
 
@@ -382,14 +381,5 @@ public final class LocalDirectoryProvider implements BackupProvider {
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new BackupStorageException("provider for " + root + " is closed", e));
         }
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }
