@@ -4,7 +4,6 @@ import io.modbackup.api.provider.ProviderLoader;
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.Parallelism;
-import io.modbackup.cli.command.BackupCli;
 import io.modbackup.cli.command.ClusterConnector;
 import io.modbackup.cli.operation.OperationRecord;
 import io.modbackup.cli.operation.Operations;
@@ -24,8 +23,6 @@ import io.modbackup.core.store.BackupId;
 import io.modbackup.sim.ConductorRuntime;
 import io.modbackup.sim.SupervisorChannel;
 import io.modbackup.sim.WorkloadEntry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,8 +32,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -75,15 +70,12 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     public static final String NODE = "conductor";
     /** The operation history's file under the Conductor's directory. */
     public static final String OPERATIONS_FILE = "operations.json";
-    /** How long a CLI session's output stays to be polled after its command ended. */
-    private static final Duration SESSION_KEPT = Duration.ofMinutes(10);
-    /** The longest one poll of a CLI session waits for its command to end. */
-    private static final long MAX_POLL_WAIT_MILLIS = 2000;
     /** How often the backup scheduler reads the modules' backup periods. */
     private static final Duration SCHEDULER_TICK = Duration.ofSeconds(1);
 
     private final String clusterId;
-    private final String providerConfig;
+    /** The store every node uses; a command's config must name the same. */
+    private final NodeStoreConfig store;
     private final Path configFile;
     private final JsonRpcClient rpc;
     private final Map<String, Endpoint> supervisors = new ConcurrentHashMap<>();
@@ -95,37 +87,35 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private final SupervisorLiveness liveness;
     private final ConductorRuntime runtime;
     private final BackupOptions options;
-    /** The node's backup.compression and backup.encryption.key, also written to the config file the CLI reads. */
-    private final java.util.Map<String, String> storeSettings;
     private final CountingProvider counting;
     private final BackupEngine engine;
     /** Every backup, restore, GC and verify this Conductor runs, from the CLI, the scheduler or a client. */
     private final Operations operations;
-    private final Map<String, CliSession> sessions = new ConcurrentHashMap<>();
-    private final ExecutorService cliThreads = Executors.newCachedThreadPool(io.modbackup.core.async.DaemonThreads.named("modbackup-cli-"));
+    /** The backup CLI's runs in this Conductor. */
+    private final CliSessions cli;
     private volatile Endpoint endpoint;
 
     private ConductorProcess(NodeArgs args, RpcSecret secret) {
         Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
         this.rpc = new JsonRpcClient(secret);
         this.clusterId = args.get("cluster-id");
-        this.providerConfig = args.get("provider");
+        this.store = new NodeStoreConfig(args.get("provider"), args.storeSettings());
         this.deadline = Duration.ofMillis(args.getLong("deadline-ms"));
         this.liveness = new SupervisorLiveness(Duration.ofMillis(args.getLong("heartbeat-timeout-ms")),
                 Duration.ofMillis(args.getLong("task-stall-ms")));
         List<String> ids = IntStream.range(0, (int) args.getLong("supervisors")).mapToObj(i -> "supervisor-" + i).toList();
         this.runtime = new ConductorRuntime(clusterId, cluster, ids, Catalogs.named(args.get("catalog")), this::channel,
                 deadline);
-        this.storeSettings = args.storeSettings();
         this.options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
-                .withTaskDeadline(TASK_ATTEMPT_BACKSTOP, 2).withStoreSettings(storeSettings)
+                .withTaskDeadline(TASK_ATTEMPT_BACKSTOP, 2).withStoreSettings(store.settings())
                 .withScratchDirectory(cluster.resolve(NODE).resolve("scratch"));
         this.configFile = cluster.resolve(NODE).resolve("modbackup.yaml");
-        writeConfig();
-        this.counting = new CountingProvider(new ProviderLoader().load(providerConfig));
+        store.writeConfigFile(configFile, clusterId);
+        this.counting = new CountingProvider(new ProviderLoader().load(store.provider()));
         this.engine = new BackupEngine(runtime, counting, options, this::worker);
         this.operations = new Operations(cluster.resolve(NODE).resolve(OPERATIONS_FILE), Clock.systemUTC(),
                 Operations.DEFAULT_HISTORY);
+        this.cli = new CliSessions(operations, configFile, this::connector);
     }
 
     public static void main(String[] argv) throws Exception {
@@ -168,23 +158,6 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         conductor.runtime.recoverInstalls();
         scheduler.start(SCHEDULER_TICK);
         Thread.currentThread().join();
-    }
-
-    private void writeConfig() {
-        try {
-            io.modbackup.core.fs.PrivateFiles.createDirectories(configFile.getParent());
-            StringBuilder config = new StringBuilder("backup.provider: \"" + providerConfig + "\"\ncluster.id: \""
-                    + clusterId + "\"\n");
-            storeSettings.forEach((key, value) -> config.append(key).append(": \"").append(value).append("\"\n"));
-            // It may carry backup.encryption.key: written 0600, and atomically, so no reader sees it half written.
-            Path temp = java.nio.file.Files.createTempFile(configFile.getParent(), "modbackup", ".yaml.tmp",
-                    io.modbackup.core.fs.PrivateFiles.fileAttribute());
-            java.nio.file.Files.writeString(temp, config);
-            java.nio.file.Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot write " + configFile, e);
-        }
     }
 
     // ------------------------------------------------------------------ Supervisors
@@ -375,117 +348,28 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
     // ------------------------------------------------------------------ the CLI
 
-    /** One run of the backup CLI in this Conductor: its output so far, and its exit code once it ended. */
-    private static final class CliSession {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CompletableFuture<Integer> exit = new CompletableFuture<>();
-        volatile long endedNanos;
-    }
-
     @Override
     public CliResult runCli(List<String> args) {
-        String id = startCli(args);
-        CliSession session = sessions.get(id);
-        int code = session.exit.join();
-        sessions.remove(id);
-        operations.endSession(id);
-        return new CliResult(code, session.out.toString(), session.err.toString());
+        return cli.run(args);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>The command runs on a thread of its own: a client that stops polling changes nothing. Sessions
-     * that ended more than {@link #SESSION_KEPT} ago are forgotten here.
-     */
+    /** {@inheritDoc} See {@link CliSessions#start}. */
     @Override
     public String startCli(List<String> args) {
-        long now = System.nanoTime();
-        sessions.entrySet().removeIf(e -> {
-            long ended = e.getValue().endedNanos;
-            boolean old = ended != 0 && now - ended > SESSION_KEPT.toNanos();
-            if (old) {
-                operations.endSession(e.getKey());
-            }
-            return old;
-        });
-        List<String> withConfig = args.contains("--config") ? List.copyOf(args)
-                : java.util.stream.Stream.concat(args.stream(), java.util.stream.Stream.of("--config", configFile.toString()))
-                .toList();
-        String id = "cli-" + java.util.UUID.randomUUID();
-        CliSession session = new CliSession();
-        sessions.put(id, session);
-        cliThreads.execute(() -> {
-            int code = 1;
-            try (PrintWriter o = new PrintWriter(session.out); PrintWriter e = new PrintWriter(session.err)) {
-                code = BackupCli.run(connector(id), withConfig.toArray(String[]::new), o, e);
-            } catch (RuntimeException | Error e) {
-                session.err.write("error: the command failed in the Conductor: " + e + "\n");
-                log.error("CLI session {} failed", id, e);
-            } finally {
-                session.endedNanos = Math.max(1, System.nanoTime());
-                session.exit.complete(code);
-            }
-        });
-        return id;
+        return cli.start(args);
     }
 
     @Override
     public CliPoll pollCli(String id, int outFrom, int errFrom, long waitMillis) {
-        CliSession session = sessions.get(id);
-        if (session == null) {
-            throw new IllegalArgumentException("no CLI session " + id + " in this Conductor: it ended more than "
-                    + SESSION_KEPT.toMinutes() + " minutes ago, or the Conductor restarted; see what ran with"
-                    + " bin/backup --action status");
-        }
-        try {
-            session.exit.get(Math.max(0, Math.min(waitMillis, MAX_POLL_WAIT_MILLIS)), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            // still running: answer with what it printed so far
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-        boolean done = session.exit.isDone();
-        String out = session.out.toString();
-        String err = session.err.toString();
-        return new CliPoll(out.substring(Math.min(Math.max(0, outFrom), out.length())),
-                err.substring(Math.min(Math.max(0, errFrom), err.length())),
-                operations.ofSession(id).orElse(null), done, done ? session.exit.join() : -1);
+        return cli.poll(id, outFrom, errFrom, waitMillis);
     }
 
     /** The CLI's connector: to this Conductor, for a config that names the cluster's own store. */
     private ClusterConnector connector(String session) {
         return (config, liveState) -> {
-            requireClusterStore(config);
+            store.requireSameAs(config, clusterId);
             return connection(session);
         };
-    }
-
-    /**
-     * Refuses a command whose config names another store, or other store settings, than the cluster's
-     * nodes use: the Conductor would read one store while the Supervisors write another.
-     */
-    private void requireClusterStore(Map<String, String> config) {
-        // The provider first: a config of another store is named as such, not by its other settings.
-        Map<String, String> theirs = new java.util.LinkedHashMap<>();
-        theirs.put(ProviderLoader.CONFIG_KEY, config.getOrDefault(ProviderLoader.CONFIG_KEY, "").strip());
-        Map<String, String> ours = new java.util.LinkedHashMap<>();
-        ours.put(ProviderLoader.CONFIG_KEY, providerConfig.strip());
-        for (String key : List.of(io.modbackup.core.seal.Compression.CONFIG_KEY, io.modbackup.core.crypto.MasterKeys.CONFIG_KEY)) {
-            theirs.put(key, config.getOrDefault(key, "").strip());
-            ours.put(key, storeSettings.getOrDefault(key, "").strip());
-        }
-        for (String key : ours.keySet()) {
-            if (!ours.get(key).equals(theirs.get(key))) {
-                throw new io.modbackup.api.provider.BackupConfigException("the config sets " + key + " to \""
-                        + theirs.get(key) + "\" but the nodes of cluster " + clusterId + " use \"" + ours.get(key)
-                        + "\": use the config bin/cluster start wrote (DIR/modbackup.yaml), or start the cluster with"
-                        + " the store settings you want");
-            }
-        }
     }
 
     /** A command's connection: this Conductor's live runtime, its Supervisors' workers and its operations. */
