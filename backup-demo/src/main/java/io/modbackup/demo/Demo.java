@@ -78,7 +78,7 @@ public final class Demo {
                     ClusterAdmin.BackupDone backup = admin.backup(A);
                     backups.add(backup);
                     rows.add(new String[] {label + " backup", mib(backup.bytes()), mib(backup.newBytes()),
-                            backup.durationMillis() + " ms"});
+                            mib(backup.bytesSent()), backup.durationMillis() + " ms"});
                     out.printf("  %-18s %s while writing (%d entries appended so far)%n", label + " backup",
                             backup.backupId(), workload.appended());
                 }
@@ -96,7 +96,7 @@ public final class Demo {
             out.println();
             out.println("restoring " + A + " to " + target.backupId() + " (the first incremental backup)");
             ClusterAdmin.RestoreDone restored = admin.restore(target.backupId(), null);
-            rows.add(new String[] {"restore", mib(restored.bytes()), "-", restored.durationMillis() + " ms"});
+            rows.add(new String[] {"restore", mib(restored.bytes()), "-", "-", restored.durationMillis() + " ms"});
             out.printf("  restored %d files, %s, restore epoch %d, depot *events now ends at %s%n", restored.files(),
                     mib(restored.bytes()), restored.epoch(), admin.depotEndOffsets(A, "*events").values());
 
@@ -119,18 +119,25 @@ public final class Demo {
 
             out.println();
             out.println("report");
-            out.printf("  %-20s %12s %12s %10s%n", "step", "bytes", "uploaded", "duration");
+            out.printf("  %-20s %12s %12s %12s %10s%n", "step", "size", "new content", "sent", "duration");
             for (String[] r : rows) {
-                out.printf("  %-20s %12s %12s %10s%n", (Object[]) r);
+                out.printf("  %-20s %12s %12s %12s %10s%n", (Object[]) r);
             }
+            out.println("  (size: the files backed up; new content: what the backup before did not hold; sent: bytes"
+                    + " written to the store, compressed)");
             out.println("  oracle after restore: " + verdict);
             out.println("  deep verify of every backup: " + (ok ? "all chunks present and re-hashed" : "see above"));
             out.println("  what each process wrote to the store (chunks go straight from the Supervisors):");
+            long written = 0;
             for (String node : nodes(cluster)) {
                 ProcessStats stats = cluster.stats(node);
+                written += stats.storeBytesWritten();
                 out.printf("    %-13s pid %-7d %10s of chunks, %10s in all%n", node, stats.pid(),
                         mib(stats.chunkBytesWritten()), mib(stats.storeBytesWritten()));
             }
+            long sent = backups.stream().mapToLong(ClusterAdmin.BackupDone::bytesSent).sum();
+            out.printf("    %-13s %s in all: %s sent by the backups above, %s of module manifests, the backup index,"
+                    + " leases and the store's records%n", "all", mib(written), mib(sent), kib(written - sent));
         } finally {
             if (!keepRunning) {
                 cluster.close();
@@ -159,5 +166,9 @@ public final class Demo {
 
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.2f MiB", bytes / (1024.0 * 1024));
+    }
+
+    private static String kib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
     }
 }

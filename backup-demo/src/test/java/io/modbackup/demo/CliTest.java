@@ -78,9 +78,21 @@ class CliTest {
         Result list = cli("--action", "list", "--module", A);
         assertEquals(0, list.code());
         assertTrue(list.out().startsWith(id), list.out());
+        Matcher figures = Pattern.compile("committed: \\d+ files, (.+), (.+) of new content, (.+) sent to the store,")
+                .matcher(backup.out());
+        assertTrue(figures.find(), backup.out());
+        Matcher listed = Pattern.compile(Pattern.quote(id) + "  \\S+  size +(.+?)  new +(.+?)  sent +(.+?)  ").matcher(list.out());
+        assertTrue(listed.find(), list.out());
 
         Result info = cli("--action", "info", "--backupId", id);
         assertEquals(0, info.code(), info.err());
+        Matcher shown = Pattern.compile("size +(.+) in \\d+ files\nnew content (.+) \\(.*\nsent +(.+) to the store")
+                .matcher(info.out());
+        assertTrue(shown.find(), info.out());
+        for (Matcher m : List.of(listed, shown)) {
+            assertEquals(List.of(figures.group(1), figures.group(2), figures.group(3)), List.of(m.group(1), m.group(2), m.group(3)),
+                    "backup, list and info show the same size, new content and bytes sent");
+        }
         assertTrue(info.out().contains("topology    counts (microbatch, commit ID"), info.out());
         assertTrue(info.out().contains("pstate      $$totals of topology counts"), info.out());
         assertTrue(info.out().contains("depot       *events"), info.out());

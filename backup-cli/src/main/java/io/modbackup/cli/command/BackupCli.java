@@ -305,8 +305,9 @@ public final class BackupCli implements Callable<Integer> {
     private int backup(BackupEngine engine, String target) {
         ModuleManifest m = engine.backup(target, progressBar());
         endProgressLine();
-        result(String.format(Locale.ROOT, "backup %s committed: %d files, %s, %s new, %d ms", m.backupId(),
-                m.totals().files(), bytes(m.totals().bytes()), bytes(m.totals().newBytes()), m.totals().durationMillis()));
+        result(String.format(Locale.ROOT, "backup %s committed: %d files, %s, %s of new content, %s sent to the store,"
+                + " %d ms", m.backupId(), m.totals().files(), bytes(m.totals().bytes()), bytes(m.totals().newBytes()),
+                ProgressLine.bytesSent(m.totals().bytesSent()), m.totals().durationMillis()));
         return 0;
     }
 
@@ -327,8 +328,9 @@ public final class BackupCli implements Callable<Integer> {
             out.println("no backups of " + module);
         }
         for (BackupSummary b : page.backups()) {
-            out.printf("%s  %s  %10s  %10s new  %6d ms%n", b.backupId(), Instant.ofEpochMilli(b.createdMillis()),
-                    bytes(b.bytes()), bytes(b.newBytes()), b.durationMillis());
+            out.printf("%s  %s  size %10s  new %10s  sent %10s  %6d ms%n", b.backupId(),
+                    Instant.ofEpochMilli(b.createdMillis()), bytes(b.bytes()), bytes(b.newBytes()), ProgressLine.bytesSent(b.bytesSent()),
+                    b.durationMillis());
         }
         if (page.nextPageToken() != null) {
             out.println("next page: --pageToken " + page.nextPageToken());
@@ -342,8 +344,9 @@ public final class BackupCli implements Callable<Integer> {
         out.println("module      " + m.module() + " (" + m.descriptor().taskCount() + " tasks)");
         out.println("cluster     " + m.clusterId());
         out.println("created     " + Instant.ofEpochMilli(m.createdMillis()) + ", took " + m.totals().durationMillis() + " ms");
-        out.println("size        " + bytes(m.totals().bytes()) + " in " + m.totals().files() + " files, "
-                + bytes(m.totals().newBytes()) + " new");
+        out.println("size        " + bytes(m.totals().bytes()) + " in " + m.totals().files() + " files");
+        out.println("new content " + bytes(m.totals().newBytes()) + " (file content the backup it built on did not hold)");
+        out.println("sent        " + ProgressLine.bytesSent(m.totals().bytesSent()) + " to the store (chunks and manifests, as stored)");
         for (DepotSpec depot : m.descriptor().depots()) {
             out.println("depot       " + depot.name());
         }

@@ -36,6 +36,11 @@ public final class ProgressLine {
         return line.append(" (").append(duration(elapsedMillis)).append(')').toString();
     }
 
+    /** A backup's bytes sent as people read them; "not counted" for a backup made before they were (null). */
+    public static String bytesSent(Long n) {
+        return n == null ? "not counted" : bytes(n);
+    }
+
     /** Bytes as people read them: "512 B", "1.5 KiB", "3.2 MiB", "1.07 GiB". */
     public static String bytes(long n) {
         if (n < 1024) {

@@ -9,7 +9,7 @@ import io.modbackup.core.gc.GcReport;
  */
 public interface BackupMetrics {
     /** A backup of {@code module} committed. */
-    void backupSucceeded(String module, String backupId, long completedMillis, long durationMillis, long bytesUploaded);
+    void backupSucceeded(String module, String backupId, long completedMillis, long durationMillis, long bytesSent);
 
     /** A backup of {@code module} failed; nothing was committed. */
     void backupFailed(String module, long atMillis, String error);

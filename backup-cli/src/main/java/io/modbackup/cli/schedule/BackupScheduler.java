@@ -153,7 +153,7 @@ public final class BackupScheduler implements AutoCloseable {
         }
         try (operation) {
             ModuleManifest m = engine.backup(module, operation::progress);
-            metrics.backupSucceeded(module, m.backupId(), m.completedMillis(), m.totals().durationMillis(), m.totals().newBytes());
+            metrics.backupSucceeded(module, m.backupId(), m.completedMillis(), m.totals().durationMillis(), m.totals().bytesSent());
             operation.succeeded("backup " + m.backupId() + " committed: " + m.totals().files() + " files");
         } catch (RuntimeException e) {
             log.warn("scheduled backup of {} failed: {}", module, e.getMessage());

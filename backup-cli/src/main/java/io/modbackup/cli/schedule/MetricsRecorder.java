@@ -25,13 +25,13 @@ public final class MetricsRecorder implements BackupMetrics {
      * @param millisSinceLastSuccess how long ago, or -1 when never
      * @param lastBackupId the last committed backup
      * @param lastDurationMillis how long it took
-     * @param bytesUploadedTotal bytes uploaded by all backups since start
+     * @param bytesSentTotal bytes sent to the store by the backups this recorder saw since start (each backup's {@code Totals.bytesSent})
      * @param failures failed backups since start
      * @param lastError the last failure's message, or null
      * @param skipped scheduled backups skipped because the previous one still ran
      */
     public record ModuleMetrics(long lastSuccessMillis, long millisSinceLastSuccess, String lastBackupId,
-                                long lastDurationMillis, long bytesUploadedTotal, long failures, String lastError,
+                                long lastDurationMillis, long bytesSentTotal, long failures, String lastError,
                                 long skipped) {
         static final ModuleMetrics NONE = new ModuleMetrics(-1, -1, null, -1, 0, 0, null, 0);
     }
@@ -41,24 +41,24 @@ public final class MetricsRecorder implements BackupMetrics {
     }
 
     @Override
-    public void backupSucceeded(String module, String backupId, long completedMillis, long durationMillis, long bytesUploaded) {
-        modules.merge(module, new ModuleMetrics(completedMillis, -1, backupId, durationMillis, bytesUploaded, 0, null, 0),
+    public void backupSucceeded(String module, String backupId, long completedMillis, long durationMillis, long bytesSent) {
+        modules.merge(module, new ModuleMetrics(completedMillis, -1, backupId, durationMillis, bytesSent, 0, null, 0),
                 (old, now) -> new ModuleMetrics(completedMillis, -1, backupId, durationMillis,
-                        old.bytesUploadedTotal() + bytesUploaded, old.failures(), old.lastError(), old.skipped()));
+                        old.bytesSentTotal() + bytesSent, old.failures(), old.lastError(), old.skipped()));
     }
 
     @Override
     public void backupFailed(String module, long atMillis, String error) {
         modules.merge(module, new ModuleMetrics(-1, -1, null, -1, 0, 1, error, 0),
                 (old, now) -> new ModuleMetrics(old.lastSuccessMillis(), -1, old.lastBackupId(), old.lastDurationMillis(),
-                        old.bytesUploadedTotal(), old.failures() + 1, error, old.skipped()));
+                        old.bytesSentTotal(), old.failures() + 1, error, old.skipped()));
     }
 
     @Override
     public void backupSkipped(String module, long atMillis) {
         modules.merge(module, new ModuleMetrics(-1, -1, null, -1, 0, 0, null, 1),
                 (old, now) -> new ModuleMetrics(old.lastSuccessMillis(), -1, old.lastBackupId(), old.lastDurationMillis(),
-                        old.bytesUploadedTotal(), old.failures(), old.lastError(), old.skipped() + 1));
+                        old.bytesSentTotal(), old.failures(), old.lastError(), old.skipped() + 1));
     }
 
     @Override
@@ -73,7 +73,7 @@ public final class MetricsRecorder implements BackupMetrics {
         ModuleMetrics m = modules.getOrDefault(module, ModuleMetrics.NONE);
         long since = m.lastSuccessMillis() < 0 ? -1 : clock.millis() - m.lastSuccessMillis();
         return new ModuleMetrics(m.lastSuccessMillis(), since, m.lastBackupId(), m.lastDurationMillis(),
-                m.bytesUploadedTotal(), m.failures(), m.lastError(), m.skipped());
+                m.bytesSentTotal(), m.failures(), m.lastError(), m.skipped());
     }
 
     /** Every module's metrics now. */

@@ -238,15 +238,16 @@ public final class BackupsPageHandler implements HttpHandler {
                     .append(escape(v.restoreInProgress().backupId())).append(" since ")
                     .append(time(v.restoreInProgress().startedMillis())).append("</p>");
         }
-        b.append("<h2>Backups in the store</h2><table id=\"backups\"><thead><tr><th>Backup ID</th><th>Time</th><th>Size</th><th>New bytes</th>"
-                + "<th>Duration</th><th>Status</th></tr></thead><tbody>");
+        b.append("<h2>Backups in the store</h2><table id=\"backups\"><thead><tr><th>Backup ID</th><th>Time</th><th>Size</th><th>New content</th>"
+                + "<th>Sent</th><th>Duration</th><th>Status</th></tr></thead><tbody>");
         if (v.backups().isEmpty()) {
-            b.append("<tr><td colspan=\"6\">No backups yet.</td></tr>");
+            b.append("<tr><td colspan=\"7\">No backups yet.</td></tr>");
         }
         for (BackupSummary backup : v.backups()) {
             b.append("<tr class=\"backup\"><td class=\"id\">").append(escape(backup.backupId())).append("</td><td>")
                     .append(time(backup.createdMillis())).append("</td><td class=\"num\">").append(size(backup.bytes()))
                     .append("</td><td class=\"num\">").append(size(backup.newBytes())).append("</td><td class=\"num\">")
+                    .append(ProgressLine.bytesSent(backup.bytesSent())).append("</td><td class=\"num\">")
                     .append(backup.durationMillis()).append(" ms</td><td>committed</td></tr>");
         }
         b.append("</tbody></table>");
@@ -284,9 +285,9 @@ public final class BackupsPageHandler implements HttpHandler {
         return millis < 0 ? "-" : Instant.ofEpochMilli(millis).toString();
     }
 
+    /** As the CLI writes sizes, so that the page and {@code list} show one figure the same way. */
     private static String size(long bytes) {
-        return bytes < 1024 * 1024 ? String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0)
-                : String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+        return ProgressLine.bytes(bytes);
     }
 
     private static String escape(String s) {

@@ -114,7 +114,7 @@ class SchedulerTest {
         assertEquals(3, backups(), "the new period applies at once");
         assertEquals(10, scheduler.status(A).periodSeconds());
         MetricsRecorder.ModuleMetrics m = metrics.module(A);
-        assertTrue(m.lastSuccessMillis() > 0 && m.bytesUploadedTotal() > 0 && m.failures() == 0, m.toString());
+        assertTrue(m.lastSuccessMillis() > 0 && m.bytesSentTotal() > 0 && m.failures() == 0, m.toString());
         clock.advance(Duration.ofSeconds(7));
         assertEquals(7_000, metrics.module(A).millisSinceLastSuccess(), "time since the last success, for alerting");
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.modbackup.api.runtime.Parallelism;
+import io.modbackup.cli.operation.ProgressLine;
 import io.modbackup.cli.schedule.BackupScheduler;
 import io.modbackup.cli.schedule.MetricsRecorder;
 import io.modbackup.core.engine.BackupEngine;
@@ -57,7 +58,7 @@ class BackupsPageHandlerChromiumTest {
             for (int i = 0; i < 3; i++) {
                 workload.appendBatch(A, "*events", 200);
                 ModuleManifest m = engine.backup(A);
-                metrics.backupSucceeded(A, m.backupId(), m.completedMillis(), m.totals().durationMillis(), m.totals().newBytes());
+                metrics.backupSucceeded(A, m.backupId(), m.completedMillis(), m.totals().durationMillis(), m.totals().bytesSent());
                 ids.add(0, m.backupId());
             }
             cluster.setDynamicOption(A, "backup.period.seconds", "3600");
@@ -80,6 +81,16 @@ class BackupsPageHandlerChromiumTest {
                     rows.add(m.group(1));
                 }
                 assertEquals(ids, rows, "the rendered rows are the backups, newest first");
+                for (io.modbackup.core.engine.BackupSummary backup : engine.list(A, null, 10).backups()) {
+                    Matcher cells = Pattern.compile("<td class=\"id\">" + Pattern.quote(backup.backupId())
+                            + "</td><td>[^<]+</td><td class=\"num\">([^<]+)</td><td class=\"num\">([^<]+)</td>"
+                            + "<td class=\"num\">([^<]+)</td>").matcher(dom);
+                    assertTrue(cells.find(), backup.backupId() + " has its size, new content and bytes sent: " + dom);
+                    assertEquals(List.of(ProgressLine.bytes(backup.bytes()), ProgressLine.bytes(backup.newBytes()),
+                                    ProgressLine.bytes(backup.bytesSent())), List.of(cells.group(1), cells.group(2), cells.group(3)),
+                            "the page shows the figures list shows, written as the CLI writes them");
+                }
+                assertTrue(dom.contains("<th>Size</th><th>New content</th><th>Sent</th>"), dom);
                 assertTrue(dom.contains("Schedule: every 3600 s, next run"), dom);
                 assertTrue(dom.contains("Last GC: "), dom);
                 assertTrue(dom.contains("<title>Backups of " + A + "</title>"), dom);
@@ -90,6 +101,10 @@ class BackupsPageHandlerChromiumTest {
                 assertEquals(200, json.statusCode());
                 JsonNode view = new ObjectMapper().readTree(json.body());
                 assertEquals(ids.get(0), view.get("backups").get(0).get("backupId").asText());
+                io.modbackup.core.engine.BackupSummary newest = engine.list(A, null, 1).backups().get(0);
+                assertEquals(List.of(newest.bytes(), newest.newBytes(), newest.bytesSent()),
+                        List.of(view.get("backups").get(0).get("bytes").asLong(), view.get("backups").get(0).get("newBytes").asLong(),
+                                view.get("backups").get(0).get("bytesSent").asLong()), "the JSON has the same three figures");
                 assertEquals(3600, view.get("schedule").get("periodSeconds").asLong());
                 assertTrue(view.get("metrics").get("millisSinceLastSuccess").asLong() >= 0);
 

@@ -90,8 +90,8 @@ public interface ClusterAdmin {
                        Map<String, String> down) {
     }
 
-    /** A committed backup. */
-    record BackupDone(String backupId, long files, long bytes, long newBytes, long durationMillis) {
+    /** A committed backup, with its size, new content and bytes sent as its manifest's totals name them. */
+    record BackupDone(String backupId, long files, long bytes, long newBytes, long bytesSent, long durationMillis) {
     }
 
     /** A finished restore. */

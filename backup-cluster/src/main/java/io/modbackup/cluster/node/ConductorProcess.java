@@ -305,7 +305,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
             ModuleManifest manifest = engine.backup(module, op::progress);
             op.succeeded("backup " + manifest.backupId() + " committed");
             return new BackupDone(manifest.backupId(), manifest.totals().files(), manifest.totals().bytes(),
-                    manifest.totals().newBytes(), manifest.totals().durationMillis());
+                    manifest.totals().newBytes(), manifest.totals().bytesSent(), manifest.totals().durationMillis());
         });
     }
 

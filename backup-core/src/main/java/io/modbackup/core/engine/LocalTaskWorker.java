@@ -133,11 +133,12 @@ public final class LocalTaskWorker implements TaskWorker {
                 return CompletableFuture.completedFuture(before);
             }
             return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
-                    request.chunkSize(), known.withPrevious(before == null ? List.of() : before.chunks()), task);
+                    request.chunkSize(), known.withPrevious(before), task);
         }), writer::add).thenCompose(v -> writer.finish())
-                // The task manifest is new bytes too: it counts into the backup's new bytes.
-                .thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(), task.newBytes() + written.bytes(),
-                        task.chunksUploaded(), task.chunksReused(), task.filesReused()));
+                // New content is the files'; the task manifest and its segments count only as bytes sent.
+                .thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(), task.newBytes(),
+                        task.bytesSent() + written.bytesSent(), task.chunksUploaded(), task.chunksReused(),
+                        task.filesReused()));
     }
 
     /**

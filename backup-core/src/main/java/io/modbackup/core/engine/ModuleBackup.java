@@ -103,7 +103,8 @@ final class ModuleBackup {
             TransferStats jarStats = new TransferStats();
             Path jar = runtime.moduleJar(module);
             CompletableFuture<FileEntry> jarEntry = chunks.store(jar.getFileName().toString(), FileKind.IMMUTABLE, jar,
-                    size(jar), 0, options.chunkSize(), new KnownChunks(true), jarStats);
+                    size(jar), 0, options.chunkSize(), new KnownChunks(true).withPrevious(
+                            previous.reusable() == null ? null : previous.reusable().jar()), jarStats);
             List<TaskBackupResult> done = Futures.awaitAll(results, "back up module " + module);
             FileEntry jarFile = Futures.await(jarEntry, "back up the jar of module " + module);
             long completed = clock.millis();
@@ -112,6 +113,7 @@ final class ModuleBackup {
                     done.stream().mapToLong(r -> r.ref().bytes()).sum() + jarFile.size(),
                     done.stream().mapToLong(TaskBackupResult::bytesRead).sum() + jarStats.bytesRead(),
                     done.stream().mapToLong(TaskBackupResult::newBytes).sum() + jarStats.newBytes(),
+                    done.stream().mapToLong(TaskBackupResult::bytesSent).sum() + jarStats.bytesSent(),
                     done.stream().mapToLong(TaskBackupResult::chunksUploaded).sum() + jarStats.chunksUploaded(),
                     done.stream().mapToLong(TaskBackupResult::chunksReused).sum() + jarStats.chunksReused(),
                     done.stream().mapToLong(TaskBackupResult::filesReused).sum(),
@@ -128,8 +130,8 @@ final class ModuleBackup {
             // Indexed before the commit: every committed backup is in the newest-first index.
             Futures.await(store.indexWriter().writeIndexEntry(id), "index backup " + id);
             Futures.await(store.commit(id, sealed), "commit backup " + id);
-            log.info("backup {} committed: {} files, {} bytes, {} new bytes, {} ms", id, totals.files(), totals.bytes(),
-                    totals.newBytes(), totals.durationMillis());
+            log.info("backup {} committed: {} files, {} bytes, {} bytes of new content, {} bytes sent, {} ms", id,
+                    totals.files(), totals.bytes(), totals.newBytes(), totals.bytesSent(), totals.durationMillis());
             return sealed.manifest();
         } finally {
             runtime.releaseCut(module, cut.cutId());

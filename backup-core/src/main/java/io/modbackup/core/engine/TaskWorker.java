@@ -46,9 +46,12 @@ public interface TaskWorker {
                              Map<String, Long> depotEndOffsets, Map<String, Map<String, Long>> processedOffsets) {
     }
 
-    /** What one task's backup wrote. */
-    record TaskBackupResult(TaskRef ref, long bytesRead, long newBytes, long chunksUploaded, long chunksReused,
-                            long filesReused) {
+    /**
+     * What one task's backup wrote: {@code newBytes} of file content the backup built on did not hold, and
+     * {@code bytesSent} to the store for them and for the task manifest, as stored (compressed, encrypted).
+     */
+    record TaskBackupResult(TaskRef ref, long bytesRead, long newBytes, long bytesSent, long chunksUploaded,
+                            long chunksReused, long filesReused) {
     }
 
     /** One task of a restore; {@code chunkSize} is the backup's own (its module manifest's). */

@@ -396,6 +396,8 @@ public final class GarbageCollector {
          */
         void delete() {
             List<String> manifests = deadManifests();
+            freedBytes(); // the orphans' sizes are asked of the store while they are there
+
             byte[] bytes = state.encode(Math.max(0, loadedGeneration) + 1);
             Futures.await(store.provider().putObject(StoreLayout.GC_STATE_KEY, new ByteArrayInputStream(bytes), bytes.length),
                     "write " + StoreLayout.GC_STATE_KEY);
@@ -414,10 +416,27 @@ public final class GarbageCollector {
         }
 
         GcReport report(boolean dryRun, long durationMillis, long exclusiveMillis) {
-            List<String> chunks = deadChunks();
-            long freed = chunks.stream().mapToLong(sha -> droppedSizes.getOrDefault(sha, 0L)).sum();
-            return new GcReport(dryRun, new ArrayList<>(doomed.keySet()), state.backups.size(), chunks.size(),
-                    deadManifests().size(), freed, durationMillis, manifestsRead, exclusiveMillis);
+            return new GcReport(dryRun, new ArrayList<>(doomed.keySet()), state.backups.size(), deadChunks().size(),
+                    deadManifests().size(), freedBytes(), durationMillis, manifestsRead, exclusiveMillis);
+        }
+
+        private Long freed;
+
+        /**
+         * Bytes of the dead chunks: the content size a manifest records for those whose count fell to zero,
+         * and the stored size for orphans, which no manifest names (one metadata request each; a chunk
+         * gone meanwhile counts 0).
+         */
+        long freedBytes() {
+            if (freed == null) {
+                List<String> dead = deadChunks();
+                long known = dead.stream().filter(droppedSizes::containsKey).mapToLong(droppedSizes::get).sum();
+                List<String> orphans = dead.stream().filter(sha -> !droppedSizes.containsKey(sha)).toList();
+                List<Long> sizes = Futures.await(BoundedFanOut.map(orphans, READS_IN_FLIGHT,
+                        sha -> store.provider().objectSize(StoreLayout.chunkKey(sha))), "size " + orphans.size() + " orphaned chunks");
+                freed = known + sizes.stream().mapToLong(size -> Math.max(0, size)).sum();
+            }
+            return freed;
         }
     }
 

@@ -11,8 +11,9 @@ import java.util.List;
  * @param deletedChunks chunks no remaining backup reaches
  * @param deletedManifests task manifests of deleted or never-committed backups, and file-list segments no
  *     remaining backup refers to
- * @param freedBytes content bytes of the deleted chunks, where the manifests tell their size (the store held
- *     fewer of them where they were compressed)
+ * @param freedBytes bytes of the deleted chunks: their content size where a manifest records it (the store
+ *     held fewer where they were compressed), and the stored size of orphans, chunks of backups that never
+ *     committed, which no manifest names
  * @param durationMillis how long it took
  * @param manifestsRead module manifests, task manifests and segments it read: those of the backups
  *     committed since the last run and of the deleted ones, or of every backup on a first run

@@ -165,7 +165,7 @@ public final class BackupStore {
      * their bytes, then the task manifest itself (offsets and segment references) under its key.
      * Segments in {@code stored} (the previous backup's, which its commit and our lease keep in the
      * store) are not written again, so a backup writes manifest bytes in proportion to what changed.
-     * Idempotent: a retry writes the same bytes. Completes with the reference and the bytes written.
+     * Idempotent: a retry writes the same bytes. Completes with the reference and the bytes sent.
      */
     public CompletableFuture<WrittenTaskManifest> writeTaskManifest(TaskManifest manifest, Set<String> stored) {
         List<FileEntry> files = new ArrayList<>(manifest.files());
@@ -183,8 +183,11 @@ public final class BackupStore {
         return new TaskManifestWriter(provider, codec, meta, stored);
     }
 
-    /** A stored task manifest: the module manifest's reference to it, and its size in bytes. */
-    public record WrittenTaskManifest(TaskRef ref, long bytes) {
+    /**
+     * A stored task manifest: the module manifest's reference to it, and the bytes sent to the store for it
+     * and its new segments, as stored (compressed, encrypted).
+     */
+    public record WrittenTaskManifest(TaskRef ref, long bytesSent) {
     }
 
     /**

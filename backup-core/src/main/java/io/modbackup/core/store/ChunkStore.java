@@ -74,7 +74,7 @@ public final class ChunkStore {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return size <= inlineThreshold
-                        ? CompletableFuture.completedFuture(inline(path, kind, source, size, modifiedMillis, stats))
+                        ? CompletableFuture.completedFuture(inline(path, kind, source, size, modifiedMillis, known, stats))
                         : chunked(path, kind, source, size, modifiedMillis, chunkSize, known, stats);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + source + " (" + path + ")", e);
@@ -82,8 +82,8 @@ public final class ChunkStore {
         }, io).thenCompose(entry -> entry);
     }
 
-    private FileEntry inline(String path, FileKind kind, Path source, long size, long modifiedMillis, TransferStats stats)
-            throws IOException {
+    private FileEntry inline(String path, FileKind kind, Path source, long size, long modifiedMillis, KnownChunks known,
+                             TransferStats stats) throws IOException {
         byte[] data = new byte[(int) size];
         try (InputStream in = Files.newInputStream(source)) {
             int n = in.readNBytes(data, 0, data.length);
@@ -92,9 +92,12 @@ public final class ChunkStore {
             }
         }
         stats.read(size);
-        stats.added(size);
-        return new FileEntry(path, kind, size, modifiedMillis, provider.contentHash().of(data), List.of(),
-                Base64.getEncoder().encodeToString(data));
+        String contentHash = provider.contentHash().of(data);
+        if (!known.previousContentIs(contentHash)) {
+            // Sent inside the task manifest, which counts its own bytes sent.
+            stats.added(size);
+        }
+        return new FileEntry(path, kind, size, modifiedMillis, contentHash, List.of(), Base64.getEncoder().encodeToString(data));
     }
 
     private CompletableFuture<FileEntry> chunked(String path, FileKind kind, Path source, long size, long modifiedMillis,
@@ -167,11 +170,12 @@ public final class ChunkStore {
                 stats.reused(1);
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> put = wholeFile ? putWholeFile(key, sha, source, length, hash)
+            CompletableFuture<Long> put = wholeFile ? putWholeFile(key, sha, source, length, hash)
                     : putRegion(key, sha, source, start, length, hash);
-            return put.thenRun(() -> {
+            return put.thenAccept(sent -> {
                 stats.uploaded();
                 stats.added(length);
+                stats.sent(sent);
             });
         });
         return done.whenComplete((v, error) -> uploads.release());
@@ -182,7 +186,7 @@ public final class ChunkStore {
      * must keep its size and modification time across the upload; one whose size already differs
      * from the captured size is sent as a region of the captured length instead.
      */
-    private CompletableFuture<Void> putWholeFile(String key, String sha, Path source, long length, ContentHash hash) {
+    private CompletableFuture<Long> putWholeFile(String key, String sha, Path source, long length, ContentHash hash) {
         final FileStamp before;
         try {
             before = FileStamp.of(source);
@@ -192,7 +196,7 @@ public final class ChunkStore {
         if (before.size() != length) {
             return putRegion(key, sha, source, 0, length, hash);
         }
-        return provider.putFile(key, source).thenApply(v -> {
+        return provider.storeFile(key, source).thenApply(sent -> {
             FileStamp after;
             try {
                 after = FileStamp.of(source);
@@ -204,7 +208,7 @@ public final class ChunkStore {
                 throw new IllegalStateException(source + " changed while it was being backed up (" + before + " before, "
                         + after + " after)");
             }
-            return null;
+            return sent;
         });
     }
 
@@ -216,7 +220,7 @@ public final class ChunkStore {
         }
     }
 
-    private CompletableFuture<Void> putRegion(String key, String sha, Path source, long start, long length,
+    private CompletableFuture<Long> putRegion(String key, String sha, Path source, long start, long length,
                                               ContentHash hash) {
         final FileChannel channel;
         try {
@@ -225,14 +229,14 @@ public final class ChunkStore {
             return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
         }
         RegionInputStream in = new RegionInputStream(channel, start, length, hash);
-        return provider.putObject(key, in, length).whenComplete((v, e) -> closeQuietly(channel)).thenApply(v -> {
-            String sent = in.hex();
-            if (!sent.equals(sha)) {
+        return provider.store(key, in, length).whenComplete((v, e) -> closeQuietly(channel)).thenApply(sent -> {
+            String sentHash = in.hex();
+            if (!sentHash.equals(sha)) {
                 provider.deleteObject(key);
                 throw new IllegalStateException(source + " changed while it was being backed up (chunk at byte " + start
-                        + " hashed to " + sha + " but " + sent + " was sent)");
+                        + " hashed to " + sha + " but " + sentHash + " was sent)");
             }
-            return null;
+            return sent;
         });
     }
 

@@ -1,5 +1,6 @@
 package io.modbackup.core.store;
 
+import io.modbackup.core.manifest.FileEntry;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,29 +25,38 @@ public final class KnownChunks {
     private final boolean probeOthers;
     /** The chunks of the file being stored in the backup built on; empty for none. */
     private final List<String> previous;
+    /** The content hash of that file, or null for none. */
+    private final String previousContent;
 
     /**
      * @param probeOthers whether a chunk this index does not hold is looked up in the store before it is
      *     sent (when it may well be there: the module has backups but none this one can build on)
      */
     public KnownChunks(boolean probeOthers) {
-        this(new ChunkHashSet(), new ConcurrentHashMap<>(), probeOthers, List.of());
+        this(new ChunkHashSet(), new ConcurrentHashMap<>(), probeOthers, List.of(), null);
     }
 
     private KnownChunks(ChunkHashSet sent, ConcurrentMap<String, CompletableFuture<Void>> sending,
-                        boolean probeOthers, List<String> previous) {
+                        boolean probeOthers, List<String> previous, String previousContent) {
         this.sent = sent;
         this.sending = sending;
         this.probeOthers = probeOthers;
         this.previous = previous;
+        this.previousContent = previousContent;
     }
 
     /**
-     * This index, plus the chunks of the same file in the committed backup this one builds on: a file
-     * that grew or changed in part sends only its new chunks.
+     * This index, plus the same file in the committed backup this one builds on ({@code before}, null for
+     * none): a file that grew or changed in part sends only its new chunks, and a small file whose content
+     * is unchanged is not counted as new content.
      */
-    public KnownChunks withPrevious(List<String> chunks) {
-        return chunks.isEmpty() ? this : new KnownChunks(sent, sending, probeOthers, chunks);
+    public KnownChunks withPrevious(FileEntry before) {
+        return before == null ? this : new KnownChunks(sent, sending, probeOthers, before.chunks(), before.sha256());
+    }
+
+    /** Whether {@code contentHash} is the whole content of the file in the backup built on. */
+    boolean previousContentIs(String contentHash) {
+        return contentHash.equals(previousContent);
     }
 
     /** Adds chunks that the store holds: those of a committed backup read under this backup's lease. */

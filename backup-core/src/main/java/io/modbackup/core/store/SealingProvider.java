@@ -152,10 +152,21 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().putObject(key, in, length);
         }
-        return sealed(s -> putObject(s, key, in, length));
+        return store(key, in, length).thenApply(sent -> null);
     }
 
-    private CompletableFuture<Void> putObject(StoreKeys.Sealing sealing, String key, InputStream in, long length) {
+    /**
+     * As {@link #putObject}, completing with the bytes sent to the store: the object's stored size, after
+     * compression and encryption. This is what a backup counts as sent.
+     */
+    public CompletableFuture<Long> store(String key, InputStream in, long length) {
+        if (!isSealed(key)) {
+            return delegate().putObject(key, in, length).thenApply(v -> length);
+        }
+        return sealed(s -> store(s, key, in, length));
+    }
+
+    private CompletableFuture<Long> store(StoreKeys.Sealing sealing, String key, InputStream in, long length) {
         int permits = 0;
         try {
             StoreKeys.Sealing s = requireWritable(sealing);
@@ -167,7 +178,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 in.reset();
                 compressible = s.envelope().worthCompressing(sample, sample.length);
                 if (staysPlain(s, sample, compressible)) {
-                    return delegate().putObject(key, in, length);
+                    return delegate().putObject(key, in, length).thenApply(v -> length);
                 }
             }
             if (length > Integer.MAX_VALUE - 1024) {
@@ -194,17 +205,36 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().putFile(key, source);
         }
-        return sealed(s -> putFile(s, key, source));
+        return storeFile(key, source).thenApply(sent -> null);
     }
 
-    private CompletableFuture<Void> putFile(StoreKeys.Sealing sealing, String key, Path source) {
+    /** As {@link #putFile}, completing with the bytes sent to the store (the object's stored size). */
+    public CompletableFuture<Long> storeFile(String key, Path source) {
+        if (!isSealed(key)) {
+            return putPlainFile(key, source);
+        }
+        return sealed(s -> storeFile(s, key, source));
+    }
+
+    /** Sends {@code source} as it is; the bytes sent are its size when the upload began. */
+    private CompletableFuture<Long> putPlainFile(String key, Path source) {
+        long size;
+        try {
+            size = Files.size(source);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
+        }
+        return delegate().putFile(key, source).thenApply(v -> size);
+    }
+
+    private CompletableFuture<Long> storeFile(StoreKeys.Sealing sealing, String key, Path source) {
         int permits = 0;
         try {
             StoreKeys.Sealing s = requireWritable(sealing);
             byte[] sample = readStart(source, SAMPLE);
             boolean compressible = s.envelope().worthCompressing(sample, sample.length);
             if (staysPlain(s, sample, compressible)) {
-                return delegate().putFile(key, source);
+                return putPlainFile(key, source);
             }
             long size = Files.size(source);
             if (size > Integer.MAX_VALUE - 1024) {
@@ -239,14 +269,15 @@ public final class SealingProvider extends ForwardingBackupProvider {
         return new CorruptBackupException(key + " is not encrypted, but the store is: it was replaced or damaged");
     }
 
-    private CompletableFuture<Void> putSealed(String key, byte[] stored, int permits) {
+    private CompletableFuture<Long> putSealed(String key, byte[] stored, int permits) {
         CompletableFuture<Void> put;
         try {
             put = delegate().putObject(key, new ByteArrayInputStream(stored), stored.length);
         } catch (RuntimeException e) {
             put = CompletableFuture.failedFuture(e);
         }
-        return put.whenComplete((v, e) -> inFlight.release(permits));
+        long sent = stored.length;
+        return put.whenComplete((v, e) -> inFlight.release(permits)).thenApply(v -> sent);
     }
 
     private static byte[] readStart(Path file, int count) throws IOException {

@@ -1,6 +1,5 @@
 package io.modbackup.core.store;
 
-import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
@@ -23,23 +22,24 @@ import java.util.concurrent.CompletableFuture;
  * the number of files. Not thread-safe: one task's backup feeds it.
  */
 public final class TaskManifestWriter {
-    private final BackupProvider provider;
+    private final SealingProvider provider;
     private final ManifestCodec codec;
     private final TaskManifest meta;
     private final Set<String> stored;
     private final List<FileEntry> current = new ArrayList<>();
     private final List<SegmentRef> segments = new ArrayList<>();
-    private final List<CompletableFuture<Void>> puts = new ArrayList<>();
+    private final List<CompletableFuture<Long>> puts = new ArrayList<>();
+    /** Stored bytes of the segments sent so far (their puts add as they complete, on any thread). */
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     private String lastPath;
     private long files;
     private long bytes;
-    private long written;
 
     /**
      * @param meta   the manifest's identity and offsets (its files are ignored)
      * @param stored segments the store holds (the previous backup's, kept by its commit and our lease)
      */
-    TaskManifestWriter(BackupProvider provider, ManifestCodec codec, TaskManifest meta, Set<String> stored) {
+    TaskManifestWriter(SealingProvider provider, ManifestCodec codec, TaskManifest meta, Set<String> stored) {
         this.provider = provider;
         this.codec = codec;
         this.meta = meta;
@@ -76,10 +76,10 @@ public final class TaskManifestWriter {
         String sha = Hashing.sha256Hex(segment);
         segments.add(new SegmentRef(sha, current.size(), current.stream().mapToLong(FileEntry::size).sum()));
         if (!stored.contains(sha)) {
-            written += segment.length;
             // Only puts still running (or failed, to report) are kept: the list stays short.
             puts.removeIf(put -> put.isDone() && !put.isCompletedExceptionally());
-            puts.add(provider.putObject(StoreLayout.segmentKey(sha), new ByteArrayInputStream(segment), segment.length));
+            puts.add(provider.store(StoreLayout.segmentKey(sha), new ByteArrayInputStream(segment), segment.length)
+                    .thenApply(n -> sent.addAndGet(n)));
         }
         current.clear();
     }
@@ -92,9 +92,8 @@ public final class TaskManifestWriter {
         byte[] encoded = codec.encode(header);
         String key = StoreLayout.taskManifestKey(BackupId.parse(meta.backupId()), meta.task());
         TaskRef ref = new TaskRef(meta.task(), key, Hashing.sha256Hex(encoded), Math.toIntExact(files), bytes);
-        long total = written + encoded.length;
         return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))
-                .thenCompose(v -> provider.putObject(key, new ByteArrayInputStream(encoded), encoded.length))
-                .thenApply(v -> new WrittenTaskManifest(ref, total));
+                .thenCompose(v -> provider.store(key, new ByteArrayInputStream(encoded), encoded.length))
+                .thenApply(headerSent -> new WrittenTaskManifest(ref, sent.get() + headerSent));
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class TransferStats {
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong newBytes = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicLong chunksUploaded = new AtomicLong();
     private final AtomicLong chunksReused = new AtomicLong();
     private final AtomicLong filesReused = new AtomicLong();
@@ -28,9 +29,17 @@ public final class TransferStats {
         alsoRead.add(bytes);
     }
 
-    /** Counts {@code bytes} the store did not have: uploaded chunks and inlined content. */
+    /**
+     * Counts {@code bytes} of content the backup built on did not hold: chunks sent, and small files
+     * inlined whose content changed.
+     */
     void added(long bytes) {
         newBytes.addAndGet(bytes);
+    }
+
+    /** Counts {@code bytes} sent to the store, as stored (compressed, encrypted). */
+    void sent(long bytes) {
+        bytesSent.addAndGet(bytes);
     }
 
     /** Counts one chunk uploaded. */
@@ -54,6 +63,10 @@ public final class TransferStats {
 
     public long newBytes() {
         return newBytes.get();
+    }
+
+    public long bytesSent() {
+        return bytesSent.get();
     }
 
     public long chunksUploaded() {

@@ -144,8 +144,19 @@ class GarbageCollectionTest {
         assertEquals(blobsBefore, blobs(), "nothing is deleted while the lease lives");
 
         clock.advance(Duration.ofMinutes(11));
+        java.util.Map<String, Long> storedSizes = new java.util.HashMap<>();
+        for (String key : f.store().listKeysRecursive(StoreLayout.BLOBS, null).get().keys()) {
+            storedSizes.put(key, f.store().objectSize(key).get());
+        }
+        GcReport dry = engine.gc(true);
         GcReport report = engine.gc(false);
         assertTrue(report.deletedChunks() > 0, "the crashed backup's chunks are collected: " + report);
+        long orphanBytes = storedSizes.entrySet().stream().filter(e -> !f.store().hasKey(e.getKey()).join())
+                .mapToLong(java.util.Map.Entry::getValue).sum();
+        assertEquals(storedSizes.size() - report.deletedChunks(), blobs());
+        assertEquals(orphanBytes, report.freedBytes(), "orphans, which no manifest names, free their stored size");
+        assertEquals(List.of(report.deletedChunks(), report.freedBytes()), List.of(dry.deletedChunks(), dry.freedBytes()),
+                "the dry run said so first");
         assertTrue(report.deletedManifests() > 0, "and its task manifests: " + report);
         assertTrue(engine.verify(kept.backupId(), true).ok());
         assertEquals(List.of(kept.backupId()), listed());

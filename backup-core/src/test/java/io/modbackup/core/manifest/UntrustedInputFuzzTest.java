@@ -60,7 +60,7 @@ class UntrustedInputFuzzTest {
         FileEntry jar = new FileEntry("m.jar", FileKind.IMMUTABLE, 10, 0, SHA, List.of(SHA), null);
         List<TaskRef> tasks = List.of(new TaskRef(0, "backups/m/0", SHA, 1, 10), new TaskRef(1, "backups/m/1", SHA, 1, 10));
         return new ModuleManifest(ManifestCodec.VERSION, ID, "com.example.M", "cluster", 1, 2, 0, 4096, descriptor,
-                Map.of("counter", 7L), jar, tasks, new Totals(2, 20, 20, 20, 2, 0, 0, 5), null);
+                Map.of("counter", 7L), jar, tasks, new Totals(2, 20, 20, 20, 40L, 2, 0, 0, 5), null);
     }
 
     private static TaskManifest taskManifest() {
