@@ -146,10 +146,17 @@ class SchedulerTest {
         f.cluster.setDynamicOption(A, "backup.max.age.hours", "0");
         f.cluster.setDynamicOption(A, "backup.min.backups.to.keep", "2");
         f.cluster.setDynamicOption(A, "backup.gc.period.seconds", "300");
+        long chunksBefore = chunksInStore();
         tickAndWait(Duration.ZERO);
         assertEquals(2, backups());
-        assertEquals(2, metrics.lastGc().orElseThrow().deletedBackups());
-        assertTrue(metrics.gcFreedBytesTotal() >= 0);
+        MetricsRecorder.GcSummary gc = metrics.lastGc().orElseThrow();
+        assertEquals(2, gc.deletedBackups());
+        assertEquals(chunksBefore - chunksInStore(), gc.deletedChunks(), "the chunks the GC deleted from the store");
+        assertEquals(gc.freedBytes(), metrics.gcFreedBytesTotal(), "one GC ran: the total is its freed bytes");
+    }
+
+    private long chunksInStore() throws Exception {
+        return f.provider.listKeysRecursive(io.modbackup.core.store.StoreLayout.BLOBS, null).get().keys().size();
     }
 
     @Test

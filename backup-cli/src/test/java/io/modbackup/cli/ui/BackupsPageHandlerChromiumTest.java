@@ -106,7 +106,10 @@ class BackupsPageHandlerChromiumTest {
                         List.of(view.get("backups").get(0).get("bytes").asLong(), view.get("backups").get(0).get("newBytes").asLong(),
                                 view.get("backups").get(0).get("bytesSent").asLong()), "the JSON has the same three figures");
                 assertEquals(3600, view.get("schedule").get("periodSeconds").asLong());
-                assertTrue(view.get("metrics").get("millisSinceLastSuccess").asLong() >= 0);
+                ModuleManifest newestBackup = engine.info(ids.get(0));
+                assertEquals(List.of(newestBackup.backupId(), newestBackup.completedMillis()),
+                        List.of(view.get("metrics").get("lastBackupId").asText(), view.get("metrics").get("lastSuccessMillis").asLong()),
+                        "the last success the metrics saw is the scheduler's backup, the newest");
 
                 String unknown = HeadlessChromium.render(dir, "http://127.0.0.1:" + server.getAddress().getPort()
                         + "/modules/com.nope.Missing/backups");

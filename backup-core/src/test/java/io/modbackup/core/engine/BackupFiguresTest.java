@@ -69,7 +69,7 @@ class BackupFiguresTest {
         BackupStore reader = f.reader();
 
         f.write(1500);
-        f.cluster.awaitSettled(A, 60_000);
+        assertTrue(f.cluster.awaitSettled(A, 60_000));
         ModuleManifest full = engine.backup(A);
         check(full, null, puts, reader);
         long repeated = duplicateContent(full, reader);
@@ -86,7 +86,7 @@ class BackupFiguresTest {
         assertTrue(same.totals().bytesSent() > 0, "its task manifests are sent");
 
         f.write(700);
-        f.cluster.awaitSettled(A, 60_000);
+        assertTrue(f.cluster.awaitSettled(A, 60_000));
         puts.clear();
         ModuleManifest incremental = engine.backup(A);
         check(incremental, same, puts, reader);

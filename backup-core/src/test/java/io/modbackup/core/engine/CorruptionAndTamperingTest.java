@@ -72,7 +72,7 @@ class CorruptionAndTamperingTest {
                         e -> copy(e, e.path(), e.size(), e.chunks(), flipInline(e.inline())))),
                         "inlined"),
                 new Damage("tamper.absolute-path", t -> t.resealTask(0, task -> t.replaceFile(task, 0,
-                        e -> copy(e, "/tmp/modbackup-evil", e.size(), e.chunks(), e.inline()))), "is absolute"),
+                        e -> copy(e, t.evilAbsolutePath().toString(), e.size(), e.chunks(), e.inline()))), "is absolute"),
                 new Damage("tamper.dot-dot-path", t -> t.resealTask(0, task -> t.replaceFile(task, 0,
                         e -> copy(e, "../../modbackup-evil", e.size(), e.chunks(), e.inline()))), "leaves or escapes the task directory"),
                 new Damage("tamper.path-leaving-task-dir", t -> t.resealTask(1, task -> t.replaceFile(task, 0,
@@ -167,14 +167,19 @@ class CorruptionAndTamperingTest {
         assertFalse(report.ok(), damage + " must fail deep verify");
         assertTrue(String.join("\n", report.problems()).contains(damage.expected()), damage + ": " + report.problems());
 
-        Map<Integer, Long> before = f.depotEnds();
+        EngineFixture.LiveState before = f.live();
         CorruptBackupException refused = assertThrows(CorruptBackupException.class, () -> f.engine.restore(backup.backupId()));
         assertTrue(refused.getMessage().contains(damage.expected()), damage + ": " + refused.getMessage());
         f.assertUntouched(before);
         try (Stream<Path> everything = Files.walk(dir)) {
             assertEquals(List.of(), everything.filter(p -> p.getFileName().toString().contains("modbackup-evil")).toList());
         }
-        assertFalse(Files.exists(Path.of("/tmp/modbackup-evil")), "nothing written at the absolute path");
+        assertFalse(Files.exists(evilAbsolutePath()), "nothing written at the absolute path");
+    }
+
+    /** An absolute path outside the cluster and the store, in this test's own directory. */
+    private Path evilAbsolutePath() {
+        return dir.resolve("outside").resolve("modbackup-evil").toAbsolutePath();
     }
 
     // ------------------------------------------------------------------ damage

@@ -59,7 +59,8 @@ class CrashPointsTest {
     static final BackupOptions OPTIONS = BackupOptions.defaults().withChunkSize(EngineFixture.CHUNK)
             .withLeases(LEASE_TTL, Duration.ofSeconds(20));
 
-    enum Phase { BACKUP, RESTORE, GC }
+    /** What the doomed process was doing; CLAIM: the first backup of an empty store, claiming it. */
+    enum Phase { CLAIM, BACKUP, RESTORE, GC }
 
     /** Which live state a fresh process must find after the crash. */
     enum Live { UNCHANGED, RESTORED }
@@ -85,14 +86,21 @@ class CrashPointsTest {
     private static final String CHUNK_KEYS = "blobs/.*";
     private static final String TASK_MANIFESTS = "backups/.*/tasks/.*";
     private static final String MODULE_MANIFESTS = "backups/.*/" + StoreLayout.MODULE_MANIFEST;
+    private static final String SEGMENTS = StoreLayout.SEGMENTS + ".*";
+    private static final String INDEX_ENTRIES = StoreLayout.INDEX + ".*";
 
     static List<CrashPoint> crashPoints() {
         return List.of(
+                store("claim.after-owner-record", Phase.CLAIM, Trigger.after("", Operation.PUT, "cluster\\.json", 1), false),
+                store("claim.after-format-record", Phase.CLAIM, Trigger.after("", Operation.PUT, "format\\.json", 1), false),
                 store("backup.after-first-chunk-upload", Phase.BACKUP, Trigger.after("", Operation.PUT, CHUNK_KEYS, 1), false),
                 store("backup.after-eighth-chunk-upload", Phase.BACKUP, Trigger.after("", Operation.PUT, CHUNK_KEYS, 8), false),
                 store("backup.before-first-task-manifest", Phase.BACKUP, Trigger.before("", Operation.PUT, TASK_MANIFESTS, 1), false),
                 store("backup.between-task-manifests", Phase.BACKUP, Trigger.after("", Operation.PUT, TASK_MANIFESTS, 1), false),
                 store("backup.after-last-task-manifest", Phase.BACKUP, Trigger.after("", Operation.PUT, TASK_MANIFESTS, 4), false),
+                store("backup.after-first-segment", Phase.BACKUP, Trigger.after("", Operation.PUT, SEGMENTS, 1), false),
+                store("backup.before-index-entry", Phase.BACKUP, Trigger.before("", Operation.PUT, INDEX_ENTRIES, 1), false),
+                store("backup.after-index-entry", Phase.BACKUP, Trigger.after("", Operation.PUT, INDEX_ENTRIES, 1), false),
                 store("backup.before-module-manifest", Phase.BACKUP, Trigger.before("", Operation.PUT, MODULE_MANIFESTS, 1), false),
                 store("backup.after-module-manifest", Phase.BACKUP, Trigger.after("", Operation.PUT, MODULE_MANIFESTS, 1), true),
                 store("restore.staging-after-first-chunk", Phase.RESTORE, Trigger.after("", Operation.GET, CHUNK_KEYS, 1), false),
@@ -163,7 +171,11 @@ class CrashPointsTest {
         try (SimulatedProcess first = new SimulatedProcess(null); Workload workload = new Workload(first.cluster, 3, 1500, 200)) {
             first.cluster.deploy(SampleModules.moduleA(), new Parallelism(4, 2, 1));
             first.cluster.deploy(SampleModules.moduleB(), new Parallelism(2, 2, 1));
-            int backups = point.phase() == Phase.GC ? 3 : 2;
+            int backups = switch (point.phase()) {
+                case CLAIM -> 0;
+                case GC -> 3;
+                default -> 2;
+            };
             for (int i = 0; i < backups; i++) {
                 write(first.cluster, workload, 1500);
                 before.add(first.engine.backup(A).backupId());
@@ -181,7 +193,7 @@ class CrashPointsTest {
         ModuleManifest restoring = null;
         try (SimulatedProcess doomed = new SimulatedProcess(point)) {
             switch (point.phase()) {
-                case BACKUP -> assertThrows(SimulatedCrash.class, () -> doomed.engine.backup(A));
+                case CLAIM, BACKUP -> assertThrows(SimulatedCrash.class, () -> doomed.engine.backup(A));
                 case RESTORE -> {
                     restoring = doomed.engine.info(before.get(0));
                     String id = before.get(0);
@@ -221,11 +233,13 @@ class CrashPointsTest {
                 assertEquals(List.of(), report.problems(), "backup " + id + " deep-verifies");
             }
 
-            String newest = committed.get(0);
-            fresh.engine.restore(newest);
-            assertEquals(backupEnds(store, fresh.engine.info(newest)), liveEnds(fresh.cluster),
-                    "the newest committed backup restores exactly");
-            checkLive(fresh.cluster, "after-restore");
+            if (!committed.isEmpty()) {
+                String newest = committed.get(0);
+                fresh.engine.restore(newest);
+                assertEquals(backupEnds(store, fresh.engine.info(newest)), liveEnds(fresh.cluster),
+                        "the newest committed backup restores exactly");
+                checkLive(fresh.cluster, "after-restore");
+            }
 
             String next = fresh.engine.backup(A).backupId();
             assertEquals(List.of(), fresh.engine.verify(next, true).problems(), "the next backup succeeds and verifies");
@@ -233,6 +247,10 @@ class CrashPointsTest {
             clock.advance(LEASE_TTL.multipliedBy(2));
             fresh.engine.gc(false);
             assertNothingUnreachable(fresh.store, store, fresh.engine);
+            for (String id : committed(fresh.engine)) {
+                assertEquals(List.of(), fresh.engine.verify(id, true).problems(), "backup " + id
+                        + " deep-verifies after the recovery GC, which deleted only what nothing reaches");
+            }
         }
     }
 
@@ -292,8 +310,10 @@ class CrashPointsTest {
                 }
             }
         }
-        List<String> orphans = store.index().keysUnder("").stream().filter(key -> !reachable.contains(key)).toList();
+        List<String> keys = store.index().keysUnder("");
+        List<String> orphans = keys.stream().filter(key -> !reachable.contains(key)).toList();
         assertEquals(List.of(), orphans, "GC left nothing unreachable");
-        assertFalse(reachable.isEmpty());
+        assertEquals(new java.util.TreeSet<>(reachable), new java.util.TreeSet<>(keys),
+                "and everything the committed backups reach, and the store's records, is there");
     }
 }

@@ -179,10 +179,39 @@ final class EngineFixture implements AutoCloseable {
     }
 
     /** Module A still runs on the state it had, nothing was installed, and its state passes the oracle. */
-    void assertUntouched(Map<Integer, Long> endsBefore) {
+    /**
+     * The live state once both modules settled: module A's depot end offsets, and every file of every
+     * module on every Supervisor by path, with its SHA-256 (RocksDB's info logs aside, which are not state).
+     */
+    record LiveState(Map<Integer, Long> depotEnds, Map<String, String> files) {
+    }
+
+    LiveState live() throws InterruptedException {
+        assertTrue(cluster.awaitSettled(A, 60_000) && cluster.awaitSettled(B, 60_000), "the modules settled");
+        java.util.TreeMap<String, String> files = new java.util.TreeMap<>();
+        Path root = dir.resolve("cluster");
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(root)) {
+            for (Path file : walk.filter(java.nio.file.Files::isRegularFile).toList()) {
+                Path relative = root.relativize(file);
+                if (relative.getNameCount() > 2 && relative.getName(1).toString().equals("state")
+                        && !file.getFileName().toString().startsWith("LOG")) {
+                    files.put(relative.toString(), io.modbackup.core.hash.Hashing.sha256Hex(java.nio.file.Files.readAllBytes(file)));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(files.keySet().stream().anyMatch(path -> path.contains(A)), "module A's live files were found: " + files.keySet());
+        return new LiveState(depotEnds(), files);
+    }
+
+    /** Checks that the live state is {@code before}, byte for byte, and that nothing was installed. */
+    void assertUntouched(LiveState before) throws InterruptedException {
         assertTrue(cluster.describe(A).orElseThrow().running(), "the module keeps running");
         assertTrue(cluster.restoreMarker(A).isEmpty(), "nothing was installed");
-        assertEquals(endsBefore, depotEnds(), "live depots are as they were");
+        LiveState now = live();
+        assertEquals(before.depotEnds(), now.depotEnds(), "live depots are as they were");
+        assertEquals(before.files(), now.files(), "every live file is as it was");
         checkLive(A, "untouched-" + System.nanoTime());
     }
 

@@ -143,7 +143,7 @@ class SafetyTest {
                 manifest.chunkSize(), "task manifest 1");
         String segment = StoreLayout.segmentKey(header.segments().get(0).sha256());
         writeContent(segment, readContent(segment).replaceFirst("\"path\":\"", "\"path\":\"../../../evil/"));
-        Map<Integer, Long> endsBefore = f.depotEnds();
+        EngineFixture.LiveState endsBefore = f.live();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("segment 0 of task manifest 1 of backup " + manifest.backupId()
                 + " does not match its checksum"), e.getMessage());
@@ -179,7 +179,7 @@ class SafetyTest {
                 manifest.clusterId(), manifest.createdMillis(), manifest.completedMillis(), manifest.restoreEpoch(),
                 manifest.chunkSize(), manifest.descriptor(), manifest.commitIds(), manifest.jar(), refs, manifest.totals(), null);
         f.put(StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId())), codec.encode(resealed));
-        Map<Integer, Long> endsBefore = f.depotEnds();
+        EngineFixture.LiveState endsBefore = f.live();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("leaves or escapes the task directory"), e.getMessage());
         f.assertUntouched(endsBefore);
@@ -197,7 +197,7 @@ class SafetyTest {
                 Files.write(blob, bytes);
             }
         }
-        Map<Integer, Long> endsBefore = f.depotEnds();
+        EngineFixture.LiveState endsBefore = f.live();
         CorruptBackupException e = assertThrows(CorruptBackupException.class, () -> f.engine.restore(manifest.backupId()));
         assertTrue(e.getMessage().contains("is corrupt in the store"), e.getMessage());
         f.assertUntouched(endsBefore);
@@ -221,7 +221,7 @@ class SafetyTest {
                 manifest.createdMillis() + 1, manifest.completedMillis(), manifest.restoreEpoch(), manifest.chunkSize(),
                 lacking, manifest.commitIds(), manifest.jar(), manifest.tasks(), manifest.totals(), null);
         f.put(StoreLayout.moduleManifestKey(id), codec.encode(older));
-        Map<Integer, Long> endsBefore = f.depotEnds();
+        EngineFixture.LiveState endsBefore = f.live();
         BackupException e = assertThrows(BackupException.class, () -> f.engine.restore(id.toString()));
         assertTrue(e.getMessage().contains("module " + B + " depends on pstate $$totals of module " + A), e.getMessage());
         f.assertUntouched(endsBefore);

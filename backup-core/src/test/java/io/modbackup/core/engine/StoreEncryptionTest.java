@@ -112,9 +112,28 @@ class StoreEncryptionTest {
         return false;
     }
 
-    private List<String> objectsHoldingMarker() throws IOException {
-        byte[] marker = MARKER.getBytes(StandardCharsets.UTF_8);
+    private List<String> objectsHolding(byte[] marker) throws IOException {
         return storedObjects().entrySet().stream().filter(e -> contains(e.getValue(), marker)).map(Map.Entry::getKey).toList();
+    }
+
+    private static final String OPTION_MARKER = "OPTION-MARKER-91b2e4";
+
+    /**
+     * What docs/security.md says a bucket reader cannot learn, each as bytes to search the store for: a
+     * depot entry (and the PState keys built from it), a file path, a dynamic option's value (the module
+     * descriptor, as config overrides are), and the jar's content.
+     */
+    private Map<String, byte[]> secrets() throws IOException {
+        byte[] jar = Files.readAllBytes(f.cluster.moduleJar(A));
+        // A small jar is inlined in the module manifest, as Base64: a slice at a multiple of 3 bytes encodes
+        // to a substring of the whole file's encoding.
+        int start = jar.length / 2 - (jar.length / 2) % 3;
+        byte[] slice = java.util.Arrays.copyOfRange(jar, start, start + 33);
+        boolean inlined = jar.length <= BackupOptions.defaults().inlineThreshold();
+        return Map.of("a depot entry", MARKER.getBytes(StandardCharsets.UTF_8),
+                "a file path", "pstates/".getBytes(StandardCharsets.UTF_8),
+                "a dynamic option", OPTION_MARKER.getBytes(StandardCharsets.UTF_8),
+                "the jar", inlined ? java.util.Base64.getEncoder().encode(slice) : slice);
     }
 
     private static boolean sealed(byte[] bytes, int flag) {
@@ -133,8 +152,11 @@ class StoreEncryptionTest {
         // The search can fail: in a store neither compressed nor encrypted the marker is plainly there.
         f = new EngineFixture(dir, BackupOptions.defaults().withChunkSize(CHUNK).withCompression(Compression.NONE));
         writeWithMarker();
+        f.cluster.setDynamicOption(A, "backup.note", OPTION_MARKER);
         f.engine.backup(A);
-        assertFalse(objectsHoldingMarker().isEmpty(), "the marker is in a plain store's depot segments");
+        for (Map.Entry<String, byte[]> secret : secrets().entrySet()) {
+            assertFalse(objectsHolding(secret.getValue()).isEmpty(), secret.getKey() + " is found in a plain store");
+        }
         f.close();
         f = null;
         Path plainDir = dir.resolve("plain");
@@ -142,10 +164,15 @@ class StoreEncryptionTest {
         Files.move(dir.resolve("cluster"), dir.resolve("plain-cluster"));
 
         MasterKeyProvider key = key(1);
-        f = new EngineFixture(dir, options(key));
+        // Uncompressed, so that only encryption can hide what the plain store showed.
+        f = new EngineFixture(dir, options(key).withCompression(Compression.NONE));
         writeWithMarker();
+        f.cluster.setDynamicOption(A, "backup.note", OPTION_MARKER);
         ModuleManifest manifest = f.engine.backup(A);
-        assertEquals(List.of(), objectsHoldingMarker(), "no stored object holds the marker");
+        assertEquals(OPTION_MARKER, manifest.descriptor().dynamicOptions().get("backup.note"), "the option is backed up");
+        for (Map.Entry<String, byte[]> secret : secrets().entrySet()) {
+            assertEquals(List.of(), objectsHolding(secret.getValue()), "no stored object holds " + secret.getKey());
+        }
 
         Map<String, byte[]> objects = storedObjects();
         SealingProvider keyed = new SealingProvider(f.store(), Compression.NONE, key, Runnable::run);
@@ -186,7 +213,7 @@ class StoreEncryptionTest {
         List<String> damaged = List.of(chunk, StoreLayout.moduleManifestKey(BackupId.parse(manifest.backupId())),
                 manifest.tasks().get(1).key(), StoreLayout.segmentKey(header.segments().get(0).sha256()));
         f.write(200);
-        Map<Integer, Long> endsBefore = f.depotEnds();
+        EngineFixture.LiveState endsBefore = f.live();
         for (String key : damaged) {
             Path file = dir.resolve("store").resolve(key);
             byte[] original = Files.readAllBytes(file);
@@ -422,7 +449,7 @@ class StoreEncryptionTest {
         byte[] bytes = new io.modbackup.core.manifest.ManifestCodec().encode(older);
         new SealingProvider(f.store(), Compression.DEFAULT, key, Runnable::run).putObject(StoreLayout.moduleManifestKey(id),
                 new java.io.ByteArrayInputStream(bytes), bytes.length).join();
-        Map<Integer, Long> endsBefore = f.depotEnds();
+        EngineFixture.LiveState endsBefore = f.live();
         BackupException e = assertThrows(BackupException.class, () -> f.engine.restore(id.toString()));
         assertEquals(Problem.RESTORE_BREAKS_DEPENDENCY, e.problem());
         assertTrue(e.getMessage().contains("module " + EngineFixture.B + " depends on pstate $$totals of module " + A),
