@@ -21,10 +21,31 @@ class LocalStackContractTest extends BackupProviderContractTest {
                     .withServices("s3");
     private static final AtomicInteger BUCKETS = new AtomicInteger();
 
+    /** The credential properties as they were before this class set its own; put back after it. */
+    private static final java.util.Map<String, String> BEFORE = new java.util.HashMap<>();
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreCredentials() {
+        BEFORE.forEach((name, value) -> {
+            if (value == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, value);
+            }
+        });
+    }
+
+    private static void set(String name, String value) {
+        if (!BEFORE.containsKey(name)) {
+            BEFORE.put(name, System.getProperty(name));
+        }
+        System.setProperty(name, value);
+    }
+
     @Override
     protected BackupProvider createProvider() {
-        System.setProperty("aws.accessKeyId", LOCALSTACK.getAccessKey());
-        System.setProperty("aws.secretAccessKey", LOCALSTACK.getSecretKey());
+        set("aws.accessKeyId", LOCALSTACK.getAccessKey());
+        set("aws.secretAccessKey", LOCALSTACK.getSecretKey());
         return new S3BackupProvider(LOCALSTACK.getEndpoint() + "/localstack-" + BUCKETS.incrementAndGet()
                 + "/prefix region=" + LOCALSTACK.getRegion() + " createBucket=true");
     }

@@ -49,7 +49,11 @@ class S3BackupProviderErrorsTest {
                         () -> provider.listKeysRecursive("", null).get());
                 assertTrue(list.getCause().getMessage().contains("s3:ListBucket"), list.getCause().getMessage());
             } finally {
-                System.setProperty("aws.secretAccessKey", previous);
+                if (previous == null) {
+                    System.clearProperty("aws.secretAccessKey");
+                } else {
+                    System.setProperty("aws.secretAccessKey", previous);
+                }
             }
             assertTrue(!provider.hasKey("blobs/ab/abc").get(), "with the right credentials the key is simply absent");
         }

@@ -124,8 +124,7 @@ class SchedulerTest {
         f.cluster.setDynamicOption(A, "backup.period.seconds", "10");
         f.provider.addRule(FaultRule.delay(Operation.PUT, Duration.ofMillis(1500)).forKeys(".*/backup\\.json").times(1));
         scheduler.tick();
-        Thread.sleep(200);
-        assertTrue(scheduler.status(A).running());
+        assertTrue(scheduler.status(A).running(), "the run started on the tick and is held at its commit");
         clock.advance(Duration.ofSeconds(10));
         scheduler.tick();
         clock.advance(Duration.ofSeconds(10));
@@ -153,6 +152,19 @@ class SchedulerTest {
         assertEquals(2, gc.deletedBackups());
         assertEquals(chunksBefore - chunksInStore(), gc.deletedChunks(), "the chunks the GC deleted from the store");
         assertEquals(gc.freedBytes(), metrics.gcFreedBytesTotal(), "one GC ran: the total is its freed bytes");
+    }
+
+    @Test
+    void theGcPeriodIsTheSmallestOverTheModules() throws Exception {
+        f.cluster.setDynamicOption(A, "backup.gc.period.seconds", "300");
+        f.cluster.setDynamicOption(SampleModules.MODULE_B, "backup.gc.period.seconds", "60");
+        tickAndWait(Duration.ZERO);
+        long first = metrics.lastGc().orElseThrow().atMillis();
+        assertEquals(clock.millis(), first, "a first GC runs at once");
+        tickAndWait(Duration.ofSeconds(59));
+        assertEquals(first, metrics.lastGc().orElseThrow().atMillis(), "not due yet");
+        tickAndWait(Duration.ofSeconds(1));
+        assertEquals(clock.millis(), metrics.lastGc().orElseThrow().atMillis(), "due after module B's 60 s, not A's 300 s");
     }
 
     private long chunksInStore() throws Exception {

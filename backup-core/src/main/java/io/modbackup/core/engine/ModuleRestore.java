@@ -189,7 +189,10 @@ final class ModuleRestore {
         return results;
     }
 
-    /** Refuses a restore that would take away an object another module depends on. */
+    /**
+     * Refuses a restore that would take away an object another module depends on: one it declares, or a
+     * depot one of its topologies subscribes to.
+     */
     private void checkDependents(ModuleManifest manifest) {
         for (String other : runtime.moduleNames()) {
             if (other.equals(manifest.module())) {
@@ -204,6 +207,17 @@ final class ModuleRestore {
                     throw new BackupException(Problem.RESTORE_BREAKS_DEPENDENCY, manifest.backupId(), "restore of "
                             + manifest.backupId() + " refused: module " + other + " depends on " + needed + ", which that"
                             + " backup does not have; choose a backup that has it or update module " + other + " first");
+                }
+            }
+            for (io.modbackup.api.runtime.TopologySpec topology : dependent.topologies()) {
+                for (io.modbackup.api.runtime.DepotRef depot : topology.subscriptions()) {
+                    if (depot.module().equals(manifest.module())
+                            && !manifest.descriptor().hasObject(io.modbackup.api.runtime.ObjectKind.DEPOT, depot.depot())) {
+                        throw new BackupException(Problem.RESTORE_BREAKS_DEPENDENCY, manifest.backupId(), "restore of "
+                                + manifest.backupId() + " refused: topology " + topology.name() + " of module " + other
+                                + " subscribes to depot " + depot.depot() + " of module " + manifest.module() + ", which that"
+                                + " backup does not have; choose a backup that has it or update module " + other + " first");
+                    }
                 }
             }
         }

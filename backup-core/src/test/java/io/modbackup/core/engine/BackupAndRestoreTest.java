@@ -53,9 +53,9 @@ class BackupAndRestoreTest {
     @Test
     void backupsTakenUnderConcurrentWritesRestoreToStateThatPassesTheOracle() throws Exception {
         f.workload.start(List.of(new DepotRef(A, "*events"), new DepotRef(B, "*clicks")), 10, Duration.ofMillis(3));
-        Thread.sleep(300);
+        awaitCommitBeyond(0);
         ModuleManifest first = f.engine.backup(A);
-        Thread.sleep(300);
+        awaitCommitBeyond(first.commitIds().get("counts"));
         ModuleManifest second = f.engine.backup(A);
         ModuleManifest third = f.engine.backup(A);
         assertTrue(second.commitIds().get("counts") > first.commitIds().get("counts"));
@@ -74,6 +74,15 @@ class BackupAndRestoreTest {
         assertTrue(report.commitIds().get("counts") >= restoredFrom.commitIds().get("counts"));
         assertTrue(f.cluster.describe(A).orElseThrow().running());
         assertTrue(f.engine.verify(third.backupId(), true).ok(), "backups stay intact after a restore");
+    }
+
+    /** Waits, with a bound, until the writing workload made module A commit a microbatch after {@code commitId}. */
+    private void awaitCommitBeyond(long commitId) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (f.cluster.supervisors().stream().mapToLong(s -> s.microbatchCommitId(A, "counts")).max().orElse(0) <= commitId) {
+            assertTrue(System.nanoTime() < until, "module A committed nothing after " + commitId);
+            Thread.sleep(10);
+        }
     }
 
     @Test
@@ -216,6 +225,22 @@ class BackupAndRestoreTest {
     }
 
     @Test
+    void aRunningModuleKeepsItsParallelismOnRestoreAndRefusesAnother() throws Exception {
+        f.write(300);
+        ModuleManifest manifest = f.engine.backup(B);
+        f.cluster.destroy(B);
+        f.engine.restore(manifest.backupId(), new Parallelism(4, 2, 2), io.modbackup.core.engine.Progress.Observer.none());
+        assertEquals(new Parallelism(2, 2, 1), manifest.descriptor().parallelism(), "the backup recorded another parallelism");
+        BackupException refused = assertThrows(BackupException.class, () -> f.engine.restore(manifest.backupId(),
+                new Parallelism(1, 1, 1), io.modbackup.core.engine.Progress.Observer.none()));
+        assertEquals(BackupException.Problem.PARALLELISM_NOT_APPLICABLE, refused.problem());
+        f.engine.restore(manifest.backupId());
+        assertEquals(new Parallelism(4, 2, 2), f.cluster.describe(B).orElseThrow().parallelism(),
+                "a running module is restored with the parallelism it runs with, not its backup's");
+        f.checkLive(B, "restored-running-b");
+    }
+
+    @Test
     void listingIsNewestFirstAndPaginated() throws Exception {
         f.write(100);
         List<String> ids = new java.util.ArrayList<>();
@@ -266,6 +291,34 @@ class BackupAndRestoreTest {
         java.nio.file.Files.delete(blob);
         VerifyReport missing = f.engine.verify(manifest.backupId(), false);
         assertTrue(missing.problems().get(0).contains("chunk " + chunk + " is missing"), missing.problems().toString());
+    }
+
+    @Test
+    void aPlainVerifyMakesOneMetadataRequestPerChunkAndReadsTheHeaderOfACompressedOneOnly() throws Exception {
+        f.write(1500);
+        RecordingProvider recorded = new RecordingProvider(f.provider);
+        try (BackupEngine engine = new BackupEngine(f.cluster, recorded, f.options)) {
+            ModuleManifest manifest = engine.backup(A);
+            Map<String, Long> contentSizes = f.reader().reach(manifest, file -> { }).chunks();
+            long compressed = 0;
+            for (Map.Entry<String, Long> chunk : contentSizes.entrySet()) {
+                long stored = java.nio.file.Files.size(dir.resolve("store").resolve(StoreLayout.chunkKey(chunk.getKey())));
+                if (stored != chunk.getValue() && stored != io.modbackup.core.seal.Envelope.HEADER + chunk.getValue()) {
+                    compressed++;
+                }
+            }
+            recorded.clear();
+            VerifyReport report = engine.verify(manifest.backupId(), false);
+            assertTrue(report.ok(), report.problems().toString());
+            assertEquals(contentSizes.size(), report.chunks());
+            List<String> asked = recorded.calls(RecordingProvider.Kind.METADATA, StoreLayout.BLOBS).stream()
+                    .map(RecordingProvider.Call::key).sorted().toList();
+            assertEquals(contentSizes.keySet().stream().map(StoreLayout::chunkKey).sorted().toList(), asked,
+                    "one metadata request for each chunk, and no other");
+            assertTrue(compressed > 0, "some chunks are stored compressed: " + compressed + " of " + contentSizes.size());
+            assertEquals(compressed, recorded.calls(RecordingProvider.Kind.GET, StoreLayout.BLOBS).size(),
+                    "a read (of its header) only for each chunk stored compressed");
+        }
     }
 
     private long sumDepotBytes(ModuleManifest manifest) throws Exception {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.api.crypto.MasterKeyProvider;
-import io.modbackup.api.provider.BackupProvider;
-import io.modbackup.api.provider.ForwardingBackupProvider;
 import io.modbackup.core.crypto.LocalMasterKey;
 import io.modbackup.core.manifest.FileEntry;
 import io.modbackup.core.manifest.ModuleManifest;
@@ -15,18 +13,11 @@ import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.StoreLayout;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,7 +55,7 @@ class BackupFiguresTest {
             options = options.withMasterKey(key);
         }
         f = new EngineFixture(dir, options);
-        Puts puts = new Puts(f.provider);
+        RecordingProvider puts = new RecordingProvider(f.provider);
         engine = new BackupEngine(f.cluster, puts, options);
         BackupStore reader = f.reader();
 
@@ -102,7 +93,7 @@ class BackupFiguresTest {
      * Checks {@code backup}'s figures against the puts made for it and its files, and {@code previous}, the
      * backup it built on (null for none), for which small files changed.
      */
-    private void check(ModuleManifest backup, ModuleManifest previous, Puts puts, BackupStore reader) {
+    private void check(ModuleManifest backup, ModuleManifest previous, RecordingProvider puts, BackupStore reader) {
         Map<String, FileEntry> files = files(backup, reader);
         Map<String, FileEntry> before = previous == null ? Map.of() : files(previous, reader);
         long size = files.values().stream().mapToLong(FileEntry::size).sum();
@@ -118,7 +109,10 @@ class BackupFiguresTest {
         String moduleManifest = StoreLayout.moduleManifestKey(BackupId.parse(backup.backupId()));
         long sent = 0;
         long chunkContent = 0;
-        for (Put put : puts.all()) {
+        for (RecordingProvider.Call put : puts.calls()) {
+            if (put.kind() != RecordingProvider.Kind.PUT) {
+                continue;
+            }
             if (put.key().startsWith(StoreLayout.BLOBS)) {
                 String sha = StoreLayout.chunkOf(put.key());
                 assertTrue(chunkLengths.containsKey(sha), put.key() + " is a chunk of the backup");
@@ -164,41 +158,5 @@ class BackupFiguresTest {
             reader.taskManifest(backup, ref).files().forEach(file -> files.put(ref.task() + "/" + file.path(), file));
         }
         return files;
-    }
-
-    private record Put(String key, long bytes) {
-    }
-
-    /** Records every completed put with the bytes that went to the store. */
-    private static final class Puts extends ForwardingBackupProvider {
-        private final List<Put> puts = new CopyOnWriteArrayList<>();
-
-        Puts(BackupProvider delegate) {
-            super(delegate);
-        }
-
-        List<Put> all() {
-            return new ArrayList<>(puts);
-        }
-
-        void clear() {
-            puts.clear();
-        }
-
-        @Override
-        public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-            return super.putObject(key, in, length).thenRun(() -> puts.add(new Put(key, length)));
-        }
-
-        @Override
-        public CompletableFuture<Void> putFile(String key, Path source) {
-            long size;
-            try {
-                size = Files.size(source);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return super.putFile(key, source).thenRun(() -> puts.add(new Put(key, size)));
-        }
     }
 }

@@ -72,6 +72,23 @@ final class EngineFixture implements AutoCloseable {
         return cluster.checkLive(module, dir.resolve("check-" + name));
     }
 
+    /**
+     * Stores a genuine-looking backup of module A made just after {@code manifest}, with the same files
+     * but {@code descriptor}: sealed with the store's own key, as the engine would have written it.
+     */
+    io.modbackup.core.store.BackupId storeWithDescriptor(ModuleManifest manifest,
+                                                       io.modbackup.api.runtime.ModuleDescriptor descriptor) {
+        io.modbackup.core.store.BackupId id = new io.modbackup.core.store.BackupId(A, manifest.createdMillis() + 1, 0);
+        ModuleManifest other = new ModuleManifest(manifest.version(), id.toString(), A, manifest.clusterId(),
+                manifest.createdMillis() + 1, manifest.completedMillis(), manifest.restoreEpoch(), manifest.chunkSize(),
+                descriptor, manifest.commitIds(), manifest.jar(), manifest.tasks(), manifest.totals(), null);
+        byte[] bytes = new ManifestCodec().encode(other);
+        new io.modbackup.core.store.SealingProvider(store(), io.modbackup.core.seal.Compression.DEFAULT, options.masterKey(),
+                Runnable::run).putObject(io.modbackup.core.store.StoreLayout.moduleManifestKey(id),
+                new java.io.ByteArrayInputStream(bytes), bytes.length).join();
+        return id;
+    }
+
     /** Writes {@code bytes} at {@code key} straight into the store, as someone tampering with it would. */
     void put(String key, byte[] bytes) throws Exception {
         store().putObject(key, new java.io.ByteArrayInputStream(bytes), bytes.length).get();

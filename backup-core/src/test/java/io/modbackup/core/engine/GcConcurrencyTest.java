@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * GC runs continuously against a stream of 200 backups taken under writes: from the same process,
- * and from a second engine with its own provider and locks, as another process of the cluster
- * would. Every backup must verify when it commits, and every backup that survives must verify and
- * restore at the end.
+ * GC runs continuously against a stream of at least 200 backups taken under writes: from the same
+ * process, and from a second engine with its own provider and locks, as another process of the
+ * cluster would. Every backup must deep-verify when it commits; every one but the 3 kept is deleted
+ * by exactly one GC run; the survivors verify and restore at the end.
  */
 class GcConcurrencyTest {
     @TempDir
@@ -41,18 +41,23 @@ class GcConcurrencyTest {
             f.workload.start(List.of(new DepotRef(A, "*events"), new DepotRef(B, "*clicks")), 5, Duration.ofMillis(5));
             AtomicBoolean running = new AtomicBoolean(true);
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            AtomicInteger gcRuns = new AtomicInteger();
+            AtomicInteger sameRuns = new AtomicInteger();
+            AtomicInteger otherRuns = new AtomicInteger();
             AtomicInteger deleted = new AtomicInteger();
             List<Thread> collectors = List.of(
-                    collector("gc-same-process", f.engine, 20, running, gcRuns, deleted, failures),
-                    collector("gc-other-process", otherProcess, 35, running, gcRuns, deleted, failures));
+                    collector("gc-same-process", f.engine, 20, running, sameRuns, deleted, failures),
+                    collector("gc-other-process", otherProcess, 35, running, otherRuns, deleted, failures));
             collectors.forEach(Thread::start);
 
+            // At least 200 backups, and on until each collector has run 10 times among them, however the
+            // threads are scheduled (bounded, so that collectors that never run fail the test).
             int backups = 0;
             try {
-                for (; backups < 200 && failures.isEmpty(); backups++) {
+                for (; (backups < BACKUPS || sameRuns.get() < 10 || otherRuns.get() < 10) && failures.isEmpty(); backups++) {
+                    assertTrue(backups < 5 * BACKUPS, "the collectors ran " + sameRuns + " and " + otherRuns + " times in "
+                            + backups + " backups");
                     ModuleManifest m = f.engine.backup(A);
-                    VerifyReport report = f.engine.verify(m.backupId(), false);
+                    VerifyReport report = f.engine.verify(m.backupId(), true);
                     assertTrue(report.ok(), "backup " + backups + " " + m.backupId() + ": " + report.problems());
                 }
             } finally {
@@ -63,21 +68,23 @@ class GcConcurrencyTest {
                 f.workload.close();
             }
             assertTrue(failures.isEmpty(), () -> "GC failed: " + failures.peek());
-            assertEquals(200, backups);
 
-            f.engine.gc(false);
+            int last = f.engine.gc(false).deletedBackups().size();
             List<BackupSummary> left = f.engine.list(A, null, 100).backups();
             assertEquals(3, left.size(), "retention keeps the newest 3");
+            assertEquals(backups - 3, deleted.get() + last,
+                    "every backup but the 3 kept was deleted by exactly one GC run, none twice");
             for (BackupSummary b : left) {
                 assertTrue(f.engine.verify(b.backupId(), true).ok(), b.backupId());
             }
             f.engine.restore(left.get(left.size() - 1).backupId());
             f.checkLive(A, "after-concurrent-gc");
-            System.out.printf("GC concurrency: %d backups, %d GC runs, %d backups deleted by GC, %d left%n",
-                    backups, gcRuns.get(), deleted.get(), left.size());
-            assertTrue(gcRuns.get() >= 20 && deleted.get() >= 150, gcRuns + " runs, " + deleted + " deleted");
+            System.out.printf("GC concurrency: %d backups, %d + %d GC runs, %d backups deleted by them, %d left%n",
+                    backups, sameRuns.get(), otherRuns.get(), deleted.get(), left.size());
         }
     }
+
+    static final int BACKUPS = 200;
 
     private static Thread collector(String name, BackupEngine engine, long pauseMillis, AtomicBoolean running,
                                     AtomicInteger runs, AtomicInteger deleted, ConcurrentLinkedQueue<Throwable> failures) {

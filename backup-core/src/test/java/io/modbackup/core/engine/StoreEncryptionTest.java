@@ -432,6 +432,73 @@ class StoreEncryptionTest {
     }
 
     @Test
+    void aSegmentsNameCannotConfirmAGuessOfTheFilesItLists() throws Exception {
+        MasterKeyProvider key = key(12);
+        f = new EngineFixture(dir, options(key));
+        f.write(600);
+        ModuleManifest manifest = f.engine.backup(A);
+        SealingProvider keyed = new SealingProvider(f.store(), Compression.NONE, key, Runnable::run);
+        BackupStore reader = new BackupStore(keyed, new io.modbackup.core.manifest.ManifestCodec(), Runnable::run);
+        TaskManifest header = reader.readTaskHeader(manifest.tasks().get(0), manifest.chunkSize(), "task 0").join();
+        io.modbackup.core.manifest.SegmentRef segment = header.segments().get(0);
+        List<FileEntry> files = reader.readSegment(segment, manifest.chunkSize(), "segment 0").join();
+        io.modbackup.core.manifest.ManifestCodec codec = new io.modbackup.core.manifest.ManifestCodec();
+        assertEquals(segment.sha256(), Hashing.sha256Hex(codec.encode(new io.modbackup.core.manifest.FileSegment(
+                io.modbackup.core.manifest.ManifestCodec.VERSION, files))), "a segment is named by the SHA-256 of its plaintext");
+        // Someone who knows every file (content, path, size and time) but not the key names their content
+        // by SHA-256 and builds the same segment: its name is not in the store.
+        List<FileEntry> guess = new ArrayList<>();
+        for (FileEntry file : files) {
+            byte[] content = file.inline() != null ? java.util.Base64.getDecoder().decode(file.inline()) : contentOf(keyed, file);
+            List<String> chunks = new ArrayList<>();
+            for (int i = 0; i < file.chunks().size(); i++) {
+                int from = i * manifest.chunkSize();
+                chunks.add(Hashing.sha256Hex(java.util.Arrays.copyOfRange(content, from,
+                        Math.min(content.length, from + manifest.chunkSize()))));
+            }
+            guess.add(new FileEntry(file.path(), file.kind(), file.size(), file.modifiedMillis(), Hashing.sha256Hex(content),
+                    chunks, file.inline()));
+        }
+        String guessed = Hashing.sha256Hex(codec.encode(new io.modbackup.core.manifest.FileSegment(
+                io.modbackup.core.manifest.ManifestCodec.VERSION, guess)));
+        assertNotEquals(segment.sha256(), guessed);
+        assertFalse(Files.exists(dir.resolve("store").resolve(StoreLayout.segmentKey(guessed))),
+                "the guessed segment's name is not in the store");
+    }
+
+    /** A chunked file's content, read chunk by chunk with the key. */
+    private static byte[] contentOf(SealingProvider keyed, FileEntry file) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String chunk : file.chunks()) {
+            try (InputStream in = keyed.getObject(StoreLayout.chunkKey(chunk)).join()) {
+                in.transferTo(out);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void aGcOnANewStoreClaimsItEncryptedAndBackupsFollowUnderTheSameKey() throws Exception {
+        MasterKeyProvider key = key(11);
+        f = new EngineFixture(dir, options(key));
+        assertTrue(f.engine.storeFormat().isEmpty(), "the store is new");
+        io.modbackup.core.gc.GcReport gc = f.engine.gc(false);
+        assertEquals(List.of(0, 0, 0L, 0L), List.of(gc.deletedBackups().size(), gc.keptBackups(), gc.deletedChunks(),
+                gc.deletedManifests()), gc.toString());
+        StoreFormat format = f.engine.storeFormat().orElseThrow();
+        assertEquals(key.keyId(), format.encryption().keyId(), "the GC created the store's format record, encrypted");
+        assertTrue(Files.exists(dir.resolve("store").resolve(StoreLayout.OWNER_KEY)), "and claimed it for this cluster");
+        f.write(300);
+        ModuleManifest manifest = f.engine.backup(A);
+        for (Map.Entry<String, byte[]> object : storedObjects().entrySet()) {
+            if (object.getKey().startsWith(StoreLayout.BLOBS)) {
+                assertTrue(sealed(object.getValue(), 2), object.getKey() + " is stored encrypted");
+            }
+        }
+        assertTrue(f.engine.verify(manifest.backupId(), true).ok());
+    }
+
+    @Test
     void aRestoreThatWouldBreakAnotherModulesDependencyIsRefusedInAnEncryptedStoreToo() throws Exception {
         MasterKeyProvider key = key(10);
         f = new EngineFixture(dir, options(key));
@@ -441,14 +508,7 @@ class StoreEncryptionTest {
         io.modbackup.api.runtime.ModuleDescriptor lacking = new io.modbackup.api.runtime.ModuleDescriptor(d.name(),
                 d.taskCount(), d.depots(), d.topologies(), d.pstates().stream().filter(p -> !p.name().equals("$$totals"))
                 .toList(), d.dependencies(), d.jarName(), d.configOverrides(), d.dynamicOptions(), d.running(), d.parallelism());
-        BackupId id = new BackupId(A, manifest.createdMillis() + 1, 0);
-        ModuleManifest older = new ModuleManifest(manifest.version(), id.toString(), A, manifest.clusterId(),
-                manifest.createdMillis() + 1, manifest.completedMillis(), manifest.restoreEpoch(), manifest.chunkSize(),
-                lacking, manifest.commitIds(), manifest.jar(), manifest.tasks(), manifest.totals(), null);
-        // Sealed with the store's own key, as a genuine older backup would be.
-        byte[] bytes = new io.modbackup.core.manifest.ManifestCodec().encode(older);
-        new SealingProvider(f.store(), Compression.DEFAULT, key, Runnable::run).putObject(StoreLayout.moduleManifestKey(id),
-                new java.io.ByteArrayInputStream(bytes), bytes.length).join();
+        BackupId id = f.storeWithDescriptor(manifest, lacking);
         EngineFixture.LiveState endsBefore = f.live();
         BackupException e = assertThrows(BackupException.class, () -> f.engine.restore(id.toString()));
         assertEquals(Problem.RESTORE_BREAKS_DEPENDENCY, e.problem());

@@ -151,14 +151,19 @@ class StoreLocksTest {
         try (StoreLocks locks = new StoreLocks(store, Clock.systemUTC(), ttl, Duration.ofSeconds(5));
              StoreLocks.Lease lease = locks.shared("m-0000000000000001-00")) {
             String key = StoreLayout.backupLeaseKey("m-0000000000000001-00");
-            long until = System.currentTimeMillis() + 4 * ttl.toMillis();
-            long oldest = 0;
-            while (System.currentTimeMillis() < until) {
-                String[] parts = read(store, key).split(" ");
-                oldest = Math.max(oldest, System.currentTimeMillis() - Long.parseLong(parts[1]));
-                Thread.sleep(100);
+            // On the real clock the heartbeat keeps rewriting the lease with later times (its cadence, a third
+            // of the TTL, is checked on a test clock above): wait for three rewrites, with a bound.
+            List<Long> beats = new java.util.ArrayList<>(List.of(Long.parseLong(read(store, key).split(" ")[1])));
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (beats.size() < 4) {
+                assertTrue(System.nanoTime() < until, "the heartbeat did not rewrite the lease: " + beats);
+                long beat = Long.parseLong(read(store, key).split(" ")[1]);
+                if (beat != beats.get(beats.size() - 1)) {
+                    assertTrue(beat > beats.get(beats.size() - 1), "a heartbeat moves the lease forward: " + beats + " then " + beat);
+                    beats.add(beat);
+                }
+                Thread.sleep(20);
             }
-            assertTrue(oldest < ttl.toMillis(), "heartbeats every third of the TTL keep it live; oldest seen " + oldest + " ms");
             List<Thread> beaters = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().equals("modbackup-lease-heartbeat")).toList();
             assertFalse(beaters.isEmpty());
@@ -260,7 +265,11 @@ class StoreLocksTest {
                 }
             });
             waiter.start();
-            Thread.sleep(300);
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (waiter.getState() != Thread.State.TIMED_WAITING && waiter.getState() != Thread.State.WAITING) {
+                assertTrue(System.nanoTime() < until, "the waiter never waited for the lock");
+                Thread.sleep(5);
+            }
             waiter.interrupt();
             Object[] result = outcome.get(10, TimeUnit.SECONDS);
             BackupException e = (BackupException) result[0];

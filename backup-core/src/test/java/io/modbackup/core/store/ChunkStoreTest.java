@@ -313,7 +313,10 @@ class ChunkStoreTest {
         TransferStats second = new TransferStats();
         CompletableFuture<FileEntry> copy = chunks.store("b", FileKind.MUTABLE, Files.write(dir.resolve("b"), data),
                 data.length, 0, known, second);
-        Thread.sleep(200);
+        while (second.chunksReused() == 0) {
+            // the copy hashed its chunk and found the first file's upload of it under way
+            Thread.sleep(5);
+        }
         assertFalse(copy.isDone(), "the copy waits for the first file's upload of the same chunk");
         gate.completeExceptionally(new IllegalStateException("the store is down"));
         assertTrue(failure(first).contains("the store is down"));

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -19,11 +18,12 @@ import java.util.function.Supplier;
 /**
  * Wraps any provider and makes chosen calls fail, slow down or move truncated data, following
  * {@link FaultRule}s; counts calls per operation. Thread-safe. Rules can be added and cleared while
- * calls are in flight. Randomness comes from one seeded generator, so a single-threaded schedule is
- * reproducible.
+ * calls are in flight. A probabilistic rule's draw for the k-th call it matches on a key is a hash of
+ * the seed, the rule's position, the key and k: the same keys meet the same faults however concurrent
+ * calls interleave.
  */
 public final class FaultInjectingProvider extends StreamInterceptingProvider {
-    private final Random random;
+    private final long seed;
     private final List<ActiveRule> rules = new CopyOnWriteArrayList<>();
     private final Map<Operation, AtomicLong> calls = new EnumMap<>(Operation.class);
     private final AtomicLong faultsInjected = new AtomicLong();
@@ -31,18 +31,22 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
 
     private static final class ActiveRule {
         final FaultRule rule;
+        final int position;
         final AtomicLong matched = new AtomicLong();
         final AtomicLong applied = new AtomicLong();
+        /** Per key: calls matched so far, and the faults applied in a row up to the last of them. */
+        final Map<String, long[]> perKey = new java.util.concurrent.ConcurrentHashMap<>();
 
-        ActiveRule(FaultRule rule) {
+        ActiveRule(FaultRule rule, int position) {
             this.rule = rule;
+            this.position = position;
         }
     }
 
-    /** Wraps {@code delegate}; probabilistic rules draw from a generator seeded with {@code seed}. */
+    /** Wraps {@code delegate}; probabilistic rules draw as {@code seed} says (see the class comment). */
     public FaultInjectingProvider(BackupProvider delegate, long seed) {
         super(delegate);
-        this.random = new Random(seed);
+        this.seed = seed;
         for (Operation op : Operation.values()) {
             calls.put(op, new AtomicLong());
         }
@@ -50,7 +54,9 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
 
     /** Adds a rule; later calls that it matches suffer its effect. Returns this provider. */
     public FaultInjectingProvider addRule(FaultRule rule) {
-        rules.add(new ActiveRule(rule));
+        synchronized (rules) {
+            rules.add(new ActiveRule(rule, rules.size()));
+        }
         return this;
     }
 
@@ -132,7 +138,7 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
                 continue;
             }
             long n = active.matched.incrementAndGet();
-            if (n % rule.everyNth() != 0 || !draw(rule.probability())) {
+            if (n % rule.everyNth() != 0 || !fires(active, key == null ? "" : key)) {
                 continue;
             }
             if (active.applied.incrementAndGet() > rule.maxTimes()) {
@@ -145,13 +151,37 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
         return null;
     }
 
-    private boolean draw(double probability) {
-        if (probability >= 1.0) {
+    /** Whether the rule applies to this call on {@code key}: its draw, and no more than its run per key. */
+    private boolean fires(ActiveRule active, String key) {
+        FaultRule rule = active.rule;
+        long[] state = active.perKey.computeIfAbsent(key, k -> new long[2]);
+        synchronized (state) {
+            long call = state[0]++;
+            boolean drawn = rule.probability() >= 1.0 || draw(active.position, key, call) < rule.probability();
+            if (!drawn || state[1] >= rule.maxInARowPerKey()) {
+                state[1] = 0;
+                return false;
+            }
+            state[1]++;
             return true;
         }
-        synchronized (random) {
-            return random.nextDouble() < probability;
-        }
+    }
+
+    /** A uniform draw in [0, 1) for the {@code call}-th matching call of rule {@code position} on {@code key}. */
+    private double draw(int position, String key, long call) {
+        long h = seed;
+        h = mix(h ^ position);
+        h = mix(h ^ key.hashCode());
+        h = mix(h ^ key.length());
+        h = mix(h ^ call);
+        return (h >>> 11) * 0x1.0p-53;
+    }
+
+    /** SplitMix64's finalizer: spreads every input bit over the output. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
     }
 
     private static <T> CompletableFuture<T> apply(FaultRule rule, Operation op, String key,
