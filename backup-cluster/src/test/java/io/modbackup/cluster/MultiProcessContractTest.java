@@ -18,6 +18,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The multi-process cluster passes the runtime contract: the Conductor and three Supervisors in their
@@ -25,6 +28,21 @@ import java.util.Optional;
  * process killed with SIGKILL and started again on its state.
  */
 class MultiProcessContractTest extends ClusterRuntimeContractTest {
+    /**
+     * Each crash here restarts real processes: the README's test command crashes the install at its first
+     * step and every third after; {@code -Plong} (as {@code .ci/run} runs it) at every step.
+     */
+    @Override
+    protected java.util.function.IntPredicate installStepsToCrashAt() {
+        return step -> step % 3 == 1;
+    }
+
+    @Test
+    @Tag("long")
+    @Timeout(value = 20, unit = java.util.concurrent.TimeUnit.MINUTES)
+    void installRestoreIsAtomicAcrossACrashAtEveryStepOfRealProcesses() throws Exception {
+        checkInstallIsAtomic(step -> true);
+    }
 
     @Override
     protected RuntimeHarness openHarness(Path root) {

@@ -61,8 +61,10 @@ class SupervisorFailureTest {
             RuntimeException failure = assertThrows(RuntimeException.class, () -> cluster.admin.backup(MODULE_A));
             long failedAfterMillis = (System.nanoTime() - started) / 1_000_000;
             assertTrue(failure.getMessage().contains(VICTIM), failure.getMessage());
-            // The shipped heartbeat timeout (5 s) marks the frozen Supervisor down, failing the calls waiting on it.
-            assertTrue(failedAfterMillis < 10_000, "failed after " + failedAfterMillis + " ms");
+            // The shipped heartbeat timeout (5 s) marks the frozen Supervisor down, failing the calls waiting on it:
+            // the failure says so, rather than a call's deadline (how long that takes is OperableAsShippedTest's).
+            assertTrue(failure.getMessage().contains("Supervisor " + VICTIM) && failure.getMessage().contains("is down: no heartbeat for"),
+                    failure.getMessage());
             assertEquals(committed, committedBackups(), "a failed backup commits nothing");
             assertEquals(0, leases(), "the failed backup's lease is released");
 
