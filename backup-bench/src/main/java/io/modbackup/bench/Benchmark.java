@@ -7,6 +7,7 @@ import static io.modbackup.bench.Rows.row;
 import static io.modbackup.bench.Timing.seconds;
 import static io.modbackup.bench.Timing.time;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.TaskCut;
@@ -122,7 +123,7 @@ public final class Benchmark {
         try (var entries = Files.list(work)) {
             for (Path entry : entries.toList()) {
                 if (!before.contains(entry)) {
-                    deleteTree(entry);
+                    FileTrees.deleteTree(entry);
                 }
             }
         }
@@ -159,8 +160,8 @@ public final class Benchmark {
             BaselineTools.ToolTimes restic = resticBackup(cutDir, o.dir().resolve("restic-repo"));
             BaselineTools.ToolTimes borg = borgBackup(cutDir, o.dir().resolve("borg-repo"));
             log.printf("baselines: restic %s, borg %s%n", restic, borg);
-            deleteTree(o.dir().resolve("restic-repo"));
-            deleteTree(o.dir().resolve("borg-repo"));
+            FileTrees.deleteTree(o.dir().resolve("restic-repo"));
+            FileTrees.deleteTree(o.dir().resolve("borg-repo"));
 
             // Rounds alternate baseline and ours, each into a fresh target, so that drift in the disk's
             // write-back affects both alike; the first round of ours also pays for JIT compilation.
@@ -180,8 +181,8 @@ public final class Benchmark {
                 Path copy = o.dir().resolve("cp-copy-" + r);
                 fullRounds.baseline(time(() -> Timing.run("cp", "-r", cutDir.toString(), copy.toString()), true));
                 Path store = o.dir().resolve("store-local-" + r);
-                deleteTree(plainStore);
-                deleteTree(encryptedStore);
+                FileTrees.deleteTree(plainStore);
+                FileTrees.deleteTree(encryptedStore);
                 // The three backups of a round take turns at going first: the first reads the cut's files
                 // from disk, the later ones find them in the page cache.
                 double[] seconds = new double[3];
@@ -201,8 +202,8 @@ public final class Benchmark {
                 encryptionRounds.ours(seconds[2]);
                 encryptionRounds.baseline(seconds[0]);
                 if (r < o.rounds() - 1) {
-                    deleteTree(store);
-                    deleteTree(copy);
+                    FileTrees.deleteTree(store);
+                    FileTrees.deleteTree(copy);
                 }
             }
             log.println(fullRounds);
@@ -212,7 +213,7 @@ public final class Benchmark {
             Files.move(o.dir().resolve("store-local-" + (o.rounds() - 1)), localStore);
             long zstdBytes = treeBytes(localStore);
             long plainBytes = treeBytes(plainStore);
-            deleteTree(plainStore);
+            FileTrees.deleteTree(plainStore);
             Path cpCopy = o.dir().resolve("cp-copy-" + (o.rounds() - 1));
 
             try (LocalDirectoryProvider store = new LocalDirectoryProvider(localStore.toString());
@@ -294,10 +295,10 @@ public final class Benchmark {
                         staging.ours(result[0].stagingMillis() / 1000.0);
                         encryptedRestores.baseline(restore);
                         encryptedRestores.ours(time(() -> encryptedEngine.restore(encryptedFull), true));
-                        deleteTree(back);
+                        FileTrees.deleteTree(back);
                     }
                 }
-                deleteTree(encryptedStore);
+                FileTrees.deleteTree(encryptedStore);
                 log.println(restores);
                 log.println(staging);
                 log.println(encryptedRestores);
@@ -404,17 +405,6 @@ public final class Benchmark {
         String last = out.isEmpty() ? "" : out.lines().reduce((a, b) -> b).orElse("");
         return new Row("peak heap, full backup + restore", last.startsWith("peak heap") ? last.substring(10) : "-",
                 "-Xmx64m", Double.NaN, "completes", code == 0 ? "met (completed)" : "MISSED (exit " + code + ")");
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     static String size(long bytes) {

@@ -43,7 +43,7 @@ public final class CutPauseBenchmark {
             System.out.printf(Locale.ROOT, "%8d %16d %16d %16d %16d %9.2fx%n", r[0], r[1], r[2], r[3], r[4],
                     (double) r[3] / rows.get(0)[3]);
         }
-        Benchmark.deleteTree(base);
+        io.modbackup.api.fs.FileTrees.deleteTree(base);
     }
 
     private static long[] measure(Path dir, int tasks) throws Exception {

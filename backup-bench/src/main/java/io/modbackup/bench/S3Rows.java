@@ -76,8 +76,8 @@ final class S3Rows {
                          BackupEngine engine = new BackupEngine(cluster, s3, options)) {
                         s3Rounds.ours(time(() -> engine.backup(A), false));
                     }
-                    Benchmark.deleteTree(o.dir().resolve("s3").resolve("raw-" + r));
-                    Benchmark.deleteTree(o.dir().resolve("s3").resolve("modbackup-" + r));
+                    io.modbackup.api.fs.FileTrees.deleteTree(o.dir().resolve("s3").resolve("raw-" + r));
+                    io.modbackup.api.fs.FileTrees.deleteTree(o.dir().resolve("s3").resolve("modbackup-" + r));
                 }
                 log.println(s3Rounds);
                 return s3Rounds.row("full backup through S3 (in-process server)", "raw putFile, same client", 1.25);

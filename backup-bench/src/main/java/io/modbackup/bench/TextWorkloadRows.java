@@ -65,8 +65,8 @@ final class TextWorkloadRows {
             Path plainStore = dir.resolve("store-none");
             ModuleManifest backup = null;
             for (int r = 0; r < o.rounds(); r++) {
-                Benchmark.deleteTree(plainStore);
-                Benchmark.deleteTree(zstdStore);
+                io.modbackup.api.fs.FileTrees.deleteTree(plainStore);
+                io.modbackup.api.fs.FileTrees.deleteTree(zstdStore);
                 if (r % 2 == 1) {
                     rounds.baseline(Benchmark.timeBackup(cluster, plainStore, options.withCompression(Compression.NONE)));
                 }
@@ -85,7 +85,7 @@ final class TextWorkloadRows {
             log.printf("JSON-like depot entries: %s of content in %d files, %s stored with zstd:3%n", Benchmark.size(content),
                     backup.totals().files(), Benchmark.size(stored));
         } finally {
-            Benchmark.deleteTree(dir);
+            io.modbackup.api.fs.FileTrees.deleteTree(dir);
         }
         log.println(rounds);
         return List.of(new Row("JSON-like depot entries: chunk bytes stored, zstd:3 vs none", Benchmark.size(stored), Benchmark.size(content)

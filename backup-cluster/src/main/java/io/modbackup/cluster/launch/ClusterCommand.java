@@ -197,27 +197,9 @@ public final class ClusterCommand {
         return 0;
     }
 
-    /** Stops a node's process: SIGCONT (a frozen one cannot exit), SIGTERM, and SIGKILL if it outlives the grace. */
+    /** Stops a node's process as {@link ClusterProcesses#stop} does, with the command's grace. */
     private static void stopProcess(Endpoint endpoint) {
-        ProcessHandle.of(endpoint.pid()).ifPresent(process -> {
-            try {
-                new ProcessBuilder("kill", "-CONT", Long.toString(endpoint.pid())).start().waitFor();
-            } catch (IOException e) {
-                // without kill(1), a frozen node gets SIGKILL after the grace below
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroy();
-            try {
-                process.onExit().get(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                process.destroyForcibly();
-                process.onExit().join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
-            }
-        });
+        ProcessHandle.of(endpoint.pid()).ifPresent(process -> ClusterProcesses.stop(process, STOP_GRACE));
     }
 
     private static int status(Path dir, PrintStream out, PrintStream err) {

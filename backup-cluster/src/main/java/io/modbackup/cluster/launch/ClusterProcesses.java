@@ -437,26 +437,34 @@ public final class ClusterProcesses implements AutoCloseable {
     @Override
     public void close() {
         for (String node : List.copyOf(processes.keySet())) {
-            Process process = processes.remove(node);
-            if (process.isAlive()) {
-                resumeQuietly(process);
-                process.destroy();
-                try {
-                    if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                        process.destroyForcibly().waitFor();
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            stop(processes.remove(node).toHandle(), java.time.Duration.ofSeconds(10));
         }
     }
 
-    private static void resumeQuietly(Process process) {
+    /**
+     * Stops a process: SIGCONT (a frozen one cannot exit), SIGTERM, and SIGKILL if it outlives {@code grace};
+     * returns once it is gone. Nothing happens to a process that already ended.
+     */
+    public static void stop(ProcessHandle process, java.time.Duration grace) {
+        if (!process.isAlive()) {
+            return;
+        }
         try {
             new ProcessBuilder("kill", "-CONT", Long.toString(process.pid())).start().waitFor();
-        } catch (IOException | InterruptedException ignored) {
-            // a process that is not stopped needs no SIGCONT
+        } catch (IOException e) {
+            // without kill(1), a frozen process gets SIGKILL after the grace below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroy();
+        try {
+            process.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            process.destroyForcibly();
+            process.onExit().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
         }
     }
 }
