@@ -21,9 +21,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and no pin, staging directory, install journal, temporary file or lease is left.
  *
  * <p>The seed is printed; {@code -Dmodbackup.soak.seed=N} replays the same sequence of operations and
- * faults, {@code -Dmodbackup.soak.seconds=S} runs the README's one longer (default 45); the long form
- * runs 150 s.
+ * faults, {@code -Dmodbackup.soak.seconds=S} runs it longer (default 45).
  */
 @EnabledOnOs(OS.LINUX)
 class SoakTest {
@@ -51,14 +48,6 @@ class SoakTest {
     @Test
     void randomKillsAndHangsDuringBackupsGcsAndRestoresLoseNothingAndLeakNothing() throws Exception {
         soak(Long.getLong("modbackup.soak.seconds", 45));
-    }
-
-    /** The long soak, with {@code -Plong} (as {@code .ci/run} runs it): more than three times as many operations and faults. */
-    @Test
-    @Tag("long")
-    @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-    void theLongSoakLosesNothingAndLeaksNothing() throws Exception {
-        soak(150);
     }
 
     private void soak(long seconds) throws Exception {
