@@ -1,5 +1,6 @@
 package io.modbackup.bench;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
@@ -43,7 +44,7 @@ public final class CutPauseBenchmark {
             System.out.printf(Locale.ROOT, "%8d %16d %16d %16d %16d %9.2fx%n", r[0], r[1], r[2], r[3], r[4],
                     (double) r[3] / rows.get(0)[3]);
         }
-        io.modbackup.api.fs.FileTrees.deleteTree(base);
+        FileTrees.deleteTree(base);
     }
 
     private static long[] measure(Path dir, int tasks) throws Exception {

@@ -3,6 +3,7 @@ package io.modbackup.bench;
 import static io.modbackup.bench.Rows.row;
 import static io.modbackup.bench.Timing.time;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.s3.S3BackupProvider;
@@ -76,8 +77,8 @@ final class S3Rows {
                          BackupEngine engine = new BackupEngine(cluster, s3, options)) {
                         s3Rounds.ours(time(() -> engine.backup(A), false));
                     }
-                    io.modbackup.api.fs.FileTrees.deleteTree(o.dir().resolve("s3").resolve("raw-" + r));
-                    io.modbackup.api.fs.FileTrees.deleteTree(o.dir().resolve("s3").resolve("modbackup-" + r));
+                    FileTrees.deleteTree(o.dir().resolve("s3").resolve("raw-" + r));
+                    FileTrees.deleteTree(o.dir().resolve("s3").resolve("modbackup-" + r));
                 }
                 log.println(s3Rounds);
                 return s3Rounds.row("full backup through S3 (in-process server)", "raw putFile, same client", 1.25);

@@ -3,6 +3,7 @@ package io.modbackup.bench;
 import static io.modbackup.bench.Rows.row;
 import static io.modbackup.bench.Timing.time;
 
+import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.core.engine.BackupEngine;
 import io.modbackup.core.engine.BackupOptions;
@@ -65,8 +66,8 @@ final class TextWorkloadRows {
             Path plainStore = dir.resolve("store-none");
             ModuleManifest backup = null;
             for (int r = 0; r < o.rounds(); r++) {
-                io.modbackup.api.fs.FileTrees.deleteTree(plainStore);
-                io.modbackup.api.fs.FileTrees.deleteTree(zstdStore);
+                FileTrees.deleteTree(plainStore);
+                FileTrees.deleteTree(zstdStore);
                 if (r % 2 == 1) {
                     rounds.baseline(Benchmark.timeBackup(cluster, plainStore, options.withCompression(Compression.NONE)));
                 }
@@ -85,7 +86,7 @@ final class TextWorkloadRows {
             log.printf("JSON-like depot entries: %s of content in %d files, %s stored with zstd:3%n", Benchmark.size(content),
                     backup.totals().files(), Benchmark.size(stored));
         } finally {
-            io.modbackup.api.fs.FileTrees.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
         log.println(rounds);
         return List.of(new Row("JSON-like depot entries: chunk bytes stored, zstd:3 vs none", Benchmark.size(stored), Benchmark.size(content)

@@ -230,7 +230,7 @@ public final class BackupsPageHandler implements HttpHandler {
         } else {
             b.append(time(v.lastGc().atMillis())).append(", deleted ").append(v.lastGc().deletedBackups())
                     .append(" backups and ").append(v.lastGc().deletedChunks()).append(" chunks, freed ")
-                    .append(size(v.lastGc().freedBytes()));
+                    .append(ProgressLine.bytes(v.lastGc().freedBytes()));
         }
         b.append("</p>");
         if (v.restoreInProgress() != null) {
@@ -245,8 +245,8 @@ public final class BackupsPageHandler implements HttpHandler {
         }
         for (BackupSummary backup : v.backups()) {
             b.append("<tr class=\"backup\"><td class=\"id\">").append(escape(backup.backupId())).append("</td><td>")
-                    .append(time(backup.createdMillis())).append("</td><td class=\"num\">").append(size(backup.bytes()))
-                    .append("</td><td class=\"num\">").append(size(backup.newBytes())).append("</td><td class=\"num\">")
+                    .append(time(backup.createdMillis())).append("</td><td class=\"num\">").append(ProgressLine.bytes(backup.bytes()))
+                    .append("</td><td class=\"num\">").append(ProgressLine.bytes(backup.newBytes())).append("</td><td class=\"num\">")
                     .append(ProgressLine.bytesSent(backup.bytesSent())).append("</td><td class=\"num\">")
                     .append(backup.durationMillis()).append(" ms</td><td>committed</td></tr>");
         }
@@ -283,11 +283,6 @@ public final class BackupsPageHandler implements HttpHandler {
 
     private static String time(long millis) {
         return millis < 0 ? "-" : Instant.ofEpochMilli(millis).toString();
-    }
-
-    /** As the CLI writes sizes, so that the page and {@code list} show one figure the same way. */
-    private static String size(long bytes) {
-        return ProgressLine.bytes(bytes);
     }
 
     private static String escape(String s) {

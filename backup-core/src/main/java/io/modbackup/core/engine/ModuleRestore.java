@@ -3,11 +3,14 @@ package io.modbackup.core.engine;
 import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.ClusterRuntime.RestoreRequest;
 import io.modbackup.api.runtime.ClusterRuntime;
+import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.ModuleDescriptor;
+import io.modbackup.api.runtime.ObjectKind;
 import io.modbackup.api.runtime.ObjectRef;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.PathSegment;
 import io.modbackup.api.runtime.RestoreMarker;
+import io.modbackup.api.runtime.TopologySpec;
 import io.modbackup.core.async.Futures;
 import io.modbackup.core.engine.TaskWorker.TaskRestoreRequest;
 import io.modbackup.core.engine.TaskWorker.TaskRestoreResult;
@@ -209,10 +212,10 @@ final class ModuleRestore {
                             + " backup does not have; choose a backup that has it or update module " + other + " first");
                 }
             }
-            for (io.modbackup.api.runtime.TopologySpec topology : dependent.topologies()) {
-                for (io.modbackup.api.runtime.DepotRef depot : topology.subscriptions()) {
+            for (TopologySpec topology : dependent.topologies()) {
+                for (DepotRef depot : topology.subscriptions()) {
                     if (depot.module().equals(manifest.module())
-                            && !manifest.descriptor().hasObject(io.modbackup.api.runtime.ObjectKind.DEPOT, depot.depot())) {
+                            && !manifest.descriptor().hasObject(ObjectKind.DEPOT, depot.depot())) {
                         throw new BackupException(Problem.RESTORE_BREAKS_DEPENDENCY, manifest.backupId(), "restore of "
                                 + manifest.backupId() + " refused: topology " + topology.name() + " of module " + other
                                 + " subscribes to depot " + depot.depot() + " of module " + manifest.module() + ", which that"

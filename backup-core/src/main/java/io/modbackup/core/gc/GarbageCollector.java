@@ -397,7 +397,6 @@ public final class GarbageCollector {
         void delete() {
             List<String> manifests = deadManifests();
             freedBytes(); // the orphans' sizes are asked of the store while they are there
-
             byte[] bytes = state.encode(Math.max(0, loadedGeneration) + 1);
             Futures.await(store.provider().putObject(StoreLayout.GC_STATE_KEY, new ByteArrayInputStream(bytes), bytes.length),
                     "write " + StoreLayout.GC_STATE_KEY);

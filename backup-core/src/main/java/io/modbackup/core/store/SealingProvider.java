@@ -149,9 +149,6 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-        if (!isSealed(key)) {
-            return delegate().putObject(key, in, length);
-        }
         return store(key, in, length).thenApply(sent -> null);
     }
 

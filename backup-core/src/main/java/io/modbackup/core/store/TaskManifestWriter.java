@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes a task manifest from its files given one at a time in path order: each segment is cut
@@ -30,7 +31,7 @@ public final class TaskManifestWriter {
     private final List<SegmentRef> segments = new ArrayList<>();
     private final List<CompletableFuture<Long>> puts = new ArrayList<>();
     /** Stored bytes of the segments sent so far (their puts add as they complete, on any thread). */
-    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
     private String lastPath;
     private long files;
     private long bytes;
@@ -79,7 +80,7 @@ public final class TaskManifestWriter {
             // Only puts still running (or failed, to report) are kept: the list stays short.
             puts.removeIf(put -> put.isDone() && !put.isCompletedExceptionally());
             puts.add(provider.store(StoreLayout.segmentKey(sha), new ByteArrayInputStream(segment), segment.length)
-                    .thenApply(n -> sent.addAndGet(n)));
+                    .thenApply(sent::addAndGet));
         }
         current.clear();
     }

@@ -2,7 +2,6 @@ package io.modbackup.testkit.runtime;
 
 import io.modbackup.api.runtime.CapturedFile;
 import io.modbackup.api.runtime.ClusterRuntime;
-import io.modbackup.api.runtime.ClusterRuntime.RestoreRequest;
 import io.modbackup.api.runtime.CutDescriptor;
 import io.modbackup.api.runtime.DepotSpec;
 import io.modbackup.api.runtime.ModuleDescriptor;
@@ -14,18 +13,11 @@ import io.modbackup.api.runtime.TopologySpec;
 import io.modbackup.sim.ModuleDefinition;
 import io.modbackup.sim.SampleModules;
 import io.modbackup.sim.WorkloadEntry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +28,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,7 +151,7 @@ public abstract class ClusterRuntimeContractTest {
                 kept = cut;
             }
         }
-        Held held = hold(kept);
+        HeldCut held = hold(kept);
         runtime().releaseCut(a.name(), kept.cutId());
         install(held, null);
         awaitCaughtUp(a.name());
@@ -256,7 +247,7 @@ public abstract class ClusterRuntimeContractTest {
         write(a.name(), 1200);
         awaitCaughtUp(a.name());
         CutDescriptor cut = runtime().captureCut(a.name());
-        Held held = hold(cut);
+        HeldCut held = hold(cut);
         runtime().releaseCut(a.name(), cut.cutId());
         String depot = a.depots().get(0);
         int crashes = 0;
@@ -324,11 +315,11 @@ public abstract class ClusterRuntimeContractTest {
         write(a.name(), 1500);
         awaitCaughtUp(a.name());
         awaitCaughtUp(b.name());
-        Held heldA = holdAndRelease(runtime().captureCut(a.name()));
+        HeldCut heldA = holdAndRelease(runtime().captureCut(a.name()));
         write(a.name(), 3000);
         awaitCaughtUp(a.name());
         awaitCaughtUp(b.name());
-        Held heldB = holdAndRelease(runtime().captureCut(b.name()));
+        HeldCut heldB = holdAndRelease(runtime().captureCut(b.name()));
 
         long epochBefore = epoch(a.name());
         RestoreMarker marker = install(heldA, null);
@@ -361,7 +352,7 @@ public abstract class ClusterRuntimeContractTest {
         harness.deploy(a, new Parallelism(a.taskCount(), 1, 1));
         write(a.name(), 800);
         awaitCaughtUp(a.name());
-        Held held = holdAndRelease(runtime().captureCut(a.name()));
+        HeldCut held = holdAndRelease(runtime().captureCut(a.name()));
         Parallelism wanted = new Parallelism(a.taskCount(), 3, 2);
         Map<Integer, String> placement = runtime().placeRestore(held.cut().descriptor(), wanted);
         Set<Integer> tasks = new HashSet<>();
@@ -407,7 +398,7 @@ public abstract class ClusterRuntimeContractTest {
         checkDescribed(deployed, a, options, "after deploy");
         write(a.name(), 1200);
         awaitCaughtUp(a.name());
-        Held held = holdAndRelease(runtime().captureCut(a.name()));
+        HeldCut held = holdAndRelease(runtime().captureCut(a.name()));
         if (!held.cut().descriptor().dynamicOptions().equals(options)) {
             throw violated(Property.DESCRIBE_ROUND_TRIPS, "the cut describes dynamic options " + held.cut().descriptor()
                     .dynamicOptions() + ", the module has " + options);
@@ -421,16 +412,16 @@ public abstract class ClusterRuntimeContractTest {
         Map<String, String> updatedOptions = new TreeMap<>(options);
         updatedOptions.put("backup.max.age.hours", "9");
         checkDescribed(updated, v2, updatedOptions, "after the update");
-        if (sha256(runtime().moduleJar(a.name())).equals(held.jarSha256())) {
+        if (FileDigests.sha256(runtime().moduleJar(a.name())).equals(held.jarSha256())) {
             throw violated(Property.DESCRIBE_ROUND_TRIPS, "the update to other code left the module's jar unchanged");
         }
 
         install(held, null);
         ModuleDescriptor restored = runtime().describe(a.name()).orElseThrow();
         checkDescribed(restored, a, options, "after restoring the backup taken before the update");
-        if (!sha256(runtime().moduleJar(a.name())).equals(held.jarSha256())) {
+        if (!FileDigests.sha256(runtime().moduleJar(a.name())).equals(held.jarSha256())) {
             throw violated(Property.RESTORED_CODE_RUNS, "after the restore the module's jar is not the restored one ("
-                    + sha256(runtime().moduleJar(a.name())) + ", restored " + held.jarSha256() + ")");
+                    + FileDigests.sha256(runtime().moduleJar(a.name())) + ", restored " + held.jarSha256() + ")");
         }
         write(a.name(), 600);
         awaitCaughtUp(a.name());
@@ -483,7 +474,7 @@ public abstract class ClusterRuntimeContractTest {
         }
     }
 
-    private void checkRestoredEnds(Held held) {
+    private void checkRestoredEnds(HeldCut held) {
         for (DepotSpec depot : held.cut().descriptor().depots()) {
             List<Long> live = ends(held.cut().module(), depot.name(), held.cut().tasks().size());
             if (!live.equals(held.ends(depot.name()))) {
@@ -578,7 +569,7 @@ public abstract class ClusterRuntimeContractTest {
         Map<String, String> prints = new TreeMap<>();
         for (TaskCut task : cut.tasks()) {
             for (CapturedFile file : runtime().supervisor(task.supervisorId()).cutFiles(cut.module(), cut.cutId(), task.task())) {
-                prints.put(task.task() + "/" + file.path(), sha256(file.source(), file.size()));
+                prints.put(task.task() + "/" + file.path(), FileDigests.sha256(file.source(), file.size()));
             }
         }
         return prints;
@@ -586,71 +577,23 @@ public abstract class ClusterRuntimeContractTest {
 
     // ------------------------------------------------------------------ restores without a store
 
-    /** A cut's files copied aside, with its jar: what a backup holds. */
-    private record Held(CutDescriptor cut, Path files, Path jar, String jarSha256, String backupId) {
-        List<Long> ends(String depot) {
-            return cut.tasks().stream().sorted(java.util.Comparator.comparingInt(TaskCut::task))
-                    .map(t -> t.depotEndOffsets().get(depot)).toList();
-        }
-    }
-
-    private Held holdAndRelease(CutDescriptor cut) {
-        Held held = hold(cut);
+    private HeldCut holdAndRelease(CutDescriptor cut) {
+        HeldCut held = hold(cut);
         runtime().releaseCut(cut.module(), cut.cutId());
         return held;
     }
 
-    private Held hold(CutDescriptor cut) {
-        Path root = dir.resolve("held").resolve(cut.cutId());
-        for (TaskCut task : cut.tasks()) {
-            for (CapturedFile file : runtime().supervisor(task.supervisorId()).cutFiles(cut.module(), cut.cutId(), task.task())) {
-                CutStaging.copy(file, root.resolve(Integer.toString(task.task())).resolve(file.path()));
-            }
-        }
-        Path jar = root.resolve("module.jar");
-        try {
-            Files.copy(runtime().moduleJar(cut.module()), jar, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new Held(cut, root, jar, sha256(jar), cut.module() + "-contract-" + cut.cutId());
+    private HeldCut hold(CutDescriptor cut) {
+        return HeldCut.hold(runtime(), cut, dir.resolve("held"));
     }
 
-    private RestoreMarker install(Held held, Parallelism parallelism) {
+    private RestoreMarker install(HeldCut held, Parallelism parallelism) {
         return install(held, parallelism, runtime().placeRestore(held.cut().descriptor(), parallelism));
     }
 
-    private RestoreMarker install(Held held, Parallelism parallelism, Map<Integer, String> placement) {
-        String module = held.cut().module();
-        String restoreId = "contract-restore-" + restores.incrementAndGet();
-        for (TaskCut task : held.cut().tasks()) {
-            Path staging = runtime().supervisor(placement.get(task.task())).stagingDirectory(module, restoreId, task.task());
-            copyTree(held.files().resolve(Integer.toString(task.task())), staging);
-        }
-        Path jar = dir.resolve("jars").resolve(restoreId + ".jar");
-        try {
-            Files.createDirectories(jar.getParent());
-            Files.copy(held.jar(), jar, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return runtime().installRestore(new RestoreRequest(restoreId, held.backupId(), held.cut().descriptor(), parallelism,
-                placement, jar));
-    }
-
-    private static void copyTree(Path from, Path to) {
-        if (!Files.isDirectory(from)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Path target = to.resolve(from.relativize(file).toString());
-                Files.createDirectories(target.getParent());
-                Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot stage " + from, e);
-        }
+    private RestoreMarker install(HeldCut held, Parallelism parallelism, Map<Integer, String> placement) {
+        return held.install(runtime(), "contract-restore-" + restores.incrementAndGet(), parallelism, placement,
+                dir.resolve("jars"));
     }
 
     // ------------------------------------------------------------------ writes
@@ -737,37 +680,6 @@ public abstract class ClusterRuntimeContractTest {
             if (failure.get() != null) {
                 throw new AssertionError("the writer failed", failure.get());
             }
-        }
-    }
-
-    // ------------------------------------------------------------------ hashing
-
-    private static String sha256(Path file) {
-        try {
-            return sha256(file, Files.size(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(Path file, long length) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[64 * 1024];
-            long left = length;
-            while (left > 0) {
-                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-                if (n < 0) {
-                    return "short:" + (length - left);
-                }
-                digest.update(buffer, 0, n);
-                left -= n;
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException e) {
-            return "unreadable:" + e.getMessage();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
