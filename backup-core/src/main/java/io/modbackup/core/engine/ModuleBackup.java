@@ -22,6 +22,7 @@ import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.KnownChunks;
+import io.modbackup.core.store.StoreLayout;
 import io.modbackup.core.store.TransferStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,10 +85,28 @@ final class ModuleBackup {
         }
         store.ownership().claim(runtime.clusterId());
         long started = clock.millis();
-        BackupId id = BackupId.create(module, started);
+        BackupId id = unusedId(module, started);
         try (StoreLocks.Lease lease = locks.shared(id.toString())) {
             return run(descriptor, id, started, lease, observer);
         }
+    }
+
+    /**
+     * A new backup ID that nothing in the store uses: a clock that stood still or stepped back repeats a
+     * time, and an ID holds only 256 suffixes, so a backup that reused the ID of a failed or committed one
+     * would overwrite its task manifests. One listing and one metadata request.
+     */
+    private BackupId unusedId(String module, long started) {
+        for (int attempt = 0; attempt < 64; attempt++) {
+            BackupId id = BackupId.create(module, started);
+            boolean used = !store.index().keysUnder(StoreLayout.backupPrefix(id)).isEmpty()
+                    || Futures.await(store.provider().hasKey(StoreLayout.indexKey(id)), "look up backup ID " + id);
+            if (!used) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("no unused backup ID for module " + module + " at " + started
+                + " after 64 tries: the store holds that many backups created in that millisecond");
     }
 
     private ModuleManifest run(ModuleDescriptor descriptor, BackupId id, long started, StoreLocks.Lease lease,

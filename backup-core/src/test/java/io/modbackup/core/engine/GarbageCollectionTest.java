@@ -127,6 +127,21 @@ class GarbageCollectionTest {
     }
 
     @Test
+    void backupsInOneMillisecondNeverShareAnIdNorOverwriteEachOther() throws Exception {
+        // The engine's clock stands still: 40 backups share a time, and their IDs only 256 suffixes (found by GcModelTest).
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            f.write(20);
+            ids.add(engine.backup(A).backupId());
+        }
+        assertEquals(40, new java.util.HashSet<>(ids).size(), "40 distinct IDs: " + ids);
+        assertEquals(40, listed().size());
+        for (String id : ids) {
+            assertTrue(engine.verify(id, false).ok(), id + " is whole: " + engine.verify(id, false).problems());
+        }
+    }
+
+    @Test
     void orphansOfACrashedBackupStayWhileItsLeaseLivesAndGoAfterItExpires() throws Exception {
         ModuleManifest kept = engine.backup(A);
         f.write(500);

@@ -141,7 +141,8 @@ class GcModelTest {
                 List<String> listed = engine.list(A, null, 1000).backups().stream().map(BackupSummary::backupId).toList();
                 assertEquals(expected, listed, describe(seed, log, "the listing"));
                 for (String id : listed) {
-                    assertTrue(engine.verify(id, false).ok(), describe(seed, log, id + " verifies"));
+                    io.modbackup.core.engine.VerifyReport report = engine.verify(id, false);
+                    assertTrue(report.ok(), describe(seed, log, id + " verifies: " + report.problems()));
                 }
             }
             // The end: a GC keeping everything, every backup deep-verifies, and the newest restores.
