@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,6 +31,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
@@ -61,8 +63,11 @@ import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
 public final class S3BackupProvider implements BackupProvider {
     private static final Logger log = LoggerFactory.getLogger(S3BackupProvider.class);
     private static final int DELETE_BATCH = 1000;
+    private static final long CLOSE_QUIET_MILLIS = 250;
+    private static final long CLOSE_TIMEOUT_SECONDS = 15;
 
     private final S3ProviderConfig config;
+    private final SdkEventLoopGroup eventLoops;
     private final S3AsyncClient client;
     private final ExecutorService streams;
     private final RequestCounter requests = new RequestCounter();
@@ -81,7 +86,16 @@ public final class S3BackupProvider implements BackupProvider {
     /** The provider for {@code config}; checks the bucket as {@link #S3BackupProvider(String)} does. */
     public S3BackupProvider(S3ProviderConfig config) {
         this.config = config;
-        this.client = buildClient(config, requests);
+        // Our own event loops, not the HTTP client's: the client closes its own with a 2 s quiet period,
+        // which every command that opens a provider (a CLI call, a GC, a test) would wait out on close;
+        // ours wait CLOSE_QUIET_MILLIS for the connections' last releases.
+        this.eventLoops = SdkEventLoopGroup.builder().build();
+        try {
+            this.client = buildClient(config, requests, eventLoops);
+        } catch (RuntimeException e) {
+            closeEventLoops();
+            throw e;
+        }
         AtomicInteger threads = new AtomicInteger();
         this.streams = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "modbackup-s3-stream-" + threads.incrementAndGet());
@@ -96,10 +110,11 @@ public final class S3BackupProvider implements BackupProvider {
         }
     }
 
-    private static S3AsyncClient buildClient(S3ProviderConfig config, RequestCounter requests) {
+    private static S3AsyncClient buildClient(S3ProviderConfig config, RequestCounter requests, SdkEventLoopGroup eventLoops) {
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
                 .overrideConfiguration(c -> c.addExecutionInterceptor(requests))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        .eventLoopGroup(eventLoops)
                         .maxConcurrency(config.maxConcurrency())
                         .connectionTimeout(Duration.ofSeconds(10))
                         .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
@@ -385,6 +400,16 @@ public final class S3BackupProvider implements BackupProvider {
     public void close() {
         client.close();
         streams.shutdown();
+        closeEventLoops();
+    }
+
+    /**
+     * Ends the event loops once no task came for {@link #CLOSE_QUIET_MILLIS}: the client has closed its
+     * connection pools, and only the releases of connections that were in flight may still come.
+     */
+    private void closeEventLoops() {
+        eventLoops.eventLoopGroup().shutdownGracefully(CLOSE_QUIET_MILLIS, CLOSE_TIMEOUT_SECONDS * 1000, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS);
     }
 
     private <T> CompletableFuture<T> validKey(String key, Supplier<CompletableFuture<T>> call) {
