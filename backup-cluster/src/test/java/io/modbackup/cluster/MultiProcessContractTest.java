@@ -131,7 +131,7 @@ class MultiProcessContractTest extends ClusterRuntimeContractTest {
             processes.kill(ConductorProcess.NODE);
             processes.supervisorIds().forEach(processes::kill);
             processes.restart(ConductorProcess.NODE, List.of());
-            processes.supervisorIds().forEach(id -> processes.restart(id, List.of()));
+            processes.restartSupervisors(processes.supervisorIds());
             processes.awaitSupervisors(Duration.ofSeconds(60));
             // A restarted Conductor knows no live cut or restore: each Supervisor drops what it holds of
             // them when it next reports. Wait for that, so the restart is complete when this returns.

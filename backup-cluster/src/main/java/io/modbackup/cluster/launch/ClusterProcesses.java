@@ -118,9 +118,7 @@ public final class ClusterProcesses implements AutoCloseable {
         ClusterProcesses cluster = new ClusterProcesses(spec, RpcSecret.createIfAbsent(spec.dir()));
         try {
             cluster.startConductor();
-            for (int i = 0; i < spec.supervisors(); i++) {
-                cluster.startSupervisor("supervisor-" + i);
-            }
+            cluster.startSupervisors(cluster.supervisorIds(), List.of());
             cluster.awaitSupervisors(Duration.ofSeconds(60));
             return cluster;
         } catch (RuntimeException e) {
@@ -301,6 +299,14 @@ public final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the Supervisors {@code ids} again (after {@link #kill}), side by side, and waits until each
+     * serves, not until the Conductor sees them ({@link #awaitSupervisors}).
+     */
+    public void restartSupervisors(List<String> ids) {
+        startSupervisors(ids, List.of());
+    }
+
     private void signal(String node, String signal) {
         try {
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(node))).inheritIO().start();
@@ -335,19 +341,26 @@ public final class ClusterProcesses implements AutoCloseable {
         awaitEndpoint(ConductorProcess.NODE, previous, Duration.ofSeconds(60));
     }
 
-    private void startSupervisor(String id) {
-        startSupervisor(id, List.of());
+    private void startSupervisor(String id, List<String> jvmOptions) {
+        startSupervisors(List.of(id), jvmOptions);
     }
 
-    private void startSupervisor(String id, List<String> jvmOptions) {
-        Endpoint previous = Endpoint.read(nodeDir(id)).orElse(null);
-        List<String> args = new ArrayList<>(List.of(
-                "--cluster", spec.dir().toString(), "--id", id, "--provider", spec.provider(),
-                "--catalog", spec.catalog(), "--segment-bytes", Long.toString(spec.segmentBytes()),
-                "--chunk-size", Integer.toString(spec.chunkSize())));
-        args.addAll(spec.storeArgs());
-        launch(id, spec.supervisorMain(), jvmOptions, args);
-        awaitEndpoint(id, previous, Duration.ofSeconds(60));
+    /**
+     * Launches every Supervisor of {@code ids} before waiting for any: their JVMs start side by side
+     * (a start is about a second, mostly class loading and opening RocksDB, not all of it on a core).
+     */
+    private void startSupervisors(List<String> ids, List<String> jvmOptions) {
+        Map<String, Endpoint> previous = new java.util.LinkedHashMap<>();
+        for (String id : ids) {
+            previous.put(id, Endpoint.read(nodeDir(id)).orElse(null));
+            List<String> args = new ArrayList<>(List.of(
+                    "--cluster", spec.dir().toString(), "--id", id, "--provider", spec.provider(),
+                    "--catalog", spec.catalog(), "--segment-bytes", Long.toString(spec.segmentBytes()),
+                    "--chunk-size", Integer.toString(spec.chunkSize())));
+            args.addAll(spec.storeArgs());
+            launch(id, spec.supervisorMain(), jvmOptions, args);
+        }
+        previous.forEach((id, endpoint) -> awaitEndpoint(id, endpoint, Duration.ofSeconds(60)));
     }
 
     private void launch(String node, String mainClass, List<String> jvmOptions, List<String> args) {
