@@ -193,6 +193,7 @@ final class ModuleInstance implements AutoCloseable {
     }
 
     private void runStream(ModuleDefinition.Topology topology) {
+        long pause = MIN_IDLE_MILLIS;
         while (running) {
             boolean worked = false;
             for (TaskState task : tasks.values()) {
@@ -214,7 +215,12 @@ final class ModuleInstance implements AutoCloseable {
                     }
                 }
             }
-            idle(worked);
+            if (worked) {
+                pause = MIN_IDLE_MILLIS;
+            } else {
+                idle(pause);
+                pause = Math.min(MAX_IDLE_MILLIS, pause * 2);
+            }
         }
     }
 
@@ -223,14 +229,20 @@ final class ModuleInstance implements AutoCloseable {
         log.warn("topology {} of module {} failed a step: {}", topology.name(), definition.name(), e.toString());
     }
 
-    private void idle(boolean worked) {
-        if (!worked) {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
+    /**
+     * A stream topology with nothing to do looks again after 2 ms, then after twice as long each time it
+     * finds nothing, up to 16 ms: an idle module's stream topologies had cost each Supervisor about a
+     * twentieth of a core, polling 500 times a second.
+     */
+    private static final long MIN_IDLE_MILLIS = 2;
+    private static final long MAX_IDLE_MILLIS = 16;
+
+    private void idle(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 
