@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -126,6 +127,7 @@ public final class StoreLocks implements AutoCloseable {
         // Waiting is measured in real time; the clock (which tests move) only dates the leases.
         long deadline = System.nanoTime() + maxWait.toNanos();
         boolean locked = false;
+        CompletableFuture<Void> lastWrite = null;
         try {
             locked = localLock.tryLock(maxWait.toMillis(), TimeUnit.MILLISECONDS);
             if (!locked) {
@@ -135,7 +137,8 @@ public final class StoreLocks implements AutoCloseable {
             while (true) {
                 // The lease counts from the attempt that wins, not from the first try.
                 long started = clock.millis();
-                write(key, started);
+                lastWrite = startWrite(key, started);
+                Futures.await(lastWrite, "write lease " + key);
                 List<String> blockers = liveBlockers(key, shared);
                 if (blockers.isEmpty()) {
                     return new Lease(key, localLock, started);
@@ -148,11 +151,13 @@ public final class StoreLocks implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            withdraw(key, lastWrite);
             if (locked) {
                 localLock.unlock();
             }
             throw timeout(key, "interrupted while waiting for the backup store lock");
         } catch (RuntimeException e) {
+            withdraw(key, lastWrite);
             if (locked) {
                 localLock.unlock();
             }
@@ -251,8 +256,39 @@ public final class StoreLocks implements AutoCloseable {
     }
 
     private void write(String key, long started) {
+        Futures.await(startWrite(key, started), "write lease " + key);
+    }
+
+    private CompletableFuture<Void> startWrite(String key, long started) {
         byte[] bytes = (started + " " + clock.millis()).getBytes(StandardCharsets.UTF_8);
-        Futures.await(provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length), "write lease " + key);
+        return provider.putObject(key, new ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    /**
+     * Removes the lease {@code key} of an attempt that failed or was interrupted, once its last write
+     * {@code lastWrite} (null when none was sent) has landed: a caller that gave up, say interrupted while
+     * the write was in flight, must leave no lease for others to wait out until its TTL. The interrupt is
+     * set aside for these waits and kept.
+     */
+    private void withdraw(String key, CompletableFuture<Void> lastWrite) {
+        if (lastWrite == null) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            try {
+                lastWrite.get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException failed) {
+                // The write failed: the delete below covers a write that took effect anyway.
+            }
+            Futures.await(provider.deleteObject(key), "withdraw lease " + key);
+        } catch (RuntimeException | InterruptedException | java.util.concurrent.TimeoutException e) {
+            log.warn("cannot withdraw lease {} (it expires by itself): {}", key, e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The heartbeat of a lease, or -1 when it vanished or is unreadable. */

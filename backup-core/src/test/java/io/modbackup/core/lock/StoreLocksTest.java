@@ -283,6 +283,62 @@ class StoreLocksTest {
         }
     }
 
+    /**
+     * The waiter interrupted while its lease's write is still in flight (a loaded machine made this race
+     * in a suite run: the lease landed after the waiter gave up, and the next GC waited for it until it
+     * timed out): once the write lands, the lease is withdrawn.
+     */
+    @Test
+    void aWaiterInterruptedWhileItsLeaseIsBeingWrittenLeavesNoLease() throws Exception {
+        InMemoryProvider store = new InMemoryProvider();
+        CompletableFuture<Void> held = new CompletableFuture<>();
+        CountDownLatch writing = new CountDownLatch(1);
+        BackupProvider slowLeaseWrites = new io.modbackup.api.provider.ForwardingBackupProvider(store) {
+            @Override
+            public CompletableFuture<Void> putObject(String key, java.io.InputStream in, long length) {
+                if (!key.contains("m-0000000000000001-00")) {
+                    return super.putObject(key, in, length);
+                }
+                CompletableFuture<Void> put = super.putObject(key, in, length);
+                writing.countDown();
+                // The put has taken effect in the store; its completion reaches the waiter only once released.
+                return put.thenCombine(held, (a, b) -> null);
+            }
+        };
+        MutableClock clock = new MutableClock(1_000_000);
+        try (StoreLocks locks = new StoreLocks(slowLeaseWrites, clock, Duration.ofMinutes(1), Duration.ofSeconds(5));
+             StoreLocks gcSide = new StoreLocks(store, clock, Duration.ofMinutes(1), Duration.ofSeconds(5))) {
+            CompletableFuture<BackupException> outcome = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    locks.shared("m-0000000000000001-00").close();
+                    outcome.complete(null);
+                } catch (BackupException e) {
+                    outcome.complete(e);
+                }
+            });
+            waiter.start();
+            assertTrue(writing.await(10, TimeUnit.SECONDS), "the lease's write never started");
+            waiter.interrupt();
+            // The write lands only once the waiter has given up (it waits for the write to withdraw it, or it
+            // has ended): the waiter must withdraw what it wrote.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (waiter.getState() != Thread.State.TIMED_WAITING && !outcome.isDone()) {
+                assertTrue(System.nanoTime() < until, "the interrupted waiter neither gave up nor waited for its write");
+                Thread.sleep(5);
+            }
+            held.complete(null);
+            BackupException e = outcome.get(10, TimeUnit.SECONDS);
+            assertEquals(Problem.LOCK_TIMEOUT, e.problem());
+            assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+            waiter.join(10_000);
+            assertEquals(List.of(), keys(store), "the interrupted waiter's lease is gone");
+            try (StoreLocks.Lease gc = gcSide.exclusive("gc-after")) {
+                assertEquals(List.of(StoreLayout.gcLeaseKey("gc-after")), keys(store));
+            }
+        }
+    }
+
     @Test
     void aStoreFailureWhileTakingALeaseFailsWithLockTimeoutAndReleasesTheLocalLock() {
         InMemoryProvider memory = new InMemoryProvider();
