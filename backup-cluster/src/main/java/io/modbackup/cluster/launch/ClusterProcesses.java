@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -350,7 +351,7 @@ public final class ClusterProcesses implements AutoCloseable {
      * (a start is about a second, mostly class loading and opening RocksDB, not all of it on a core).
      */
     private void startSupervisors(List<String> ids, List<String> jvmOptions) {
-        Map<String, Endpoint> previous = new java.util.LinkedHashMap<>();
+        Map<String, Endpoint> previous = new LinkedHashMap<>();
         for (String id : ids) {
             previous.put(id, Endpoint.read(nodeDir(id)).orElse(null));
             List<String> args = new ArrayList<>(List.of(

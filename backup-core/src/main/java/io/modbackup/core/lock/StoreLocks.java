@@ -17,12 +17,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -278,11 +280,11 @@ public final class StoreLocks implements AutoCloseable {
         try {
             try {
                 lastWrite.get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException failed) {
+            } catch (ExecutionException failed) {
                 // The write failed: the delete below covers a write that took effect anyway.
             }
             Futures.await(provider.deleteObject(key), "withdraw lease " + key);
-        } catch (RuntimeException | InterruptedException | java.util.concurrent.TimeoutException e) {
+        } catch (RuntimeException | InterruptedException | TimeoutException e) {
             log.warn("cannot withdraw lease {} (it expires by itself): {}", key, e.toString());
         } finally {
             if (interrupted) {
