@@ -15,9 +15,9 @@ import io.modbackup.testkit.runtime.ClusterRuntimeContractTest;
 import io.modbackup.testkit.runtime.RuntimeHarness;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -117,8 +117,8 @@ class MultiProcessContractTest extends ClusterRuntimeContractTest {
         }
 
         @Override
-        public Optional<String> readPState(String module, String pstate, String key) {
-            return Optional.ofNullable(service.readPState(module, pstate, key));
+        public Map<String, String> readPState(String module, String pstate, Collection<String> keys) {
+            return service.readPState(module, pstate, List.copyOf(keys));
         }
 
         @Override

@@ -36,15 +36,19 @@ class SupervisorFailureTest {
     @TempDir
     Path dir;
 
-    private ClusterFixture start(long chunkDelayMillis) {
-        String provider = chunkDelayMillis == 0 ? ClusterFixture.LOCAL_PROVIDER + " " + store()
-                : DelayedLocalProvider.class.getName() + " " + chunkDelayMillis + " " + store();
+    /**
+     * A cluster on a store whose chunk transfers wait while {@link #hold} holds them: a kill lands while a
+     * backup or restore moves chunks, and every other transfer runs at full speed.
+     */
+    private ClusterFixture start() {
+        String provider = HeldLocalProvider.class.getName() + " " + store();
         // The test build's nodes: the shipped ones, plus a Supervisor that can halt mid-swap when a test restarts it so.
         ClusterFixture cluster = new ClusterFixture(ClusterProcesses.Spec.of(dir.resolve("cluster"), 3, provider)
                 .withMainClasses(FaultSwitchNodes.Conductor.class, FaultSwitchNodes.Supervisor.class), dir.resolve("scratch"));
         cluster.admin.deploy(MODULE_A, new Parallelism(1, 3, 1));
         cluster.workload(11).appendBatch(MODULE_A, EVENTS, 2000);
         cluster.awaitCaughtUp(MODULE_A);
+       
         return cluster;
     }
 
@@ -52,9 +56,15 @@ class SupervisorFailureTest {
         return dir.resolve("store");
     }
 
+    /** Holds the store's chunk transfers until the returned hold is closed. */
+    private AutoCloseable hold() throws java.io.IOException {
+        Path hold = Files.createFile(HeldLocalProvider.holdFile(store()));
+        return () -> Files.delete(hold);
+    }
+
     @Test
     void aHungSupervisorFailsTheBackupWithinTheDeadlineAndTheNextBackupSucceedsOnceItResumes() throws Exception {
-        try (ClusterFixture cluster = start(0)) {
+        try (ClusterFixture cluster = start()) {
             int committed = committedBackups();
             cluster.processes.pause(VICTIM);
             long started = System.nanoTime();
@@ -81,12 +91,15 @@ class SupervisorFailureTest {
 
     @Test
     void aSupervisorKilledMidBackupFailsItCleanlyAndLosesNoLiveState() throws Exception {
-        try (ClusterFixture cluster = start(1000)) {
+        try (ClusterFixture cluster = start()) {
             int committed = committedBackups();
             Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
-            CompletableFuture<ClusterAdmin.BackupDone> backup = CompletableFuture.supplyAsync(() -> cluster.admin.backup(MODULE_A));
-            awaitPinnedCut(cluster, VICTIM);
-            cluster.processes.kill(VICTIM);
+            CompletableFuture<ClusterAdmin.BackupDone> backup;
+            try (AutoCloseable held = hold()) {
+                backup = CompletableFuture.supplyAsync(() -> cluster.admin.backup(MODULE_A));
+                awaitPinnedCut(cluster, VICTIM);
+                cluster.processes.kill(VICTIM);
+            }
             CompletionException failure = assertThrows(CompletionException.class, backup::join);
             assertTrue(failure.getCause().getMessage().contains(VICTIM), failure.getCause().getMessage());
             assertEquals(committed, committedBackups(), "a failed backup commits nothing");
@@ -104,7 +117,7 @@ class SupervisorFailureTest {
 
     @Test
     void aSupervisorKilledWhileARestoreStagesLeavesTheModuleAsItWas() throws Exception {
-        try (ClusterFixture cluster = start(1000)) {
+        try (ClusterFixture cluster = start()) {
             String backupId = cluster.admin.backup(MODULE_A).backupId();
             cluster.workload(12).appendBatch(MODULE_A, EVENTS, 300);
             cluster.awaitCaughtUp(MODULE_A);
@@ -120,7 +133,7 @@ class SupervisorFailureTest {
 
     @Test
     void aSupervisorKilledInTheMiddleOfTheInstallFinishesItOnRestartSoTheModuleIsNewEverywhere() throws Exception {
-        try (ClusterFixture cluster = start(0)) {
+        try (ClusterFixture cluster = start()) {
             String backupId = cluster.admin.backup(MODULE_A).backupId();
             Map<Integer, Long> backedUp = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
             cluster.workload(13).appendBatch(MODULE_A, EVENTS, 300);
@@ -144,11 +157,14 @@ class SupervisorFailureTest {
 
     @Test
     void theConductorKilledMidBackupAndMidRestoreLeavesNothingBehindOnceRestarted() throws Exception {
-        try (ClusterFixture cluster = start(1000)) {
+        try (ClusterFixture cluster = start()) {
             int committed = committedBackups();
-            CompletableFuture<ClusterAdmin.BackupDone> backup = CompletableFuture.supplyAsync(() -> cluster.admin.backup(MODULE_A));
-            awaitPinnedCut(cluster, VICTIM);
-            cluster.processes.kill("conductor");
+            CompletableFuture<ClusterAdmin.BackupDone> backup;
+            try (AutoCloseable held = hold()) {
+                backup = CompletableFuture.supplyAsync(() -> cluster.admin.backup(MODULE_A));
+                awaitPinnedCut(cluster, VICTIM);
+                cluster.processes.kill("conductor");
+            }
             assertThrows(CompletionException.class, backup::join);
             cluster.processes.restart("conductor");
             assertEquals(committed, committedBackups(), "the killed backup committed nothing");
@@ -170,13 +186,15 @@ class SupervisorFailureTest {
      * Starts a restore of {@code backupId}, kills {@code node} once {@link #VICTIM} has a staging directory,
      * and checks the restore failed; returns module A's depot ends from before the restore.
      */
-    private static Map<Integer, Long> killWhileARestoreStages(ClusterFixture cluster, String backupId, String node)
-            throws InterruptedException {
+    private Map<Integer, Long> killWhileARestoreStages(ClusterFixture cluster, String backupId, String node)
+            throws Exception {
         Map<Integer, Long> ends = cluster.admin.depotEndOffsets(MODULE_A, EVENTS);
-        CompletableFuture<ClusterAdmin.RestoreDone> restore =
-                CompletableFuture.supplyAsync(() -> cluster.admin.restore(backupId, null));
-        awaitStaging(cluster, VICTIM);
-        cluster.processes.kill(node);
+        CompletableFuture<ClusterAdmin.RestoreDone> restore;
+        try (AutoCloseable held = hold()) {
+            restore = CompletableFuture.supplyAsync(() -> cluster.admin.restore(backupId, null));
+            awaitStaging(cluster, VICTIM);
+            cluster.processes.kill(node);
+        }
         assertThrows(CompletionException.class, restore::join);
         return ends;
     }

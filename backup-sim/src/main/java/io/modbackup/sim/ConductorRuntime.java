@@ -8,6 +8,9 @@ import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.api.runtime.SupervisorRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -204,15 +207,21 @@ public final class ConductorRuntime implements ClusterRuntime, AutoCloseable {
         return Placement.replicas(record.placement(), record.descriptor().parallelism().replicationFactor());
     }
 
-    /** The value of {@code key} in PState {@code pstate} of a running module, from the Supervisor whose task holds it. */
-    public Optional<String> readPState(String module, String pstate, String key) {
+    /**
+     * The values of {@code keys} in PState {@code pstate} of a running module, each from the Supervisor whose
+     * task holds it (one call per Supervisor hosting the module); a key no task holds is absent.
+     */
+    public Map<String, String> readPState(String module, String pstate, Collection<String> keys) {
+        Map<String, String> values = new HashMap<>();
+        List<String> missing = new ArrayList<>(new LinkedHashSet<>(keys));
         for (String supervisorId : hosts(module)) {
-            String value = calls.of(supervisorId).readPState(module, pstate, key);
-            if (value != null) {
-                return Optional.of(value);
+            if (missing.isEmpty()) {
+                break;
             }
+            values.putAll(calls.of(supervisorId).readPState(module, pstate, missing));
+            missing.removeIf(values::containsKey);
         }
-        return Optional.empty();
+        return values;
     }
 
     /** Hears each durable step of an install by name, to crash there in tests; the default does nothing. */

@@ -5,6 +5,7 @@ import io.modbackup.api.runtime.Recalibration;
 import io.modbackup.api.runtime.RestoreMarker;
 import io.modbackup.api.runtime.TopologyKind;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,22 +166,26 @@ final class ModuleInstance implements AutoCloseable {
     }
 
     /**
-     * The value of {@code key} in PState {@code pstate}, from whichever of this instance's tasks holds it,
-     * or null when none does.
+     * The values of {@code keys} in PState {@code pstate}, each from whichever of this instance's tasks holds
+     * it; a key no task holds is absent from the map.
      *
      * @throws IllegalArgumentException when the module has no such PState
      */
-    String readPState(String pstate, String key) {
+    Map<String, String> readPState(String pstate, Collection<String> keys) {
         String topology = definition.topologies().stream().filter(t -> t.pstates().containsKey(pstate))
                 .map(ModuleDefinition.Topology::name).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("module " + definition.name() + " has no PState " + pstate));
-        for (TaskState task : tasks.values()) {
-            String value = task.store(topology).get(pstate, key);
-            if (value != null) {
-                return value;
+        Map<String, String> values = new HashMap<>();
+        for (String key : keys) {
+            for (TaskState task : tasks.values()) {
+                String value = task.store(topology).get(pstate, key);
+                if (value != null) {
+                    values.put(key, value);
+                    break;
+                }
             }
         }
-        return null;
+        return values;
     }
 
     /** The highest commit ID any task of this instance is at for {@code topology}. */

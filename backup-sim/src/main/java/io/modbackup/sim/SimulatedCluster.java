@@ -9,6 +9,7 @@ import io.modbackup.api.runtime.SupervisorRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -257,9 +258,9 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         return conductor.replicas(module);
     }
 
-    /** The value of {@code key} in PState {@code pstate} of a running module, or empty when no task has it. */
-    public Optional<String> readPState(String module, String pstate, String key) {
-        return conductor.readPState(module, pstate, key);
+    /** The values of {@code keys} in PState {@code pstate} of a running module; a key no task has is absent. */
+    public Map<String, String> readPState(String module, String pstate, Collection<String> keys) {
+        return conductor.readPState(module, pstate, keys);
     }
 
     /**

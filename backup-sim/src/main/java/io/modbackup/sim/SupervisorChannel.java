@@ -41,8 +41,12 @@ public interface SupervisorChannel {
      */
     void destroy(String module);
 
-    /** The value of {@code key} in PState {@code pstate} of this Supervisor's tasks of a running module, or null. */
-    String readPState(String module, String pstate, String key);
+    /**
+     * The values of {@code keys} in PState {@code pstate} of this Supervisor's tasks of a running module;
+     * a key none of them holds is absent from the map. One call for many keys: a remote caller reads a
+     * PState in one round trip.
+     */
+    Map<String, String> readPState(String module, String pstate, List<String> keys);
 
     /**
      * Whether a microbatch of {@code topology} would find work on this Supervisor's tasks of

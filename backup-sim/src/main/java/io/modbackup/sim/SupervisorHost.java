@@ -212,8 +212,8 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     }
 
     @Override
-    public String readPState(String module, String pstate, String key) {
-        return running(module).readPState(pstate, key);
+    public Map<String, String> readPState(String module, String pstate, List<String> keys) {
+        return running(module).readPState(pstate, keys);
     }
 
     @Override

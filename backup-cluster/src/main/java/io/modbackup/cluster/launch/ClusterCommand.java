@@ -172,7 +172,7 @@ public final class ClusterCommand {
         }
         Endpoint running = Endpoint.read(nodeDir(dir, node)).filter(Endpoint::processAlive).orElse(null);
         if (running != null) {
-            stopProcess(running);
+            ClusterProcesses.stop(ProcessHandle.of(running.pid()).stream().toList(), STOP_GRACE);
             out.println("stopped " + node + " (pid " + running.pid() + ")");
         }
         ClusterProcesses cluster = ClusterProcesses.of(launch.spec(dir));
@@ -187,19 +187,20 @@ public final class ClusterCommand {
             err.println("error: no node of the cluster in " + dir + " is running");
             return 1;
         }
-        // Supervisors first: a Conductor stopped first would see them go silent for nothing.
-        List<String> order = new ArrayList<>(live.keySet());
-        order.sort(java.util.Comparator.comparing((String n) -> n.equals(ConductorProcess.NODE)).thenComparing(n -> n));
-        for (String node : order) {
-            stopProcess(live.get(node));
-            out.println("stopped " + node + " (pid " + live.get(node).pid() + ")");
+        // The Supervisors together, then the Conductor: a Conductor stopped first would see them go silent for nothing.
+        List<String> supervisors = live.keySet().stream().filter(n -> !n.equals(ConductorProcess.NODE)).sorted().toList();
+        ClusterProcesses.stop(handles(supervisors, live), STOP_GRACE);
+        supervisors.forEach(node -> out.println("stopped " + node + " (pid " + live.get(node).pid() + ")"));
+        if (live.containsKey(ConductorProcess.NODE)) {
+            ClusterProcesses.stop(handles(List.of(ConductorProcess.NODE), live), STOP_GRACE);
+            out.println("stopped " + ConductorProcess.NODE + " (pid " + live.get(ConductorProcess.NODE).pid() + ")");
         }
         return 0;
     }
 
-    /** Stops a node's process as {@link ClusterProcesses#stop} does, with the command's grace. */
-    private static void stopProcess(Endpoint endpoint) {
-        ProcessHandle.of(endpoint.pid()).ifPresent(process -> ClusterProcesses.stop(process, STOP_GRACE));
+    /** The running processes of {@code nodes}. */
+    private static List<ProcessHandle> handles(List<String> nodes, Map<String, Endpoint> live) {
+        return nodes.stream().flatMap(node -> ProcessHandle.of(live.get(node).pid()).stream()).toList();
     }
 
     private static int status(Path dir, PrintStream out, PrintStream err) {

@@ -89,8 +89,8 @@ final class ConductorRuntimeService implements RuntimeService {
     }
 
     @Override
-    public String readPState(String module, String pstate, String key) {
-        return runtime.readPState(module, pstate, key).orElse(null);
+    public Map<String, String> readPState(String module, String pstate, List<String> keys) {
+        return runtime.readPState(module, pstate, keys);
     }
 
     @Override

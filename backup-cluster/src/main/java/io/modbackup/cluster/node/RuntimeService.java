@@ -53,8 +53,8 @@ public interface RuntimeService {
     /** Sets ({@code value} null: removes) a dynamic option. */
     void setDynamicOption(String module, String option, String value);
 
-    /** The value of a PState key of a running module, or null. */
-    String readPState(String module, String pstate, String key);
+    /** The values of PState keys of a running module; a key it holds no value for is absent. */
+    Map<String, String> readPState(String module, String pstate, List<String> keys);
 
     /** Per task, the Supervisors holding its replicas, leader first. */
     Map<Integer, List<String>> replicas(String module);

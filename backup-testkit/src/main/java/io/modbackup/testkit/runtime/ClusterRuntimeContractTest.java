@@ -489,8 +489,9 @@ public abstract class ClusterRuntimeContractTest {
         Map<String, Map<String, String>> expected = ReplayModel.replay(definition, harness, this::taskCount);
         long keys = 0;
         for (Map.Entry<String, Map<String, String>> pstate : expected.entrySet()) {
+            Map<String, String> held = harness.readPState(definition.name(), pstate.getKey(), pstate.getValue().keySet());
             for (Map.Entry<String, String> key : pstate.getValue().entrySet()) {
-                Optional<String> actual = harness.readPState(definition.name(), pstate.getKey(), key.getKey());
+                Optional<String> actual = Optional.ofNullable(held.get(key.getKey()));
                 if (!actual.equals(Optional.of(key.getValue()))) {
                     throw violated(property, what + ": PState " + pstate.getKey() + " of " + definition.name() + " holds "
                             + actual.orElse("nothing") + " for key " + key.getKey() + ", but replaying the depots gives "
@@ -512,9 +513,10 @@ public abstract class ClusterRuntimeContractTest {
                 continue;
             }
             for (String pstate : topology.pstateNames()) {
+                Map<String, String> held = harness.readPState(dependent.name(), pstate, fresh);
                 for (String key : fresh) {
                     String want = expected.get(pstate).get(key);
-                    Optional<String> actual = harness.readPState(dependent.name(), pstate, key);
+                    Optional<String> actual = Optional.ofNullable(held.get(key));
                     if (!actual.equals(Optional.ofNullable(want))) {
                         throw violated(property, what + ": PState " + pstate + " holds " + actual.orElse("nothing")
                                 + " for key " + key + " appended after the restore, but its entries give " + want

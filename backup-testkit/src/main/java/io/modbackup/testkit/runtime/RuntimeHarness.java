@@ -6,9 +6,9 @@ import io.modbackup.sim.DepotEntry;
 import io.modbackup.sim.ModuleDefinition;
 import io.modbackup.sim.WorkloadEntry;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * What {@link ClusterRuntimeContractTest} needs from a runtime besides the SPI itself: the hooks a
@@ -57,8 +57,11 @@ public interface RuntimeHarness extends AutoCloseable {
     /** A depot partition's end offset: the offset the next entry appended to it gets. */
     long depotEndOffset(String module, String depot, int partition);
 
-    /** The value of {@code key} in PState {@code pstate} of a running module, or empty when it has none. */
-    Optional<String> readPState(String module, String pstate, String key);
+    /**
+     * The values of {@code keys} in PState {@code pstate} of a running module; a key it holds no value for
+     * is absent from the map. The suite reads whole PStates at once: a remote harness answers in one call.
+     */
+    Map<String, String> readPState(String module, String pstate, Collection<String> keys);
 
     /** Waits until every topology of {@code module} has processed every entry of the depots it subscribes to. */
     boolean awaitCaughtUp(String module, Duration timeout) throws InterruptedException;

@@ -10,9 +10,9 @@ import io.modbackup.testkit.crash.SimulatedCrash;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -90,8 +90,8 @@ class SimulatedClusterHarness implements RuntimeHarness {
     }
 
     @Override
-    public Optional<String> readPState(String module, String pstate, String key) {
-        return cluster.readPState(module, pstate, key);
+    public Map<String, String> readPState(String module, String pstate, Collection<String> keys) {
+        return cluster.readPState(module, pstate, keys);
     }
 
     @Override
