@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: builds modbackup, then measures backup, restore and S3 against baselines in one run
 # and prints a table of ratios. Arguments go to the runner: [--size 2GiB] [--segment 4MiB]
-# [--dir DIR] [--keep] [--no-s3] [--no-heap-check]. restic and borg are baselines when installed
+# [--dir DIR] [--keep] [--no-cloud] [--no-heap-check]. restic and borg are baselines when installed
 # (Debian: apt-get install restic borgbackup).
 # The data set is removed at the end unless --keep (only what the run wrote, even with --dir).
 # bench.sh cut-pause [--dir DIR]: how long a cut pauses 4, 16 and 64 tasks on 8 Supervisor processes.

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
  * prints ratios (these machines are noisy: absolute times mean little). Run by {@code bench.sh}.
  *
  * <pre>
- * bench.sh [--size 2GiB] [--segment 4MiB] [--rounds 3] [--dir DIR] [--no-s3] [--no-heap-check]
+ * bench.sh [--size 2GiB] [--segment 4MiB] [--rounds 3] [--dir DIR] [--no-cloud] [--no-heap-check]
  * </pre>
  */
 public final class Benchmark {
@@ -83,12 +83,12 @@ public final class Benchmark {
                 case "--segment" -> segment = parseSize(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--no-s3" -> s3 = false;
+                case "--no-cloud", "--no-s3" -> s3 = false;
                 case "--no-heap-check" -> heap = false;
                 case "--keep" -> keep = true;
                 default -> {
                     System.err.println("error: unknown argument " + args[i]
-                            + " (use --size, --segment, --rounds, --dir, --keep, --no-s3, --no-heap-check)");
+                            + " (use --size, --segment, --rounds, --dir, --keep, --no-cloud, --no-heap-check)");
                     System.exit(2);
                 }
             }
@@ -308,7 +308,8 @@ public final class Benchmark {
             }
 
             if (o.s3()) {
-                rows.add(S3Rows.s3Row(o, cluster, options, cutDir, log));
+                rows.add(StoreRows.s3Row(o, cluster, options, cutDir, log));
+                rows.add(StoreRows.azureRow(o, cluster, options, cutDir, log));
             }
         }
         rows.addAll(TextWorkloadRows.rows(o, log));

@@ -28,7 +28,7 @@ class BenchmarkSmokeTest {
         // One no-change row more for each of restic and borg when installed (their full-backup rows are always there).
         int tools = (onPath("restic") ? 1 : 0) + (onPath("borg") ? 1 : 0);
         // Compression (time, CPU time, probe, size), encryption (backup, restore), and the JSON-like workload's two rows.
-        assertEquals(9 + 8 + tools, rows.size(), log.toString());
+        assertEquals(10 + 8 + tools, rows.size(), log.toString());
         assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("JSON-like depot entries: chunk bytes stored")),
                 log.toString());
         assertTrue(rows.stream().anyMatch(r -> r.baseline().startsWith(onPath("borg") ? "borg create" : "borg: not installed")),
@@ -37,6 +37,7 @@ class BenchmarkSmokeTest {
         assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("incremental") && r.verdict().equals("met")),
                 "incremental uploads stay within changed bytes + a chunk per file: " + log);
         assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("full backup through S3")), log.toString());
+        assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("full backup through Azure (Azurite)")), log.toString());
     }
 
     private static boolean onPath(String command) {

@@ -3,6 +3,7 @@ package io.modbackup.rama;
 import io.modbackup.api.provider.BackupConfigException;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupStorageException;
+import io.modbackup.api.provider.ExactLengthInputStream;
 import io.modbackup.api.provider.ObjectKeys;
 import io.modbackup.api.provider.PageTokens;
 import io.modbackup.api.provider.ProgressInputStream;

@@ -1,5 +1,6 @@
 package io.modbackup.s3;
 
+import io.modbackup.api.provider.ByteSizes;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
@@ -171,21 +172,7 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
 
     /** Parses sizes such as {@code 16MiB}, {@code 8MB}, {@code 1048576}. */
     static long size(String value) {
-        String v = value.strip().toUpperCase(Locale.ROOT);
-        long unit = 1;
-        for (String[] suffix : new String[][] {{"GIB", "1073741824"}, {"MIB", "1048576"}, {"KIB", "1024"},
-                {"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"B", "1"}}) {
-            if (v.endsWith(suffix[0])) {
-                unit = Long.parseLong(suffix[1]);
-                v = v.substring(0, v.length() - suffix[0].length());
-                break;
-            }
-        }
-        try {
-            return Long.parseLong(v.strip()) * unit;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("S3 size '" + value + "' is not a number with an optional unit (e.g. 16MiB)");
-        }
+        return ByteSizes.parse(value, "S3");
     }
 
     /** The full S3 key of a provider key. */

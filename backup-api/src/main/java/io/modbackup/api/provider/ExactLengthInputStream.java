@@ -1,4 +1,4 @@
-package io.modbackup.rama;
+package io.modbackup.api.provider;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -6,16 +6,22 @@ import java.io.InputStream;
 
 /**
  * Reads exactly {@code length} bytes of a stream: ends there even when more follow, and fails with an
- * {@link IOException} when the stream ends before. Our SPI requires a put of a short stream to fail
- * and store nothing; a provider written for Rama may not check, so the check travels in the stream.
+ * {@link IOException} when the stream ends before. {@link BackupProvider#putObject} must fail and store
+ * nothing for a short stream; a provider whose client does not check the length (Rama's, the Azure
+ * SDK's streaming upload) wraps the stream in this one, so that the check travels with the bytes.
  */
-final class ExactLengthInputStream extends FilterInputStream {
+public final class ExactLengthInputStream extends FilterInputStream {
     private final long length;
     private final String key;
     private long read;
     private long marked;
 
-    ExactLengthInputStream(InputStream in, long length, String key) {
+    /**
+     * @param in the stream to read
+     * @param length the bytes to read, exactly
+     * @param key the object the bytes are for, named in the error
+     */
+    public ExactLengthInputStream(InputStream in, long length, String key) {
         super(in);
         this.length = length;
         this.key = key;

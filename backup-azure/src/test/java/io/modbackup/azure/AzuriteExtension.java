@@ -1,0 +1,57 @@
+package io.modbackup.azure;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Azurite for the tests of one class, started before them and stopped (its files removed) after them:
+ * {@code @RegisterExtension static final AzuriteExtension AZURITE = new AzuriteExtension();}.
+ */
+public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallback {
+    private Path dir;
+    private AzuriteServer server;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        dir = Files.createTempDirectory("azurite-" + context.getRequiredTestClass().getSimpleName() + "-");
+        server = new AzuriteServer(dir.resolve("blobs"));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (dir != null) {
+            deleteRecursively(dir);
+        }
+    }
+
+    /** The running server. */
+    public AzuriteServer server() {
+        return server;
+    }
+
+    static void deleteRecursively(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
