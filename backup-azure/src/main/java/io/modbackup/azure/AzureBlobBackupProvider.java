@@ -24,6 +24,8 @@ import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
 import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupStorageException;
 import io.modbackup.api.provider.ExactLengthInputStream;
@@ -135,7 +137,9 @@ public final class AzureBlobBackupProvider implements BackupProvider {
                     .connectTimeout(Duration.ofSeconds(10)).build();
             BlobContainerClientBuilder builder = new BlobContainerClientBuilder()
                     .endpoint(config.containerUrl())
-                    .httpClient(http);
+                    .httpClient(http)
+                    .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, config.maxTries(), (Duration) null,
+                            null, null, null));
             this.credentialSource = credentials(builder, config, environment);
             this.container = builder.buildAsyncClient();
             this.syncContainer = builder.buildClient();

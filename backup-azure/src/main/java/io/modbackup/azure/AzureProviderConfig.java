@@ -32,16 +32,20 @@ import java.util.TreeMap;
  * @param tier access tier of uploaded blobs ({@code Hot}, {@code Cool} or {@code Cold}), or {@code null} for
  *     the account's default
  * @param createContainer create the container when it does not exist instead of failing (default false)
+ * @param maxTries tries of each request, the first included, with exponential back-off between them (default 4,
+ *     the SDK's: about 30 s before a request to a server that went away fails)
  */
 public record AzureProviderConfig(URI serviceEndpoint, String account, String container, String prefix,
-                                  long blockSizeBytes, int maxConcurrency, String tier, boolean createContainer) {
+                                  long blockSizeBytes, int maxConcurrency, String tier, boolean createContainer,
+                                  int maxTries) {
 
     public static final long DEFAULT_BLOCK_SIZE = 8L * 1024 * 1024;
     public static final int DEFAULT_MAX_CONCURRENCY = 8;
+    public static final int DEFAULT_MAX_TRIES = 4;
     /** Azure's largest block (4000 MiB); a larger one is refused by the service. */
     public static final long MAX_BLOCK_SIZE = 4000L * 1024 * 1024;
     private static final Set<String> TIERS = Set.of("Hot", "Cool", "Cold");
-    private static final String OPTIONS = "blockSize, maxConcurrency, tier, createContainer, insecureHttp";
+    private static final String OPTIONS = "blockSize, maxConcurrency, tier, createContainer, maxTries, insecureHttp";
 
     public AzureProviderConfig {
         Objects.requireNonNull(serviceEndpoint, "serviceEndpoint");
@@ -129,6 +133,7 @@ public record AzureProviderConfig(URI serviceEndpoint, String account, String co
                     + " bytes");
         }
         int maxConcurrency = positive(options.remove("maxConcurrency"), DEFAULT_MAX_CONCURRENCY, "maxConcurrency");
+        int maxTries = positive(options.remove("maxTries"), DEFAULT_MAX_TRIES, "maxTries");
         String tier = options.remove("tier");
         if (tier != null) {
             String canonical = tier.isEmpty() ? tier : tier.substring(0, 1).toUpperCase(Locale.ROOT)
@@ -157,7 +162,7 @@ public record AzureProviderConfig(URI serviceEndpoint, String account, String co
                     + ", which is not this machine: use https, or add insecureHttp=true to accept it");
         }
         return new AzureProviderConfig(serviceEndpoint, account, container, prefix, blockSize, maxConcurrency, tier,
-                "true".equals(create));
+                "true".equals(create), maxTries);
     }
 
     /** The blob name of a provider key. */

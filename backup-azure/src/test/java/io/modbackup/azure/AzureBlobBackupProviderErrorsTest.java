@@ -39,7 +39,7 @@ class AzureBlobBackupProviderErrorsTest {
     }
 
     @Test
-    void wrongCredentialsFailEveryCallNamingTheBlobInsteadOfReadingAsAbsent() throws Exception {
+    void wrongAccountKeysAreRefusedAtStartNamingTheContainerAndWhereTheKeyCameFrom() throws Exception {
         try (AzureBlobBackupProvider good = AZURITE.server().newProvider("p")) {
             String container = good.config().containerUrl();
             String wrongKey = java.util.Base64.getEncoder().encodeToString(new byte[64]);
@@ -76,7 +76,7 @@ class AzureBlobBackupProviderErrorsTest {
         AzureBlobBackupProvider provider = null;
         try {
             provider = new AzureBlobBackupProvider(AzureProviderConfig.parse(server.newContainerArgument("stops")
-                    + " blockSize=1MiB maxConcurrency=1"), AzuriteServer.environment());
+                    + " blockSize=1MiB maxConcurrency=1 maxTries=2"), AzuriteServer.environment());
             provider.putObject("before", new ByteArrayInputStream(new byte[] {1}), 1).get(30, TimeUnit.SECONDS);
             java.util.concurrent.CompletableFuture<Void> upload = provider.putFile("blobs/big", big);
             // Once the first blocks landed, the server goes away under the upload.

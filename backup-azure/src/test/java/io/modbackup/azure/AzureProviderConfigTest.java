@@ -11,8 +11,9 @@ class AzureProviderConfigTest {
     void anAccountUrlWithContainerPrefixAndOptions() {
         AzureProviderConfig c = AzureProviderConfig.parse("https://myaccount.blob.core.windows.net/backups/clusters/prod"
                 + " tier=cool blockSize=16MiB maxConcurrency=4");
+        assertEquals(1, AzureProviderConfig.parse("https://myaccount.blob.core.windows.net/backups maxTries=1").maxTries());
         assertEquals(new AzureProviderConfig(URI.create("https://myaccount.blob.core.windows.net"), "myaccount", "backups",
-                "clusters/prod/", 16L << 20, 4, "Cool", false), c);
+                "clusters/prod/", 16L << 20, 4, "Cool", false, 4), c);
         assertEquals("clusters/prod/blobs/ab/abc", c.blobName("blobs/ab/abc"));
         assertEquals("https://myaccount.blob.core.windows.net/backups", c.containerUrl());
     }
@@ -21,7 +22,8 @@ class AzureProviderConfigTest {
     void anEmulatorUrlTakesTheAccountFromThePath() {
         AzureProviderConfig c = AzureProviderConfig.parse("http://127.0.0.1:10000/devstoreaccount1/backups createContainer=true");
         assertEquals(new AzureProviderConfig(URI.create("http://127.0.0.1:10000/devstoreaccount1"), "devstoreaccount1",
-                "backups", "", AzureProviderConfig.DEFAULT_BLOCK_SIZE, AzureProviderConfig.DEFAULT_MAX_CONCURRENCY, null, true), c);
+                "backups", "", AzureProviderConfig.DEFAULT_BLOCK_SIZE, AzureProviderConfig.DEFAULT_MAX_CONCURRENCY, null, true,
+                AzureProviderConfig.DEFAULT_MAX_TRIES), c);
     }
 
     @Test
@@ -44,7 +46,7 @@ class AzureProviderConfigTest {
         assertRefused("https://myaccount.blob.core.windows.net/backups blockSize=1KiB", "Azure option blockSize must be"
                 + " between 64KiB and 4000MiB, got 1024 bytes");
         assertRefused("https://myaccount.blob.core.windows.net/backups color=blue", "unknown Azure option(s) [color]; options"
-                + " are blockSize, maxConcurrency, tier, createContainer, insecureHttp");
+                + " are blockSize, maxConcurrency, tier, createContainer, maxTries, insecureHttp");
         assertRefused("http://storage.example.com/acct/backups", "Azure location 'http://storage.example.com/acct/backups' is"
                 + " plain http to storage.example.com, which is not this machine: use https, or add insecureHttp=true to accept it");
     }
