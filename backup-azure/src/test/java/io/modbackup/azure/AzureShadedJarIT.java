@@ -26,16 +26,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The drop-in jar works where it lands: in a {@code lib/} class loader with only the SPI and SLF4J from the
- * host, and behind Rama's interface next to our Rama jar. Runs after {@code package} (failsafe), on the real
- * jars; credentials from the environment, as in a cluster (the pom sets Azurite's).
+ * host (backup-rama's {@code IsolatedRamaClassLoaderIT} runs it behind Rama's interface). Runs after
+ * {@code package} (failsafe), on the real jar; credentials from the environment, as in a cluster (the pom
+ * sets Azurite's).
  */
 class AzureShadedJarIT {
     @RegisterExtension
     static final AzuriteExtension AZURITE = new AzuriteExtension();
 
     private final Path shadedJar = Path.of(System.getProperty("shaded.jar"));
-    private final Path ramaJar = Path.of(System.getProperty("rama.jar"));
-    private final Path stubJar = Path.of(System.getProperty("rama.stub.jar"));
 
     @Test
     void everyClassInTheJarIsOursOrRelocated() throws Exception {
@@ -90,31 +89,6 @@ class AzureShadedJarIT {
             }
             List<String> left = ours.stream().filter(Thread::isAlive).map(Thread::getName).toList();
             assertEquals(List.of(), left, "the provider's threads ended with it");
-        }
-    }
-
-    @Test
-    void aRamaClusterBacksUpToAzureThroughTheGenericAdapter() throws Exception {
-        URL slf4j = org.slf4j.LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation();
-        try (URLClassLoader ramaClasspath = new URLClassLoader(new URL[] {stubJar.toUri().toURL(), slf4j},
-                ClassLoader.getPlatformClassLoader());
-             URLClassLoader lib = new URLClassLoader(new URL[] {ramaJar.toUri().toURL(), shadedJar.toUri().toURL()},
-                     ramaClasspath)) {
-            Class<?> rama = ramaClasspath.loadClass("com.rpl.rama.backup.BackupProvider");
-            // As "backup.provider: io.modbackup.rama.ModbackupProviderForRama io.modbackup.azure.AzureBlobBackupProvider URL".
-            Object provider = lib.loadClass("io.modbackup.rama.ModbackupProviderForRama").getConstructor(String.class)
-                    .newInstance(AzureBlobBackupProvider.class.getName() + " " + AZURITE.server().newContainerArgument("rama"));
-            byte[] data = "stored from a Rama class loader".getBytes(StandardCharsets.UTF_8);
-            call(rama, provider, "putObject", new Class<?>[] {String.class, InputStream.class, Long.class},
-                    "modules/A/backup.json", new ByteArrayInputStream(data), (long) data.length);
-            Object flat = call(rama, provider, "listKeysNonRecursive", new Class<?>[] {String.class, String.class, int.class},
-                    "modules/", null, -1);
-            assertEquals(List.of("A"), flat.getClass().getField("keys").get(flat));
-            try (InputStream in = (InputStream) call(rama, provider, "getObject", new Class<?>[] {String.class},
-                    "modules/A/backup.json")) {
-                assertArrayEquals(data, in.readAllBytes());
-            }
-            rama.getMethod("close").invoke(provider);
         }
     }
 

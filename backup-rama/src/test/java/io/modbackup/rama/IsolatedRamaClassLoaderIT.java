@@ -30,6 +30,7 @@ class IsolatedRamaClassLoaderIT {
     private final Path ramaJar = Path.of(System.getProperty("rama.jar"));
     private final Path s3Jar = Path.of(System.getProperty("s3.jar"));
     private final Path stubJar = Path.of(System.getProperty("rama.stub.jar"));
+    private final Path azureJar = Path.of(System.getProperty("azure.jar"));
 
     @Test
     void theRamaJarHoldsOurClassesAndTheSpiButNeitherRamasInterfaceNorTheS3Provider() throws Exception {
@@ -65,6 +66,30 @@ class IsolatedRamaClassLoaderIT {
                 Object generic = lib.loadClass(ModbackupProviderForRama.class.getName()).getConstructor(String.class)
                         .newInstance("io.modbackup.s3.S3BackupProvider " + server.newBucketArgument("rama/generic"));
                 exercise(ramaInterface, generic, "generic");
+            }
+        } finally {
+            io.modbackup.s3.TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * Our Azure provider's drop-in jar beside ours, through the generic adapter, on Azurite; credentials from
+     * the environment, as a cluster's (the pom sets Azurite's development account).
+     */
+    @Test
+    void ourAzureProviderRunsAsARamaProviderThroughTheGenericAdapter() throws Exception {
+        Path dir = Files.createTempDirectory("azurite-rama-isolated-");
+        try (io.modbackup.azure.AzuriteServer azurite = new io.modbackup.azure.AzuriteServer(dir.resolve("blobs"))) {
+            URL slf4j = org.slf4j.LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation();
+            try (URLClassLoader ramaClasspath = new URLClassLoader(new URL[] {stubJar.toUri().toURL(), slf4j},
+                    ClassLoader.getPlatformClassLoader());
+                 URLClassLoader lib = new URLClassLoader(new URL[] {ramaJar.toUri().toURL(), azureJar.toUri().toURL()},
+                         ramaClasspath)) {
+                Class<?> ramaInterface = ramaClasspath.loadClass("com.rpl.rama.backup.BackupProvider");
+                // As "backup.provider: io.modbackup.rama.ModbackupProviderForRama io.modbackup.azure.AzureBlobBackupProvider URL".
+                Object provider = lib.loadClass(ModbackupProviderForRama.class.getName()).getConstructor(String.class)
+                        .newInstance("io.modbackup.azure.AzureBlobBackupProvider " + azurite.newContainerArgument("rama"));
+                exercise(ramaInterface, provider, "azure");
             }
         } finally {
             io.modbackup.s3.TestFiles.deleteRecursively(dir);
