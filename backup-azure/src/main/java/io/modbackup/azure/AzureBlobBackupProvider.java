@@ -1,12 +1,10 @@
 package io.modbackup.azure;
 
-import com.azure.core.credential.AzureSasCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
 import com.azure.core.http.rest.PagedFlux;
 import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.FluxUtil;
-import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobAsyncClient;
 import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobContainerClient;
@@ -23,9 +21,13 @@ import com.azure.storage.blob.options.BlobDownloadToFileOptions;
 import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
-import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
+import static io.modbackup.api.provider.ProviderCalls.deleteQuietly;
+import static io.modbackup.api.provider.ProviderCalls.report;
+import static io.modbackup.api.provider.ProviderCalls.unwrap;
+import static io.modbackup.api.provider.ProviderCalls.withValidKey;
+
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupStorageException;
 import io.modbackup.api.provider.ExactLengthInputStream;
@@ -48,12 +50,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -90,8 +90,6 @@ public final class AzureBlobBackupProvider implements BackupProvider {
     private static final int STREAM_BLOCKS_IN_FLIGHT = 4;
     private static final Duration CLOSE_QUIET = Duration.ofMillis(250);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
-    static final String CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING";
-    static final String SAS_TOKEN = "AZURE_STORAGE_SAS_TOKEN";
 
     private final AzureProviderConfig config;
     private final ConnectionProvider connections;
@@ -102,7 +100,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
     /** For the SDK's blob input stream, which the asynchronous client lacks; called on our threads only. */
     private final BlobContainerClient syncContainer;
     private final BlobBatchAsyncClient batches;
-    private final String credentialSource;
+    private final AzureErrors errors;
     private volatile ProgressListener progressListener;
 
     /**
@@ -140,7 +138,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
                     .httpClient(http)
                     .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, config.maxTries(), (Duration) null,
                             null, null, null));
-            this.credentialSource = credentials(builder, config, environment);
+            this.errors = new AzureErrors(config, AzureCredentials.apply(builder, config, environment));
             this.container = builder.buildAsyncClient();
             this.syncContainer = builder.buildClient();
             this.batches = new BlobBatchClientBuilder(container).buildAsyncClient();
@@ -149,42 +147,6 @@ public final class AzureBlobBackupProvider implements BackupProvider {
             closeResources();
             throw e;
         }
-    }
-
-    /** Sets the builder's credential from the environment; returns where it came from, for messages. */
-    private static String credentials(BlobContainerClientBuilder builder, AzureProviderConfig config, Map<String, String> env) {
-        String connectionString = env.get(CONNECTION_STRING);
-        if (connectionString != null && !connectionString.isBlank()) {
-            Map<String, String> parts = new java.util.HashMap<>();
-            for (String part : connectionString.split(";")) {
-                int eq = part.indexOf('=');
-                if (eq > 0) {
-                    parts.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
-                }
-            }
-            String account = parts.get("AccountName");
-            if (account != null && !account.equals(config.account())) {
-                throw new IllegalArgumentException(CONNECTION_STRING + " is for storage account '" + account
-                        + "', but the provider's container " + config.containerUrl() + " is in account '" + config.account()
-                        + "': set the connection string of that account");
-            }
-            if (parts.containsKey("AccountKey")) {
-                builder.credential(new StorageSharedKeyCredential(config.account(), parts.get("AccountKey")));
-                return "the account key in " + CONNECTION_STRING;
-            }
-            if (parts.containsKey("SharedAccessSignature")) {
-                builder.credential(new AzureSasCredential(parts.get("SharedAccessSignature")));
-                return "the shared access signature in " + CONNECTION_STRING;
-            }
-            throw new IllegalArgumentException(CONNECTION_STRING + " holds neither AccountKey nor SharedAccessSignature");
-        }
-        String sas = env.get(SAS_TOKEN);
-        if (sas != null && !sas.isBlank()) {
-            builder.credential(new AzureSasCredential(sas.strip().replaceFirst("^\\?", "")));
-            return "the shared access signature in " + SAS_TOKEN;
-        }
-        builder.credential(new DefaultAzureCredentialBuilder().build());
-        return "the Azure SDK's default credential chain";
     }
 
     private void checkContainer() {
@@ -199,7 +161,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
                 log.info("created Azure container {}", config.containerUrl());
             }
         } catch (ExecutionException e) {
-            throw new IllegalArgumentException(describe("reach", null, unwrap(e)), unwrap(e));
+            throw new IllegalArgumentException(errors.message("reach", null, unwrap(e)), unwrap(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking Azure container " + config.containerUrl(), e);
@@ -226,7 +188,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-        return validKey(key, () -> {
+        return withValidKey(key, () -> {
             InputStream counted = new ProgressInputStream(new ExactLengthInputStream(in, length, key), () -> progressListener,
                     Direction.UPLOAD, key);
             // The stream is read where the upload subscribes: on our threads, never the caller's.
@@ -245,7 +207,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
-        return validKey(key, () -> {
+        return withValidKey(key, () -> {
             long length;
             try {
                 length = Files.size(source);
@@ -256,7 +218,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
                     .setParallelTransferOptions(transfers()).setTier(tier());
             return completion(Mono.defer(() -> blob(key).uploadFromFileWithResponse(options)).subscribeOn(streamScheduler),
                     "upload", key).thenApply(ignored -> {
-                        report(Direction.UPLOAD, key, length);
+                        report(progressListener, Direction.UPLOAD, key, length);
                         return null;
                     });
         });
@@ -266,23 +228,23 @@ public final class AzureBlobBackupProvider implements BackupProvider {
     public CompletableFuture<InputStream> getObject(String key) {
         // The SDK's blob input stream reads a block at a time, pinned to the blob's ETag: memory stays at a
         // block whatever the blob's size, and a blob replaced while it is read fails the read.
-        return validKey(key, () -> CompletableFuture.supplyAsync(() -> {
+        return withValidKey(key, () -> CompletableFuture.supplyAsync(() -> {
             try {
                 InputStream in = syncContainer.getBlobClient(config.blobName(key))
                         .openInputStream(new BlobInputStreamOptions().setBlockSize((int) Math.min(config.blockSizeBytes(), 4 << 20)));
                 return (InputStream) new ProgressInputStream(in, () -> progressListener, Direction.DOWNLOAD, key);
             } catch (RuntimeException e) {
-                if (isNotFound(e)) {
+                if (AzureErrors.isNotFound(e)) {
                     return null;
                 }
-                throw describeError("download", key, e);
+                throw errors.describe("download", key, e);
             }
         }, streams));
     }
 
     @Override
     public CompletableFuture<Boolean> getFile(String key, Path target) {
-        return validKey(key, () -> {
+        return withValidKey(key, () -> {
             Path partial = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".partial");
             Set<OpenOption> open = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
             BlobDownloadToFileOptions options = new BlobDownloadToFileOptions(partial.toString())
@@ -293,10 +255,10 @@ public final class AzureBlobBackupProvider implements BackupProvider {
                     .handleAsync((response, error) -> {
                         if (error != null) {
                             deleteQuietly(partial);
-                            if (isNotFound(error)) {
+                            if (AzureErrors.isNotFound(error)) {
                                 return false;
                             }
-                            throw describeError("download", key, error);
+                            throw errors.describe("download", key, error);
                         }
                         try {
                             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -304,7 +266,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
                             deleteQuietly(partial);
                             throw new BackupStorageException("cannot move downloaded '" + key + "' into " + target, e);
                         }
-                        report(Direction.DOWNLOAD, key, response.getValue().getBlobSize());
+                        report(progressListener, Direction.DOWNLOAD, key, response.getValue().getBlobSize());
                         return true;
                     }, streams);
         });
@@ -318,22 +280,22 @@ public final class AzureBlobBackupProvider implements BackupProvider {
     /** One Get Blob Properties: the blob's size, or -1 on 404. */
     @Override
     public CompletableFuture<Long> objectSize(String key) {
-        return validKey(key, () -> blob(key).getProperties().toFuture().handleAsync((properties, error) -> {
+        return withValidKey(key, () -> blob(key).getProperties().toFuture().handleAsync((properties, error) -> {
             if (error == null) {
                 return properties.getBlobSize();
             }
-            if (isNotFound(error)) {
+            if (AzureErrors.isNotFound(error)) {
                 return -1L;
             }
-            throw describeError("check", key, error);
+            throw errors.describe("check", key, error);
         }, streams));
     }
 
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
-        return validKey(key, () -> blob(key).deleteIfExists().toFuture().handleAsync((deleted, error) -> {
-            if (error != null && !isNotFound(error)) {
-                throw describeError("delete", key, error);
+        return withValidKey(key, () -> blob(key).deleteIfExists().toFuture().handleAsync((deleted, error) -> {
+            if (error != null && !AzureErrors.isNotFound(error)) {
+                throw errors.describe("delete", key, error);
             }
             return null;
         }, streams));
@@ -352,8 +314,8 @@ public final class AzureBlobBackupProvider implements BackupProvider {
             List<String> urls = batch.stream().map(k -> blob(k).getBlobUrl()).toList();
             sent.add(batches.deleteBlobs(urls, DeleteSnapshotsOptionType.INCLUDE).then().toFuture()
                     .handleAsync((ignored, error) -> {
-                        if (error != null && !isNotFound(error)) {
-                            throw describeError("delete", batch.get(0) + " and " + (batch.size() - 1) + " more", error);
+                        if (error != null && !AzureErrors.isNotFound(error)) {
+                            throw errors.describe("delete", batch.get(0) + " and " + (batch.size() - 1) + " more", error);
                         }
                         return null;
                     }, streams));
@@ -391,7 +353,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
         Flux<PagedResponse<BlobItem>> pages = marker == null ? items.byPage() : items.byPage(marker);
         return pages.next().toFuture().handleAsync((page, error) -> {
             if (error != null) {
-                throw describeError("list", prefix, error);
+                throw errors.describe("list", prefix, error);
             }
             List<String> names = new ArrayList<>();
             String next = null;
@@ -440,87 +402,12 @@ public final class AzureBlobBackupProvider implements BackupProvider {
         }
     }
 
-    private <T> CompletableFuture<T> validKey(String key, Supplier<CompletableFuture<T>> call) {
-        try {
-            ObjectKeys.requireValidKey(key);
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return call.get();
-    }
-
     private <T> CompletableFuture<T> completion(Mono<T> call, String operation, String key) {
         return call.toFuture().handleAsync((value, error) -> {
             if (error != null) {
-                throw describeError(operation, key, error);
+                throw errors.describe(operation, key, error);
             }
             return value;
         }, streams);
-    }
-
-    private void report(Direction direction, String key, long bytes) {
-        ProgressListener listener = progressListener;
-        if (listener != null && bytes > 0) {
-            listener.bytesTransferred(direction, key, bytes);
-        }
-    }
-
-    private static boolean isNotFound(Throwable error) {
-        return unwrap(error) instanceof BlobStorageException e && e.getStatusCode() == 404
-                && !"ContainerNotFound".equals(errorCode(e));
-    }
-
-    private BackupStorageException describeError(String operation, String key, Throwable error) {
-        Throwable cause = unwrap(error);
-        return new BackupStorageException(describe(operation, key, cause), cause);
-    }
-
-    /** A message naming the container, blob, status and, for a refusal, the role that is likely missing. */
-    private String describe(String operation, String key, Throwable cause) {
-        String target = config.containerUrl() + "/" + (key == null ? config.prefix() : config.blobName(key));
-        if (cause instanceof BlobStorageException e) {
-            String code = errorCode(e);
-            if (e.getStatusCode() == 403) {
-                return "access denied to " + operation + " " + target + " (" + code + ") with " + credentialSource
-                        + ": the identity likely lacks the role " + role(operation) + " on container " + config.container()
-                        + ", or the key or signature is wrong or expired";
-            }
-            if ("ContainerNotFound".equals(code)) {
-                return "Azure container " + config.containerUrl() + " does not exist (while trying to " + operation + " "
-                        + target + ")";
-            }
-            return "cannot " + operation + " " + target + ": Azure answered " + e.getStatusCode() + " " + code;
-        }
-        if (cause instanceof UncheckedIOException || cause instanceof IOException) {
-            return "cannot " + operation + " " + target + ": " + cause.getMessage();
-        }
-        return "cannot " + operation + " " + target + ": " + cause;
-    }
-
-    private static String role(String operation) {
-        return switch (operation) {
-            case "upload", "delete" -> "Storage Blob Data Contributor";
-            default -> "Storage Blob Data Reader (Contributor to write)";
-        };
-    }
-
-    private static String errorCode(BlobStorageException e) {
-        return e.getErrorCode() == null ? "" : e.getErrorCode().toString();
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
-    private static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // a leftover partial file is harmless; the next download uses a new name
-        }
     }
 }

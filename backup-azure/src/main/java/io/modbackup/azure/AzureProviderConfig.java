@@ -1,6 +1,6 @@
 package io.modbackup.azure;
 
-import io.modbackup.api.provider.ByteSizes;
+import io.modbackup.api.provider.ProviderArguments;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
@@ -184,22 +184,11 @@ public record AzureProviderConfig(URI serviceEndpoint, String account, String co
     }
 
     private static int positive(String value, int defaultValue, String name) {
-        if (value == null) {
-            return defaultValue;
-        }
-        try {
-            int n = Integer.parseInt(value);
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw new IllegalArgumentException("Azure option " + name + "=" + value + " must be a positive number");
+        return (int) Math.min(Integer.MAX_VALUE, ProviderArguments.positive(value, defaultValue, name, "Azure"));
     }
 
     /** Parses sizes such as {@code 16MiB}, {@code 8MB}, {@code 1048576}. */
     static long size(String value) {
-        return ByteSizes.parse(value, "Azure");
+        return ProviderArguments.size(value, "Azure");
     }
 }

@@ -45,7 +45,7 @@ class AzureBlobBackupProviderErrorsTest {
             String wrongKey = java.util.Base64.getEncoder().encodeToString(new byte[64]);
             AzureProviderConfig config = AzureProviderConfig.parse(container + "/p");
             IllegalArgumentException opening = assertThrows(IllegalArgumentException.class, () -> new AzureBlobBackupProvider(
-                    config, Map.of(AzureBlobBackupProvider.CONNECTION_STRING, "AccountName=devstoreaccount1;AccountKey=" + wrongKey)));
+                    config, Map.of(AzureCredentials.CONNECTION_STRING, "AccountName=devstoreaccount1;AccountKey=" + wrongKey)));
             assertTrue(opening.getMessage().startsWith("access denied to reach " + container + "/p/ ("), opening.getMessage());
             assertTrue(opening.getMessage().contains("the account key in AZURE_STORAGE_CONNECTION_STRING"), opening.getMessage());
             assertFalse(good.hasKey("blobs/ab/abc").get(), "with the right credentials the key is simply absent");
@@ -56,7 +56,7 @@ class AzureBlobBackupProviderErrorsTest {
     void aConnectionStringOfAnotherAccountIsRefusedBeforeAnyRequest() {
         AzureProviderConfig config = AzureProviderConfig.parse(AZURITE.server().accountUrl() + "/c-1");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AzureBlobBackupProvider(config,
-                Map.of(AzureBlobBackupProvider.CONNECTION_STRING, "AccountName=otheraccount;AccountKey=AAAA")));
+                Map.of(AzureCredentials.CONNECTION_STRING, "AccountName=otheraccount;AccountKey=AAAA")));
         assertEquals("AZURE_STORAGE_CONNECTION_STRING is for storage account 'otheraccount', but the provider's container "
                 + AZURITE.server().accountUrl() + "/c-1 is in account 'devstoreaccount1': set the connection string of"
                 + " that account", e.getMessage());

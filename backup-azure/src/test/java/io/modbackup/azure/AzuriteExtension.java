@@ -1,11 +1,8 @@
 package io.modbackup.azure;
 
-import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import io.modbackup.api.fs.FileTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -30,28 +27,12 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
             server.close();
         }
         if (dir != null) {
-            deleteRecursively(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
     /** The running server. */
     public AzuriteServer server() {
         return server;
-    }
-
-    static void deleteRecursively(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -90,7 +90,7 @@ public final class AzuriteServer implements AutoCloseable {
 
     /** The environment the provider takes its credentials from: Azurite's development account key. */
     public static Map<String, String> environment() {
-        return Map.of(AzureBlobBackupProvider.CONNECTION_STRING, "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT
+        return Map.of(AzureCredentials.CONNECTION_STRING, "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT
                 + ";AccountKey=" + ACCOUNT_KEY);
     }
 

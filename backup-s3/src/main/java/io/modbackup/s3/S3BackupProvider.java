@@ -1,5 +1,10 @@
 package io.modbackup.s3;
 
+import static io.modbackup.api.provider.ProviderCalls.deleteQuietly;
+import static io.modbackup.api.provider.ProviderCalls.report;
+import static io.modbackup.api.provider.ProviderCalls.unwrap;
+import static io.modbackup.api.provider.ProviderCalls.withValidKey;
+
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupStorageException;
 import io.modbackup.api.provider.ObjectKeys;
@@ -16,13 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -183,7 +186,7 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-        return validKey(key, () -> {
+        return withValidKey(key, () -> {
             InputStream counted = new ProgressInputStream(in, () -> progressListener, Direction.UPLOAD, key);
             return client.putObject(putRequest(key, length), AsyncRequestBody.fromInputStream(counted, length, streams))
                     .handleAsync((response, error) -> {
@@ -197,7 +200,7 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
-        return validKey(key, () -> {
+        return withValidKey(key, () -> {
             long length;
             try {
                 length = Files.size(source);
@@ -208,7 +211,7 @@ public final class S3BackupProvider implements BackupProvider {
                 if (error != null) {
                     throw describeError("upload", key, error);
                 }
-                report(Direction.UPLOAD, key, length);
+                report(progressListener, Direction.UPLOAD, key, length);
                 return null;
             }, streams);
         });
@@ -231,7 +234,7 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
-        return validKey(key, () -> client.getObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)),
+        return withValidKey(key, () -> client.getObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)),
                         AsyncResponseTransformer.toBlockingInputStream())
                 .handleAsync((stream, error) -> {
                     if (error != null) {
@@ -246,7 +249,7 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Boolean> getFile(String key, Path target) {
-        return validKey(key, () -> {
+        return withValidKey(key, () -> {
             Path partial = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".partial");
             return client.getObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)),
                     AsyncResponseTransformer.toFile(partial)).handleAsync((response, error) -> {
@@ -263,7 +266,8 @@ public final class S3BackupProvider implements BackupProvider {
                             deleteQuietly(partial);
                             throw new BackupStorageException("cannot move downloaded '" + key + "' into " + target, e);
                         }
-                        report(Direction.DOWNLOAD, key, response.contentLength() == null ? 0 : response.contentLength());
+                        report(progressListener, Direction.DOWNLOAD, key,
+                                response.contentLength() == null ? 0 : response.contentLength());
                         return true;
                     }, streams);
         });
@@ -271,7 +275,7 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Boolean> hasKey(String key) {
-        return validKey(key, () -> client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
+        return withValidKey(key, () -> client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
                 .handleAsync((response, error) -> {
                     if (error == null) {
                         return true;
@@ -286,7 +290,7 @@ public final class S3BackupProvider implements BackupProvider {
     /** One HeadObject: its content length, or -1 on 404. */
     @Override
     public CompletableFuture<Long> objectSize(String key) {
-        return validKey(key, () -> client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
+        return withValidKey(key, () -> client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
                 .handleAsync((response, error) -> {
                     if (error == null) {
                         return response.contentLength();
@@ -300,7 +304,7 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
-        return validKey(key, () -> client.deleteObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
+        return withValidKey(key, () -> client.deleteObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
                 .handleAsync((response, error) -> {
                     if (error != null && !isNotFound(error)) {
                         throw describeError("delete", key, error);
@@ -412,22 +416,6 @@ public final class S3BackupProvider implements BackupProvider {
                 .awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS);
     }
 
-    private <T> CompletableFuture<T> validKey(String key, Supplier<CompletableFuture<T>> call) {
-        try {
-            ObjectKeys.requireValidKey(key);
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return call.get();
-    }
-
-    private void report(Direction direction, String key, long bytes) {
-        ProgressListener listener = progressListener;
-        if (listener != null && bytes > 0) {
-            listener.bytesTransferred(direction, key, bytes);
-        }
-    }
-
     private static boolean isNotFound(Throwable error) {
         Throwable cause = unwrap(error);
         return cause instanceof NoSuchKeyException || cause instanceof S3Exception s3 && s3.statusCode() == 404
@@ -483,19 +471,4 @@ public final class S3BackupProvider implements BackupProvider {
         return code == null ? "" : code;
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
-    private static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // a leftover partial file is harmless; the next download uses a new name
-        }
-    }
 }

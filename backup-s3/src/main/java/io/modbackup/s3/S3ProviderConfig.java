@@ -1,6 +1,6 @@
 package io.modbackup.s3;
 
-import io.modbackup.api.provider.ByteSizes;
+import io.modbackup.api.provider.ProviderArguments;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
@@ -156,23 +156,12 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
     }
 
     private static long positive(String value, long defaultValue, String name) {
-        if (value == null) {
-            return defaultValue;
-        }
-        try {
-            long n = Long.parseLong(value);
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw new IllegalArgumentException("S3 option " + name + "=" + value + " must be a positive number");
+        return ProviderArguments.positive(value, defaultValue, name, "S3");
     }
 
     /** Parses sizes such as {@code 16MiB}, {@code 8MB}, {@code 1048576}. */
     static long size(String value) {
-        return ByteSizes.parse(value, "S3");
+        return ProviderArguments.size(value, "S3");
     }
 
     /** The full S3 key of a provider key. */

@@ -2,12 +2,12 @@ package io.modbackup.api.provider;
 
 import java.util.Locale;
 
-/** Sizes in provider arguments, such as {@code 16MiB}, {@code 8MB} or {@code 1048576}. */
-public final class ByteSizes {
+/** Values in provider arguments: sizes such as {@code 16MiB}, and positive counts. */
+public final class ProviderArguments {
     private static final String[][] UNITS = {{"GIB", "1073741824"}, {"MIB", "1048576"}, {"KIB", "1024"},
             {"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"B", "1"}};
 
-    private ByteSizes() {
+    private ProviderArguments() {
     }
 
     /**
@@ -17,7 +17,7 @@ public final class ByteSizes {
      * @param provider the provider's name for the error, e.g. {@code "S3"}
      * @throws IllegalArgumentException naming the value when it is not such a size
      */
-    public static long parse(String value, String provider) {
+    public static long size(String value, String provider) {
         String v = value.strip().toUpperCase(Locale.ROOT);
         long unit = 1;
         for (String[] suffix : UNITS) {
@@ -33,5 +33,26 @@ public final class ByteSizes {
             throw new IllegalArgumentException(provider + " size '" + value + "' is not a number with an optional unit"
                     + " (e.g. 16MiB)");
         }
+    }
+
+    /**
+     * The positive whole number an option gives, or {@code defaultValue} when it is absent ({@code null}).
+     *
+     * @param provider the provider's name for the error, e.g. {@code "S3"}
+     * @throws IllegalArgumentException naming the option when its value is not a positive number
+     */
+    public static long positive(String value, long defaultValue, String option, String provider) {
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            long n = Long.parseLong(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException(provider + " option " + option + "=" + value + " must be a positive number");
     }
 }
