@@ -73,11 +73,16 @@ public final class AzuriteServer implements AutoCloseable {
                 code = new ProcessBuilder("npm", "install", "--prefix", home.toString(), "--no-audit", "--no-fund",
                         "azurite@" + VERSION).redirectErrorStream(true).redirectOutput(npmLog.toFile()).start().waitFor();
             } catch (IOException e) {
+                Files.deleteIfExists(npmLog);
                 throw new IllegalStateException("Azurite is not installed and npm is missing: install Node.js 20 and npm"
                         + " (Debian: apt-get install nodejs npm), or run .ci/run, which does", e);
             }
-            if (code != 0 || !Files.isExecutable(cached)) {
-                throw new IllegalStateException("npm install azurite@" + VERSION + " failed: " + Files.readString(npmLog));
+            try {
+                if (code != 0 || !Files.isExecutable(cached)) {
+                    throw new IllegalStateException("npm install azurite@" + VERSION + " failed: " + Files.readString(npmLog));
+                }
+            } finally {
+                Files.deleteIfExists(npmLog);
             }
         }
         return cached;
@@ -119,6 +124,12 @@ public final class AzuriteServer implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            // Beside the blobs' directory, which its owner removes: the log is the server's to remove.
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // a temporary log
         }
     }
 }
