@@ -12,7 +12,9 @@ import com.azure.storage.blob.BlobContainerClientBuilder;
 import com.azure.storage.blob.batch.BlobBatchAsyncClient;
 import com.azure.storage.blob.batch.BlobBatchClientBuilder;
 import com.azure.storage.blob.models.AccessTier;
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
 import com.azure.storage.blob.models.ListBlobsOptions;
@@ -89,6 +91,8 @@ public final class AzureBlobBackupProvider implements BackupProvider {
     private static final long STREAM_BLOCK_SIZE = 4L << 20;
     private static final int STREAM_BLOCKS_IN_FLIGHT = 4;
     private static final Duration CLOSE_QUIET = Duration.ofMillis(250);
+    /** {@code If-None-Match: *}: the write succeeds only where no blob exists. */
+    private static final BlobRequestConditions ONLY_IF_ABSENT = new BlobRequestConditions().setIfNoneMatch("*");
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
 
     private final AzureProviderConfig config;
@@ -188,6 +192,16 @@ public final class AzureBlobBackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+        return upload(key, in, length, null).thenApply(ignored -> null);
+    }
+
+    /** Atomic: the upload (or the block list that commits it) carries {@code If-None-Match: *}. */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return created(upload(key, in, length, ONLY_IF_ABSENT));
+    }
+
+    private CompletableFuture<Object> upload(String key, InputStream in, long length, BlobRequestConditions conditions) {
         return withValidKey(key, () -> {
             InputStream counted = new ProgressInputStream(new ExactLengthInputStream(in, length, key), () -> progressListener,
                     Direction.UPLOAD, key);
@@ -197,16 +211,31 @@ public final class AzureBlobBackupProvider implements BackupProvider {
             // A stream's blocks are buffered in memory (a file's are read from it): at most STREAM_BLOCKS_IN_FLIGHT.
             long block = Math.min(config.blockSizeBytes(), STREAM_BLOCK_SIZE);
             BlobParallelUploadOptions options = new BlobParallelUploadOptions(body).setTier(tier())
+                    .setRequestConditions(conditions)
                     .setParallelTransferOptions(new ParallelTransferOptions().setBlockSizeLong(block)
                             .setMaxSingleUploadSizeLong(block)
                             .setMaxConcurrency(Math.min(config.maxConcurrency(), STREAM_BLOCKS_IN_FLIGHT)));
-            return completion(Mono.defer(() -> blob(key).uploadWithResponse(options)).subscribeOn(streamScheduler), "upload", key)
-                    .thenApply(ignored -> null);
+            return completion(Mono.defer(() -> blob(key).uploadWithResponse(options)).subscribeOn(streamScheduler)
+                    .map(response -> (Object) response), "upload", key);
         });
     }
 
     @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
+        return uploadFile(key, source, null).thenApply(ignored -> null);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return created(uploadFile(key, source, ONLY_IF_ABSENT));
+    }
+
+    @Override
+    public boolean atomicCreate() {
+        return true;
+    }
+
+    private CompletableFuture<Object> uploadFile(String key, Path source, BlobRequestConditions conditions) {
         return withValidKey(key, () -> {
             long length;
             try {
@@ -215,12 +244,31 @@ public final class AzureBlobBackupProvider implements BackupProvider {
                 return CompletableFuture.failedFuture(new BackupStorageException("cannot read " + source, e));
             }
             BlobUploadFromFileOptions options = new BlobUploadFromFileOptions(source.toString())
-                    .setParallelTransferOptions(transfers()).setTier(tier());
-            return completion(Mono.defer(() -> blob(key).uploadFromFileWithResponse(options)).subscribeOn(streamScheduler),
-                    "upload", key).thenApply(ignored -> {
+                    .setParallelTransferOptions(transfers()).setTier(tier()).setRequestConditions(conditions);
+            return completion(Mono.defer(() -> blob(key).uploadFromFileWithResponse(options)).subscribeOn(streamScheduler)
+                    .map(response -> (Object) response), "upload", key).thenApply(response -> {
                         report(progressListener, Direction.UPLOAD, key, length);
-                        return null;
+                        return response;
                     });
+        });
+    }
+
+    /** True when a conditional upload stored its blob; false when Azure refused it because the blob exists. */
+    private static CompletableFuture<Boolean> created(CompletableFuture<Object> upload) {
+        return upload.handle((response, error) -> {
+            if (error == null) {
+                return true;
+            }
+            Throwable cause = unwrap(error);
+            while (cause instanceof BackupStorageException && cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof BlobStorageException azure && (azure.getStatusCode() == 409 || azure.getStatusCode() == 412)
+                    && (BlobErrorCode.BLOB_ALREADY_EXISTS.equals(azure.getErrorCode())
+                    || BlobErrorCode.CONDITION_NOT_MET.equals(azure.getErrorCode()))) {
+                return false;
+            }
+            throw error instanceof RuntimeException runtime ? runtime : new java.util.concurrent.CompletionException(error);
         });
     }
 

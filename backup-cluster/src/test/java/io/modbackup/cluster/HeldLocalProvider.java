@@ -41,6 +41,18 @@ public final class HeldLocalProvider extends ForwardingBackupProvider {
     }
 
     @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        awaitNoHold(key);
+        return super.createObject(key, in, length);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        awaitNoHold(key);
+        return super.createFile(key, source);
+    }
+
+    @Override
     public CompletableFuture<InputStream> getObject(String key) {
         awaitNoHold(key);
         return super.getObject(key);

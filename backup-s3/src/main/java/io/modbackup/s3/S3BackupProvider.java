@@ -8,6 +8,7 @@ import static io.modbackup.api.provider.ProviderCalls.withValidKey;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.BackupStorageException;
 import io.modbackup.api.provider.ObjectKeys;
+import io.modbackup.api.provider.ObjectRetention;
 import io.modbackup.api.provider.PageTokens;
 import io.modbackup.api.provider.ProgressInputStream;
 import java.io.IOException;
@@ -74,6 +75,8 @@ public final class S3BackupProvider implements BackupProvider {
     private final S3AsyncClient client;
     private final ExecutorService streams;
     private final RequestCounter requests = new RequestCounter();
+    /** Object Lock of created objects, or null when the store has none. */
+    private final S3ObjectLock lock;
     private volatile ProgressListener progressListener;
 
     /**
@@ -88,6 +91,14 @@ public final class S3BackupProvider implements BackupProvider {
 
     /** The provider for {@code config}; checks the bucket as {@link #S3BackupProvider(String)} does. */
     public S3BackupProvider(S3ProviderConfig config) {
+        this(config, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #S3BackupProvider(S3ProviderConfig)}, dating Object Lock retentions by {@code clock} (the
+     * server's own clock decides when they end).
+     */
+    public S3BackupProvider(S3ProviderConfig config, java.time.Clock clock) {
         this.config = config;
         // Our own event loops, not the HTTP client's: the client closes its own with a 2 s quiet period,
         // which every command that opens a provider (a CLI call, a GC, a test) would wait out on close;
@@ -105,8 +116,17 @@ public final class S3BackupProvider implements BackupProvider {
             t.setDaemon(true);
             return t;
         });
+        this.lock = config.objectLock() == null ? null
+                : new S3ObjectLock(client, config, streams, clock, (key, error) -> describeError("lock", key, error));
         try {
             checkBucket();
+            if (lock != null) {
+                lock.requireEnforced();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while checking S3 bucket " + config.bucket(), e);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -159,7 +179,8 @@ public final class S3BackupProvider implements BackupProvider {
                             + where() + "; create it, or add createBucket=true to the provider argument");
                 }
                 try {
-                    client.createBucket(b -> b.bucket(config.bucket())).get();
+                    client.createBucket(b -> b.bucket(config.bucket()).objectLockEnabledForBucket(
+                            config.objectLock() != null ? Boolean.TRUE : null)).get();
                     log.info("created S3 bucket {}", config.bucket());
                 } catch (ExecutionException | InterruptedException created) {
                     throw new IllegalArgumentException("cannot create S3 bucket '" + config.bucket() + "': "
@@ -186,20 +207,54 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+        return upload(key, in, length, false).thenApply(created -> null);
+    }
+
+    /** Atomic: the PutObject (or the CompleteMultipartUpload of a large object) carries {@code If-None-Match: *}. */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return upload(key, in, length, true);
+    }
+
+    private CompletableFuture<Boolean> upload(String key, InputStream in, long length, boolean onlyIfAbsent) {
         return withValidKey(key, () -> {
             InputStream counted = new ProgressInputStream(in, () -> progressListener, Direction.UPLOAD, key);
-            return client.putObject(putRequest(key, length), AsyncRequestBody.fromInputStream(counted, length, streams))
-                    .handleAsync((response, error) -> {
-                        if (error != null) {
-                            throw describeError("upload", key, error);
-                        }
-                        return null;
-                    }, streams);
+            return relock(key, client.putObject(putRequest(key, length, onlyIfAbsent),
+                            AsyncRequestBody.fromInputStream(counted, length, streams))
+                    .handleAsync((response, error) -> created(key, error), streams));
         });
+    }
+
+    /** A create that found its key extends that object's lock as if it had created it (see {@link ObjectRetention}). */
+    private CompletableFuture<Boolean> relock(String key, CompletableFuture<Boolean> create) {
+        if (lock == null) {
+            return create;
+        }
+        return create.thenCompose(created -> created ? CompletableFuture.completedFuture(true)
+                : lock.extend(List.of(key), lock.createdUntil()).thenApply(v -> false));
+    }
+
+    @Override
+    public java.util.Optional<ObjectRetention> retention() {
+        return java.util.Optional.ofNullable(lock);
     }
 
     @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
+        return uploadFile(key, source, false).thenApply(created -> null);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return uploadFile(key, source, true);
+    }
+
+    @Override
+    public boolean atomicCreate() {
+        return true;
+    }
+
+    private CompletableFuture<Boolean> uploadFile(String key, Path source, boolean onlyIfAbsent) {
         return withValidKey(key, () -> {
             long length;
             try {
@@ -207,19 +262,41 @@ public final class S3BackupProvider implements BackupProvider {
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(new BackupStorageException("cannot read " + source, e));
             }
-            return client.putObject(putRequest(key, length), AsyncRequestBody.fromFile(source)).handleAsync((response, error) -> {
-                if (error != null) {
-                    throw describeError("upload", key, error);
-                }
-                report(progressListener, Direction.UPLOAD, key, length);
-                return null;
-            }, streams);
+            return relock(key, client.putObject(putRequest(key, length, onlyIfAbsent), AsyncRequestBody.fromFile(source))
+                    .handleAsync((response, error) -> {
+                        boolean created = created(key, error);
+                        if (created) {
+                            report(progressListener, Direction.UPLOAD, key, length);
+                        }
+                        return created;
+                    }, streams));
         });
     }
 
-    private PutObjectRequest putRequest(String key, long length) {
+    /**
+     * Whether an upload stored its object: true on success, false when a conditional one met an object
+     * (412 PreconditionFailed); any other failure is thrown, a 409 ConditionalRequestConflict (another
+     * conditional write to the key in flight) included, for the caller to retry.
+     */
+    private boolean created(String key, Throwable error) {
+        if (error == null) {
+            return true;
+        }
+        if (unwrap(error) instanceof S3Exception s3 && s3.statusCode() == 412) {
+            return false;
+        }
+        throw describeError("upload", key, error);
+    }
+
+    private PutObjectRequest putRequest(String key, long length, boolean onlyIfAbsent) {
         PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(config.bucket()).key(config.s3Key(key))
                 .contentLength(length);
+        if (onlyIfAbsent) {
+            request.ifNoneMatch("*");
+            if (lock != null) {
+                lock.lock(request);
+            }
+        }
         if (config.storageClass() != null) {
             request.storageClass(StorageClass.fromValue(config.storageClass()));
         }
@@ -304,6 +381,9 @@ public final class S3BackupProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> deleteObject(String key) {
+        if (lock != null) {
+            return withValidKey(key, () -> lock.delete(List.of(key)));
+        }
         return withValidKey(key, () -> client.deleteObject(b -> b.bucket(config.bucket()).key(config.s3Key(key)))
                 .handleAsync((response, error) -> {
                     if (error != null && !isNotFound(error)) {
@@ -319,6 +399,9 @@ public final class S3BackupProvider implements BackupProvider {
             keys.forEach(ObjectKeys::requireValidKey);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
+        }
+        if (lock != null) {
+            return lock.delete(List.copyOf(keys));
         }
         List<CompletableFuture<Void>> batches = new ArrayList<>();
         for (int start = 0; start < keys.size(); start += DELETE_BATCH) {
@@ -457,6 +540,7 @@ public final class S3BackupProvider implements BackupProvider {
             case "download" -> "s3:GetObject";
             case "check" -> "s3:GetObject (and s3:ListBucket, without which a missing key reads as 403)";
             case "delete" -> "s3:DeleteObject";
+            case "lock" -> "s3:GetObjectRetention, s3:PutObjectRetention and s3:ListBucketVersions";
             case "list", "reach" -> "s3:ListBucket";
             default -> "permission for " + operation;
         };

@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * s3://my-bucket/backups/prod region=eu-west-1 storageClass=STANDARD_IA
  * s3://my-bucket sse=aws:kms kmsKeyId=arn:aws:kms:eu-west-1:111122223333:key/abcd
  * http://127.0.0.1:9000/my-bucket/prefix region=us-east-1 createBucket=true
+ * s3://my-locked-bucket/prod objectLock=compliance retention=35d
  * </pre>
  *
  * An {@code http(s)://host:port/} location sets an endpoint override with path-style access, for
@@ -38,10 +39,25 @@ import java.util.TreeMap;
  * @param expectContinue send {@code Expect: 100-continue} before upload bodies (default: true on AWS,
  *     false with an endpoint override: some S3-compatible servers, moto's among them, answer it with two
  *     {@code 100} lines and the SDK's Netty client takes the second for the final answer)
+ * @param objectLock S3 Object Lock of the store's immutable objects ({@code objectLock=governance|compliance
+ *     retention=DURATION}), or {@code null} for none
  */
 public record S3ProviderConfig(String bucket, String prefix, URI endpoint, String region, String storageClass,
                                String sse, String kmsKeyId, int maxConcurrency, long partSizeBytes,
-                               boolean createBucket, boolean checksumsWhenRequired, boolean expectContinue) {
+                               boolean createBucket, boolean checksumsWhenRequired, boolean expectContinue,
+                               ObjectLock objectLock) {
+
+    /**
+     * Object Lock settings: every object a create stores is locked in {@code mode} until its creation plus one
+     * and a half {@code retention}s (see {@link io.modbackup.api.provider.ObjectRetention}).
+     *
+     * @param mode {@code GOVERNANCE} (users with s3:BypassGovernanceRetention may still delete) or
+     *     {@code COMPLIANCE} (nobody may, the account's root included, until the lock ends)
+     * @param retention how long past a backup its objects stay locked, at least: at least the age after which
+     *     the retention policy deletes backups
+     */
+    public record ObjectLock(String mode, java.time.Duration retention) {
+    }
 
     public static final int DEFAULT_MAX_CONCURRENCY = 64;
     public static final long DEFAULT_PART_SIZE = 16L * 1024 * 1024;
@@ -135,10 +151,11 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
         String region = options.remove("region");
         String storageClass = options.remove("storageClass");
         String insecureHttp = options.remove("insecureHttp");
+        ObjectLock objectLock = objectLock(options.remove("objectLock"), options.remove("retention"));
         if (!options.isEmpty()) {
             throw new IllegalArgumentException("unknown S3 option(s) " + options.keySet() + "; options are region, "
                     + "storageClass, sse, kmsKeyId, maxConcurrency, partSize, createBucket, checksums, expectContinue,"
-                    + " insecureHttp");
+                    + " insecureHttp, objectLock, retention");
         }
         // Plain HTTP sends credentials' signatures and, in an unencrypted store, every byte in the clear: only to
         // this machine unless asked for by name.
@@ -152,7 +169,34 @@ public record S3ProviderConfig(String bucket, String prefix, URI endpoint, Strin
         }
         return new S3ProviderConfig(bucket, prefix, endpoint, region,
                 storageClass == null ? null : storageClass.toUpperCase(Locale.ROOT), sse, kmsKeyId, maxConcurrency,
-                partSize, createBucket, whenRequired, expectContinue);
+                partSize, createBucket, whenRequired, expectContinue, objectLock);
+    }
+
+    private static ObjectLock objectLock(String mode, String retention) {
+        if (mode == null && retention == null) {
+            return null;
+        }
+        if (mode == null || retention == null) {
+            throw new IllegalArgumentException("S3 options objectLock and retention go together, e.g. objectLock=compliance"
+                    + " retention=35d (retention: at least the age after which backups are deleted)");
+        }
+        String upper = mode.toUpperCase(Locale.ROOT);
+        if (!upper.equals("GOVERNANCE") && !upper.equals("COMPLIANCE")) {
+            throw new IllegalArgumentException("S3 option objectLock=" + mode + " is not governance or compliance");
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([dhms])").matcher(retention);
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new IllegalArgumentException("S3 option retention=" + retention + " is not a positive duration such as"
+                    + " 35d, 12h, 30m or 90s");
+        }
+        long n = Long.parseLong(m.group(1));
+        java.time.Duration period = switch (m.group(2)) {
+            case "d" -> java.time.Duration.ofDays(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
+        return new ObjectLock(upper, period);
     }
 
     private static long positive(String value, long defaultValue, String name) {

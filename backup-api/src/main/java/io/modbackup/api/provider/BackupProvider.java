@@ -25,7 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code false}, {@code null} or an empty listing.
  *
  * <p><b>Idempotency</b>: every operation may be retried. A retried put overwrites; a retried delete
- * of an already deleted key succeeds.
+ * of an already deleted key succeeds; a retried create may find its own first write (see
+ * {@link #createObject}).
  *
  * <p>Implementations are loaded by {@link ProviderLoader} from the config string
  * {@code backup.provider: "<fully.qualified.Class> <argument>"}: they need a public constructor
@@ -45,6 +46,45 @@ public interface BackupProvider extends AutoCloseable {
      * than {@code length} bytes, and nothing is stored then.
      */
     CompletableFuture<Void> putObject(String key, InputStream in, long length);
+
+    /**
+     * Stores {@code length} bytes read from {@code in} under {@code key} only when no object is stored
+     * there: completes with {@code true} when this call created the object, {@code false} when one was
+     * there already, which it leaves untouched (and then it need not read {@code in}). Readers never
+     * observe a partial object, and the caller closes {@code in}, as with {@link #putObject}.
+     *
+     * <p><b>Atomicity</b>: when {@link #atomicCreate()} is true, of any number of calls racing to create
+     * one absent key, in this process or in others sharing the store, exactly one completes with
+     * {@code true} and the object holds its bytes. The default (check with {@link #hasKey}, then
+     * {@link #putObject}) is not atomic: two racing writers may both see {@code true}, the last one's bytes
+     * stay. Providers override this with the store's own conditional write (S3's
+     * {@code If-None-Match: *}, a no-replace link on a filesystem).
+     *
+     * <p><b>Idempotency</b>: a call retried after an unknown outcome may find its own first attempt's
+     * object and complete with {@code false}; a caller that must know who won compares the stored bytes.
+     * Fails with {@link BackupStorageException} as {@link #putObject} does.
+     */
+    default CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return StandardTransfers.createObject(this, key, in, length);
+    }
+
+    /**
+     * Stores the file at {@code source} under {@code key} only when no object is stored there, as
+     * {@link #createObject}. Providers override this with faster transfers; the default streams the file
+     * through {@link #createObject}.
+     */
+    default CompletableFuture<Boolean> createFile(String key, Path source) {
+        return StandardTransfers.createFile(this, key, source);
+    }
+
+    /**
+     * Whether {@link #createObject} and {@link #createFile} are atomic against racing writers (see
+     * there). Constant for a provider instance; the default methods are not, so the default is
+     * {@code false}.
+     */
+    default boolean atomicCreate() {
+        return false;
+    }
 
     /**
      * Opens the object stored under {@code key}. Completes with {@code null} when there is no such
@@ -91,6 +131,14 @@ public interface BackupProvider extends AutoCloseable {
      * Page tokens behave as in {@link #listKeysRecursive(String, String)}.
      */
     CompletableFuture<KeysPage> listKeysNonRecursive(String prefix, String pageToken, int pageSize);
+
+    /**
+     * The store's lock of objects against deletion (S3 Object Lock), when it is configured; empty by default.
+     * See {@link ObjectRetention} for what creates and deletes do on such a store. Constant for an instance.
+     */
+    default java.util.Optional<ObjectRetention> retention() {
+        return java.util.Optional.empty();
+    }
 
     /**
      * Sets the listener told of bytes moved by later operations, replacing any previous one;

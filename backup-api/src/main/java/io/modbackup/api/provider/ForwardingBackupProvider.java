@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * decorator (retrying, fault-injecting, metering) extends it and overrides only what it changes, so a
  * method added to {@link BackupProvider} is forwarded by every decorator without touching them.
  *
- * <p>The fast paths ({@link #putFile}, {@link #getFile}, {@link #deleteObjects}) go to the delegate's
+ * <p>The fast paths ({@link #putFile}, {@link #getFile}, {@link #deleteObjects}, {@link #createFile}) go to the delegate's
  * fast paths. A decorator that intercepts the stream methods and must see every transfer overrides
  * them with the {@code standard…} methods, which build them on this provider's stream methods (the
  * idea of Guava's {@code ForwardingCollection.standardAddAll}).
@@ -33,6 +33,26 @@ public abstract class ForwardingBackupProvider implements BackupProvider {
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
         return delegate.putObject(key, in, length);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return delegate.createObject(key, in, length);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return delegate.createFile(key, source);
+    }
+
+    @Override
+    public boolean atomicCreate() {
+        return delegate.atomicCreate();
+    }
+
+    @Override
+    public java.util.Optional<ObjectRetention> retention() {
+        return delegate.retention();
     }
 
     @Override
@@ -93,6 +113,11 @@ public abstract class ForwardingBackupProvider implements BackupProvider {
     /** {@link #putFile} built on this provider's {@link #putObject}, as the interface's default is. */
     protected final CompletableFuture<Void> standardPutFile(String key, Path source) {
         return StandardTransfers.putFile(this, key, source);
+    }
+
+    /** {@link #createFile} built on this provider's {@link #createObject}, as the interface's default is. */
+    protected final CompletableFuture<Boolean> standardCreateFile(String key, Path source) {
+        return StandardTransfers.createFile(this, key, source);
     }
 
     /** {@link #getFile} built on this provider's {@link #getObject}, as the interface's default is. */

@@ -13,6 +13,13 @@ import java.util.Objects;
 public final class ProviderLoader {
     /** The config key this loader reads. */
     public static final String CONFIG_KEY = "backup.provider";
+    /**
+     * The Conductor's own provider setting: the same store as {@link #CONFIG_KEY}, reached with credentials
+     * that may delete (leases, garbage collection), so that the Supervisors' {@code backup.provider} may be
+     * write-only. Read by the Conductor and the CLI; a Supervisor never reads it. Optional: without it the
+     * Conductor uses {@code backup.provider}.
+     */
+    public static final String CONDUCTOR_CONFIG_KEY = "backup.conductor.provider";
 
     private final ClassLoader classLoader;
 

@@ -45,6 +45,24 @@ final class StandardTransfers {
         return provider.putObject(key, in, length).whenComplete((ok, err) -> closeQuietly(in));
     }
 
+    static CompletableFuture<Boolean> createObject(BackupProvider provider, String key, InputStream in, long length) {
+        return provider.hasKey(key).thenCompose(present -> present ? CompletableFuture.completedFuture(false)
+                : provider.putObject(key, in, length).thenApply(v -> true));
+    }
+
+    static CompletableFuture<Boolean> createFile(BackupProvider provider, String key, Path source) {
+        final InputStream in;
+        final long length;
+        try {
+            length = Files.size(source);
+            in = Files.newInputStream(source);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(
+                    new BackupStorageException("cannot read " + source + " to upload it as '" + key + "'", e));
+        }
+        return provider.createObject(key, in, length).whenComplete((ok, err) -> closeQuietly(in));
+    }
+
     static CompletableFuture<Boolean> getFile(BackupProvider provider, String key, Path target) {
         return provider.getObject(key).thenApply(in -> {
             if (in == null) {

@@ -166,7 +166,9 @@ public final class BackupCli implements Callable<Integer> {
         Parallelism parallelism = parallelism();
         requireFlags();
         Map<String, String> settings = ConfigFile.read(config);
-        providerConfig = settings.get(ProviderLoader.CONFIG_KEY);
+        // The CLI acts for the Conductor: its own provider (credentials that may delete) where the config names one.
+        String conductors = settings.getOrDefault(ProviderLoader.CONDUCTOR_CONFIG_KEY, "").strip();
+        providerConfig = conductors.isEmpty() ? settings.get(ProviderLoader.CONFIG_KEY) : conductors;
         redaction = Redaction.of(settings);
         if (action == Action.status) {
             try (ClusterConnector.Connection connection = connector.connect(settings, false)) {
@@ -395,6 +397,9 @@ public final class BackupCli implements Callable<Integer> {
         out.printf("  read %d manifests in %d ms%s%n", report.manifestsRead(), report.durationMillis(),
                 dryRun ? "" : ", backups held off for the last " + report.exclusiveMillis() + " ms");
         report.deletedBackups().forEach(id -> out.println("  " + verb + " " + id));
+        if (report.locked().any()) {
+            out.println("  kept by the store's Object Lock: " + report.locked().describe());
+        }
         return 0;
     }
 

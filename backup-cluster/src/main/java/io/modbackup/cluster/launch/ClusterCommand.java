@@ -38,10 +38,12 @@ public final class ClusterCommand {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final String USAGE = """
             usage: bin/cluster start DIR [--supervisors N] [--provider "CLASS ARG"] [--compression C]
-                         [--encryption-key K] [--config FILE]
+                         [--encryption-key K] [--conductor-provider "CLASS ARG"] [--config FILE]
                                                      start a cluster: a Conductor and N Supervisors (3; 1 to 64),
                                                      every node on the same store (DIR/store unless given; a
-                                                     config file's backup.* settings count as given)
+                                                     config file's backup.* settings count as given); with
+                                                     --conductor-provider the Conductor alone reaches it with
+                                                     credentials that may delete (leases, gc)
                    bin/cluster status DIR                    check every node: up, or down and why
                    bin/cluster restart DIR NODE              restart one node: conductor or supervisor-<i>
                    bin/cluster stop DIR                      stop every running node of the cluster""";
@@ -106,7 +108,7 @@ public final class ClusterCommand {
      * {@code restart} and {@code stop} know it, and writes the config; returns its spec.
      */
     public static ClusterProcesses.Spec create(Path dir, int supervisors) throws IOException {
-        ClusterLaunch launch = new ClusterLaunch(supervisors, ClusterLaunch.newClusterId(), ClusterLaunch.localStore(dir), "", "");
+        ClusterLaunch launch = new ClusterLaunch(supervisors, ClusterLaunch.newClusterId(), ClusterLaunch.localStore(dir), "", "", "");
         ClusterProcesses.Spec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());
@@ -124,6 +126,9 @@ public final class ClusterCommand {
         }
         if (!spec.encryptionKey().isEmpty()) {
             text.append(MasterKeys.CONFIG_KEY).append(": \"").append(spec.encryptionKey()).append("\"\n");
+        }
+        if (!spec.conductorProvider().isEmpty()) {
+            text.append(ProviderLoader.CONDUCTOR_CONFIG_KEY).append(": \"").append(spec.conductorProvider()).append("\"\n");
         }
         Files.writeString(config, text.append(RemoteCli.CLUSTER_DIR).append(": ").append(spec.dir()).append('\n'));
         return config;

@@ -20,7 +20,8 @@ import java.util.Properties;
  * Supervisor count, identity and store settings (provider, compression, encryption key reference), which
  * every node is started with.
  */
-record ClusterLaunch(int supervisors, String clusterId, String provider, String compression, String encryptionKey) {
+record ClusterLaunch(int supervisors, String clusterId, String provider, String compression, String encryptionKey,
+                     String conductorProvider) {
     static Optional<ClusterLaunch> read(Path dir) {
         Path file = dir.resolve("cluster").resolve(LAUNCH_FILE);
         if (!Files.isRegularFile(file)) {
@@ -31,7 +32,8 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
             p.load(in);
             return Optional.of(new ClusterLaunch(Integer.parseInt(p.getProperty("supervisors", "")),
                     p.getProperty("cluster.id", "sim-cluster"), p.getProperty("provider", localStore(dir)),
-                    p.getProperty("compression", ""), p.getProperty("encryption.key", "")));
+                    p.getProperty("compression", ""), p.getProperty("encryption.key", ""),
+                    p.getProperty("conductor.provider", "")));
         } catch (IOException | NumberFormatException e) {
             throw new IllegalStateException("cannot read " + file + " (" + e.getMessage() + "); it records how"
                     + " the cluster was started: restore it, or start a new cluster in another directory");
@@ -45,6 +47,7 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
         p.setProperty("provider", provider);
         p.setProperty("compression", compression);
         p.setProperty("encryption.key", encryptionKey);
+        p.setProperty("conductor.provider", conductorProvider);
         try (var out = Files.newBufferedWriter(dir.resolve("cluster").resolve(LAUNCH_FILE))) {
             p.store(out, "how bin/cluster start started this cluster; every node uses these store settings");
         }
@@ -52,7 +55,7 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
 
     ClusterProcesses.Spec spec(Path dir) {
         return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors, provider).withClusterId(clusterId)
-                .withStoreSettings(compression, encryptionKey);
+                .withStoreSettings(compression, encryptionKey).withConductorProvider(conductorProvider);
     }
 
     List<String> nodes() {
@@ -77,6 +80,9 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
         if (given.encryptionKey() != null && !given.encryptionKey().equals(encryptionKey)) {
             return "backup.encryption.key \"" + encryptionKey + "\"";
         }
+        if (given.conductorProvider() != null && !given.conductorProvider().equals(conductorProvider)) {
+            return ProviderLoader.CONDUCTOR_CONFIG_KEY + " \"" + conductorProvider + "\"";
+        }
         return null;
     }
 
@@ -90,7 +96,8 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
         return new ClusterLaunch(given.supervisors() == null ? 3 : given.supervisors(), clusterId,
                 given.provider() == null ? localStore(dir) : given.provider(),
                 given.compression() == null ? "" : given.compression(),
-                given.encryptionKey() == null ? "" : given.encryptionKey());
+                given.encryptionKey() == null ? "" : given.encryptionKey(),
+                given.conductorProvider() == null ? "" : given.conductorProvider());
     }
 
     static String localStore(Path dir) {
@@ -105,15 +112,18 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
      * What {@code start} was given: the Supervisor count and the store settings, each null when not
      * given (a config file's settings count as given).
      */
-    record Options(Integer supervisors, String provider, String compression, String encryptionKey) {
+    record Options(Integer supervisors, String provider, String compression, String encryptionKey,
+                   String conductorProvider) {
         static Options parse(List<String> rest) {
             Integer supervisors = null;
             String provider = null;
             String compression = null;
             String key = null;
+            String conductorProvider = null;
             for (int i = 0; i < rest.size(); i += 2) {
                 String flag = rest.get(i);
-                if (!List.of("--supervisors", "--provider", "--compression", "--encryption-key", "--config").contains(flag)) {
+                if (!List.of("--supervisors", "--provider", "--compression", "--encryption-key", "--conductor-provider",
+                        "--config").contains(flag)) {
                     throw new UsageException("unknown option " + flag);
                 }
                 if (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--")) {
@@ -125,15 +135,17 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
                     case "--provider" -> provider = value;
                     case "--compression" -> compression = value;
                     case "--encryption-key" -> key = value;
+                    case "--conductor-provider" -> conductorProvider = value;
                     default -> {
                         Map<String, String> config = ConfigFile.read(Path.of(value));
                         provider = config.getOrDefault(ProviderLoader.CONFIG_KEY, provider);
                         compression = config.getOrDefault(Compression.CONFIG_KEY, compression);
                         key = config.getOrDefault(MasterKeys.CONFIG_KEY, key);
+                        conductorProvider = config.getOrDefault(ProviderLoader.CONDUCTOR_CONFIG_KEY, conductorProvider);
                     }
                 }
             }
-            return new Options(supervisors, provider, compression, key);
+            return new Options(supervisors, provider, compression, key, conductorProvider);
         }
 
         private static int supervisors(String value) {

@@ -42,10 +42,13 @@ public final class ClusterProcesses implements AutoCloseable {
      * @param encryptionKey every node's {@code backup.encryption.key}, or "" for an unencrypted store
      * @param conductorMain the Conductor's main class: {@link ConductorProcess}, or a test build's wrapper of it
      * @param supervisorMain the Supervisors' main class: {@link SupervisorProcess}, or a test build's wrapper
+     * @param conductorProvider the Conductor's {@code backup.conductor.provider} (the store with credentials that
+     *     may delete), or "" when it uses {@code provider} as the Supervisors do
      */
     public record Spec(Path dir, String clusterId, int supervisors, String provider, String catalog, long segmentBytes,
                        int chunkSize, Duration deadline, Duration heartbeatTimeout, Duration taskStall, String heap,
-                       String compression, String encryptionKey, String conductorMain, String supervisorMain) {
+                       String compression, String encryptionKey, String conductorMain, String supervisorMain,
+                       String conductorProvider) {
         /**
          * A cluster in {@code dir} with the sample modules, 96 MiB heaps, and the shipped timeouts: those
          * {@code bin/cluster} runs with ({@link ConductorRuntime#DEFAULT_DEADLINE},
@@ -55,36 +58,43 @@ public final class ClusterProcesses implements AutoCloseable {
             return new Spec(dir.toAbsolutePath(), "sim-cluster", supervisors, provider, "sample", 64 * 1024, 1024 * 1024,
                     ConductorRuntime.DEFAULT_DEADLINE, ConductorProcess.DEFAULT_HEARTBEAT_TIMEOUT,
                     ConductorProcess.DEFAULT_TASK_STALL, "96m", "", "", ConductorProcess.class.getName(),
-                    SupervisorProcess.class.getName());
+                    SupervisorProcess.class.getName(), "");
         }
 
         public Spec withCatalog(String name) {
             return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, heartbeatTimeout,
-                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain);
+                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, conductorProvider);
         }
 
         /** The cluster called {@code id} (each cluster its own, so that one store refuses a second cluster). */
         public Spec withClusterId(String id) {
             return new Spec(dir, id, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, heartbeatTimeout,
-                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain);
+                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, conductorProvider);
         }
 
         /** Another per-call deadline than the shipped one (a benchmark of 64 tasks on 2 cores needs more). */
         public Spec withCallDeadline(Duration callDeadline) {
             return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, callDeadline,
-                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain);
+                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, conductorProvider);
         }
 
         /** Every node configured with {@code backup.compression} {@code setting} and {@code backup.encryption.key} {@code key}. */
         public Spec withStoreSettings(String setting, String key) {
             return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline,
-                    heartbeatTimeout, taskStall, heap, setting, key, conductorMain, supervisorMain);
+                    heartbeatTimeout, taskStall, heap, setting, key, conductorMain, supervisorMain, conductorProvider);
         }
 
         /** The nodes started from other main classes (a test build's, which add fault switches to the shipped ones). */
         public Spec withMainClasses(Class<?> conductor, Class<?> supervisor) {
             return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline,
-                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductor.getName(), supervisor.getName());
+                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductor.getName(), supervisor.getName(),
+                    conductorProvider);
+        }
+
+        /** The Conductor on {@code provider} (same store, credentials that may delete) while the Supervisors keep theirs. */
+        public Spec withConductorProvider(String provider) {
+            return new Spec(dir, clusterId, supervisors, this.provider, catalog, segmentBytes, chunkSize, deadline,
+                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, provider);
         }
 
         /** The node arguments that carry the store settings. */
@@ -336,7 +346,8 @@ public final class ClusterProcesses implements AutoCloseable {
                 "--catalog", spec.catalog(), "--chunk-size", Integer.toString(spec.chunkSize()),
                 "--deadline-ms", Long.toString(spec.deadline().toMillis()),
                 "--heartbeat-timeout-ms", Long.toString(spec.heartbeatTimeout().toMillis()),
-                "--task-stall-ms", Long.toString(spec.taskStall().toMillis())));
+                "--task-stall-ms", Long.toString(spec.taskStall().toMillis()),
+                "--conductor-provider", spec.conductorProvider()));
         args.addAll(spec.storeArgs());
         launch(ConductorProcess.NODE, spec.conductorMain(), jvmOptions, args);
         awaitEndpoint(ConductorProcess.NODE, previous, Duration.ofSeconds(60));

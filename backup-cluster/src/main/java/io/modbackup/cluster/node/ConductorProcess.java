@@ -99,7 +99,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         Path cluster = Path.of(args.get("cluster")).toAbsolutePath();
         this.rpc = new JsonRpcClient(secret);
         this.clusterId = args.get("cluster-id");
-        this.store = new NodeStoreConfig(args.get("provider"), args.storeSettings());
+        this.store = new NodeStoreConfig(args.get("provider"), args.conductorProvider(), args.storeSettings());
         this.deadline = Duration.ofMillis(args.getLong("deadline-ms"));
         this.liveness = new SupervisorLiveness(Duration.ofMillis(args.getLong("heartbeat-timeout-ms")),
                 Duration.ofMillis(args.getLong("task-stall-ms")));
@@ -111,7 +111,8 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
                 .withScratchDirectory(cluster.resolve(NODE).resolve("scratch"));
         this.configFile = cluster.resolve(NODE).resolve("modbackup.yaml");
         store.writeConfigFile(configFile, clusterId);
-        this.counting = new CountingProvider(new ProviderLoader().load(store.provider()));
+        // The Conductor's own credentials where given (backup.conductor.provider): it alone deletes (leases, GC).
+        this.counting = new CountingProvider(new ProviderLoader().load(store.conductorsProvider()));
         this.engine = new BackupEngine(runtime, counting, options, this::worker);
         this.operations = new Operations(cluster.resolve(NODE).resolve(OPERATIONS_FILE), Clock.systemUTC(),
                 Operations.DEFAULT_HISTORY);

@@ -60,6 +60,32 @@ final class CountingProvider extends ForwardingBackupProvider {
     }
 
     @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return super.createObject(key, in, length).thenApply(created -> {
+            if (created) {
+                count(key, length);
+            }
+            return created;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        long size;
+        try {
+            size = Files.size(source);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
+        }
+        return super.createFile(key, source).thenApply(created -> {
+            if (created) {
+                count(key, size);
+            }
+            return created;
+        });
+    }
+
+    @Override
     public CompletableFuture<InputStream> getObject(String key) {
         return super.getObject(key).thenApply(in -> {
             moved.incrementAndGet();

@@ -24,6 +24,11 @@ final class NodeArgs {
         return value;
     }
 
+    /** The Conductor's own provider ({@code --conductor-provider}), or "" for none: it then uses {@code --provider}. */
+    String conductorProvider() {
+        return values.getOrDefault("conductor-provider", "").strip();
+    }
+
     /** The store settings these arguments carry ({@code --compression}, {@code --encryption-key}), as config keys. */
     java.util.Map<String, String> storeSettings() {
         java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();

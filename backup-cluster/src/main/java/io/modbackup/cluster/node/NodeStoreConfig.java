@@ -16,12 +16,20 @@ import java.util.Map;
 
 /**
  * The one store configuration every node of a cluster runs with: the provider and the store settings
- * ({@code backup.compression}, {@code backup.encryption.key}), as config keys.
+ * ({@code backup.compression}, {@code backup.encryption.key}), as config keys; and the Conductor's own
+ * provider ({@code backup.conductor.provider}: the same store with credentials that may delete), "" when
+ * the Conductor uses the Supervisors' provider.
  */
-record NodeStoreConfig(String provider, Map<String, String> settings) {
+record NodeStoreConfig(String provider, String conductorProvider, Map<String, String> settings) {
 
     NodeStoreConfig {
         settings = Map.copyOf(settings);
+        conductorProvider = conductorProvider.strip();
+    }
+
+    /** The provider the Conductor (and the CLI it runs) opens. */
+    String conductorsProvider() {
+        return conductorProvider.isEmpty() ? provider : conductorProvider;
     }
 
     /**
@@ -33,6 +41,9 @@ record NodeStoreConfig(String provider, Map<String, String> settings) {
             PrivateFiles.createDirectories(file.getParent());
             StringBuilder config = new StringBuilder(ProviderLoader.CONFIG_KEY + ": \"" + provider + "\"\ncluster.id: \""
                     + clusterId + "\"\n");
+            if (!conductorProvider.isEmpty()) {
+                config.append(ProviderLoader.CONDUCTOR_CONFIG_KEY).append(": \"").append(conductorProvider).append("\"\n");
+            }
             settings.forEach((key, value) -> config.append(key).append(": \"").append(value).append("\"\n"));
             Path temp = Files.createTempFile(file.getParent(), "modbackup", ".yaml.tmp", PrivateFiles.fileAttribute());
             Files.writeString(temp, config);
@@ -51,6 +62,7 @@ record NodeStoreConfig(String provider, Map<String, String> settings) {
     void requireSameAs(Map<String, String> config, String clusterId) {
         Map<String, String> ours = new LinkedHashMap<>();
         ours.put(ProviderLoader.CONFIG_KEY, provider.strip());
+        ours.put(ProviderLoader.CONDUCTOR_CONFIG_KEY, conductorProvider);
         for (String key : List.of(Compression.CONFIG_KEY, MasterKeys.CONFIG_KEY)) {
             ours.put(key, settings.getOrDefault(key, "").strip());
         }

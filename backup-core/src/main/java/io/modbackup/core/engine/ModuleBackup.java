@@ -146,6 +146,9 @@ final class ModuleBackup {
                         + " its lease expired and a garbage collection ran meanwhile, which may have removed chunks it"
                         + " uploaded; run the backup again");
             }
+            // On a store that locks objects, what the backup reuses must stay locked as long as what it creates.
+            store.provider().retention().ifPresent(lock -> new RetentionExtension(lock, store)
+                    .keepLocked(sealed.manifest(), previous));
             // Indexed before the commit: every committed backup is in the newest-first index.
             Futures.await(store.indexWriter().writeIndexEntry(id), "index backup " + id);
             Futures.await(store.commit(id, sealed), "commit backup " + id);

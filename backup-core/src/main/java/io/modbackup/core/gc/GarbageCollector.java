@@ -108,6 +108,9 @@ public final class GarbageCollector {
                             + " {} manifests read, {} ms under the exclusive lease", report.deletedBackups().size(),
                     report.keptBackups(), report.deletedChunks(), report.deletedManifests(), report.freedBytes(),
                     report.manifestsRead(), report.exclusiveMillis());
+            if (report.locked().any()) {
+                log.info("backup GC: {}", report.locked().describe());
+            }
             return report;
         }
     }
@@ -171,6 +174,11 @@ public final class GarbageCollector {
         final Set<String> segmentCandidates = new HashSet<>();
         /** Sizes of chunks whose count fell to zero, for the bytes freed. */
         final Map<String, Long> droppedSizes = new HashMap<>();
+        /** Backups retention would delete but the store's lock keeps, with when their lock ends (millis). */
+        final Map<String, Long> lockedBackups = new HashMap<>();
+        long lockedUntilMillis;
+        /** Objects a delete left because the store's lock keeps them; the next run meets them again. */
+        final Set<String> lockedKeys = new HashSet<>();
 
         Run(GcState state, long loadedGeneration, long started) {
             this.state = state;
@@ -243,6 +251,7 @@ public final class GarbageCollector {
                     going.add(id);
                 }
             }
+            going = withoutLocked(going);
             List<Optional<ModuleManifest>> manifests = readModuleManifests(going);
             List<ModuleManifest> uncount = new ArrayList<>();
             for (int i = 0; i < going.size(); i++) {
@@ -407,19 +416,53 @@ public final class GarbageCollector {
             deleteAll(new ArrayList<>(indexKeys), "delete index objects");
         }
 
+        /**
+         * {@code going} less the backups whose module manifest the store's lock still keeps: a backup stays
+         * whole until its lock ends (its objects are locked no longer than its manifest), and is counted as kept.
+         */
+        private List<BackupId> withoutLocked(List<BackupId> going) {
+            Optional<io.modbackup.api.provider.ObjectRetention> lock = store.provider().retention();
+            if (lock.isEmpty() || going.isEmpty()) {
+                return going;
+            }
+            List<Optional<java.time.Instant>> until = Futures.await(BoundedFanOut.map(going, READS_IN_FLIGHT,
+                    id -> lock.get().lockedUntil(StoreLayout.moduleManifestKey(id))), "look up the locks of "
+                    + going.size() + " backups");
+            List<BackupId> unlocked = new ArrayList<>();
+            for (int i = 0; i < going.size(); i++) {
+                if (until.get(i).isPresent()) {
+                    lockedBackups.put(going.get(i).toString(), until.get(i).get().toEpochMilli());
+                    lockedUntilMillis = Math.max(lockedUntilMillis, until.get(i).get().toEpochMilli());
+                } else {
+                    unlocked.add(going.get(i));
+                }
+            }
+            return unlocked;
+        }
+
+        /** Deletes {@code keys}; those the store's lock keeps are left and recorded (a later run meets them again). */
         private void deleteAll(List<String> keys, String what) {
             for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
-                Futures.await(store.provider().deleteObjects(new ArrayList<>(keys.subList(from,
-                        Math.min(keys.size(), from + DELETE_BATCH)))), what);
+                try {
+                    Futures.await(store.provider().deleteObjects(new ArrayList<>(keys.subList(from,
+                            Math.min(keys.size(), from + DELETE_BATCH)))), what);
+                } catch (io.modbackup.api.provider.LockedObjectsException locked) {
+                    lockedKeys.addAll(locked.locked().keySet());
+                    lockedUntilMillis = Math.max(lockedUntilMillis, locked.lastUnlock().toEpochMilli());
+                }
             }
         }
 
         GcReport report(boolean dryRun, long durationMillis, long exclusiveMillis) {
-            return new GcReport(dryRun, new ArrayList<>(doomed.keySet()), state.backups.size(), deadChunks().size(),
-                    deadManifests().size(), freedBytes(), durationMillis, manifestsRead, exclusiveMillis);
+            long lockedChunks = deadChunks().stream().filter(sha -> lockedKeys.contains(StoreLayout.chunkKey(sha))).count();
+            long lockedManifests = deadManifests().stream().filter(lockedKeys::contains).count();
+            return new GcReport(dryRun, new ArrayList<>(doomed.keySet()), state.backups.size(),
+                    deadChunks().size() - lockedChunks, deadManifests().size() - lockedManifests, freedBytes(),
+                    durationMillis, manifestsRead, exclusiveMillis,
+                    new GcReport.Locked(lockedBackups.size(), lockedKeys.size(), lockedUntilMillis));
         }
 
-        private Long freed;
+        private Map<String, Long> chunkSizes;
 
         /**
          * Bytes of the dead chunks: the content size a manifest records for those whose count fell to zero,
@@ -427,15 +470,20 @@ public final class GarbageCollector {
          * gone meanwhile counts 0).
          */
         long freedBytes() {
-            if (freed == null) {
+            if (chunkSizes == null) {
                 List<String> dead = deadChunks();
-                long known = dead.stream().filter(droppedSizes::containsKey).mapToLong(droppedSizes::get).sum();
+                chunkSizes = new HashMap<>();
+                dead.stream().filter(droppedSizes::containsKey).forEach(sha -> chunkSizes.put(sha, droppedSizes.get(sha)));
                 List<String> orphans = dead.stream().filter(sha -> !droppedSizes.containsKey(sha)).toList();
                 List<Long> sizes = Futures.await(BoundedFanOut.map(orphans, READS_IN_FLIGHT,
                         sha -> store.provider().objectSize(StoreLayout.chunkKey(sha))), "size " + orphans.size() + " orphaned chunks");
-                freed = known + sizes.stream().mapToLong(size -> Math.max(0, size)).sum();
+                for (int i = 0; i < orphans.size(); i++) {
+                    chunkSizes.put(orphans.get(i), Math.max(0, sizes.get(i)));
+                }
             }
-            return freed;
+            // Chunks the store's lock kept were not freed (a later run frees them).
+            return chunkSizes.entrySet().stream().filter(e -> !lockedKeys.contains(StoreLayout.chunkKey(e.getKey())))
+                    .mapToLong(Map.Entry::getValue).sum();
         }
     }
 

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>In the process, a read-write lock: backups read, GC writes.</li>
- *   <li>In the store, each holder writes its lease ({@link StoreLayout#backupLeaseKey}, {@link StoreLayout#gcLeaseKey}) and then lists
+ *   <li>In the store, each holder writes its lease ({@link StoreLayout#backupLeaseKey}, {@link StoreLayout#gcLeaseKey};
+ *       a plain put, not a create: a lease is rewritten by its heartbeat and deleted on release, so it is the one
+ *       claim a store's {@link io.modbackup.api.provider.ObjectRetention lock} must not hold) and then lists
  *       {@code locks/}: a backup that sees a live GC lease, or a GC that sees any other live lease,
  *       withdraws its own and retries after a random pause. Since each writes before it reads, at
  *       least one of two racing holders sees the other.</li>

@@ -155,10 +155,14 @@ public final class BackupIndex {
 
     /** What backups and GC, which write anyway, add to the index. */
     public final class Writer {
-        /** Writes {@code id}'s index object. Idempotent; before the backup's commit. */
+        /**
+         * Writes {@code id}'s index object where none is (the object names the backup its key encodes, so
+         * one found there is this one's). Idempotent; before the backup's commit.
+         */
         public CompletableFuture<Void> writeIndexEntry(BackupId id) {
             byte[] bytes = id.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            return provider.putObject(StoreLayout.indexKey(id), new ByteArrayInputStream(bytes), bytes.length);
+            return provider.createObject(StoreLayout.indexKey(id), new ByteArrayInputStream(bytes), bytes.length)
+                    .thenApply(created -> null);
         }
 
         /**
@@ -177,7 +181,7 @@ public final class BackupIndex {
                 List<BackupId> ids = backupIdsNewestFirst(module);
                 Futures.await(io.modbackup.core.async.BoundedFanOut.map(ids, 16, this::writeIndexEntry), "index " + module);
                 byte[] bytes = new byte[0];
-                Futures.await(provider.putObject(marker, new ByteArrayInputStream(bytes), 0), "write " + marker);
+                Futures.await(provider.createObject(marker, new ByteArrayInputStream(bytes), 0), "write " + marker);
                 if (!ids.isEmpty()) {
                     log.info("indexed the {} backups of {} written before the newest-first index", ids.size(), module);
                 }

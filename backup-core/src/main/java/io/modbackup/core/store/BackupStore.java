@@ -153,11 +153,12 @@ public final class BackupStore {
 
     /**
      * Commits a backup: writes its sealed module manifest ({@link ManifestCodec#seal}) under its key, the
-     * last write of a backup, after which it exists. Idempotent: a retry writes the same bytes.
+     * last write of a backup, after which it exists. Written only where no object is, so a commit never
+     * replaces a backup; idempotent: a retry finds its own bytes. Fails with a {@link CorruptBackupException}
+     * when the key holds another manifest.
      */
     public CompletableFuture<Void> commit(BackupId id, ManifestCodec.Sealed manifest) {
-        byte[] bytes = manifest.bytes();
-        return provider.putObject(StoreLayout.moduleManifestKey(id), new java.io.ByteArrayInputStream(bytes), bytes.length);
+        return provider.storeOnce(StoreLayout.moduleManifestKey(id), manifest.bytes()).thenApply(sent -> null);
     }
 
     /**

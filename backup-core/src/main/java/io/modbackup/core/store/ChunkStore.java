@@ -173,6 +173,10 @@ public final class ChunkStore {
             CompletableFuture<Long> put = wholeFile ? putWholeFile(key, sha, source, length, hash)
                     : putRegion(key, sha, source, start, length, hash);
             return put.thenAccept(sent -> {
+                if (sent == SealingProvider.EXISTED) {
+                    stats.reused(1); // another backup stored it since: the create left it as it was
+                    return;
+                }
                 stats.uploaded();
                 stats.added(length);
                 stats.sent(sent);
@@ -197,6 +201,9 @@ public final class ChunkStore {
             return putRegion(key, sha, source, 0, length, hash);
         }
         return provider.storeFile(key, source).thenApply(sent -> {
+            if (sent == SealingProvider.EXISTED) {
+                return sent; // stored before under its hash: what this file holds now does not matter
+            }
             FileStamp after;
             try {
                 after = FileStamp.of(source);
@@ -230,6 +237,9 @@ public final class ChunkStore {
         }
         RegionInputStream in = new RegionInputStream(channel, start, length, hash);
         return provider.store(key, in, length).whenComplete((v, e) -> closeQuietly(channel)).thenApply(sent -> {
+            if (sent == SealingProvider.EXISTED) {
+                return sent;
+            }
             String sentHash = in.hex();
             if (!sentHash.equals(sha)) {
                 provider.deleteObject(key);

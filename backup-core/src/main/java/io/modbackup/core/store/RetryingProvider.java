@@ -2,6 +2,7 @@ package io.modbackup.core.store;
 
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.provider.ForwardingBackupProvider;
+import io.modbackup.api.provider.LockedObjectsException;
 import io.modbackup.core.async.Futures;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,7 +54,9 @@ public final class RetryingProvider extends ForwardingBackupProvider {
             }
             Throwable cause = Futures.cause(error);
             // An Error (out of memory, a dying process) is not a store hiccup: retrying would only delay it.
-            if (attempt >= attempts || cause instanceof IllegalArgumentException || cause instanceof Error) {
+            // Nor is a lock against deletion: it holds until its time, whatever the retries.
+            if (attempt >= attempts || cause instanceof IllegalArgumentException || cause instanceof Error
+                    || cause instanceof LockedObjectsException) {
                 result.completeExceptionally(cause);
                 return;
             }
@@ -85,6 +88,28 @@ public final class RetryingProvider extends ForwardingBackupProvider {
     @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
         return retry("put " + key, () -> delegate().putFile(key, source));
+    }
+
+    /** Retried as a put; an attempt after one whose outcome was lost may find that attempt's object (false). */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        if (!in.markSupported()) {
+            return delegate().createObject(key, in, length);
+        }
+        in.mark(Integer.MAX_VALUE);
+        return retry("create " + key, () -> {
+            try {
+                in.reset();
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return delegate().createObject(key, in, length);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return retry("create " + key, () -> delegate().createFile(key, source));
     }
 
     @Override
@@ -127,7 +152,7 @@ public final class RetryingProvider extends ForwardingBackupProvider {
                 return;
             }
             Throwable cause = Futures.cause(error);
-            if (cause instanceof IllegalArgumentException || cause instanceof Error) {
+            if (cause instanceof IllegalArgumentException || cause instanceof Error || cause instanceof LockedObjectsException) {
                 result.completeExceptionally(cause);
                 return;
             }

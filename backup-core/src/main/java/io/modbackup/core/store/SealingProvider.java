@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -49,6 +50,8 @@ import java.util.concurrent.Semaphore;
  */
 public final class SealingProvider extends ForwardingBackupProvider {
     private static final int SAMPLE = 16 * 1024;
+    /** What {@link #store} and {@link #storeFile} complete with when the object was stored already. */
+    public static final long EXISTED = -1;
 
     private final Compression compression;
     private final StoreKeys keys;
@@ -147,23 +150,83 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
     // ------------------------------------------------------------------ writing
 
+    /** Replaces any object under {@code key} (the mutable records: module manifest commits, index entries). */
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-        return store(key, in, length).thenApply(sent -> null);
+        return write(key, in, length, false).thenApply(sent -> null);
+    }
+
+    /** Sealed as {@link #putObject}, stored only where no object is (see {@link BackupProvider#createObject}). */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return write(key, in, length, true).thenApply(sent -> sent != EXISTED);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return writeFile(key, source, true).thenApply(sent -> sent != EXISTED);
     }
 
     /**
-     * As {@link #putObject}, completing with the bytes sent to the store: the object's stored size, after
-     * compression and encryption. This is what a backup counts as sent.
+     * Stores an immutable object (a chunk, a segment, a task manifest) unless one is under its key, and
+     * completes with the bytes sent to the store: the object's stored size after compression and
+     * encryption, or {@link #EXISTED} when one was there already (then {@code in} may be left unread).
+     * This is what a backup counts as sent. A content-addressed object found stored holds these bytes;
+     * other callers compare (see {@link #storeOnce}).
      */
     public CompletableFuture<Long> store(String key, InputStream in, long length) {
-        if (!isSealed(key)) {
-            return delegate().putObject(key, in, length).thenApply(v -> length);
-        }
-        return sealed(s -> store(s, key, in, length));
+        return write(key, in, length, true);
     }
 
-    private CompletableFuture<Long> store(StoreKeys.Sealing sealing, String key, InputStream in, long length) {
+    /** As {@link #store}, from a file. */
+    public CompletableFuture<Long> storeFile(String key, Path source) {
+        return writeFile(key, source, true);
+    }
+
+    /**
+     * As {@link #store} for an object that is not content-addressed (a task manifest), completing with the
+     * bytes sent (0 when it was stored already): when one is stored
+     * under {@code key} already, it must hold {@code content} (a retry's earlier write), or this fails with
+     * a {@link CorruptBackupException}: the key was written by someone else, and taking it as ours would
+     * commit their bytes.
+     */
+    public CompletableFuture<Long> storeOnce(String key, byte[] content) {
+        return store(key, new ByteArrayInputStream(content), content.length).thenCompose(sent -> sent != EXISTED
+                ? CompletableFuture.completedFuture(sent)
+                : sameContent(key, content).thenApply(same -> 0L));
+    }
+
+    /** Completes when the object under {@code key} holds {@code content} once opened; fails otherwise. */
+    CompletableFuture<Void> sameContent(String key, byte[] content) {
+        return getObject(key).thenApply(in -> {
+            byte[] stored;
+            try (InputStream opened = in) {
+                stored = opened == null ? null : BoundedRead.readAll(opened, content.length + 1, key);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + key + " back", e);
+            }
+            if (stored == null || !Arrays.equals(stored, content)) {
+                throw new CorruptBackupException(key + " was already in the store with other content than this backup"
+                        + " wrote: another writer used the key; the backup is not committed");
+            }
+            return null;
+        });
+    }
+
+    /** The bytes sent, or {@link #EXISTED} when {@code create} found an object under {@code key}. */
+    private CompletableFuture<Long> write(String key, InputStream in, long length, boolean create) {
+        if (!isSealed(key)) {
+            return send(key, in, length, create).thenApply(created -> created ? length : EXISTED);
+        }
+        return sealed(s -> write(s, key, in, length, create));
+    }
+
+    private CompletableFuture<Boolean> send(String key, InputStream in, long length, boolean create) {
+        return create ? delegate().createObject(key, in, length)
+                : delegate().putObject(key, in, length).thenApply(v -> true);
+    }
+
+    private CompletableFuture<Long> write(StoreKeys.Sealing sealing, String key, InputStream in, long length, boolean create) {
         int permits = 0;
         try {
             StoreKeys.Sealing s = requireWritable(sealing);
@@ -175,7 +238,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 in.reset();
                 compressible = s.envelope().worthCompressing(sample, sample.length);
                 if (staysPlain(s, sample, compressible)) {
-                    return delegate().putObject(key, in, length).thenApply(v -> length);
+                    return send(key, in, length, create).thenApply(created -> created ? length : EXISTED);
                 }
             }
             if (length > Integer.MAX_VALUE - 1024) {
@@ -190,7 +253,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (chunk && !compressible && !in.markSupported()) {
                 compressible = s.envelope().worthCompressing(content, (int) Math.min(SAMPLE, length));
             }
-            return putSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits);
+            return sendSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits, create);
         } catch (IOException | RuntimeException e) {
             inFlight.release(permits);
             return CompletableFuture.failedFuture(e instanceof IOException io ? new UncheckedIOException(io) : e);
@@ -202,36 +265,37 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().putFile(key, source);
         }
-        return storeFile(key, source).thenApply(sent -> null);
+        return writeFile(key, source, false).thenApply(sent -> null);
     }
 
-    /** As {@link #putFile}, completing with the bytes sent to the store (the object's stored size). */
-    public CompletableFuture<Long> storeFile(String key, Path source) {
+    private CompletableFuture<Long> writeFile(String key, Path source, boolean create) {
         if (!isSealed(key)) {
-            return putPlainFile(key, source);
+            return sendPlainFile(key, source, create);
         }
-        return sealed(s -> storeFile(s, key, source));
+        return sealed(s -> writeFile(s, key, source, create));
     }
 
     /** Sends {@code source} as it is; the bytes sent are its size when the upload began. */
-    private CompletableFuture<Long> putPlainFile(String key, Path source) {
+    private CompletableFuture<Long> sendPlainFile(String key, Path source, boolean create) {
         long size;
         try {
             size = Files.size(source);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
         }
-        return delegate().putFile(key, source).thenApply(v -> size);
+        CompletableFuture<Boolean> sent = create ? delegate().createFile(key, source)
+                : delegate().putFile(key, source).thenApply(v -> true);
+        return sent.thenApply(created -> created ? size : EXISTED);
     }
 
-    private CompletableFuture<Long> storeFile(StoreKeys.Sealing sealing, String key, Path source) {
+    private CompletableFuture<Long> writeFile(StoreKeys.Sealing sealing, String key, Path source, boolean create) {
         int permits = 0;
         try {
             StoreKeys.Sealing s = requireWritable(sealing);
             byte[] sample = readStart(source, SAMPLE);
             boolean compressible = s.envelope().worthCompressing(sample, sample.length);
             if (staysPlain(s, sample, compressible)) {
-                return putPlainFile(key, source);
+                return sendPlainFile(key, source, create);
             }
             long size = Files.size(source);
             if (size > Integer.MAX_VALUE - 1024) {
@@ -240,7 +304,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             permits = budgetFor(size);
             inFlight.acquireUninterruptibly(permits);
             byte[] content = Files.readAllBytes(source);
-            return putSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits);
+            return sendSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits, create);
         } catch (IOException | RuntimeException e) {
             inFlight.release(permits);
             return CompletableFuture.failedFuture(e instanceof IOException io
@@ -266,15 +330,15 @@ public final class SealingProvider extends ForwardingBackupProvider {
         return new CorruptBackupException(key + " is not encrypted, but the store is: it was replaced or damaged");
     }
 
-    private CompletableFuture<Long> putSealed(String key, byte[] stored, int permits) {
-        CompletableFuture<Void> put;
+    private CompletableFuture<Long> sendSealed(String key, byte[] stored, int permits, boolean create) {
+        CompletableFuture<Boolean> put;
         try {
-            put = delegate().putObject(key, new ByteArrayInputStream(stored), stored.length);
+            put = send(key, new ByteArrayInputStream(stored), stored.length, create);
         } catch (RuntimeException e) {
             put = CompletableFuture.failedFuture(e);
         }
         long sent = stored.length;
-        return put.whenComplete((v, e) -> inFlight.release(permits)).thenApply(v -> sent);
+        return put.whenComplete((v, e) -> inFlight.release(permits)).thenApply(created -> created ? sent : EXISTED);
     }
 
     private static byte[] readStart(Path file, int count) throws IOException {

@@ -133,8 +133,9 @@ public final class StoreKeys {
      * Makes sure the store has a format record, as a writer claiming it: a new store (nothing written,
      * {@code storeWritten} false) gets one for these settings, encrypted under the master key with a
      * new random data key when one is configured; a format-1 store gets a record of format 2 without
-     * encryption. Idempotent. Should two writers create a record at once, both adopt the one stored
-     * last, before either seals anything.
+     * encryption. Idempotent. Should writers create a record at once, the record is created only where
+     * none is, and all adopt the one stored (the first, on a provider with atomic creates; the last, on
+     * one without), before any seals anything; a writer whose master key cannot open it is refused.
      *
      * @return completes exceptionally with a {@link BackupException} when the record exists and this
      *     process cannot open it, or a master key is configured for a format-1 store that holds backups
@@ -165,7 +166,8 @@ public final class StoreKeys {
                 encryption = new StoreFormat.Encryption(CIPHER, masterKey.keyId(),
                         Base64.getEncoder().encodeToString(masterKey.wrap(dataKey, WRAP_CONTEXT)), clock.millis(), null, 0);
             }
-            return writeFormat(new StoreFormat(StoreFormat.CURRENT, encryption)).thenCompose(v -> readFormat())
+            // Created only where none is: of writers racing to create the record one wins, and all adopt its key.
+            return createFormat(new StoreFormat(StoreFormat.CURRENT, encryption)).thenCompose(v -> readFormat())
                     .thenAccept(written -> remember(open(written.orElseThrow(() -> new IllegalStateException(
                             StoreLayout.FORMAT_KEY + " vanished right after it was written")))));
         });
@@ -220,13 +222,21 @@ public final class StoreKeys {
     }
 
     private CompletableFuture<Void> writeFormat(StoreFormat format) {
-        byte[] bytes;
+        byte[] bytes = formatRecord(format);
+        return provider.putObject(StoreLayout.FORMAT_KEY, new ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    private CompletableFuture<Boolean> createFormat(StoreFormat format) {
+        byte[] bytes = formatRecord(format);
+        return provider.createObject(StoreLayout.FORMAT_KEY, new ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    private byte[] formatRecord(StoreFormat format) {
         try {
-            bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(format);
+            return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(format);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return provider.putObject(StoreLayout.FORMAT_KEY, new ByteArrayInputStream(bytes), bytes.length);
     }
 
     private Sealing open(StoreFormat format) {

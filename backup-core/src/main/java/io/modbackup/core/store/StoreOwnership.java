@@ -13,8 +13,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The store's owner record ({@code owner.json}): which cluster the store belongs to, claimed by the
- * first backup or GC, refused to any other cluster unless it takes the store over. Thread-safe;
- * methods wait for the store.
+ * first backup or GC with a conditional create (of two clusters racing for an empty store, one owns it
+ * and the other is refused, on providers whose creates are atomic), refused to any other cluster unless
+ * it takes the store over. Thread-safe; methods wait for the store.
  */
 public final class StoreOwnership {
     private final SealingProvider provider;
@@ -55,8 +56,13 @@ public final class StoreOwnership {
             throw ownedElsewhere(owner.get(), clusterId);
         }
         Futures.await(provider.keys().initialize(owner.isPresent()), "claim " + StoreLayout.FORMAT_KEY);
-        if (owner.isEmpty()) {
-            writeOwner(clusterId);
+        if (owner.isEmpty() && !createOwner(clusterId)) {
+            // Another cluster created the record between our read and our create (or a retry found ours).
+            String winner = owner().orElseThrow(() -> new IllegalStateException(StoreLayout.OWNER_KEY
+                    + " vanished right after a create found it"));
+            if (!winner.equals(clusterId)) {
+                throw ownedElsewhere(winner, clusterId);
+            }
         }
     }
 
@@ -92,14 +98,24 @@ public final class StoreOwnership {
     }
 
     private void writeOwner(String clusterId) {
-        byte[] bytes;
+        byte[] bytes = ownerRecord(clusterId);
+        Futures.await(provider.putObject(StoreLayout.OWNER_KEY, new ByteArrayInputStream(bytes), bytes.length),
+                "write " + StoreLayout.OWNER_KEY);
+    }
+
+    /** Creates the owner record where none is (atomic on providers that say so): whether this call did. */
+    private boolean createOwner(String clusterId) {
+        byte[] bytes = ownerRecord(clusterId);
+        return Futures.await(provider.createObject(StoreLayout.OWNER_KEY, new ByteArrayInputStream(bytes), bytes.length),
+                "create " + StoreLayout.OWNER_KEY);
+    }
+
+    private byte[] ownerRecord(String clusterId) {
         try {
-            bytes = ownerJson.writeValueAsBytes(new StoreOwner(clusterId));
+            return ownerJson.writeValueAsBytes(new StoreOwner(clusterId));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Futures.await(provider.putObject(StoreLayout.OWNER_KEY, new ByteArrayInputStream(bytes), bytes.length),
-                "write " + StoreLayout.OWNER_KEY);
     }
 
     /** The content of the owner record. */

@@ -80,7 +80,7 @@ public final class TaskManifestWriter {
             // Only puts still running (or failed, to report) are kept: the list stays short.
             puts.removeIf(put -> put.isDone() && !put.isCompletedExceptionally());
             puts.add(provider.store(StoreLayout.segmentKey(sha), new ByteArrayInputStream(segment), segment.length)
-                    .thenApply(sent::addAndGet));
+                    .thenApply(stored -> sent.addAndGet(Math.max(0, stored))));
         }
         current.clear();
     }
@@ -94,7 +94,7 @@ public final class TaskManifestWriter {
         String key = StoreLayout.taskManifestKey(BackupId.parse(meta.backupId()), meta.task());
         TaskRef ref = new TaskRef(meta.task(), key, Hashing.sha256Hex(encoded), Math.toIntExact(files), bytes);
         return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))
-                .thenCompose(v -> provider.store(key, new ByteArrayInputStream(encoded), encoded.length))
+                .thenCompose(v -> provider.storeOnce(key, encoded))
                 .thenApply(headerSent -> new WrittenTaskManifest(ref, sent.get() + headerSent));
     }
 }

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counts the requests a backup makes on chunks: lookups (hasKey, objectSize) and puts, with the keys put. */
+/** Counts the requests a backup makes on chunks: lookups (hasKey, objectSize) and puts (creates that stored), with the keys put. */
 final class ChunkRequests extends ForwardingBackupProvider {
     final AtomicLong chunkLookups = new AtomicLong();
     final AtomicLong chunkPuts = new AtomicLong();
@@ -69,5 +69,25 @@ final class ChunkRequests extends ForwardingBackupProvider {
     public CompletableFuture<Void> putFile(String key, Path source) {
         count(key, chunkPuts);
         return super.putFile(key, source);
+    }
+
+    /** Counted as a put when it stored the chunk (a create that found it, say sent by the other Supervisor, is not). */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return countCreated(key, super.createObject(key, in, length));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return countCreated(key, super.createFile(key, source));
+    }
+
+    private CompletableFuture<Boolean> countCreated(String key, CompletableFuture<Boolean> create) {
+        return create.thenApply(created -> {
+            if (created) {
+                count(key, chunkPuts);
+            }
+            return created;
+        });
     }
 }

@@ -101,7 +101,7 @@ class GarbageCollectionTest {
         assertEquals(deletedContent, report.freedBytes(), "freed bytes are the deleted chunks' content sizes");
         assertTrue(blobBytes() < blobBytesBefore, "and the store holds fewer bytes");
         assertEquals(new GcReport(true, dry.deletedBackups(), report.keptBackups(), report.deletedChunks(),
-                report.deletedManifests(), report.freedBytes(), 0, dry.manifestsRead(), 0), dry,
+                report.deletedManifests(), report.freedBytes(), 0, dry.manifestsRead(), 0, GcReport.Locked.NONE), dry,
                 "the dry run reported what the run then did");
         assertEquals(0, report.durationMillis(), "timed by the engine's clock, which stood still");
         for (String id : ids.subList(0, 3)) {

@@ -56,6 +56,33 @@ final class RecordingProvider extends ForwardingBackupProvider {
         return super.putFile(key, source).thenRun(() -> calls.add(new Call(Kind.PUT, key, size)));
     }
 
+    /** Recorded as a put when it created the object. */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return super.createObject(key, in, length).thenApply(created -> {
+            if (created) {
+                calls.add(new Call(Kind.PUT, key, length));
+            }
+            return created;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        long size;
+        try {
+            size = Files.size(source);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return super.createFile(key, source).thenApply(created -> {
+            if (created) {
+                calls.add(new Call(Kind.PUT, key, size));
+            }
+            return created;
+        });
+    }
+
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
         calls.add(new Call(Kind.GET, key, 0));

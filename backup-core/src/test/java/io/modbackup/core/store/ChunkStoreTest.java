@@ -141,8 +141,8 @@ class ChunkStoreTest {
         Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
         Path file = file(100_000);
         FileEntry entry = store(chunks, file, FileKind.IMMUTABLE);
-        assertEquals(1, calls("putFile"), "sent with putFile");
-        assertEquals(0, calls("putObject"));
+        assertEquals(1, calls("createFile"), "sent whole, with createFile");
+        assertEquals(0, calls("createObject"));
         assertEquals(entry.chunks().get(0), entry.sha256(), "a one-chunk file's hash is its chunk's");
         assertEquals(Hashing.sha256Hex(Files.readAllBytes(file)), entry.sha256());
         assertArrayEquals(Files.readAllBytes(file), stored(entry.sha256()));
@@ -154,7 +154,7 @@ class ChunkStoreTest {
         Path file = file(100_000);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND); // grew after the cut
         FileEntry entry = store(chunks, file, FileKind.APPEND_ONLY);
-        assertEquals(0, calls("putFile"), "never sent whole: it may grow under the cut");
+        assertEquals(0, calls("createFile"), "never sent whole: it may grow under the cut");
         assertEquals(100_000, entry.size());
         assertEquals(100_000, stored(entry.sha256()).length, "only the captured bytes");
     }
@@ -166,7 +166,7 @@ class ChunkStoreTest {
         Path file = Files.write(dir.resolve("grown"), data);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
         FileEntry entry = store(chunks, file, FileKind.IMMUTABLE);
-        assertEquals(0, calls("putFile"), "its size differs from the captured one: not sent whole");
+        assertEquals(0, calls("createFile"), "its size differs from the captured one: not sent whole");
         assertEquals(Hashing.sha256Hex(data), entry.sha256());
         assertArrayEquals(data, stored(entry.sha256()));
     }
@@ -175,7 +175,7 @@ class ChunkStoreTest {
     void aFileThatChangesDuringItsWholeFileUploadFailsAndLeavesNoChunk() throws Exception {
         Path file = file(100_000);
         String sha = Hashing.sha256Hex(Files.readAllBytes(file));
-        overrides.put("putFile", args -> {
+        overrides.put("createFile", args -> {
             try {
                 Files.write(file, new byte[] {9}, StandardOpenOption.APPEND);
             } catch (IOException e) {
@@ -246,7 +246,7 @@ class ChunkStoreTest {
         assertArrayEquals(Arrays.copyOfRange(data, 2 * SMALL, data.length), stored(expected.get(2)));
         assertEquals(3, memory.listKeysRecursive(StoreLayout.BLOBS, null).join().keys().size());
         assertEquals(List.of((long) data.length, (long) data.length, 3L, 0L, 0L), counts(stats));
-        assertEquals(0, calls("putFile"), "only a file of one chunk is sent whole");
+        assertEquals(0, calls("createFile"), "only a file of one chunk is sent whole");
         assertEquals(4, permits.availablePermits(), "every upload permit is given back");
 
         Path fresh = dir.resolve("restored/into/new/dirs/several");
@@ -270,7 +270,7 @@ class ChunkStoreTest {
         chunks.store("again", FileKind.IMMUTABLE, file, data.length, 0, known, next).join();
         assertEquals(List.of((long) data.length, 0L, 0L, 3L, 0L), counts(next), "read and hashed, nothing new sent");
         assertEquals(6, calls("hasKey"), "a new backup asks the store about each chunk once");
-        assertEquals(3, calls("putObject"), "no chunk is sent twice");
+        assertEquals(3, calls("createObject"), "no chunk is sent twice");
 
         TransferStats same = new TransferStats();
         chunks.store("copy", FileKind.IMMUTABLE, file, data.length, 0, known, same).join();
@@ -286,7 +286,7 @@ class ChunkStoreTest {
         KnownChunks known = new KnownChunks(false);
         small().store("fresh", FileKind.IMMUTABLE, file, data.length, 0, known, stats).join();
         assertEquals(0, calls("hasKey"), "no lookup per chunk");
-        assertEquals(3, calls("putObject"));
+        assertEquals(3, calls("createObject"));
         assertEquals(List.of((long) data.length, (long) data.length, 3L, 0L, 0L), counts(stats));
 
         KnownChunks fromManifest = new KnownChunks(false);
@@ -295,19 +295,19 @@ class ChunkStoreTest {
         small().store("fresh", FileKind.IMMUTABLE, file, data.length, 0, fromManifest, again).join();
         assertEquals(List.of((long) data.length, 0L, 0L, 3L, 0L), counts(again), "chunks the index holds are not sent");
         assertEquals(0, calls("hasKey"));
-        assertEquals(3, calls("putObject"));
+        assertEquals(3, calls("createObject"));
     }
 
     @Test
     void aChunkBeingSentForOneFileIsWaitedForByAnotherAndItsFailureFailsBoth() throws Exception {
         byte[] data = random(SMALL, 22);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        overrides.put("putFile", args -> gate.thenCompose(v -> memory.putFile((String) args[0], (Path) args[1])));
+        overrides.put("createFile", args -> gate.thenCompose(v -> memory.createFile((String) args[0], (Path) args[1])));
         KnownChunks known = new KnownChunks(false);
         Sized chunks = small();
         CompletableFuture<FileEntry> first = chunks.store("a", FileKind.IMMUTABLE, Files.write(dir.resolve("a"), data),
                 data.length, 0, known, new TransferStats());
-        while (calls("putFile") == 0) {
+        while (calls("createFile") == 0) {
             Thread.sleep(5);
         }
         TransferStats second = new TransferStats();
@@ -321,7 +321,7 @@ class ChunkStoreTest {
         gate.completeExceptionally(new IllegalStateException("the store is down"));
         assertTrue(failure(first).contains("the store is down"));
         assertTrue(failure(copy).contains("the store is down"), "an entry is never built on a chunk that was not stored");
-        assertEquals(1, calls("putFile") + calls("putObject"), "the chunk was sent once");
+        assertEquals(1, calls("createFile") + calls("createObject"), "the chunk was sent once");
         assertEquals(1, second.chunksReused());
         assertEquals(0, known.size());
     }
@@ -359,7 +359,7 @@ class ChunkStoreTest {
         FileEntry single = chunks.store("one", FileKind.IMMUTABLE, Files.write(dir.resolve("one"), one), one.length, 0,
                 new KnownChunks(true), new TransferStats()).join();
         assertEquals(List.of(Hashing.sha256Hex(one)), single.chunks());
-        assertEquals(1, calls("putFile"));
+        assertEquals(1, calls("createFile"));
     }
 
     // ------------------------------------------------------------------ inlined files
@@ -374,7 +374,7 @@ class ChunkStoreTest {
         assertEquals(new FileEntry("tiny", FileKind.MUTABLE, INLINE, 5, Hashing.sha256Hex(data), List.of(),
                 java.util.Base64.getEncoder().encodeToString(data)), entry);
         assertEquals(List.of((long) INLINE, (long) INLINE, 0L, 0L, 0L), counts(stats));
-        assertEquals(0, calls("putObject") + calls("putFile"), "nothing sent to the store");
+        assertEquals(0, calls("createObject") + calls("createFile"), "nothing sent to the store");
         Path target = dir.resolve("out/of/tiny");
         restoreInto(chunks, entry, target, "tiny").join();
         assertArrayEquals(data, Files.readAllBytes(target));
@@ -418,7 +418,7 @@ class ChunkStoreTest {
 
     @Test
     void aFailedUploadForgetsItsChunksAndGivesBackItsPermits() throws Exception {
-        overrides.put("putObject", args -> {
+        overrides.put("createObject", args -> {
             throw new IllegalStateException("the store is down");
         });
         byte[] data = random(2 * SMALL + 10, 14);
@@ -434,7 +434,7 @@ class ChunkStoreTest {
     void aRegionThatChangesBetweenHashingAndUploadFailsAndLeavesNoChunkUnderItsName() throws Exception {
         byte[] data = random(2 * SMALL + 10, 15);
         Path file = Files.write(dir.resolve("changing"), data);
-        overrides.put("putObject", args -> {
+        overrides.put("createObject", args -> {
             try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
                 channel.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~data[0]}), 0);
             } catch (IOException e) {
@@ -578,7 +578,7 @@ class ChunkStoreTest {
         Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, one, INLINE), SMALL);
         byte[] data = random(3 * SMALL, 19);
         List<Integer> inFlight = new ArrayList<>();
-        overrides.put("putObject", args -> {
+        overrides.put("createObject", args -> {
             synchronized (inFlight) {
                 inFlight.add(one.availablePermits());
             }

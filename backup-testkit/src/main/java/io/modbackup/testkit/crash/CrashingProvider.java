@@ -71,6 +71,12 @@ public final class CrashingProvider extends StreamInterceptingProvider {
         return call(Operation.PUT, key, () -> delegate().putObject(key, in, length));
     }
 
+    /** Counted as a {@link Operation#PUT}. */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return call(Operation.PUT, key, () -> delegate().createObject(key, in, length));
+    }
+
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
         return call(Operation.GET, key, () -> delegate().getObject(key));

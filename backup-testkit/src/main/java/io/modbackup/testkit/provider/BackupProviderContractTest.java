@@ -54,7 +54,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with a heap well below that ({@code -Xmx192m}) to prove the provider streams. Each test gets a new
  * provider over empty storage and closes it afterwards.
  */
-public abstract class BackupProviderContractTest {
+public abstract class BackupProviderContractTest implements ConditionalCreateContract {
     private static final long MIB = 1024 * 1024;
 
     /** The provider under test, fresh for each test. */
@@ -458,8 +458,19 @@ public abstract class BackupProviderContractTest {
         return keys;
     }
 
+    @Override
+    public BackupProvider provider() {
+        return provider;
+    }
+
+    @Override
+    public Path scratchDirectory() {
+        return scratch;
+    }
+
     /** Waits for {@code future} and returns its value, rethrowing its failure. */
-    protected <T> T await(CompletableFuture<T> future) {
+    @Override
+    public <T> T await(CompletableFuture<T> future) {
         return await(future, operationTimeout());
     }
 

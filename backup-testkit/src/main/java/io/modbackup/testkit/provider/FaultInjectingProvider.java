@@ -90,6 +90,16 @@ public final class FaultInjectingProvider extends StreamInterceptingProvider {
         return apply(rule, Operation.PUT, key, () -> delegate().putObject(key, in, length));
     }
 
+    /** Faults of {@link Operation#PUT} apply to creates too. */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        FaultRule rule = match(Operation.PUT, key);
+        if (rule != null && rule.effect() == Effect.TRUNCATE) {
+            return delegate().createObject(key, new TruncatingInputStream(in, rule.truncateAfterBytes()), length);
+        }
+        return apply(rule, Operation.PUT, key, () -> delegate().createObject(key, in, length));
+    }
+
     @Override
     public CompletableFuture<InputStream> getObject(String key) {
         FaultRule rule = match(Operation.GET, key);

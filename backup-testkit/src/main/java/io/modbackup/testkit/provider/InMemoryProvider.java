@@ -37,30 +37,46 @@ public final class InMemoryProvider implements BackupProvider {
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
         return async(() -> {
-            ObjectKeys.requireValidKey(key);
-            if (length < 0 || length > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("length of '" + key + "' must be between 0 and 2 GiB, got " + length);
-            }
-            ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) length);
-            byte[] chunk = new byte[64 * 1024];
-            long remaining = length;
-            try {
-                while (remaining > 0) {
-                    int n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
-                    if (n < 0) {
-                        throw new BackupStorageException("stream for '" + key + "' ended after " + (length - remaining)
-                                + " of " + length + " bytes; nothing was stored");
-                    }
-                    buffer.write(chunk, 0, n);
-                    remaining -= n;
-                    report(Direction.UPLOAD, key, n);
-                }
-            } catch (IOException e) {
-                throw new BackupStorageException("cannot read the stream for '" + key + "': " + e, e);
-            }
-            objects.put(key, buffer.toByteArray());
+            objects.put(key, read(key, in, length));
             return null;
         });
+    }
+
+    /** Atomic: the bytes are read first, then set only if absent (a compare-and-set on the map). */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return async(() -> !objects.containsKey(ObjectKeys.requireValidKey(key))
+                && objects.putIfAbsent(key, read(key, in, length)) == null);
+    }
+
+    @Override
+    public boolean atomicCreate() {
+        return true;
+    }
+
+    private byte[] read(String key, InputStream in, long length) {
+        ObjectKeys.requireValidKey(key);
+        if (length < 0 || length > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("length of '" + key + "' must be between 0 and 2 GiB, got " + length);
+        }
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) length);
+        byte[] chunk = new byte[64 * 1024];
+        long remaining = length;
+        try {
+            while (remaining > 0) {
+                int n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
+                if (n < 0) {
+                    throw new BackupStorageException("stream for '" + key + "' ended after " + (length - remaining)
+                            + " of " + length + " bytes; nothing was stored");
+                }
+                buffer.write(chunk, 0, n);
+                remaining -= n;
+                report(Direction.UPLOAD, key, n);
+            }
+        } catch (IOException e) {
+            throw new BackupStorageException("cannot read the stream for '" + key + "': " + e, e);
+        }
+        return buffer.toByteArray();
     }
 
     @Override

@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A decorator that intercepts the stream methods ({@code putObject}, {@code getObject},
- * {@code deleteObject}) and must see every transfer: its fast paths ({@code putFile}, {@code getFile},
- * {@code deleteObjects}) are built on those methods instead of going to the delegate's fast paths.
+ * A decorator that intercepts the stream methods ({@code putObject}, {@code createObject},
+ * {@code getObject}, {@code deleteObject}) and must see every transfer: its fast paths ({@code putFile},
+ * {@code createFile}, {@code getFile}, {@code deleteObjects}) are built on those methods instead of going
+ * to the delegate's fast paths. A create counts as a put.
  * The base of the fault-injecting and crashing providers.
  */
 public abstract class StreamInterceptingProvider extends ForwardingBackupProvider {
@@ -20,6 +21,11 @@ public abstract class StreamInterceptingProvider extends ForwardingBackupProvide
     @Override
     public final CompletableFuture<Void> putFile(String key, Path source) {
         return standardPutFile(key, source);
+    }
+
+    @Override
+    public final CompletableFuture<Boolean> createFile(String key, Path source) {
+        return standardCreateFile(key, source);
     }
 
     @Override

@@ -97,29 +97,59 @@ public final class LocalDirectoryProvider implements BackupProvider {
 
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
+        return writeObject(key, in, length, false).thenApply(created -> null);
+    }
+
+    /** Atomic: the object is written to a temporary file and hard-linked to its key, which fails when the key exists. */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return writeObject(key, in, length, true);
+    }
+
+    private CompletableFuture<Boolean> writeObject(String key, InputStream in, long length, boolean onlyIfAbsent) {
         return async(() -> {
             Path target = pathOf(key);
             if (length < 0) {
                 throw new IllegalArgumentException("length of '" + key + "' must not be negative, got " + length);
             }
+            if (onlyIfAbsent && Files.exists(target)) {
+                return false; // the link below decides a race; this spares the copy when nothing races
+            }
             Path temp = temporaryFiles.next();
             try {
                 writeFully(key, in, length, temp);
-                moveIntoPlace(temp, target);
+                return place(temp, target, onlyIfAbsent);
             } catch (IOException e) {
                 throw new BackupStorageException("cannot store '" + key + "' in " + root + ": " + e, e);
             } finally {
                 TemporaryFiles.deleteQuietly(temp);
             }
-            return null;
         });
     }
 
     /** Copies the file inside the kernel (copy_file_range or sendfile where the OS has them). */
     @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
+        return writeFile(key, source, false).thenApply(created -> null);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return writeFile(key, source, true);
+    }
+
+    /** True: a create links a complete temporary file to the key, and link(2) never replaces. */
+    @Override
+    public boolean atomicCreate() {
+        return true;
+    }
+
+    private CompletableFuture<Boolean> writeFile(String key, Path source, boolean onlyIfAbsent) {
         return async(() -> {
             Path target = pathOf(key);
+            if (onlyIfAbsent && Files.exists(target)) {
+                return false;
+            }
             Path temp = temporaryFiles.next();
             try {
                 try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
@@ -127,7 +157,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
                     transfer(in, out, source, Direction.UPLOAD, key);
                     out.force(true);
                 }
-                moveIntoPlace(temp, target);
+                return place(temp, target, onlyIfAbsent);
             } catch (NoSuchFileException e) {
                 throw new BackupStorageException("cannot read " + source + " to store it as '" + key + "': no such file", e);
             } catch (IOException e) {
@@ -135,7 +165,6 @@ public final class LocalDirectoryProvider implements BackupProvider {
             } finally {
                 TemporaryFiles.deleteQuietly(temp);
             }
-            return null;
         });
     }
 
@@ -171,15 +200,31 @@ public final class LocalDirectoryProvider implements BackupProvider {
         }
     }
 
-    private void moveIntoPlace(Path temp, Path target) throws IOException {
+    /**
+     * Puts the complete file {@code temp} under {@code target}: renamed over it, or, {@code onlyIfAbsent},
+     * hard-linked to it, which fails when {@code target} exists (whoever links first wins). Returns whether
+     * the object is now {@code temp}'s.
+     */
+    private boolean place(Path temp, Path target, boolean onlyIfAbsent) throws IOException {
         // A concurrent delete may prune the (then empty) parent while we create it or move into it.
         for (int attempt = 0; ; attempt++) {
             try {
                 PrivateFiles.createDirectoriesOrThrow(target.getParent());
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                if (onlyIfAbsent) {
+                    Files.createLink(target, temp);
+                } else {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
                 fsyncDirectory(target.getParent());
-                return;
-            } catch (NoSuchFileException | FileAlreadyExistsException e) {
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                if (onlyIfAbsent) {
+                    return false;
+                }
+                if (attempt >= 100 || !Files.exists(temp)) {
+                    throw e;
+                }
+            } catch (NoSuchFileException e) {
                 if (attempt >= 100 || !Files.exists(temp)) {
                     throw e;
                 }
