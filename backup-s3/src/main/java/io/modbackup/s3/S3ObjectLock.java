@@ -21,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
@@ -36,9 +37,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * keeps versions); a server that accepts the lock headers and ignores them is refused when the provider
  * opens, by a probe write.
  *
- * <p>Requests: a create costs none extra (its headers), a create that finds its key one
- * (PutObjectRetention), an extension one a key (two when the object is locked longer already), a delete
- * two a key (GetObjectRetention, ListObjectVersions) plus one DeleteObjects a thousand versions.
+ * <p>Requests: a create costs none extra (its headers); a create that finds its key, and an extension, two
+ * a key (HeadObject, then PutObjectRetention where the lock ends sooner; one where it does not); a delete
+ * two a key (HeadObject, ListObjectVersions) plus one DeleteObjects a thousand versions.
  */
 final class S3ObjectLock implements ObjectRetention {
     /** The probe write's key, at the top of the store's prefix: no listing of the engine meets it. */
@@ -74,10 +75,10 @@ final class S3ObjectLock implements ObjectRetention {
         return clock.instant().plus(period().multipliedBy(3).dividedBy(2)).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
     }
 
-    /** {@code request} (a create's) with the lock. */
+    /** {@code request} (a create's) with the lock, and the checksum S3 requires of a locked upload. */
     PutObjectRequest.Builder lock(PutObjectRequest.Builder request) {
         return request.objectLockMode(ObjectLockMode.fromValue(config.objectLock().mode()))
-                .objectLockRetainUntilDate(createdUntil());
+                .objectLockRetainUntilDate(createdUntil()).checksumAlgorithm(ChecksumAlgorithm.CRC32);
     }
 
     /**
@@ -105,9 +106,9 @@ final class S3ObjectLock implements ObjectRetention {
         String probe = config.s3Key(PROBE_KEY);
         try {
             client.putObject(b -> b.bucket(config.bucket()).key(probe).objectLockMode(ObjectLockMode.fromValue(
-                    config.objectLock().mode())).objectLockRetainUntilDate(until), AsyncRequestBody.fromString("probe")).get();
-            Instant stored = client.getObjectRetention(b -> b.bucket(config.bucket()).key(probe)).get().retention()
-                    .retainUntilDate();
+                    config.objectLock().mode())).objectLockRetainUntilDate(until).checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                    AsyncRequestBody.fromString("probe")).get();
+            Instant stored = client.headObject(b -> b.bucket(config.bucket()).key(probe)).get().objectLockRetainUntilDate();
             if (stored == null || stored.isBefore(until)) {
                 throw ignored(where, "it read back " + stored);
             }
@@ -133,39 +134,45 @@ final class S3ObjectLock implements ObjectRetention {
 
     @Override
     public CompletableFuture<Optional<Instant>> lockedUntil(String key) {
-        return client.getObjectRetention(b -> b.bucket(config.bucket()).key(config.s3Key(key))).handleAsync((r, error) -> {
+        // HeadObject carries the lock (to callers with s3:GetObjectRetention): one metadata request.
+        return client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key))).handleAsync((r, error) -> {
             if (error != null) {
                 if (unwrap(error) instanceof S3Exception s3 && s3.statusCode() == 404) {
-                    return Optional.<Instant>empty(); // no such key, or no lock on it
+                    return Optional.<Instant>empty(); // no such key
                 }
                 throw describe.apply(key, error);
             }
-            Instant until = r.retention() == null ? null : r.retention().retainUntilDate();
+            Instant until = r.objectLockRetainUntilDate();
             return until != null && until.isAfter(clock.instant()) ? Optional.of(until) : Optional.<Instant>empty();
         }, executor);
     }
 
+    /**
+     * Reads each object's lock first and sets a later one only where it ends sooner: S3 refuses to shorten a
+     * lock, but not every S3-speaking server does (moto shortens a governance lock when asked).
+     */
     @Override
     public CompletableFuture<Void> extend(Collection<String> keys, Instant until) {
         List<CompletableFuture<Void>> calls = new ArrayList<>(keys.size());
         for (String key : keys) {
-            calls.add(client.putObjectRetention(b -> b.bucket(config.bucket()).key(config.s3Key(key))
+            calls.add(client.headObject(b -> b.bucket(config.bucket()).key(config.s3Key(key))).handleAsync((head, error) -> {
+                if (error != null) {
+                    if (unwrap(error) instanceof S3Exception s3 && s3.statusCode() == 404) {
+                        return false; // gone: nothing to keep
+                    }
+                    throw describe.apply(key, error);
+                }
+                Instant current = head.objectLockRetainUntilDate();
+                return current == null || current.isBefore(until);
+            }, executor).thenCompose(sooner -> !sooner ? CompletableFuture.completedFuture(null)
+                    : client.putObjectRetention(b -> b.bucket(config.bucket()).key(config.s3Key(key))
                             .retention(r -> r.mode(retentionMode()).retainUntilDate(until)))
-                    .handleAsync((r, error) -> error, executor)
-                    .thenCompose(error -> {
-                        if (error == null) {
-                            return CompletableFuture.completedFuture(null);
+                    .handleAsync((r, error) -> {
+                        if (error != null) {
+                            throw describe.apply(key, error);
                         }
-                        if (unwrap(error) instanceof S3Exception s3 && s3.statusCode() == 404) {
-                            return CompletableFuture.completedFuture(null); // gone: nothing to keep
-                        }
-                        // Refused, as S3 refuses to shorten a lock: fine when it is locked that long already.
-                        return lockedUntil(key).thenAccept(current -> {
-                            if (current.isEmpty() || current.get().isBefore(until)) {
-                                throw describe.apply(key, error);
-                            }
-                        });
-                    }));
+                        return null;
+                    }, executor)));
         }
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
     }

@@ -53,6 +53,11 @@ class S3ProviderConfigTest {
         assertEquals(32L * 1024 * 1024, config.partSizeBytes());
         assertFalse(config.checksumsWhenRequired());
         assertEquals("p/manifest", config.s3Key("manifest"));
+        assertEquals(null, config.objectLock());
+        assertEquals(new S3ProviderConfig.ObjectLock("COMPLIANCE", java.time.Duration.ofDays(35)),
+                S3ProviderConfig.parse("s3://b1b objectLock=compliance retention=35d").objectLock());
+        assertEquals(new S3ProviderConfig.ObjectLock("GOVERNANCE", java.time.Duration.ofHours(12)),
+                S3ProviderConfig.parse("s3://b1b objectLock=GOVERNANCE retention=12h").objectLock());
     }
 
     @org.junit.jupiter.api.Test
@@ -75,6 +80,11 @@ class S3ProviderConfigTest {
             "s3://bucket/p colour=blue|unknown S3 option(s) [colour]",
             "s3://bucket/p justaword|is not key=value",
             "s3://bucket/p expectContinue=maybe|expectContinue=maybe is not true or false",
+            "s3://bucket/p objectLock=compliance|S3 options objectLock and retention go together",
+            "s3://bucket/p retention=30d|S3 options objectLock and retention go together",
+            "s3://bucket/p objectLock=legal retention=30d|objectLock=legal is not governance or compliance",
+            "s3://bucket/p objectLock=compliance retention=a month|is not key=value",
+            "s3://bucket/p objectLock=compliance retention=0d|retention=0d is not a positive duration such as 35d",
             "http://minio.example:9000/bucket|is plain http to minio.example, which is not this machine: use https, or add"
                     + " insecureHttp=true to accept it"})
     void badArgumentsAreRefusedWithWhatToWrite(String argument, String expected) {

@@ -76,6 +76,15 @@ public final class S3ServerExtension implements BeforeAllCallback, AfterAllCallb
         };
     }
 
+    /** The running server's endpoint. */
+    public java.net.URI endpoint() {
+        return switch (kind) {
+            case MOTO -> motoServer.endpoint();
+            case S3MOCK -> s3Mock.endpoint();
+            case S3PROXY -> proxy.endpoint();
+        };
+    }
+
     /** The running S3Mock, for tests that create buckets of their own (with Object Lock). */
     public S3MockServer s3MockServer() {
         if (s3Mock == null) {
