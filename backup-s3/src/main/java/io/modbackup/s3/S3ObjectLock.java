@@ -39,7 +39,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  *
  * <p>Requests: a create costs none extra (its headers); a create that finds its key, and an extension, two
  * a key (HeadObject, then PutObjectRetention where the lock ends sooner; one where it does not); a delete
- * two a key (HeadObject, ListObjectVersions) plus one DeleteObjects a thousand versions.
+ * one a key (ListObjectVersions) plus one DeleteObjects a thousand versions, and a HeadObject for each key
+ * S3 refused as locked.
  */
 final class S3ObjectLock implements ObjectRetention {
     /** The probe write's key, at the top of the store's prefix: no listing of the engine meets it. */
@@ -178,24 +179,17 @@ final class S3ObjectLock implements ObjectRetention {
     }
 
     /**
-     * Deletes every version of each unlocked key; fails with a {@link LockedObjectsException} naming the locked
-     * ones (and any version S3 refused to delete) once the others are gone.
+     * Deletes every version of each key; S3 refuses the locked ones, which are left and named, with when their
+     * lock ends, in a {@link LockedObjectsException} once the others are gone. The server's refusal decides
+     * (the probe at open proved it locks what it is asked to), so an unlocked key costs no lookup.
      */
     CompletableFuture<Void> delete(List<String> keys) {
-        Map<String, Instant> locked = new ConcurrentHashMap<>();
         List<CompletableFuture<List<ObjectIdentifier>>> versions = new ArrayList<>();
-        for (String key : keys) {
-            versions.add(lockedUntil(key).thenCompose(until -> {
-                if (until.isPresent()) {
-                    locked.put(key, until.get());
-                    return CompletableFuture.completedFuture(List.<ObjectIdentifier>of());
-                }
-                return versionsOf(key);
-            }));
-        }
+        keys.forEach(key -> versions.add(versionsOf(key)));
         return CompletableFuture.allOf(versions.toArray(CompletableFuture[]::new)).thenCompose(v -> {
             List<ObjectIdentifier> all = new ArrayList<>();
             versions.forEach(list -> all.addAll(list.join()));
+            List<String> refused = java.util.Collections.synchronizedList(new ArrayList<>());
             List<CompletableFuture<Void>> batches = new ArrayList<>();
             for (int from = 0; from < all.size(); from += DELETE_BATCH) {
                 List<ObjectIdentifier> batch = all.subList(from, Math.min(all.size(), from + DELETE_BATCH));
@@ -204,18 +198,27 @@ final class S3ObjectLock implements ObjectRetention {
                             if (error != null) {
                                 throw describe.apply(batch.get(0).key(), error);
                             }
-                            // A version S3 keeps (a lock this provider did not see, say one set by hand): left, and said.
-                            response.errors().forEach(e -> locked.put(e.key().substring(config.prefix().length()),
-                                    clock.instant().plus(period())));
+                            response.errors().forEach(e -> refused.add(e.key().substring(config.prefix().length())));
                             return null;
                         }, executor));
             }
-            return CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new));
-        }).thenRun(() -> {
+            return CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new))
+                    .thenCompose(done -> locksOf(new java.util.TreeSet<>(refused)));
+        }).thenAccept(locked -> {
             if (!locked.isEmpty()) {
                 throw new LockedObjectsException(locked);
             }
         });
+    }
+
+    /** When the locks of {@code keys} end (a key S3 kept without saying until when counts a period from now). */
+    private CompletableFuture<Map<String, Instant>> locksOf(Collection<String> keys) {
+        Map<String, Instant> locked = new ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> heads = new ArrayList<>();
+        for (String key : keys) {
+            heads.add(lockedUntil(key).thenAccept(until -> locked.put(key, until.orElse(clock.instant().plus(period())))));
+        }
+        return CompletableFuture.allOf(heads.toArray(CompletableFuture[]::new)).thenApply(v -> locked);
     }
 
     /** Every version and delete marker of exactly {@code key}. */

@@ -119,6 +119,69 @@ class S3ObjectLockTest {
         }
     }
 
+    /**
+     * The requests Object Lock adds, measured in one run against the same module on a plain and a locked
+     * store: a full backup, a no-change backup, a backup half a period later (which extends every object it
+     * reuses), and a GC that deletes a backup.
+     */
+    @Test
+    void theRequestsObjectLockAddsAreMeasured() throws Exception {
+        MutableClockHolder clock = new MutableClockHolder();
+        try (SimulatedCluster cluster = SimulatedCluster.withSampleModules(dir.resolve("cluster"));
+             S3BackupProvider plain = new S3BackupProvider(S3.newBucketArgument("plain"));
+             S3BackupProvider locked = locked("locked")) {
+            cluster.deploy(SampleModules.moduleA(), new Parallelism(2, 1, 1));
+            Workload workload = new Workload(cluster, 7, 500, 50);
+            workload.appendBatch(SampleModules.MODULE_A, "*events", 1000);
+            assertTrue(cluster.awaitSettled(SampleModules.MODULE_A, 60_000));
+            java.util.Map<String, java.util.Map<String, Long>> rows = new java.util.LinkedHashMap<>();
+            for (S3BackupProvider s3 : List.of(plain, locked)) {
+                String store = s3 == plain ? "plain" : "locked";
+                io.modbackup.testkit.time.MutableClock engineClock = new io.modbackup.testkit.time.MutableClock(clock.start);
+                try (BackupEngine engine = new BackupEngine(cluster, s3, BackupOptions.defaults().withChunkSize(256 * 1024),
+                        null, engineClock)) {
+                    rows.put(store + " full", requests(s3, () -> engine.backup(SampleModules.MODULE_A)));
+                    rows.put(store + " no change", requests(s3, () -> engine.backup(SampleModules.MODULE_A)));
+                    engineClock.advance(Duration.ofHours(12)); // half the 1-day period: the next backup extends
+                    rows.put(store + " half a period on", requests(s3, () -> engine.backup(SampleModules.MODULE_A)));
+                }
+            }
+            rows.forEach((row, counts) -> System.out.printf("object lock requests, %s backup: %s%n", row, counts));
+            java.util.Map<String, Long> plainNoChange = rows.get("plain no change");
+            java.util.Map<String, Long> lockedNoChange = rows.get("locked no change");
+            assertEquals(plainNoChange.getOrDefault("HeadObject", 0L) + 1, lockedNoChange.getOrDefault("HeadObject", 0L),
+                    "a no-change backup on a locked store asks whether the backup it builds on is locked");
+            assertEquals(1L, lockedNoChange.getOrDefault("ListObjectVersions", 0L), "and lists its lease's versions to delete them");
+            assertEquals(total(plainNoChange) + 2, total(lockedNoChange), "two requests more in all: " + lockedNoChange);
+            assertEquals(plainNoChange.getOrDefault("PutObject", 0L), lockedNoChange.getOrDefault("PutObject", 0L));
+            assertEquals(0L, lockedNoChange.getOrDefault("PutObjectRetention", 0L));
+            long extended = rows.get("locked half a period on").getOrDefault("PutObjectRetention", 0L);
+            assertTrue(extended > 0, "half a period on, the reused objects are extended: " + rows.get("locked half a period on"));
+        }
+    }
+
+    private static long total(java.util.Map<String, Long> counts) {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Start of the engines' clocks: now, so that the locks the provider sets (on its own clock) agree. */
+    private static final class MutableClockHolder {
+        final long start = System.currentTimeMillis();
+    }
+
+    private static java.util.Map<String, Long> requests(S3BackupProvider s3, Runnable operation) {
+        java.util.Map<String, Long> before = s3.requestCounts();
+        operation.run();
+        java.util.Map<String, Long> diff = new java.util.TreeMap<>();
+        s3.requestCounts().forEach((op, n) -> {
+            long d = n - before.getOrDefault(op, 0L);
+            if (d != 0) {
+                diff.put(op, d);
+            }
+        });
+        return diff;
+    }
+
     private static List<String> versions(S3BackupProvider s3, String key) {
         try (S3AsyncClient raw = rawClient()) {
             String s3Key = s3.config().s3Key(key);
