@@ -25,9 +25,10 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A cluster whose Supervisors reach the store with credentials that cannot delete, started and driven as
- * an operator would ({@code bin/cluster start --conductor-provider}, {@code bin/backup}): backups and a
- * restore work, and GC deletes through the Conductor's own provider; no Supervisor ever asks for a delete.
+ * A cluster whose Supervisors reach the store with credentials that may only read and create (no delete,
+ * no overwrite), started and driven as an operator would ({@code bin/cluster start --conductor-provider},
+ * {@code bin/backup}): backups, a restore and a deep verify work, and GC deletes through the Conductor's
+ * own provider; no Supervisor ever asks for a delete or an overwrite.
  */
 @EnabledOnOs(OS.LINUX)
 class WriteOnlySupervisorsTest {
@@ -57,17 +58,22 @@ class WriteOnlySupervisorsTest {
     void backupsAndRestoresWorkWithDeleteLessSupervisorsAndGcDeletesThroughTheConductor() throws Exception {
         Path home = dir.resolve("cluster-home");
         Path store = dir.resolve("store");
-        Path refusals = DeleteRefusingProvider.refusalsFile(store);
-        // The Supervisors' provider really refuses deletes.
-        try (DeleteRefusingProvider writeOnly = new DeleteRefusingProvider(store.toString())) {
+        Path refusals = CreateOnlyProvider.refusalsFile(store);
+        // The Supervisors' provider really refuses deletes and overwrites, and creates.
+        try (CreateOnlyProvider writeOnly = new CreateOnlyProvider(store.toString())) {
             CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
                     () -> writeOnly.deleteObject("probe").join());
             assertInstanceOf(BackupStorageException.class, refused.getCause());
+            assertInstanceOf(BackupStorageException.class, org.junit.jupiter.api.Assertions.assertThrows(
+                    CompletionException.class, () -> writeOnly.putObject("probe", new java.io.ByteArrayInputStream(
+                            new byte[0]), 0).join()).getCause());
+            assertTrue(writeOnly.createObject("probe", new java.io.ByteArrayInputStream(new byte[0]), 0).join());
         }
+        Files.delete(store.resolve("probe"));
         Files.delete(refusals);
 
         Result started = cluster("start", home.toString(), "--supervisors", "2",
-                "--provider", DeleteRefusingProvider.class.getName() + " " + store,
+                "--provider", CreateOnlyProvider.class.getName() + " " + store,
                 "--conductor-provider", LocalDirectoryProvider.class.getName() + " " + store);
         try {
             assertEquals(0, started.code(), started.err());
@@ -95,7 +101,7 @@ class WriteOnlySupervisorsTest {
             Result stopped = cluster("stop", home.toString());
             assertEquals(0, stopped.code(), stopped.err());
         }
-        assertFalse(Files.exists(refusals), "no process asked the Supervisors' write-only provider to delete: "
+        assertFalse(Files.exists(refusals), "no process asked the Supervisors' provider to delete or overwrite: "
                 + (Files.exists(refusals) ? Files.readString(refusals) : ""));
         assertTrue(Files.readString(home.resolve("modbackup.yaml")).contains("backup.conductor.provider: \""
                 + LocalDirectoryProvider.class.getName() + " " + store + "\""));
