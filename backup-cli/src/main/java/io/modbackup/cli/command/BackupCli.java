@@ -17,6 +17,7 @@ import io.modbackup.core.engine.BackupSummary;
 import io.modbackup.core.engine.Progress;
 import io.modbackup.core.engine.RestoreResult;
 import io.modbackup.core.engine.VerifyReport;
+import io.modbackup.core.engine.VerifySample;
 import io.modbackup.core.error.BackupException.Problem;
 import io.modbackup.core.error.BackupException;
 import io.modbackup.core.gc.GcReport;
@@ -86,6 +87,10 @@ public final class BackupCli implements Callable<Integer> {
 
     @Option(names = "--deep", description = "download and re-hash every chunk; without it verify checks each chunk's presence and size (verify)")
     boolean deep;
+
+    @Option(names = "--sample", description = "download and re-hash part n of t of the chunks, e.g. 1/7; parts 1/7 to 7/7"
+            + " on seven runs read every chunk once (verify)")
+    String sample;
 
     @Option(names = "--yes", description = "confirm a restore, which cannot be undone")
     boolean yes;
@@ -283,6 +288,13 @@ public final class BackupCli implements Callable<Integer> {
         if (pageSize < 1) {
             throw new IllegalArgumentException("--pageSize must be at least 1, got " + pageSize);
         }
+        if (sample != null && (action != Action.verify || deep)) {
+            throw new IllegalArgumentException(deep ? "--sample and --deep are exclusive: --deep reads every chunk"
+                    : "--sample only applies to --action verify");
+        }
+        if (sample != null) {
+            VerifySample.parse(sample);
+        }
     }
 
     private void require(String value, String flag) {
@@ -405,10 +417,13 @@ public final class BackupCli implements Callable<Integer> {
 
     private int verify(BackupEngine engine) {
         inStore(engine, backupId);
-        VerifyReport report = engine.verify(backupId, deep);
+        VerifyReport report = sample != null ? engine.verify(backupId, VerifySample.parse(sample)) : engine.verify(backupId, deep);
         if (report.ok()) {
+            String checked = deep ? "re-hashed" : report.sample() == null ? "present"
+                    : String.format(Locale.ROOT, "present, %d of them (%s, part %s) re-hashed", report.chunksRead(),
+                    bytes(report.bytesRead()), report.sample());
             result(String.format(Locale.ROOT, "backup %s verified: %d task manifests, %d files, %d chunks %s", backupId,
-                    report.taskManifests(), report.files(), report.chunks(), deep ? "re-hashed" : "present"));
+                    report.taskManifests(), report.files(), report.chunks(), checked));
             return 0;
         }
         report.problems().forEach(p -> out.println("problem: " + p));

@@ -19,4 +19,8 @@ public interface BackupMetrics {
 
     /** A GC ran. */
     void gcCompleted(long atMillis, GcReport report);
+
+    /** A scheduled (sampled) verify of {@code module}'s newest backup ran; {@code report.ok()} says whether it passed. */
+    default void verifyCompleted(String module, long atMillis, io.modbackup.core.engine.VerifyReport report) {
+    }
 }

@@ -6,11 +6,14 @@ import io.modbackup.cli.operation.OperationRefusedException;
 import io.modbackup.cli.operation.Operations;
 import io.modbackup.core.async.DaemonThreads;
 import io.modbackup.core.engine.BackupEngine;
+import io.modbackup.core.engine.VerifyReport;
+import io.modbackup.core.engine.VerifySample;
 import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.gc.RetentionPolicy;
 import io.modbackup.core.manifest.ModuleManifest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,9 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs backups every {@code backup.period.seconds} and GC every {@code backup.gc.period.seconds}, both
- * dynamic options of a module: each {@link #tick()} reads them afresh, so a change applies without a
- * restart; absent or 0 means off. A run still going when the next is due makes the next one skip
+ * Runs backups every {@code backup.period.seconds}, GC every {@code backup.gc.period.seconds}, and a
+ * sampled verify of the newest backup every {@code backup.verify.period.seconds} (part n of
+ * {@code backup.verify.sample.parts}, default 7, n advancing with each period, so that that many runs
+ * re-hash every chunk once), all dynamic options of a module: each {@link #tick()} reads them afresh, so
+ * a change applies without a restart; absent or 0 means off. A run still going when the next is due makes the next one skip
  * (logged and counted), never queue or overlap. Each run is an operation of the host's
  * {@link Operations}: one refused because a backup, restore or GC of the CLI runs on its module is
  * skipped the same way.
@@ -33,6 +38,11 @@ import org.slf4j.LoggerFactory;
 public final class BackupScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupScheduler.class);
     public static final String PERIOD_SECONDS = "backup.period.seconds";
+    /** How often the newest backup of a module gets a sampled verify. */
+    public static final String VERIFY_PERIOD_SECONDS = "backup.verify.period.seconds";
+    /** Into how many parts the sampled verifies cut the chunks: every chunk is re-hashed once in that many runs. */
+    public static final String VERIFY_SAMPLE_PARTS = "backup.verify.sample.parts";
+    static final int DEFAULT_VERIFY_PARTS = 7;
 
     private final BackupEngine engine;
     private final ClusterRuntime runtime;
@@ -41,6 +51,7 @@ public final class BackupScheduler implements AutoCloseable {
     private final ExecutorService runs;
     private final Operations operations;
     private final Map<String, Slot> backups = new ConcurrentHashMap<>();
+    private final Map<String, Slot> verifies = new ConcurrentHashMap<>();
     private final Slot gc = new Slot();
     private ScheduledExecutorService ticker;
 
@@ -118,6 +129,7 @@ public final class BackupScheduler implements AutoCloseable {
             if (modulePeriodGc > 0) {
                 gcPeriod = gcPeriod == 0 ? modulePeriodGc : Math.min(gcPeriod, modulePeriodGc);
             }
+            scheduleVerify(module, options, now);
             Slot slot = backups.computeIfAbsent(module, m -> new Slot());
             slot.periodSeconds = period;
             if (period > 0 && descriptor.get().running() && due(slot, period, now)) {
@@ -135,6 +147,65 @@ public final class BackupScheduler implements AutoCloseable {
         if (gcPeriod > 0 && due(gc, gcPeriod, now) && !gc.busy()) {
             gc.lastStartMillis = now;
             gc.running = runs.submit(this::runGc);
+        }
+    }
+
+    private void scheduleVerify(String module, Map<String, String> options, long now) {
+        long period = seconds(module, VERIFY_PERIOD_SECONDS, options.get(VERIFY_PERIOD_SECONDS));
+        Slot slot = verifies.computeIfAbsent(module, m -> new Slot());
+        slot.periodSeconds = period;
+        if (period <= 0 || !due(slot, period, now) || slot.busy()) {
+            return;
+        }
+        int parts;
+        try {
+            String value = options.get(VERIFY_SAMPLE_PARTS);
+            parts = value == null || value.isBlank() ? DEFAULT_VERIFY_PARTS : Integer.parseInt(value.strip());
+            new VerifySample(1, parts);
+        } catch (IllegalArgumentException e) {
+            log.warn("not verifying {}: dynamic option {} is not a whole number from 1 to {}", module, VERIFY_SAMPLE_PARTS,
+                    VerifySample.MAX_PARTS);
+            return;
+        }
+        slot.lastStartMillis = now;
+        // The part follows the clock, not a counter: a restarted host goes on with the rotation.
+        VerifySample sample = VerifySample.forRun(now / (period * 1000), parts);
+        slot.running = runs.submit(() -> runVerify(module, sample));
+    }
+
+    private void runVerify(String module, VerifySample sample) {
+        List<io.modbackup.core.engine.BackupSummary> newest;
+        try {
+            newest = engine.list(module, null, 1).backups();
+        } catch (RuntimeException e) {
+            log.warn("scheduled verify of {} could not list its backups: {}", module, e.getMessage());
+            return;
+        }
+        if (newest.isEmpty()) {
+            return;
+        }
+        String backupId = newest.get(0).backupId();
+        Operations.Running operation;
+        try {
+            operation = operations.begin("verify", module, backupId, "scheduler", false, false, null);
+        } catch (OperationRefusedException e) {
+            log.info("skipping the scheduled verify of {}: {}", module, e.getMessage());
+            return;
+        }
+        try (operation) {
+            VerifyReport report = engine.verify(backupId, sample);
+            metrics.verifyCompleted(module, clock.millis(), report);
+            String outcome = "verify of " + backupId + " part " + sample + ": " + report.chunksRead() + " of "
+                    + report.chunks() + " chunks re-hashed, " + report.problems().size() + " problem(s)";
+            if (report.ok()) {
+                operation.succeeded(outcome);
+            } else {
+                log.warn("scheduled {}; first: {}", outcome, report.problems().get(0));
+                operation.failed(outcome + "; first: " + report.problems().get(0));
+            }
+        } catch (RuntimeException e) {
+            log.warn("scheduled verify of {} failed: {}", module, e.getMessage());
+            operation.failed(String.valueOf(e.getMessage()));
         }
     }
 
@@ -196,7 +267,8 @@ public final class BackupScheduler implements AutoCloseable {
     public void awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (backups.values().stream().noneMatch(Slot::busy) && !gc.busy()) {
+            if (backups.values().stream().noneMatch(Slot::busy) && verifies.values().stream().noneMatch(Slot::busy)
+                    && !gc.busy()) {
                 return;
             }
             Thread.sleep(5);

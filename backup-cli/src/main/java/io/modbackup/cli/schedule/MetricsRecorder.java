@@ -12,6 +12,7 @@ public final class MetricsRecorder implements BackupMetrics {
     private final Clock clock;
     private final Map<String, ModuleMetrics> modules = new ConcurrentHashMap<>();
     private volatile GcSummary lastGc;
+    private final Map<String, VerifySummary> verifies = new ConcurrentHashMap<>();
     private volatile long gcFreedBytesTotal;
 
     public MetricsRecorder(Clock clock) {
@@ -34,6 +35,30 @@ public final class MetricsRecorder implements BackupMetrics {
                                 long lastDurationMillis, long bytesSentTotal, long failures, String lastError,
                                 long skipped) {
         static final ModuleMetrics NONE = new ModuleMetrics(-1, -1, null, -1, 0, 0, null, 0);
+    }
+
+    /**
+     * The last scheduled verify of a module: when, which backup and part, what it read, and its problems.
+     *
+     * @param chunksReadTotal chunks re-hashed by this module's scheduled verifies since start
+     * @param bytesReadTotal their content bytes
+     */
+    public record VerifySummary(long atMillis, String backupId, String sample, long chunks, long chunksRead, long bytesRead,
+                                int problems, long chunksReadTotal, long bytesReadTotal) {
+    }
+
+    @Override
+    public void verifyCompleted(String module, long atMillis, io.modbackup.core.engine.VerifyReport report) {
+        verifies.merge(module, new VerifySummary(atMillis, report.backupId(), String.valueOf(report.sample()), report.chunks(),
+                report.chunksRead(), report.bytesRead(), report.problems().size(), report.chunksRead(), report.bytesRead()),
+                (old, now) -> new VerifySummary(now.atMillis(), now.backupId(), now.sample(), now.chunks(), now.chunksRead(),
+                        now.bytesRead(), now.problems(), old.chunksReadTotal() + now.chunksRead(),
+                        old.bytesReadTotal() + now.bytesRead()));
+    }
+
+    /** The last scheduled verify of {@code module}, if one ran. */
+    public Optional<VerifySummary> lastVerify(String module) {
+        return Optional.ofNullable(verifies.get(module));
     }
 
     /** The last GC: when, what it deleted and freed. */

@@ -137,6 +137,33 @@ class SchedulerTest {
     }
 
     @Test
+    void sampledVerifiesOfTheNewestBackupReHashEveryChunkOnceInAsManyRunsAsParts() throws Exception {
+        String newest = engine.backup(A).backupId();
+        long chunks = engine.verify(newest, true).chunks();
+        f.cluster.setDynamicOption(A, BackupScheduler.VERIFY_PERIOD_SECONDS, "60");
+        f.cluster.setDynamicOption(A, BackupScheduler.VERIFY_SAMPLE_PARTS, "3");
+        List<String> samples = new java.util.ArrayList<>();
+        for (int run = 0; run < 3; run++) {
+            tickAndWait(run == 0 ? Duration.ZERO : Duration.ofSeconds(60));
+            MetricsRecorder.VerifySummary last = metrics.lastVerify(A).orElseThrow();
+            assertEquals(newest, last.backupId());
+            assertEquals(0, last.problems());
+            samples.add(last.sample());
+        }
+        tickAndWait(Duration.ofSeconds(30));
+        assertEquals(3, samples.size(), "not due again after half a period");
+        // 1_800_000_000_000 ms is period 30,000,000 of 60 s: parts follow the clock, 1/3 first.
+        assertEquals(List.of("1/3", "2/3", "3/3"), samples);
+        MetricsRecorder.VerifySummary total = metrics.lastVerify(A).orElseThrow();
+        assertEquals(chunks, total.chunksReadTotal(), "three runs re-hashed every chunk of the backup once");
+        assertEquals(chunks, total.chunks());
+
+        f.cluster.setDynamicOption(A, BackupScheduler.VERIFY_SAMPLE_PARTS, "zero");
+        tickAndWait(Duration.ofSeconds(60));
+        assertEquals(total, metrics.lastVerify(A).orElseThrow(), "a malformed part count runs nothing (and is logged)");
+    }
+
+    @Test
     void gcRunsOnItsOwnPeriodWithTheRetentionSettings() throws Exception {
         for (int i = 0; i < 4; i++) {
             engine.backup(A);

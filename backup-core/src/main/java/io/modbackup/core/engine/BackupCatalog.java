@@ -79,12 +79,13 @@ final class BackupCatalog {
                 "no backup " + id + " in the store; list the backups of module " + id.module() + " to find one"));
     }
 
-    VerifyReport verify(String backupId, boolean deep) {
+    /** Verifies {@code backupId}: every chunk's presence and size, and downloads those {@code deep} or {@code sample} names. */
+    VerifyReport verify(String backupId, boolean deep, VerifySample sample) {
         ModuleManifest manifest;
         try {
             manifest = info(backupId);
         } catch (CorruptBackupException e) {
-            return new VerifyReport(backupId, deep, 0, 0, 0, List.of(e.getMessage()));
+            return new VerifyReport(backupId, deep, 0, 0, 0, List.of(e.getMessage()), sample, 0, 0);
         }
         List<String> problems = new ArrayList<>();
         io.modbackup.core.hash.ContentHash hash = chunks.contentHash();
@@ -97,9 +98,16 @@ final class BackupCatalog {
         List<String> sorted = reach.chunks().keySet().stream().sorted().toList();
         Semaphore inFlight = new Semaphore(checksInFlight);
         List<CompletableFuture<String>> checks = new ArrayList<>();
+        long chunksRead = 0;
+        long bytesRead = 0;
         for (String sha : sorted) {
+            boolean read = deep || sample != null && sample.includes(sha);
+            if (read) {
+                chunksRead++;
+                bytesRead += reach.chunks().get(sha);
+            }
             inFlight.acquireUninterruptibly();
-            checks.add(chunks.check(sha, reach.chunks().get(sha), deep).whenComplete((r, e) -> inFlight.release()));
+            checks.add(chunks.check(sha, reach.chunks().get(sha), read).whenComplete((r, e) -> inFlight.release()));
         }
         for (CompletableFuture<String> check : checks) {
             String problem = Futures.await(check.exceptionally(e -> "chunk check failed: " + Futures.cause(e).getMessage()),
@@ -108,7 +116,8 @@ final class BackupCatalog {
                 problems.add(problem);
             }
         }
-        return new VerifyReport(backupId, deep, reach.taskManifests(), reach.files(), sorted.size(), problems);
+        return new VerifyReport(backupId, deep, reach.taskManifests(), reach.files(), sorted.size(), problems,
+                deep ? null : sample, chunksRead, bytesRead);
     }
 
     /** Our page token: the module and the index listing's own token, so a token of another module is refused. */

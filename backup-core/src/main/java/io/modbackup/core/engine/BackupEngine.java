@@ -213,7 +213,15 @@ public final class BackupEngine implements AutoCloseable {
      * {@code deep}, every chunk is downloaded and re-hashed.
      */
     public VerifyReport verify(String backupId, boolean deep) {
-        return catalog.verify(backupId, deep);
+        return catalog.verify(backupId, deep, null);
+    }
+
+    /**
+     * As {@link #verify(String, boolean)} without {@code deep}, downloading and re-hashing the chunks of
+     * part {@code sample} ({@code n/t}): verifying parts 1 to t in turn reads every chunk once.
+     */
+    public VerifyReport verify(String backupId, VerifySample sample) {
+        return catalog.verify(backupId, false, java.util.Objects.requireNonNull(sample, "sample"));
     }
 
     // ------------------------------------------------------------------ restore
