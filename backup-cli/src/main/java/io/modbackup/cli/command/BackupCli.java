@@ -12,10 +12,12 @@ import io.modbackup.api.runtime.PStateSpec;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.api.runtime.TopologySpec;
 import io.modbackup.core.engine.BackupEngine;
+import io.modbackup.core.engine.BackupOptions;
 import io.modbackup.core.engine.BackupPage;
 import io.modbackup.core.engine.BackupSummary;
 import io.modbackup.core.engine.Progress;
 import io.modbackup.core.engine.RestoreResult;
+import io.modbackup.core.engine.CopyResult;
 import io.modbackup.core.engine.VerifyReport;
 import io.modbackup.core.engine.VerifySample;
 import io.modbackup.core.error.BackupException.Problem;
@@ -25,9 +27,11 @@ import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.core.store.StoreLayout;
 import java.io.PrintWriter;
+import io.modbackup.core.seal.Compression;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,7 +54,8 @@ public final class BackupCli implements Callable<Integer> {
 
     /** What the command can do. */
     enum Action {
-        backup(true), list(false), info(false), restore(true), verify(false), gc(false), rotateKey(false), status(false);
+        backup(true), list(false), info(false), restore(true), verify(false), gc(false), rotateKey(false), status(false),
+        copy(false);
 
         /** Whether the action needs the cluster's live state (cuts, installs), not only its metadata. */
         final boolean needsLiveState;
@@ -60,9 +65,13 @@ public final class BackupCli implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--action", required = true, description = "backup, list, info, restore, verify, gc, rotateKey or"
+    @Option(names = "--action", required = true, description = "backup, list, info, restore, verify, gc, rotateKey, copy or"
             + " status (the running and recent operations)")
     Action action;
+
+    @Option(names = "--to", description = "config file of the store to copy to: its backup.provider, backup.compression and"
+            + " backup.encryption.key (copy)")
+    Path copyTo;
 
     @Option(names = "--module", description = "module name (backup, list; status: only its operations)")
     String module;
@@ -207,6 +216,7 @@ public final class BackupCli implements Callable<Integer> {
                     case restore -> restore(engine, parallelism);
                     case verify -> verify(engine);
                     case rotateKey -> rotateKey(engine);
+                    case copy -> copy(engine, connection.options());
                     case status -> throw new IllegalStateException("status is handled before the store is opened");
                 };
                 if (operation != null) {
@@ -240,6 +250,8 @@ public final class BackupCli implements Callable<Integer> {
                     session);
             case gc -> operations.begin("gc", Operations.ALL_MODULES, "", "cli", !dryRun, waitForOthers, session);
             case rotateKey -> operations.begin("rotateKey", Operations.ALL_MODULES, "", "cli", true, waitForOthers, session);
+            case copy -> operations.begin("copy", backupId != null ? BackupId.parse(backupId).module() : module,
+                    backupId != null ? backupId : "", "cli", false, false, session);
             case list, info, status -> null;
         };
     }
@@ -283,6 +295,15 @@ public final class BackupCli implements Callable<Integer> {
             case backup, list -> require(module, "--module");
             case info, restore, verify -> require(backupId, "--backupId");
             case rotateKey -> require(newKey, "--newKey");
+            case copy -> {
+                if (copyTo == null) {
+                    throw new IllegalArgumentException("--action copy needs --to FILE: the config file of the store to copy to");
+                }
+                if ((backupId == null) == (module == null)) {
+                    throw new IllegalArgumentException("--action copy needs --backupId (one backup) or --module (every"
+                            + " backup of the module), not both");
+                }
+            }
             default -> { }
         }
         if (pageSize < 1) {
@@ -412,6 +433,52 @@ public final class BackupCli implements Callable<Integer> {
         if (report.locked().any()) {
             out.println("  kept by the store's Object Lock: " + report.locked().describe());
         }
+        return 0;
+    }
+
+    /**
+     * Copies one backup, or every backup of a module oldest first, into the store {@code --to} names; each
+     * is listed there only once complete, so a copy stopped half-way is run again.
+     */
+    private int copy(BackupEngine engine, BackupOptions options) {
+        Map<String, String> target = ConfigFile.read(copyTo);
+        String targetProvider = target.get(ProviderLoader.CONFIG_KEY);
+        if (targetProvider == null) {
+            throw new BackupConfigException("config file " + copyTo + " has no " + ProviderLoader.CONFIG_KEY
+                    + ": it names the store to copy to, e.g. " + ProviderLoader.CONFIG_KEY + ": \"<fully.qualified.Class> <argument>\"");
+        }
+        if (targetProvider.strip().equals(providerConfig.strip())) {
+            throw new IllegalArgumentException("--to " + copyTo + " names the store the backups are in; name another store");
+        }
+        List<String> ids = new ArrayList<>();
+        if (backupId != null) {
+            inStore(engine, backupId);
+            ids.add(backupId);
+        } else {
+            String token = null;
+            do {
+                BackupPage page = engine.list(module, token, 100);
+                page.backups().forEach(b -> ids.add(b.backupId()));
+                token = page.nextPageToken();
+            } while (token != null);
+            java.util.Collections.reverse(ids); // oldest first: each builds on what the last one sent
+        }
+        long sent = 0;
+        int copied = 0;
+        try (BackupProvider provider = new ProviderLoader().load(targetProvider)) {
+            // The target's own settings: none of the source's key or compression carries over.
+            BackupOptions targetOptions = options.withMasterKey(null).withCompression(Compression.DEFAULT)
+                    .withStoreSettings(target);
+            for (String id : ids) {
+                CopyResult r = engine.copy(id, provider, targetOptions);
+                out.println(r.alreadyThere() ? "  " + id + ": already in the target"
+                        : String.format(Locale.ROOT, "  %s: %d files, %d chunks sent, %s", id, r.files(), r.chunksSent(),
+                        bytes(r.bytesSent())));
+                sent += r.bytesSent();
+                copied += r.alreadyThere() ? 0 : 1;
+            }
+        }
+        result(String.format(Locale.ROOT, "copied %d of %d backups to %s, %s sent", copied, ids.size(), copyTo, bytes(sent)));
         return 0;
     }
 

@@ -8,6 +8,7 @@ import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.fs.PrivateFiles;
 import io.modbackup.core.gc.GarbageCollector;
 import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.gc.RetentionPolicy;
@@ -58,6 +59,8 @@ public final class BackupEngine implements AutoCloseable {
     private final GarbageCollector collector;
     private final ModuleBackup backups;
     private final ModuleRestore restores;
+    private final BackupCopy copies;
+    private final Clock engineClock;
     private final BackupCatalog catalog;
     private final Map<String, TaskWorker> localWorkers = new ConcurrentHashMap<>();
 
@@ -98,6 +101,10 @@ public final class BackupEngine implements AutoCloseable {
         this.backups = new ModuleBackup(runtime, store, chunks, locks, codec, options, taskWorkers, clock);
         this.restores = new ModuleRestore(runtime, chunks, taskWorkers, options, clock);
         this.catalog = new BackupCatalog(runtime, store, chunks, codec, options.maxUploadsInFlight());
+        this.copies = new BackupCopy(store, chunks, codec, options.scratchDirectory() != null
+                ? PrivateFiles.createDirectories(options.scratchDirectory())
+                : PrivateFiles.userScratch());
+        this.engineClock = clock;
     }
 
     // ------------------------------------------------------------------ backup
@@ -116,6 +123,22 @@ public final class BackupEngine implements AutoCloseable {
      */
     public ModuleManifest backup(String module, Progress.Observer observer) {
         return backups.run(module, observer);
+    }
+
+    // ------------------------------------------------------------------ copy
+
+    /**
+     * Copies backup {@code backupId} into the store behind {@code target}, a store in its own right
+     * ({@code targetOptions} give its compression and master key), under the same ID: only the chunks the
+     * target lacks are sent, and the copy is listed there only once complete and checked. Idempotent: a
+     * backup the target holds is not sent again, and a copy that stopped half-way is run again.
+     *
+     * @throws BackupException when the backup is unknown, or the target belongs to another cluster or
+     *     cannot be opened with {@code targetOptions}' key
+     * @throws CorruptBackupException when the source's data does not verify
+     */
+    public CopyResult copy(String backupId, BackupProvider target, BackupOptions targetOptions) {
+        return copies.copy(catalog.info(backupId), target, targetOptions, runtime.clusterId(), io, engineClock);
     }
 
     // ------------------------------------------------------------------ GC and ownership
