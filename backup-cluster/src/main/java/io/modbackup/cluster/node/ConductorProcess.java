@@ -10,6 +10,7 @@ import io.modbackup.cli.operation.Operations;
 import io.modbackup.cli.schedule.BackupScheduler;
 import io.modbackup.cli.schedule.MetricsRecorder;
 import io.modbackup.cli.ui.BackupsPageHandler;
+import io.modbackup.cli.ui.MetricsEndpoint;
 import io.modbackup.cluster.rpc.JsonRpcClient;
 import io.modbackup.cluster.rpc.JsonRpcServer;
 import io.modbackup.cluster.rpc.RpcSecret;
@@ -151,6 +152,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
                 conductor.runtime, conductor.operations);
         // "/" catches what no other context does: the page lists the modules there, and says what is not found.
         server.serve("/", page);
+        server.serve("/metrics", new MetricsEndpoint(metrics, conductor.operations, conductor.runtime));
         conductor.endpoint = new Endpoint(server.address().toString(), ProcessHandle.current().pid(), System.currentTimeMillis());
         conductor.endpoint.write(dir);
         log.info("Conductor of {} (pid {}) serves at {}", conductor.clusterId, conductor.endpoint.pid(), conductor.endpoint.url());
