@@ -9,6 +9,7 @@ import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.core.error.BackupException;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.fs.PrivateFiles;
+import io.modbackup.core.store.TransferLimits;
 import io.modbackup.core.gc.GarbageCollector;
 import io.modbackup.core.gc.GcReport;
 import io.modbackup.core.gc.RetentionPolicy;
@@ -60,6 +61,7 @@ public final class BackupEngine implements AutoCloseable {
     private final ModuleBackup backups;
     private final ModuleRestore restores;
     private final BackupCopy copies;
+    private final TransferLimits limits;
     private final Clock engineClock;
     private final BackupCatalog catalog;
     private final Map<String, TaskWorker> localWorkers = new ConcurrentHashMap<>();
@@ -97,7 +99,7 @@ public final class BackupEngine implements AutoCloseable {
         this.collector = new GarbageCollector(store, locks, clock, this::retentionPolicy);
         Function<String, TaskWorker> taskWorkers = workers != null ? workers : supervisorId -> localWorkers.computeIfAbsent(
                 supervisorId, id -> new LocalTaskWorker(runtime.supervisor(id), store, chunks, tasks,
-                        options.filesInFlightPerTask()));
+                        options.filesInFlightPerTask(), stack.limits()));
         this.backups = new ModuleBackup(runtime, store, chunks, locks, codec, options, taskWorkers, clock);
         this.restores = new ModuleRestore(runtime, chunks, taskWorkers, options, clock);
         this.catalog = new BackupCatalog(runtime, store, chunks, codec, options.maxUploadsInFlight());
@@ -105,6 +107,7 @@ public final class BackupEngine implements AutoCloseable {
                 ? PrivateFiles.createDirectories(options.scratchDirectory())
                 : PrivateFiles.userScratch());
         this.engineClock = clock;
+        this.limits = stack.limits();
     }
 
     // ------------------------------------------------------------------ backup
@@ -123,6 +126,15 @@ public final class BackupEngine implements AutoCloseable {
      */
     public ModuleManifest backup(String module, Progress.Observer observer) {
         return backups.run(module, observer);
+    }
+
+    /**
+     * This process's transfer limits, as the last operation set them from its module's dynamic options
+     * ({@code backup.upload.bytes.per.second}, {@code backup.restore.bytes.per.second}): what its in-process
+     * workers move, and how long the limits held them back.
+     */
+    public TransferLimits transferLimits() {
+        return limits;
     }
 
     // ------------------------------------------------------------------ copy

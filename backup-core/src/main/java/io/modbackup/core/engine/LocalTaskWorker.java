@@ -16,6 +16,7 @@ import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.KnownChunks;
 import io.modbackup.core.store.PathOrderedFiles;
 import io.modbackup.core.store.TaskManifestWriter;
+import io.modbackup.core.store.TransferLimits;
 import io.modbackup.core.store.TransferStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ public final class LocalTaskWorker implements TaskWorker {
     private final ChunkStore chunks;
     private final Executor executor;
     private final int filesInFlight;
+    private final TransferLimits limits;
     /** The chunk index of each backup with tasks running here, shared by them (tasks hold equal files). */
     private final Map<String, SharedIndex> indexes = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.LongAdder bytesHashed = new java.util.concurrent.atomic.LongAdder();
@@ -56,7 +58,7 @@ public final class LocalTaskWorker implements TaskWorker {
      *                      task's work holds however many files it has
      */
     public LocalTaskWorker(SupervisorRuntime supervisor, BackupStore store, ChunkStore chunks, Executor executor,
-                           int filesInFlight) {
+                           int filesInFlight, TransferLimits limits) {
         if (filesInFlight < 1) {
             throw new IllegalArgumentException("filesInFlight must be at least 1, got " + filesInFlight);
         }
@@ -65,6 +67,7 @@ public final class LocalTaskWorker implements TaskWorker {
         this.chunks = chunks;
         this.executor = executor;
         this.filesInFlight = filesInFlight;
+        this.limits = limits;
     }
 
     /**
@@ -77,6 +80,7 @@ public final class LocalTaskWorker implements TaskWorker {
 
     @Override
     public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
+        limits.setUpload(request.bytesPerSecond()); // the module's setting when its backup started: this process's limit
         TransferStats task = new TransferStats(bytesHashed);
         // The backup built on: the previous one, or after a restore the one restored (chunks only).
         TaskRef sourceRef = request.chunksFrom() != null ? request.chunksFrom() : request.previous();
@@ -184,6 +188,7 @@ public final class LocalTaskWorker implements TaskWorker {
 
     @Override
     public CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request) {
+        limits.setDownload(request.bytesPerSecond());
         String what = "task manifest " + request.task() + " of backup " + request.backupId();
         return store.readTaskHeader(request.manifest(), request.chunkSize(), what).thenComposeAsync(header -> {
             if (header == null) {

@@ -175,7 +175,7 @@ final class ModuleBackup {
             int sourceChunkSize = previous.chunkSource() == null ? options.chunkSize() : previous.chunkSource().chunkSize();
             TaskBackupRequest request = new TaskBackupRequest(module, id.toString(), cut.cutId(), task.task(),
                     options.chunkSize(), before, chunksFrom, sourceChunkSize, previous.probeUnknownChunks(), task.depotEndOffsets(),
-                    task.processedOffsets());
+                    task.processedOffsets(), TransferRates.upload(cut.descriptor()));
             TaskWorker worker = workers.apply(task.supervisorId());
             results.add(TaskAttempts.run(() -> worker.backupTask(request), options.taskTimeout(), options.taskAttempts(),
                     "task " + task.task() + " of backup " + id + " on " + task.supervisorId()).whenComplete((r, e) -> {

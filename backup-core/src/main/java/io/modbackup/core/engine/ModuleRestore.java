@@ -176,7 +176,8 @@ final class ModuleRestore {
         List<CompletableFuture<TaskRestoreResult>> results = new ArrayList<>();
         for (TaskRef ref : manifest.tasks()) {
             TaskRestoreRequest request = new TaskRestoreRequest(manifest.module(), manifest.backupId(), restoreId,
-                    ref.task(), ref, manifest.chunkSize());
+                    ref.task(), ref, manifest.chunkSize(), TransferRates.restore(runtime.describe(manifest.module())
+                    .orElse(manifest.descriptor())));
             String supervisorId = placement.get(ref.task());
             TaskWorker worker = workers.apply(supervisorId);
             results.add(TaskAttempts.run(() -> worker.restoreTask(request), options.taskTimeout(), options.taskAttempts(),

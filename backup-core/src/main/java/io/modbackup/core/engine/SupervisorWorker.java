@@ -24,7 +24,8 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
         this.io = Executors.newFixedThreadPool(options.ioThreads(), DaemonThreads.named("modbackup-io-"));
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), DaemonThreads.named("modbackup-task-"));
         StoreStack stack = StoreStack.open(provider, options, io, java.time.Clock.systemUTC());
-        this.worker = new LocalTaskWorker(supervisor, stack.store(), stack.chunks(), tasks, options.filesInFlightPerTask());
+        this.worker = new LocalTaskWorker(supervisor, stack.store(), stack.chunks(), tasks, options.filesInFlightPerTask(),
+                stack.limits());
     }
 
     /** Bytes of local files read and hashed for backups so far (see {@link LocalTaskWorker#bytesHashed()}). */

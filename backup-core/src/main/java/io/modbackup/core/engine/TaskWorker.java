@@ -43,7 +43,8 @@ public interface TaskWorker {
      */
     record TaskBackupRequest(String module, String backupId, String cutId, int task, int chunkSize,
                              TaskRef previous, TaskRef chunksFrom, int sourceChunkSize, boolean probeUnknownChunks,
-                             Map<String, Long> depotEndOffsets, Map<String, Map<String, Long>> processedOffsets) {
+                             Map<String, Long> depotEndOffsets, Map<String, Map<String, Long>> processedOffsets,
+                             long bytesPerSecond) {
     }
 
     /**
@@ -54,8 +55,12 @@ public interface TaskWorker {
                             long chunksReused, long filesReused) {
     }
 
-    /** One task of a restore; {@code chunkSize} is the backup's own (its module manifest's). */
-    record TaskRestoreRequest(String module, String backupId, String restoreId, int task, TaskRef manifest, int chunkSize) {
+    /**
+     * One task of a restore; {@code chunkSize} is the backup's own (its module manifest's); {@code bytesPerSecond}
+     * the download limit of the worker's process ({@code backup.restore.bytes.per.second}), 0 for none.
+     */
+    record TaskRestoreRequest(String module, String backupId, String restoreId, int task, TaskRef manifest, int chunkSize,
+                              long bytesPerSecond) {
     }
 
     /** What one task's restore staged. */

@@ -43,7 +43,9 @@ public class BackupException extends RuntimeException {
         /** A master key is configured but the store is not encrypted; the subject is the configured key ID. */
         STORE_NOT_ENCRYPTED,
         /** The store is in a format this version cannot read; the subject is the format number. */
-        UNSUPPORTED_FORMAT
+        UNSUPPORTED_FORMAT,
+        /** A module's dynamic option has a value the engine cannot use; the subject is the option. */
+        INVALID_OPTION
     }
 
     private final Problem problem;
