@@ -518,8 +518,9 @@ public final class BackupCli implements Callable<Integer> {
             }
             if (printsProgress) {
                 synchronized (this) {
-                    err.printf("\r%s: %d/%d tasks, %s of %s", p.operation(), p.tasksDone(), p.tasksTotal(),
-                            bytes(p.bytesDone()), bytes(p.bytesTotal()));
+                    err.printf("\r%s: %d/%d tasks, %s of %s%s", p.operation(), p.tasksDone(), p.tasksTotal(),
+                            bytes(p.bytesDone()), bytes(p.bytesTotal()), p.bytesPerSecondLimit() > 0
+                                    ? " (limited to " + bytes(p.bytesPerSecondLimit()) + "/s per Supervisor)" : "");
                     err.flush();
                     progressLineOpen = true;
                 }

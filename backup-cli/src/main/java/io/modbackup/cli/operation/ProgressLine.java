@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * An operation's progress in one line, as the CLI, {@code status} and the page show it:
- * {@code "op-7 backup: 3/8 tasks, 120/310 files, 1.2 MiB of 4.0 MiB, 2.1 MiB/s, about 2 s left (5 s)"}.
+ * {@code "op-7 backup: 3/8 tasks, 120/310 files, 1.2 MiB of 4.0 MiB, 2.1 MiB/s, about 2 s left (5 s)"}, with
+ * {@code " (limited to 8.0 MiB/s per Supervisor)"} after the bytes when a transfer limit holds.
  * The rate is the bytes done over the time since the operation began; the estimate assumes it holds.
  */
 public final class ProgressLine {
@@ -24,6 +25,9 @@ public final class ProgressLine {
             line.append(": ").append(p.tasksDone()).append('/').append(p.tasksTotal()).append(" tasks, ")
                     .append(p.filesDone()).append('/').append(p.filesTotal()).append(" files, ")
                     .append(bytes(p.bytesDone())).append(" of ").append(bytes(p.bytesTotal()));
+            if (p.bytesPerSecondLimit() > 0) {
+                line.append(" (limited to ").append(bytes(p.bytesPerSecondLimit())).append("/s per Supervisor)");
+            }
             if (elapsedMillis > 0 && p.bytesDone() > 0) {
                 double perSecond = p.bytesDone() * 1000.0 / elapsedMillis;
                 line.append(", ").append(bytes((long) perSecond)).append("/s");

@@ -84,7 +84,7 @@ class OperationsTest {
             }
         }
         Operations.Running restore = before.begin("restore", "A", "A-0001", "cli", true, false, "cli-session");
-        restore.progress(new Progress("restore", 10, 40, 1, 4, 1, 4));
+        restore.progress(new Progress("restore", 10, 40, 1, 4, 1, 4, 0));
         assertEquals("op-6", before.ofSession("cli-session").orElseThrow().id());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
 
@@ -117,11 +117,15 @@ class OperationsTest {
     @Test
     void theProgressLineShowsTasksFilesBytesRateAndTimeLeft() {
         OperationRecord running = new OperationRecord("op-3", "backup", "A", "", "cli", true, OperationRecord.State.RUNNING,
-                0, -1, new Progress("backup", 4L << 20, 12L << 20, 30, 90, 2, 8), "");
+                0, -1, new Progress("backup", 4L << 20, 12L << 20, 30, 90, 2, 8, 0), "");
         assertEquals("op-3 backup: 2/8 tasks, 30/90 files, 4.0 MiB of 12.0 MiB, 1.0 MiB/s, about 8 s left (4 s)",
                 ProgressLine.of(running, 4000));
         OperationRecord starting = new OperationRecord("op-4", "restore", "A", "A-1", "cli", true,
                 OperationRecord.State.RUNNING, 0, -1, null, "");
         assertEquals("op-4 restore: starting (1 min 5 s)", ProgressLine.of(starting, 65_000));
+        OperationRecord limited = new OperationRecord("op-5", "backup", "A", "", "cli", true, OperationRecord.State.RUNNING,
+                0, -1, new Progress("backup", 4L << 20, 12L << 20, 30, 90, 2, 8, 1L << 20), "");
+        assertEquals("op-5 backup: 2/8 tasks, 30/90 files, 4.0 MiB of 12.0 MiB (limited to 1.0 MiB/s per Supervisor),"
+                + " 1.0 MiB/s, about 8 s left (4 s)", ProgressLine.of(limited, 4000));
     }
 }

@@ -21,7 +21,7 @@ class ProgressViewTest {
 
     private static OperationRecord backup(long bytesDone, int tasksDone) {
         return new OperationRecord("op-2", "backup", "A", "", "cli", true, OperationRecord.State.RUNNING, 0, -1,
-                new Progress("backup", bytesDone, 4096, tasksDone, 4, tasksDone, 4), "");
+                new Progress("backup", bytesDone, 4096, tasksDone, 4, tasksDone, 4, 0), "");
     }
 
     private String err() {

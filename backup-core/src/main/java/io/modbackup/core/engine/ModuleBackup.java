@@ -181,7 +181,8 @@ final class ModuleBackup {
                     "task " + task.task() + " of backup " + id + " on " + task.supervisorId()).whenComplete((r, e) -> {
                 if (e == null) {
                     observer.onProgress(new Progress("backup", bytesDone.addAndGet(r.ref().bytes()), cutBytes,
-                            filesDone.addAndGet(r.ref().files()), cutFiles, tasksDone.incrementAndGet(), cut.tasks().size()));
+                            filesDone.addAndGet(r.ref().files()), cutFiles, tasksDone.incrementAndGet(), cut.tasks().size(),
+                            request.bytesPerSecond()));
                 }
             }));
         }

@@ -186,7 +186,7 @@ final class ModuleRestore {
                 if (e == null) {
                     observer.onProgress(new Progress("restore", bytesDone.addAndGet(r.bytes()), manifest.totals().bytes(),
                             filesDone.addAndGet(r.files()), manifest.totals().files(), tasksDone.incrementAndGet(),
-                            manifest.tasks().size()));
+                            manifest.tasks().size(), request.bytesPerSecond()));
                 }
             }));
         }

@@ -10,9 +10,11 @@ package io.modbackup.core.engine;
  * @param filesTotal files in all
  * @param tasksDone tasks done
  * @param tasksTotal tasks in all
+ * @param bytesPerSecondLimit the transfer limit each Supervisor keeps to for it (the module's
+ *     {@code backup.upload.bytes.per.second} or {@code backup.restore.bytes.per.second}), 0 for none
  */
 public record Progress(String operation, long bytesDone, long bytesTotal, long filesDone, long filesTotal,
-                       int tasksDone, int tasksTotal) {
+                       int tasksDone, int tasksTotal, long bytesPerSecondLimit) {
 
     /**
      * Told of a backup's or restore's progress (unlike a provider's byte-level
