@@ -26,7 +26,7 @@ import java.util.TreeMap;
 /**
  * {@code GET /metrics}: the Conductor's backup metrics in Prometheus's text format, for a Prometheus server
  * to scrape, built afresh from the metrics recorder and the operations history at each scrape. Per module:
- * when the last backup succeeded (a scheduled one or one {@code bin/backup} ran), how long it took, bytes
+ * when the last backup succeeded (a scheduled one, or one {@code bin/backup} or a client ran), how long it took, bytes
  * sent, failed and skipped scheduled backups, the last sampled verify; the last GC; the operations running.
  * Read-only, like the backups page, and served beside it (the same host checks apply).
  */
@@ -80,8 +80,8 @@ public final class MetricsEndpoint implements HttpHandler {
             long duration = m.lastDurationMillis();
             long failed = m.failures();
             for (OperationRecord op : operations.recent(module, HISTORY)) {
-                if (!op.kind().equals("backup") || !op.module().equals(module) || !"cli".equals(op.origin())) {
-                    continue; // the scheduler's runs are in the recorder already
+                if (!op.kind().equals("backup") || !op.module().equals(module) || "scheduler".equals(op.origin())) {
+                    continue; // the scheduler's runs are in the recorder already; the CLI's and clients' are not
                 }
                 if (op.state() == OperationRecord.State.SUCCEEDED && op.endedMillis() > success) {
                     success = op.endedMillis();
