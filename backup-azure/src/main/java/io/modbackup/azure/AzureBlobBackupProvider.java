@@ -12,7 +12,6 @@ import com.azure.storage.blob.BlobContainerClientBuilder;
 import com.azure.storage.blob.batch.BlobBatchAsyncClient;
 import com.azure.storage.blob.batch.BlobBatchClientBuilder;
 import com.azure.storage.blob.models.AccessTier;
-import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
@@ -259,13 +258,7 @@ public final class AzureBlobBackupProvider implements BackupProvider {
             if (error == null) {
                 return true;
             }
-            Throwable cause = unwrap(error);
-            while (cause instanceof BackupStorageException && cause.getCause() != null && cause.getCause() != cause) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof BlobStorageException azure && (azure.getStatusCode() == 409 || azure.getStatusCode() == 412)
-                    && (BlobErrorCode.BLOB_ALREADY_EXISTS.equals(azure.getErrorCode())
-                    || BlobErrorCode.CONDITION_NOT_MET.equals(azure.getErrorCode()))) {
+            if (AzureErrors.isBlobTaken(error)) {
                 return false;
             }
             throw error instanceof RuntimeException runtime ? runtime : new java.util.concurrent.CompletionException(error);

@@ -2,6 +2,7 @@ package io.modbackup.azure;
 
 import static io.modbackup.api.provider.ProviderCalls.unwrap;
 
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobStorageException;
 import io.modbackup.api.provider.BackupStorageException;
 import java.io.IOException;
@@ -22,6 +23,20 @@ final class AzureErrors {
     static boolean isNotFound(Throwable error) {
         return unwrap(error) instanceof BlobStorageException e && e.getStatusCode() == 404
                 && !"ContainerNotFound".equals(errorCode(e));
+    }
+
+    /**
+     * Whether the failure is a conditional upload ({@code If-None-Match: *}) refused because the blob exists,
+     * looking through the provider's own {@link BackupStorageException} wrapping.
+     */
+    static boolean isBlobTaken(Throwable error) {
+        Throwable cause = unwrap(error);
+        while (cause instanceof BackupStorageException && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause instanceof BlobStorageException azure && (azure.getStatusCode() == 409 || azure.getStatusCode() == 412)
+                && (BlobErrorCode.BLOB_ALREADY_EXISTS.equals(azure.getErrorCode())
+                || BlobErrorCode.CONDITION_NOT_MET.equals(azure.getErrorCode()));
     }
 
     /** The failure of {@code operation} on {@code key} ({@code null}: the prefix) as the provider reports it. */

@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.cluster.launch.ClusterCommand;
+import io.modbackup.cluster.ShippedCommands.Result;
 import io.modbackup.cluster.launch.ClusterProcesses;
 import io.modbackup.cluster.node.Endpoint;
 import io.modbackup.cluster.launch.LiveCheck;
-import io.modbackup.cluster.launch.RemoteCli;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.sim.Workload;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,25 +40,10 @@ class DisasterRecoveryDrillTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private Result backup(Path home, String... args) {
+    private static Result backup(Path home, String... args) {
         List<String> all = new ArrayList<>(List.of("--config", home.resolve("modbackup.yaml").toString()));
         all.addAll(List.of(args));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = RemoteCli.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false);
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private Result cluster(String... args) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = ClusterCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return ShippedCommands.backup(all);
     }
 
     private static String committed(Result backup) {
@@ -77,7 +58,7 @@ class DisasterRecoveryDrillTest {
         Path store = dir.resolve("store");
         String provider = ClusterFixture.LOCAL_PROVIDER + " " + store;
         Path old = dir.resolve("old");
-        assertEquals(0, cluster("start", old.toString(), "--supervisors", "2", "--provider", provider).code());
+        assertEquals(0, ShippedCommands.cluster("start", old.toString(), "--supervisors", "2", "--provider", provider).code());
         String backupA;
         String backupB;
         Map<Integer, Long> eventsEnds;
@@ -102,7 +83,7 @@ class DisasterRecoveryDrillTest {
 
         // Step 1 of the runbook: a new cluster on the same store.
         Path fresh = dir.resolve("new");
-        Result started = cluster("start", fresh.toString(), "--supervisors", "3", "--provider", provider);
+        Result started = ShippedCommands.cluster("start", fresh.toString(), "--supervisors", "3", "--provider", provider);
         assertEquals(0, started.code(), started.err());
         try {
             ClusterProcesses processes = ClusterProcesses.attach(fresh.resolve("cluster"));
@@ -145,7 +126,7 @@ class DisasterRecoveryDrillTest {
             LiveCheck.check(processes, MODULE_A, dir.resolve("check-a2"));
             LiveCheck.check(processes, MODULE_B, dir.resolve("check-b2"));
         } finally {
-            Result stopped = cluster("stop", fresh.toString());
+            Result stopped = ShippedCommands.cluster("stop", fresh.toString());
             assertEquals(0, stopped.code(), stopped.err());
         }
     }

@@ -4,15 +4,11 @@ import static io.modbackup.sim.SampleModules.MODULE_A;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modbackup.cluster.launch.ClusterCommand;
-import io.modbackup.cluster.launch.RemoteCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import io.modbackup.cluster.ShippedCommands.Result;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,29 +30,14 @@ class RemoteCliTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private Result cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = RemoteCli.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false);
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private Result cluster(String... args) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = ClusterCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static Result cli(String... args) {
+        return ShippedCommands.backup(List.of(args));
     }
 
     @Test
     void theCliTalksToTheRunningConductorAndTwoBackupsWithWaitRunOneAfterTheOther() throws Exception {
         Path home = dir.resolve("demo");
-        Result started = cluster("start", home.toString(), "--supervisors", "2");
+        Result started = ShippedCommands.cluster("start", home.toString(), "--supervisors", "2");
         try {
             assertEquals(0, started.code(), started.err());
             String config = home.resolve("modbackup.yaml").toString();
@@ -79,7 +60,7 @@ class RemoteCliTest {
             assertEquals(200, html.statusCode());
             assertTrue(html.body().contains(MODULE_A), html.body());
         } finally {
-            Result stopped = cluster("stop", home.toString());
+            Result stopped = ShippedCommands.cluster("stop", home.toString());
             assertEquals(0, stopped.code(), stopped.err());
         }
         Result none = cli("--config", home.resolve("modbackup.yaml").toString(), "--action", "list", "--module", MODULE_A);

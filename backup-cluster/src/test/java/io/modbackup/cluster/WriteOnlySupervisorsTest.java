@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modbackup.cluster.ShippedCommands.Result;
 import io.modbackup.api.provider.BackupStorageException;
-import io.modbackup.cluster.launch.ClusterCommand;
-import io.modbackup.cluster.launch.RemoteCli;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,23 +31,8 @@ class WriteOnlySupervisorsTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private Result cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = RemoteCli.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false);
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private Result cluster(String... args) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = ClusterCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static Result cli(String... args) {
+        return ShippedCommands.backup(List.of(args));
     }
 
     @Test
@@ -72,7 +53,7 @@ class WriteOnlySupervisorsTest {
         Files.delete(store.resolve("probe"));
         Files.delete(refusals);
 
-        Result started = cluster("start", home.toString(), "--supervisors", "2",
+        Result started = ShippedCommands.cluster("start", home.toString(), "--supervisors", "2",
                 "--provider", CreateOnlyProvider.class.getName() + " " + store,
                 "--conductor-provider", LocalDirectoryProvider.class.getName() + " " + store);
         try {
@@ -98,7 +79,7 @@ class WriteOnlySupervisorsTest {
             assertFalse(Files.exists(orphanFile), "GC deleted the orphaned chunk: " + gc.out());
             assertEquals(List.of(), ClusterFixture.filesUnder(store.resolve("locks")), "the Conductor released every lease");
         } finally {
-            Result stopped = cluster("stop", home.toString());
+            Result stopped = ShippedCommands.cluster("stop", home.toString());
             assertEquals(0, stopped.code(), stopped.err());
         }
         assertFalse(Files.exists(refusals), "no process asked the Supervisors' provider to delete or overwrite: "

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 /**
  * The default fast paths of {@link BackupProvider}, built on its stream methods: what the interface's
@@ -33,16 +34,7 @@ final class StandardTransfers {
     }
 
     static CompletableFuture<Void> putFile(BackupProvider provider, String key, Path source) {
-        final InputStream in;
-        final long length;
-        try {
-            length = Files.size(source);
-            in = Files.newInputStream(source);
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(
-                    new BackupStorageException("cannot read " + source + " to upload it as '" + key + "'", e));
-        }
-        return provider.putObject(key, in, length).whenComplete((ok, err) -> closeQuietly(in));
+        return streamFile(key, source, (in, length) -> provider.putObject(key, in, length));
     }
 
     static CompletableFuture<Boolean> createObject(BackupProvider provider, String key, InputStream in, long length) {
@@ -51,6 +43,12 @@ final class StandardTransfers {
     }
 
     static CompletableFuture<Boolean> createFile(BackupProvider provider, String key, Path source) {
+        return streamFile(key, source, (in, length) -> provider.createObject(key, in, length));
+    }
+
+    /** Opens {@code source} and hands it to {@code send} as a stream of its length, closing it when the send ends. */
+    private static <T> CompletableFuture<T> streamFile(String key, Path source,
+                                                       BiFunction<InputStream, Long, CompletableFuture<T>> send) {
         final InputStream in;
         final long length;
         try {
@@ -60,7 +58,7 @@ final class StandardTransfers {
             return CompletableFuture.failedFuture(
                     new BackupStorageException("cannot read " + source + " to upload it as '" + key + "'", e));
         }
-        return provider.createObject(key, in, length).whenComplete((ok, err) -> closeQuietly(in));
+        return send.apply(in, length).whenComplete((ok, err) -> closeQuietly(in));
     }
 
     static CompletableFuture<Boolean> getFile(BackupProvider provider, String key, Path target) {
