@@ -78,6 +78,53 @@ public interface BackupProvider extends AutoCloseable {
     }
 
     /**
+     * When a created object must be durable (survive a crash of the machine, not only of the process):
+     * {@link #IMMEDIATE}, before the create's future completes; {@link #AT_BARRIER}, by the time a later
+     * {@link #barrier()} of the same provider instance completes.
+     */
+    enum Durability {
+        /** Durable when the create completes: what the two-argument creates give. */
+        IMMEDIATE,
+        /**
+         * Durable when the next {@link #barrier()} completes; until then a crash of the machine may leave the
+         * object torn under its key, and the provider then must never let that object pass for stored.
+         */
+        AT_BARRIER
+    }
+
+    /**
+     * {@link #createObject(String, InputStream, long)} with the durability the caller needs. A backup
+     * creates its many content-addressed objects (chunks, manifest segments) {@link Durability#AT_BARRIER}
+     * and calls {@link #barrier()} once before anything refers to them, so a provider whose durability costs
+     * per object (an fsync) pays it once per batch. The default creates at once ({@code IMMEDIATE} is always a
+     * correct way to honour {@code AT_BARRIER}).
+     */
+    default CompletableFuture<Boolean> createObject(String key, InputStream in, long length, Durability durability) {
+        return createObject(key, in, length);
+    }
+
+    /** {@link #createFile(String, Path)} with the durability the caller needs, as {@link #createObject(String, InputStream, long, Durability)}. */
+    default CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
+        return createFile(key, source);
+    }
+
+    /**
+     * Completes when every object that a create of this provider instance stored (or found stored) with
+     * {@link Durability#AT_BARRIER} and completed before this call is durable. Objects created after the
+     * call need a later barrier. Idempotent and cheap when nothing is pending; safe to call from many
+     * threads at once. Fails with {@link BackupStorageException} when an object could not be made durable
+     * (it was deleted, the disk failed): the caller must then not refer to the objects it created.
+     *
+     * <p>A provider that defers durability to the barrier must make sure that an object a crash may have
+     * torn (created {@code AT_BARRIER}, no barrier completed) is never taken as stored by a later writer:
+     * {@link #hasKey} reports it absent and a create of its key replaces it. The default completes at once:
+     * providers whose creates are durable when they complete (S3, Azure) need nothing more.
+     */
+    default CompletableFuture<Void> barrier() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * Whether {@link #createObject} and {@link #createFile} are atomic against racing writers (see
      * there). Constant for a provider instance; the default methods are not, so the default is
      * {@code false}.

@@ -45,6 +45,28 @@ public abstract class ForwardingBackupProvider implements BackupProvider {
         return delegate.createFile(key, source);
     }
 
+    /**
+     * Forwards to this provider's own {@link #createObject(String, InputStream, long)}, which creates at once:
+     * a decorator that overrides the creates but knows nothing of durability keeps seeing every create, and
+     * honours {@code AT_BARRIER} by the stronger {@code IMMEDIATE}. A decorator that passes deferred creates
+     * through overrides this.
+     */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length, Durability durability) {
+        return createObject(key, in, length);
+    }
+
+    /** As {@link #createObject(String, InputStream, long, Durability)}: this provider's own {@link #createFile(String, Path)}. */
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
+        return createFile(key, source);
+    }
+
+    @Override
+    public CompletableFuture<Void> barrier() {
+        return delegate.barrier();
+    }
+
     @Override
     public boolean atomicCreate() {
         return delegate.atomicCreate();

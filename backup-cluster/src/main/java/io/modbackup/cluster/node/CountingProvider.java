@@ -61,25 +61,35 @@ final class CountingProvider extends ForwardingBackupProvider {
 
     @Override
     public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
-        return super.createObject(key, in, length).thenApply(created -> {
-            if (created) {
-                count(key, length);
-            }
-            return created;
-        });
+        return counted(key, length, super.createObject(key, in, length));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length, Durability durability) {
+        return counted(key, length, delegate().createObject(key, in, length, durability));
     }
 
     @Override
     public CompletableFuture<Boolean> createFile(String key, Path source) {
+        return createFile(key, source, Durability.IMMEDIATE);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
         long size;
         try {
             size = Files.size(source);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
         }
-        return super.createFile(key, source).thenApply(created -> {
+        return counted(key, size, delegate().createFile(key, source, durability));
+    }
+
+    /** Counts {@code bytes} under {@code key} once {@code create} stored them. */
+    private CompletableFuture<Boolean> counted(String key, long bytes, CompletableFuture<Boolean> create) {
+        return create.thenApply(created -> {
             if (created) {
-                count(key, size);
+                count(key, bytes);
             }
             return created;
         });

@@ -98,7 +98,9 @@ public final class LocalTaskWorker implements TaskWorker {
                 CompletableFuture<Void> indexed = reuse || sourceRef == null ? CompletableFuture.completedFuture(null)
                         : addAllChunks(PathOrderedFiles.of(store, source.header(), request.sourceChunkSize(),
                         "task manifest " + sourceRef.key()), known);
-                result = indexed.thenCompose(v -> backUpFiles(request, source, reuse, known, task));
+                // The task manifest refers to what this worker stored: durable before the commit can refer to it.
+                result = indexed.thenCompose(v -> backUpFiles(request, source, reuse, known, task))
+                        .thenCompose(done -> store.barrier().thenApply(v -> done));
             } catch (RuntimeException e) {
                 release(request.backupId());
                 throw e;

@@ -1,5 +1,6 @@
 package io.modbackup.core.store;
 
+import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.core.async.Futures;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.manifest.FileEntry;
@@ -155,10 +156,21 @@ public final class BackupStore {
      * Commits a backup: writes its sealed module manifest ({@link ManifestCodec#seal}) under its key, the
      * last write of a backup, after which it exists. Written only where no object is, so a commit never
      * replaces a backup; idempotent: a retry finds its own bytes. Fails with a {@link CorruptBackupException}
-     * when the key holds another manifest.
+     * when the key holds another manifest. First a {@link #barrier()}, so that what this process stored for
+     * the backup (the jar's chunks) is durable before the manifest refers to it; the manifest itself is
+     * durable when the commit completes.
      */
     public CompletableFuture<Void> commit(BackupId id, ManifestCodec.Sealed manifest) {
-        return provider.storeOnce(StoreLayout.moduleManifestKey(id), manifest.bytes()).thenApply(sent -> null);
+        return barrier().thenCompose(v -> provider.storeOnce(StoreLayout.moduleManifestKey(id), manifest.bytes(),
+                BackupProvider.Durability.IMMEDIATE)).thenApply(sent -> null);
+    }
+
+    /**
+     * Completes when every chunk, segment and task manifest this process stored is durable (see
+     * {@link BackupProvider#barrier()}): called before anything refers to them.
+     */
+    public CompletableFuture<Void> barrier() {
+        return provider.barrier();
     }
 
     /**

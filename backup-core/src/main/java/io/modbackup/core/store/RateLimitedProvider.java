@@ -40,6 +40,11 @@ public final class RateLimitedProvider extends ForwardingBackupProvider {
     }
 
     @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length, Durability durability) {
+        return delegate().createObject(key, uploading(in), length, durability);
+    }
+
+    @Override
     public CompletableFuture<Void> putFile(String key, Path source) {
         return paid(source).thenCompose(v -> super.putFile(key, source));
     }
@@ -47,6 +52,11 @@ public final class RateLimitedProvider extends ForwardingBackupProvider {
     @Override
     public CompletableFuture<Boolean> createFile(String key, Path source) {
         return paid(source).thenCompose(v -> super.createFile(key, source));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
+        return paid(source).thenCompose(v -> delegate().createFile(key, source, durability));
     }
 
     @Override

@@ -93,8 +93,13 @@ public final class RetryingProvider extends ForwardingBackupProvider {
     /** Retried as a put; an attempt after one whose outcome was lost may find that attempt's object (false). */
     @Override
     public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
+        return createObject(key, in, length, Durability.IMMEDIATE);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length, Durability durability) {
         if (!in.markSupported()) {
-            return delegate().createObject(key, in, length);
+            return delegate().createObject(key, in, length, durability);
         }
         in.mark(Integer.MAX_VALUE);
         return retry("create " + key, () -> {
@@ -103,13 +108,24 @@ public final class RetryingProvider extends ForwardingBackupProvider {
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return delegate().createObject(key, in, length);
+            return delegate().createObject(key, in, length, durability);
         });
     }
 
     @Override
     public CompletableFuture<Boolean> createFile(String key, Path source) {
-        return retry("create " + key, () -> delegate().createFile(key, source));
+        return createFile(key, source, Durability.IMMEDIATE);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
+        return retry("create " + key, () -> delegate().createFile(key, source, durability));
+    }
+
+    /** Retried: a barrier makes durable what is already stored, so repeating it is harmless. */
+    @Override
+    public CompletableFuture<Void> barrier() {
+        return retry("make the stored objects durable", () -> delegate().barrier());
     }
 
     @Override

@@ -153,18 +153,37 @@ public final class SealingProvider extends ForwardingBackupProvider {
     /** Replaces any object under {@code key} (the mutable records: module manifest commits, index entries). */
     @Override
     public CompletableFuture<Void> putObject(String key, InputStream in, long length) {
-        return write(key, in, length, false).thenApply(sent -> null);
+        return write(key, in, length, Mode.PUT).thenApply(sent -> null);
     }
 
     /** Sealed as {@link #putObject}, stored only where no object is (see {@link BackupProvider#createObject}). */
     @Override
     public CompletableFuture<Boolean> createObject(String key, InputStream in, long length) {
-        return write(key, in, length, true).thenApply(sent -> sent != EXISTED);
+        return write(key, in, length, Mode.CREATE).thenApply(sent -> sent != EXISTED);
     }
 
     @Override
     public CompletableFuture<Boolean> createFile(String key, Path source) {
-        return writeFile(key, source, true).thenApply(sent -> sent != EXISTED);
+        return writeFile(key, source, Mode.CREATE).thenApply(sent -> sent != EXISTED);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length, Durability durability) {
+        return write(key, in, length, Mode.of(durability)).thenApply(sent -> sent != EXISTED);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
+        return writeFile(key, source, Mode.of(durability)).thenApply(sent -> sent != EXISTED);
+    }
+
+    /** How an object is written: replacing, or created with the durability {@link BackupProvider.Durability} names. */
+    private enum Mode {
+        PUT, CREATE, CREATE_AT_BARRIER;
+
+        static Mode of(Durability durability) {
+            return durability == Durability.AT_BARRIER ? CREATE_AT_BARRIER : CREATE;
+        }
     }
 
     /**
@@ -172,15 +191,16 @@ public final class SealingProvider extends ForwardingBackupProvider {
      * completes with the bytes sent to the store: the object's stored size after compression and
      * encryption, or {@link #EXISTED} when one was there already (then {@code in} may be left unread).
      * This is what a backup counts as sent. A content-addressed object found stored holds these bytes;
-     * other callers compare (see {@link #storeOnce}).
+     * other callers compare (see {@link #storeOnce}). Durable only by the next {@link #barrier()}: whoever
+     * refers to the object (a task manifest, a commit) calls it first.
      */
     public CompletableFuture<Long> store(String key, InputStream in, long length) {
-        return write(key, in, length, true);
+        return write(key, in, length, Mode.CREATE_AT_BARRIER);
     }
 
     /** As {@link #store}, from a file. */
     public CompletableFuture<Long> storeFile(String key, Path source) {
-        return writeFile(key, source, true);
+        return writeFile(key, source, Mode.CREATE_AT_BARRIER);
     }
 
     /**
@@ -190,8 +210,8 @@ public final class SealingProvider extends ForwardingBackupProvider {
      * a {@link CorruptBackupException}: the key was written by someone else, and taking it as ours would
      * commit their bytes.
      */
-    public CompletableFuture<Long> storeOnce(String key, byte[] content) {
-        return store(key, new ByteArrayInputStream(content), content.length).thenCompose(sent -> sent != EXISTED
+    public CompletableFuture<Long> storeOnce(String key, byte[] content, Durability durability) {
+        return write(key, new ByteArrayInputStream(content), content.length, Mode.of(durability)).thenCompose(sent -> sent != EXISTED
                 ? CompletableFuture.completedFuture(sent)
                 : sameContent(key, content).thenApply(same -> 0L));
     }
@@ -214,19 +234,22 @@ public final class SealingProvider extends ForwardingBackupProvider {
     }
 
     /** The bytes sent, or {@link #EXISTED} when {@code create} found an object under {@code key}. */
-    private CompletableFuture<Long> write(String key, InputStream in, long length, boolean create) {
+    private CompletableFuture<Long> write(String key, InputStream in, long length, Mode mode) {
         if (!isSealed(key)) {
-            return send(key, in, length, create).thenApply(created -> created ? length : EXISTED);
+            return send(key, in, length, mode).thenApply(created -> created ? length : EXISTED);
         }
-        return sealed(s -> write(s, key, in, length, create));
+        return sealed(s -> write(s, key, in, length, mode));
     }
 
-    private CompletableFuture<Boolean> send(String key, InputStream in, long length, boolean create) {
-        return create ? delegate().createObject(key, in, length)
-                : delegate().putObject(key, in, length).thenApply(v -> true);
+    private CompletableFuture<Boolean> send(String key, InputStream in, long length, Mode mode) {
+        return switch (mode) {
+            case PUT -> delegate().putObject(key, in, length).thenApply(v -> true);
+            case CREATE -> delegate().createObject(key, in, length);
+            case CREATE_AT_BARRIER -> delegate().createObject(key, in, length, Durability.AT_BARRIER);
+        };
     }
 
-    private CompletableFuture<Long> write(StoreKeys.Sealing sealing, String key, InputStream in, long length, boolean create) {
+    private CompletableFuture<Long> write(StoreKeys.Sealing sealing, String key, InputStream in, long length, Mode mode) {
         int permits = 0;
         try {
             StoreKeys.Sealing s = requireWritable(sealing);
@@ -238,7 +261,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
                 in.reset();
                 compressible = s.envelope().worthCompressing(sample, sample.length);
                 if (staysPlain(s, sample, compressible)) {
-                    return send(key, in, length, create).thenApply(created -> created ? length : EXISTED);
+                    return send(key, in, length, mode).thenApply(created -> created ? length : EXISTED);
                 }
             }
             if (length > Integer.MAX_VALUE - 1024) {
@@ -253,7 +276,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             if (chunk && !compressible && !in.markSupported()) {
                 compressible = s.envelope().worthCompressing(content, (int) Math.min(SAMPLE, length));
             }
-            return sendSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits, create);
+            return sendSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits, mode);
         } catch (IOException | RuntimeException e) {
             inFlight.release(permits);
             return CompletableFuture.failedFuture(e instanceof IOException io ? new UncheckedIOException(io) : e);
@@ -265,37 +288,40 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().putFile(key, source);
         }
-        return writeFile(key, source, false).thenApply(sent -> null);
+        return writeFile(key, source, Mode.PUT).thenApply(sent -> null);
     }
 
-    private CompletableFuture<Long> writeFile(String key, Path source, boolean create) {
+    private CompletableFuture<Long> writeFile(String key, Path source, Mode mode) {
         if (!isSealed(key)) {
-            return sendPlainFile(key, source, create);
+            return sendPlainFile(key, source, mode);
         }
-        return sealed(s -> writeFile(s, key, source, create));
+        return sealed(s -> writeFile(s, key, source, mode));
     }
 
     /** Sends {@code source} as it is; the bytes sent are its size when the upload began. */
-    private CompletableFuture<Long> sendPlainFile(String key, Path source, boolean create) {
+    private CompletableFuture<Long> sendPlainFile(String key, Path source, Mode mode) {
         long size;
         try {
             size = Files.size(source);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new UncheckedIOException("cannot read " + source, e));
         }
-        CompletableFuture<Boolean> sent = create ? delegate().createFile(key, source)
-                : delegate().putFile(key, source).thenApply(v -> true);
+        CompletableFuture<Boolean> sent = switch (mode) {
+            case PUT -> delegate().putFile(key, source).thenApply(v -> true);
+            case CREATE -> delegate().createFile(key, source);
+            case CREATE_AT_BARRIER -> delegate().createFile(key, source, Durability.AT_BARRIER);
+        };
         return sent.thenApply(created -> created ? size : EXISTED);
     }
 
-    private CompletableFuture<Long> writeFile(StoreKeys.Sealing sealing, String key, Path source, boolean create) {
+    private CompletableFuture<Long> writeFile(StoreKeys.Sealing sealing, String key, Path source, Mode mode) {
         int permits = 0;
         try {
             StoreKeys.Sealing s = requireWritable(sealing);
             byte[] sample = readStart(source, SAMPLE);
             boolean compressible = s.envelope().worthCompressing(sample, sample.length);
             if (staysPlain(s, sample, compressible)) {
-                return sendPlainFile(key, source, create);
+                return sendPlainFile(key, source, mode);
             }
             long size = Files.size(source);
             if (size > Integer.MAX_VALUE - 1024) {
@@ -304,7 +330,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
             permits = budgetFor(size);
             inFlight.acquireUninterruptibly(permits);
             byte[] content = Files.readAllBytes(source);
-            return sendSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits, create);
+            return sendSealed(key, s.envelope().seal(key, content, 0, content.length, compressible), permits, mode);
         } catch (IOException | RuntimeException e) {
             inFlight.release(permits);
             return CompletableFuture.failedFuture(e instanceof IOException io
@@ -330,10 +356,10 @@ public final class SealingProvider extends ForwardingBackupProvider {
         return new CorruptBackupException(key + " is not encrypted, but the store is: it was replaced or damaged");
     }
 
-    private CompletableFuture<Long> sendSealed(String key, byte[] stored, int permits, boolean create) {
+    private CompletableFuture<Long> sendSealed(String key, byte[] stored, int permits, Mode mode) {
         CompletableFuture<Boolean> put;
         try {
-            put = send(key, new ByteArrayInputStream(stored), stored.length, create);
+            put = send(key, new ByteArrayInputStream(stored), stored.length, mode);
         } catch (RuntimeException e) {
             put = CompletableFuture.failedFuture(e);
         }

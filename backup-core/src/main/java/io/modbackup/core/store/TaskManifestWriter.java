@@ -1,5 +1,6 @@
 package io.modbackup.core.store;
 
+import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
@@ -94,7 +95,7 @@ public final class TaskManifestWriter {
         String key = StoreLayout.taskManifestKey(BackupId.parse(meta.backupId()), meta.task());
         TaskRef ref = new TaskRef(meta.task(), key, Hashing.sha256Hex(encoded), Math.toIntExact(files), bytes);
         return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))
-                .thenCompose(v -> provider.storeOnce(key, encoded))
+                .thenCompose(v -> provider.storeOnce(key, encoded, BackupProvider.Durability.AT_BARRIER))
                 .thenApply(headerSent -> new WrittenTaskManifest(ref, sent.get() + headerSent));
     }
 }

@@ -110,6 +110,43 @@ interface ConditionalCreateContract {
         });
     }
 
+    @Test
+    @DisplayName("creates deferred to a barrier store only where no object is, and read back whole after it")
+    default void deferredCreatesAreWholeAfterBarrier() throws IOException {
+        BackupProvider.Durability later = BackupProvider.Durability.AT_BARRIER;
+        await(provider().barrier()); // nothing pending: completes
+        byte[] first = content(5, 70_000);
+        byte[] second = content(6, 20_000);
+        assertTrue(await(provider().createObject("deferred/one", new ByteArrayInputStream(first), first.length, later)));
+        assertFalse(await(provider().createObject("deferred/one", new ByteArrayInputStream(second), second.length, later)),
+                "a deferred create must see an object a deferred create stored");
+        Path file = Files.write(scratchDirectory().resolve("deferred"), content(7, 300_000));
+        assertTrue(await(provider().createFile("deferred/file", file, later)));
+        assertFalse(await(provider().createFile("deferred/file", Files.write(scratchDirectory().resolve("other"),
+                second), later)));
+        provider().putObject("deferred/put", new ByteArrayInputStream(second), second.length).join();
+        assertFalse(await(provider().createObject("deferred/put", new ByteArrayInputStream(first), first.length, later)),
+                "a deferred create must see an object written by a put");
+        assertTrue(await(provider().hasKey("deferred/one")), "a deferred create is visible before the barrier");
+        await(provider().barrier());
+        assertArrayEquals(first, read("deferred/one"));
+        assertArrayEquals(Files.readAllBytes(file), read("deferred/file"));
+        assertArrayEquals(second, read("deferred/put"));
+        assertEquals(first.length, await(provider().objectSize("deferred/one")));
+        await(provider().barrier()); // again, with nothing new
+    }
+
+    @Test
+    @DisplayName("8 writers racing to create one key deferred to a barrier: exactly one wins")
+    default void racingDeferredCreatesHaveOneWinner() {
+        raceFor("race/deferred-", (key, i) -> {
+            byte[] bytes = content(200 + i, 40_000 + i);
+            return new Racer(bytes, () -> provider().createObject(key, new ByteArrayInputStream(bytes), bytes.length,
+                    BackupProvider.Durability.AT_BARRIER));
+        });
+        await(provider().barrier());
+    }
+
     /** One writer of a race: its bytes and the create it issues. */
     record Racer(byte[] bytes, java.util.function.Supplier<CompletableFuture<Boolean>> create) {
     }

@@ -56,6 +56,8 @@ public final class LocalDirectoryProvider implements BackupProvider {
     private final TemporaryFiles temporaryFiles;
     private final ExecutorService executor;
     private final DirectoryListing listing;
+    private final UnsyncedJournal journal;
+    private final int threads;
     private volatile ProgressListener progressListener;
 
     /** How a temporary file is opened: created here, never an existing file or link. */
@@ -78,6 +80,9 @@ public final class LocalDirectoryProvider implements BackupProvider {
             throw new IllegalArgumentException("cannot use " + this.root + " as a backup directory: it is not a directory");
         }
         temporaryFiles.removeStale();
+        this.journal = new UnsyncedJournal(this.root.resolve(TEMP_DIR), this::pathOf);
+        journal.settle();
+        this.threads = threads;
         this.executor = Executors.newFixedThreadPool(threads, DaemonThreads.named("modbackup-local-io-"));
         this.listing = new DirectoryListing(this.root, TEMP_DIR);
     }
@@ -112,19 +117,108 @@ public final class LocalDirectoryProvider implements BackupProvider {
             if (length < 0) {
                 throw new IllegalArgumentException("length of '" + key + "' must not be negative, got " + length);
             }
-            if (onlyIfAbsent && Files.exists(target)) {
+            if (onlyIfAbsent && Files.exists(target) && !journal.isSuspect(key)) {
                 return false; // the link below decides a race; this spares the copy when nothing races
             }
             Path temp = temporaryFiles.next();
             try {
-                writeFully(key, in, length, temp);
-                return place(temp, target, onlyIfAbsent);
+                writeFully(key, in, length, temp, true);
+                return place(key, temp, target, onlyIfAbsent);
             } catch (IOException e) {
                 throw new BackupStorageException("cannot store '" + key + "' in " + root + ": " + e, e);
             } finally {
                 TemporaryFiles.deleteQuietly(temp);
             }
         });
+    }
+
+    /**
+     * {@code AT_BARRIER}: written without an fsync into the journal's entry and linked to the key; the
+     * barrier syncs it (see {@link UnsyncedJournal}).
+     */
+    @Override
+    public CompletableFuture<Boolean> createObject(String key, InputStream in, long length, Durability durability) {
+        if (durability != Durability.AT_BARRIER) {
+            return createObject(key, in, length);
+        }
+        if (length < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("length of '" + key
+                    + "' must not be negative, got " + length));
+        }
+        return createDeferred(key, entry -> writeFully(key, in, length, entry, false), () -> createObject(key, in, length));
+    }
+
+    /** {@code AT_BARRIER}, as {@link #createObject(String, InputStream, long, Durability)}. */
+    @Override
+    public CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
+        if (durability != Durability.AT_BARRIER) {
+            return createFile(key, source);
+        }
+        return createDeferred(key, entry -> copyUnsynced(key, source, entry), () -> createFile(key, source));
+    }
+
+    /** Writes one file, without syncing it. */
+    private interface EntryWriter {
+        void write(Path entry) throws IOException;
+    }
+
+    private CompletableFuture<Boolean> createDeferred(String key, EntryWriter writer,
+                                                      Supplier<CompletableFuture<Boolean>> durableCreate) {
+        return async(() -> {
+            Path target = pathOf(key);
+            boolean suspect = journal.isSuspect(key);
+            if (!suspect && Files.exists(target)) {
+                journal.found(key, target);
+                return false;
+            }
+            Path entry = journal.newEntry(key);
+            if (entry == null) {
+                return null; // a key too long for an entry's name: created durably below
+            }
+            boolean linked = false;
+            try {
+                writer.write(entry);
+                if (suspect) {
+                    // A torn object may be under the key: this whole one replaces it.
+                    Path link = temporaryFiles.next();
+                    Files.createLink(link, entry);
+                    place(key, link, target, false, false);
+                    journal.resolved(key);
+                    linked = true;
+                } else {
+                    linked = place(key, entry, target, true, false);
+                }
+                if (linked) {
+                    journal.created(entry, target);
+                } else {
+                    journal.found(key, target);
+                }
+                return linked;
+            } catch (NoSuchFileException e) {
+                throw new BackupStorageException("cannot store '" + key + "' in " + root + ": " + e.getFile()
+                        + " does not exist", e);
+            } catch (IOException e) {
+                throw new BackupStorageException("cannot store '" + key + "' in " + root + ": " + e, e);
+            } finally {
+                if (!linked) {
+                    TemporaryFiles.deleteQuietly(entry);
+                }
+            }
+        }).thenCompose(created -> created != null ? CompletableFuture.completedFuture(created) : durableCreate.get());
+    }
+
+    /**
+     * Makes durable what the deferred creates stored (see {@link BackupProvider#barrier()}): their files'
+     * fsyncs, then their directories', spread over the provider's threads, once per barrier instead of two
+     * per object.
+     */
+    @Override
+    public CompletableFuture<Void> barrier() {
+        try {
+            return journal.barrier(executor, threads);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new BackupStorageException("provider for " + root + " is closed", e));
+        }
     }
 
     /** Copies the file inside the kernel (copy_file_range or sendfile where the OS has them). */
@@ -147,17 +241,13 @@ public final class LocalDirectoryProvider implements BackupProvider {
     private CompletableFuture<Boolean> writeFile(String key, Path source, boolean onlyIfAbsent) {
         return async(() -> {
             Path target = pathOf(key);
-            if (onlyIfAbsent && Files.exists(target)) {
+            if (onlyIfAbsent && Files.exists(target) && !journal.isSuspect(key)) {
                 return false;
             }
             Path temp = temporaryFiles.next();
             try {
-                try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                     FileChannel out = FileChannel.open(temp, NEW_FILE, PrivateFiles.fileAttribute())) {
-                    transfer(in, out, source, Direction.UPLOAD, key);
-                    out.force(true);
-                }
-                return place(temp, target, onlyIfAbsent);
+                copy(key, source, temp, true);
+                return place(key, temp, target, onlyIfAbsent);
             } catch (NoSuchFileException e) {
                 throw new BackupStorageException("cannot read " + source + " to store it as '" + key + "': no such file", e);
             } catch (IOException e) {
@@ -166,6 +256,28 @@ public final class LocalDirectoryProvider implements BackupProvider {
                 TemporaryFiles.deleteQuietly(temp);
             }
         });
+    }
+
+    /** Copies {@code source} to the new file {@code target} inside the kernel, syncing it when {@code sync}. */
+    private void copy(String key, Path source, Path target, boolean sync) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(target, NEW_FILE, PrivateFiles.fileAttribute())) {
+            transfer(in, out, source, Direction.UPLOAD, key);
+            if (sync) {
+                out.force(true);
+            }
+        }
+    }
+
+    private void copyUnsynced(String key, Path source, Path entry) throws IOException {
+        try {
+            copy(key, source, entry, false);
+        } catch (NoSuchFileException e) {
+            if (source.equals(Path.of(e.getFile()))) {
+                throw new BackupStorageException("cannot read " + source + " to store it as '" + key + "': no such file", e);
+            }
+            throw e;
+        }
     }
 
     /** Copies all of {@code in} (the file {@code source}) to {@code out} inside the kernel, reporting progress. */
@@ -181,7 +293,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
         }
     }
 
-    private void writeFully(String key, InputStream in, long length, Path temp) throws IOException {
+    private void writeFully(String key, InputStream in, long length, Path temp, boolean sync) throws IOException {
         try (FileChannel channel = FileChannel.open(temp, NEW_FILE, PrivateFiles.fileAttribute())) {
             OutputStream out = Channels.newOutputStream(channel);
             byte[] buffer = new byte[(int) Math.min(BUFFER_SIZE, Math.max(1, length))];
@@ -196,16 +308,28 @@ public final class LocalDirectoryProvider implements BackupProvider {
                 remaining -= n;
                 report(Direction.UPLOAD, key, n);
             }
-            channel.force(true);
+            if (sync) {
+                channel.force(true);
+            }
         }
     }
 
     /**
      * Puts the complete file {@code temp} under {@code target}: renamed over it, or, {@code onlyIfAbsent},
      * hard-linked to it, which fails when {@code target} exists (whoever links first wins). Returns whether
-     * the object is now {@code temp}'s.
+     * the object is now {@code temp}'s. The key is no longer suspect once replaced.
      */
-    private boolean place(Path temp, Path target, boolean onlyIfAbsent) throws IOException {
+    private boolean place(String key, Path temp, Path target, boolean onlyIfAbsent) throws IOException {
+        boolean suspect = journal.isSuspect(key);
+        boolean placed = place(key, temp, target, onlyIfAbsent && !suspect, true);
+        if (suspect) {
+            journal.resolved(key);
+        }
+        return placed;
+    }
+
+    /** {@link #place(String, Path, Path, boolean)}, syncing the directory when {@code syncDirectory}. */
+    private boolean place(String key, Path temp, Path target, boolean onlyIfAbsent, boolean syncDirectory) throws IOException {
         // A concurrent delete may prune the (then empty) parent while we create it or move into it.
         for (int attempt = 0; ; attempt++) {
             try {
@@ -215,7 +339,9 @@ public final class LocalDirectoryProvider implements BackupProvider {
                 } else {
                     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 }
-                fsyncDirectory(target.getParent());
+                if (syncDirectory) {
+                    fsyncDirectory(target.getParent());
+                }
                 return true;
             } catch (FileAlreadyExistsException e) {
                 if (onlyIfAbsent) {
@@ -297,10 +423,14 @@ public final class LocalDirectoryProvider implements BackupProvider {
         });
     }
 
+    /** A key whose object a crash may have torn ({@link UnsyncedJournal}) is absent here, as in {@link #hasKey}. */
     @Override
     public CompletableFuture<Long> objectSize(String key) {
         return async(() -> {
             Path file = pathOf(key);
+            if (journal.isSuspect(key)) {
+                return -1L;
+            }
             try {
                 BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 return attributes.isRegularFile() ? attributes.size() : -1L;
@@ -312,10 +442,17 @@ public final class LocalDirectoryProvider implements BackupProvider {
         });
     }
 
+    /**
+     * False for a key whose object a crash may have torn before it was synced ({@link UnsyncedJournal}): a
+     * backup then writes it again rather than refer to it.
+     */
     @Override
     public CompletableFuture<Boolean> hasKey(String key) {
         return async(() -> {
             Path file = pathOf(key);
+            if (journal.isSuspect(key)) {
+                return false;
+            }
             try {
                 return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile();
             } catch (NoSuchFileException e) {
@@ -334,6 +471,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
                 if (Files.deleteIfExists(file)) {
                     pruneEmptyParents(file.getParent());
                 }
+                journal.resolved(key);
             } catch (IOException e) {
                 throw new BackupStorageException("cannot delete '" + key + "' from " + root + ": " + e, e);
             }
@@ -393,6 +531,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
     @Override
     public void close() {
         executor.shutdown();
+        journal.close();
     }
 
     private void report(Direction direction, String key, long bytes) {

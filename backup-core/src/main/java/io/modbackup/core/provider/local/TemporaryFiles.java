@@ -58,6 +58,9 @@ final class TemporaryFiles {
         Instant cutoff = Instant.now().minus(STALE_AGE);
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir)) {
             for (Path temp : temps) {
+                if (Files.isDirectory(temp)) {
+                    continue; // the journals of unsynced writes, which UnsyncedJournal settles
+                }
                 if (writerGone(temp.getFileName().toString())
                         || Files.getLastModifiedTime(temp).toInstant().isBefore(cutoff)) {
                     deleteQuietly(temp);
