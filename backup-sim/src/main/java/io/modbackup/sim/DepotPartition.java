@@ -47,6 +47,8 @@ public final class DepotPartition implements AutoCloseable {
         long[] positions = new long[1];
         int count;
         long bytes;
+        /** The file's modification time once sealed (read once: sealed segments never change), else -1. */
+        long sealedModified = -1;
 
         Segment(long firstOffset) {
             this.firstOffset = firstOffset;
@@ -303,28 +305,35 @@ public final class DepotPartition implements AutoCloseable {
     }
 
     /**
-     * Pins the partition as it is now: hard-links every segment into {@code pinDir} (sealed ones as
-     * {@link FileKind#IMMUTABLE}, the active one as {@link FileKind#APPEND_ONLY} with its current
-     * length) and returns them with paths under {@code pathPrefix}. The list keeps three numbers per
-     * file and makes each {@link CapturedFile} when it is read.
+     * Captures the partition as it is now, at a cost of a few numbers per segment and no file operation but
+     * one stat of the active segment: its sealed segments as {@link FileKind#IMMUTABLE}, the active one as
+     * {@link FileKind#APPEND_ONLY} with its current length, read from {@code pinnedDir} (this partition's
+     * directory as the cut pins it, see {@link Supervisor#pinTaskState}), with paths under {@code pathPrefix}.
+     * The list keeps three numbers per file and makes each {@link CapturedFile} when it is read.
      */
-    public synchronized Capture capture(Path pinDir, String pathPrefix) {
+    public synchronized Capture capture(Path pinnedDir, String pathPrefix) {
         checkOpen();
         try {
-            Files.createDirectories(pinDir);
             int n = segments.size();
             long[] firstOffsets = new long[n];
             long[] sizes = new long[n];
             long[] modified = new long[n];
             for (int i = 0; i < n; i++) {
                 Segment segment = segments.get(i);
-                Path file = file(segment);
-                Files.createLink(pinDir.resolve(file.getFileName()), file);
+                boolean sealed = i < n - 1;
+                if (!sealed || segment.sealedModified < 0) {
+                    long millis = Files.getLastModifiedTime(file(segment)).toMillis();
+                    if (sealed) {
+                        segment.sealedModified = millis;
+                    }
+                    modified[i] = millis;
+                } else {
+                    modified[i] = segment.sealedModified;
+                }
                 firstOffsets[i] = segment.firstOffset;
                 sizes[i] = segment.bytes;
-                modified[i] = Files.getLastModifiedTime(file).toMillis();
             }
-            return new Capture(new PinnedSegments(pinDir, pathPrefix, firstOffsets, sizes, modified), endOffset);
+            return new Capture(new PinnedSegments(pinnedDir, pathPrefix, firstOffsets, sizes, modified), endOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot capture depot partition " + dir, e);
         }

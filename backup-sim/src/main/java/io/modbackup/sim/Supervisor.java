@@ -22,10 +22,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * root/staging/&lt;module&gt;/&lt;restoreId&gt;/task-&lt;n&gt;/ restored files awaiting install
  * </pre>
  */
-public final class Supervisor implements SupervisorRuntime {
+public final class Supervisor implements SupervisorRuntime, AutoCloseable {
+    /** The link in a cut's task directory through which its depot files are read: to the task's state. */
+    static final String PINNED_STATE = "state";
     private final String id;
     private final Path root;
     private final Map<String, List<CapturedFile>> cutFiles = new ConcurrentHashMap<>();
+    /** Tasks of live cuts (module, cut ID, task keys) whose depot files are read through {@link #PINNED_STATE}. */
+    private final java.util.Set<String> pinnedTasks = ConcurrentHashMap.newKeySet();
+    /** Retired task states that live cuts still read, and the cut tasks that read each. */
+    private final Map<Path, java.util.Set<String>> retiredButPinned = new java.util.HashMap<>();
+    private final Trash trash;
     /** Whether a restore is decided (its install journaled): its staging is the install's to remove. */
     private final java.util.function.Predicate<String> decided;
 
@@ -37,6 +44,7 @@ public final class Supervisor implements SupervisorRuntime {
         this.id = id;
         this.root = root;
         this.decided = decided;
+        this.trash = new Trash(root);
     }
 
     @Override
@@ -63,9 +71,103 @@ public final class Supervisor implements SupervisorRuntime {
         cutFiles.put(cutKey(module, cutId, task), java.util.Collections.unmodifiableList(files));
     }
 
-    void releaseCut(String module, String cutId) {
-        cutFiles.keySet().removeIf(key -> key.startsWith(module + "\n" + cutId + "\n"));
-        FileTrees.deleteTree(cutRoot(module, cutId));
+    /**
+     * Pins a task's depot files for a cut at a constant cost: one link in the cut's task directory to the
+     * task's live state, through which the cut's depot files are read (sealed segments never change, the
+     * active one is read to its captured length). An install that replaces the state while the cut is live
+     * retires it to the trash and points the link there ({@link #retireTaskDirectory}). Returns the link.
+     */
+    synchronized Path pinTaskState(String module, String cutId, int task) {
+        Path link = cutDirectory(module, cutId, task).resolve(PINNED_STATE);
+        try {
+            Files.createDirectories(link.getParent());
+            Files.createSymbolicLink(link, taskDirectory(module, task));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot pin the state of task " + task + " of " + module + " for cut " + cutId, e);
+        }
+        pinnedTasks.add(cutKey(module, cutId, task));
+        return link;
+    }
+
+    /**
+     * Takes a task's live state directory out of the way with one rename (an install swaps staged state in
+     * next, or the task is removed): deleted in the background, or, while live cuts read it, kept until the
+     * last of them is released, their links pointed to where it went.
+     */
+    synchronized void retireTaskDirectory(String module, int task) {
+        Path live = taskDirectory(module, task);
+        if (!Files.exists(live, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path retired = trash.retire(live);
+        java.util.Set<String> readers = new java.util.HashSet<>();
+        for (String key : pinnedTasks) {
+            String[] parts = key.split("\n", 3);
+            if (parts[0].equals(module) && parts[2].equals(Integer.toString(task))) {
+                readers.add(key);
+                relink(cutDirectory(module, parts[1], task).resolve(PINNED_STATE), retired);
+            }
+        }
+        if (readers.isEmpty()) {
+            trash.deleteLater(retired);
+        } else {
+            retiredButPinned.put(retired, readers);
+        }
+    }
+
+    /** Retires every task state of {@code module} here, as {@link #retireTaskDirectory} (a destroy). */
+    synchronized void retireModuleState(String module) {
+        Path dir = root.resolve("state").resolve(PathSegment.check("module name", module));
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> tasks = Files.list(dir)) {
+            for (Path task : tasks.toList()) {
+                String name = task.getFileName().toString();
+                if (name.startsWith("task-")) {
+                    retireTaskDirectory(module, Integer.parseInt(name.substring("task-".length())));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot remove the state of " + module + " in " + dir + ": " + e, e);
+        }
+        FileTrees.deleteTree(dir);
+    }
+
+    private static void relink(Path link, Path target) {
+        Path next = link.resolveSibling(link.getFileName() + ".next");
+        try {
+            Files.deleteIfExists(next);
+            Files.createSymbolicLink(next, target);
+            Files.move(next, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot point " + link + " to " + target, e);
+        }
+    }
+
+    /** Unpins a cut: its directory goes to the trash with one rename, and retired state no cut reads any more with it. */
+    synchronized void releaseCut(String module, String cutId) {
+        String prefix = module + "\n" + cutId + "\n";
+        cutFiles.keySet().removeIf(key -> key.startsWith(prefix));
+        pinnedTasks.removeIf(key -> key.startsWith(prefix));
+        for (var it = retiredButPinned.entrySet().iterator(); it.hasNext(); ) {
+            var retired = it.next();
+            retired.getValue().removeIf(key -> key.startsWith(prefix));
+            if (retired.getValue().isEmpty()) {
+                trash.deleteLater(retired.getKey());
+                it.remove();
+            }
+        }
+        Path cut = cutRoot(module, cutId);
+        if (Files.exists(cut, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            trash.deleteLater(trash.retire(cut));
+        }
+    }
+
+    /** Finishes the background deletions. */
+    @Override
+    public void close() {
+        trash.close();
     }
 
     @Override

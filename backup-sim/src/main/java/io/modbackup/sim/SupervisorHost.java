@@ -144,7 +144,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     @Override
     public synchronized void destroy(String module) {
         closeHosted(module);
-        FileTrees.deleteTree(supervisor.root().resolve("state").resolve(PathSegment.check("module name", module)));
+        supervisor.retireModuleState(module);
     }
 
     // ------------------------------------------------------------------ inspection, for in-process use
@@ -430,5 +430,6 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
         for (String module : List.copyOf(hosted.keySet())) {
             closeHosted(module);
         }
+        supervisor.close();
     }
 }

@@ -56,8 +56,9 @@ final class SupervisorSwaps {
                 Path staged = supervisor.existingStagingDirectory(module, order.restoreId(), task);
                 Path live = supervisor.taskDirectory(module, task);
                 if (Files.isDirectory(staged)) {
+                    // Two renames per task, whatever its number of files: the old state out, the staged one in.
                     Files.createDirectories(live.getParent());
-                    FileTrees.deleteTree(live);
+                    supervisor.retireTaskDirectory(module, task);
                     Files.move(staged, live, StandardCopyOption.ATOMIC_MOVE);
                     steps.accept("task-swapped-" + task);
                 }
@@ -72,7 +73,7 @@ final class SupervisorSwaps {
                 ends.put(task, taskEnds);
             }
             for (int task : order.remove()) {
-                FileTrees.deleteTree(supervisor.taskDirectory(module, task));
+                supervisor.retireTaskDirectory(module, task);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot swap in restore " + order.restoreId() + " of " + module + " on "

@@ -61,7 +61,7 @@ final class TaskCapture {
      */
     static TaskCut completeTask(Supervisor supervisor, String module, String cutId, TaskState task,
                                 TaskCheckpoint checkpoint) {
-        Path cutDir = supervisor.cutDirectory(module, cutId, task.task());
+        Path pinnedState = supervisor.pinTaskState(module, cutId, task.task());
         Map<String, Long> ends = new TreeMap<>();
         // In path order, without a copy of the depots' lists (which make their entries as they are read):
         // the depots by path prefix, each in segment order, then the PState files ("depots/" < "pstates/").
@@ -69,7 +69,7 @@ final class TaskCapture {
         for (Map.Entry<String, DepotPartition> depot : task.depots().entrySet()) {
             String relative = TaskState.DEPOTS + "/" + depot.getKey() + "/";
             DepotPartition.Capture capture = depot.getValue().capture(
-                    cutDir.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
+                    pinnedState.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
             depotFiles.put(relative, capture.files());
             ends.put(depot.getKey(), capture.endOffset());
         }

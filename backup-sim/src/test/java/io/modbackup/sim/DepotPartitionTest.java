@@ -70,7 +70,7 @@ class DepotPartitionTest {
             for (int i = 0; i < 100; i++) {
                 depot.append(payload(i));
             }
-            DepotPartition.Capture capture = depot.capture(dir.resolve("pin"), "depots/d/");
+            DepotPartition.Capture capture = depot.capture(dir.resolve("p"), "depots/d/");
             assertEquals(100, capture.endOffset());
             List<CapturedFile> files = capture.files();
             assertEquals(FileKind.APPEND_ONLY, files.get(files.size() - 1).kind());

@@ -37,12 +37,18 @@ public interface ClusterRuntime {
      * at or past every offset any topology had processed. Processing resumes as soon as the PStates
      * are pinned.
      *
+     * <p>A pin holds its files byte-identical and readable whatever the runtime does meanwhile (appends,
+     * compaction, retention, an install that replaces the task's state) and should cost what does not grow
+     * with the number of files: a backup takes a cut every period, and most find nothing changed. Pin a depot
+     * partition by the segments' offsets and lengths and keep what they name until release, rather than
+     * linking or copying each segment (see docs/runtime-authors.md).
+     *
      * @throws IllegalArgumentException when the module is unknown
      * @throws IllegalStateException when the module is not running
      */
     CutDescriptor captureCut(String module);
 
-    /** Unpins a cut's files. Idempotent. */
+    /** Unpins a cut's files. Idempotent; should not wait for the deletion of what nothing pins any more. */
     void releaseCut(String module, String cutId);
 
     /**

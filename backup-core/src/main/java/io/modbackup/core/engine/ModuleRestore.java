@@ -144,7 +144,9 @@ final class ModuleRestore {
             Path jarDir = Files.createTempDirectory(scratch, JAR_STAGING_PREFIX + ProcessHandle.current().pid() + "-",
                     PrivateFiles.directoryAttribute());
             stagedJar = jarDir.resolve(PathSegment.check("jar file name", manifest.jar().path()));
-            CompletableFuture<Void> jar = chunks.restore(manifest.jar(), manifest.chunkSize(), stagedJar, "jar of backup " + backupId);
+            Path jarFile = stagedJar;
+            CompletableFuture<Void> jar = chunks.restore(manifest.jar(), manifest.chunkSize(), stagedJar, "jar of backup " + backupId)
+                    .thenCompose(v -> chunks.syncRestored(List.of(jarFile), List.of(jarDir), 1));
             List<TaskRestoreResult> staged = Futures.awaitAll(results, "stage backup " + backupId);
             Futures.await(jar, "stage the jar of backup " + backupId);
             long stagedMillis = clock.millis();

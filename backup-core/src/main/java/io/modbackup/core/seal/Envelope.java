@@ -1,6 +1,7 @@
 package io.modbackup.core.seal;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import io.modbackup.core.error.CorruptBackupException;
@@ -57,6 +58,7 @@ public final class Envelope {
     private final SecretKeySpec key;
     private final Compression compression;
     private final SecureRandom random;
+    private final ThreadLocal<Probe> probes;
 
     /** An envelope that compresses with {@code compression} and encrypts with {@code aesKey} (32 bytes), or not when null. */
     public static Envelope of(byte[] aesKey, Compression compression) {
@@ -67,6 +69,7 @@ public final class Envelope {
         this.key = aesKey == null ? null : new SecretKeySpec(aesKey, "AES");
         this.compression = compression;
         this.random = aesKey == null ? null : new SecureRandom();
+        this.probes = ThreadLocal.withInitial(() -> new Probe(compression.level()));
     }
 
     /** Whether objects are encrypted. */
@@ -91,9 +94,36 @@ public final class Envelope {
         if (!compression.enabled() || length == 0) {
             return false;
         }
-        byte[] out = new byte[(int) Zstd.compressBound(length)];
-        long n = compress(out, sample, 0, length);
+        Probe probe = probes.get();
+        byte[] out = probe.output(length);
+        long n;
+        try {
+            n = probe.context.compressByteArray(out, 0, out.length, sample, 0, length);
+        } catch (ZstdException e) {
+            return false;
+        }
         return n >= 0 && n <= length * TRY_RATIO;
+    }
+
+    /**
+     * A thread's zstd context and output buffer for {@link #worthCompressing}, kept between probes: making a
+     * context per probe (its tables allocated and cleared) cost more than compressing a 16 KiB sample.
+     */
+    private static final class Probe {
+        final ZstdCompressCtx context;
+        byte[] output = new byte[0];
+
+        Probe(int level) {
+            context = new ZstdCompressCtx().setLevel(level);
+        }
+
+        byte[] output(int length) {
+            int bound = (int) Zstd.compressBound(length);
+            if (output.length < bound) {
+                output = new byte[bound];
+            }
+            return output;
+        }
     }
 
     private long compress(byte[] out, byte[] in, int offset, int length) {

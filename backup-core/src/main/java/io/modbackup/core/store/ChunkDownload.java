@@ -89,15 +89,6 @@ final class ChunkDownload {
         }
     }
 
-    /** Makes the staged file durable before the runtime swaps it into live state. */
-    void force() {
-        try {
-            channel.force(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot sync " + target, e);
-        }
-    }
-
     void closeQuietly() {
         if (out != null) {
             try {

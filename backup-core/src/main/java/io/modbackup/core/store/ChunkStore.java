@@ -3,6 +3,7 @@ package io.modbackup.core.store;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.FileKind;
 import io.modbackup.core.error.CorruptBackupException;
+import io.modbackup.core.fs.FileSync;
 import io.modbackup.core.hash.ContentHash;
 import io.modbackup.core.manifest.FileEntry;
 import java.io.IOException;
@@ -108,6 +109,8 @@ public final class ChunkStore {
         List<String> chunks = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+        // The file's first bytes, kept from this pass for the compression probe of a file sent whole.
+        byte[] sample = null;
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
             for (long start = 0; start < size; start += chunkSize) {
                 long length = Math.min(chunkSize, size - start);
@@ -121,6 +124,10 @@ public final class ChunkStore {
                         throw new IOException(source + " ends at byte " + position + ", before its captured size " + size);
                     }
                     buffer.flip();
+                    if (position == 0) {
+                        sample = new byte[Math.min(n, SealingProvider.SAMPLE_BYTES)];
+                        buffer.get(0, sample);
+                    }
                     if (whole != null) {
                         whole.update(buffer.duplicate());
                     }
@@ -135,7 +142,8 @@ public final class ChunkStore {
                 if (other == null) {
                     // Append-only files may grow under the cut: they are sent as a region of the captured length.
                     boolean wholeFile = start == 0 && length == size && kind == FileKind.IMMUTABLE;
-                    upload(sha, source, start, length, wholeFile, known.probeOthers(), hash, stats).whenComplete((v, error) -> {
+                    upload(sha, source, start, length, wholeFile ? sample : null, known.probeOthers(), hash, stats)
+                            .whenComplete((v, error) -> {
                         if (error == null) {
                             known.sent(sha, mine);
                         } else {
@@ -160,7 +168,7 @@ public final class ChunkStore {
      * Uploads one chunk, unless {@code probe} and the store has it; verifies the bytes sent hash to
      * {@code sha}.
      */
-    private CompletableFuture<Void> upload(String sha, Path source, long start, long length, boolean wholeFile,
+    private CompletableFuture<Void> upload(String sha, Path source, long start, long length, byte[] wholeFileSample,
                                            boolean probe, ContentHash hash, TransferStats stats) {
         String key = StoreLayout.chunkKey(sha);
         uploads.acquireUninterruptibly();
@@ -170,7 +178,7 @@ public final class ChunkStore {
                 stats.reused(1);
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Long> put = wholeFile ? putWholeFile(key, sha, source, length, hash)
+            CompletableFuture<Long> put = wholeFileSample != null ? putWholeFile(key, sha, source, length, hash, wholeFileSample)
                     : putRegion(key, sha, source, start, length, hash);
             return put.thenAccept(sent -> {
                 if (sent == SealingProvider.EXISTED) {
@@ -190,7 +198,8 @@ public final class ChunkStore {
      * must keep its size and modification time across the upload; one whose size already differs
      * from the captured size is sent as a region of the captured length instead.
      */
-    private CompletableFuture<Long> putWholeFile(String key, String sha, Path source, long length, ContentHash hash) {
+    private CompletableFuture<Long> putWholeFile(String key, String sha, Path source, long length, ContentHash hash,
+                                                 byte[] sample) {
         final FileStamp before;
         try {
             before = FileStamp.of(source);
@@ -200,7 +209,7 @@ public final class ChunkStore {
         if (before.size() != length) {
             return putRegion(key, sha, source, 0, length, hash);
         }
-        return provider.storeFile(key, source).thenApply(sent -> {
+        return provider.storeFile(key, source, sample).thenApply(sent -> {
             if (sent == SealingProvider.EXISTED) {
                 return sent; // stored before under its hash: what this file holds now does not matter
             }
@@ -254,7 +263,8 @@ public final class ChunkStore {
      * Writes the file described by {@code entry} to {@code target}, verifying every chunk's hash, the
      * size and the whole file's hash. {@code chunkSize} is the chunk size of the backup that lists
      * {@code entry} (its manifest's), never this engine's setting: it says how long each chunk is. {@code what} names the file in errors. The target's directory must
-     * exist: a restore whose staging was removed under it fails instead of creating it again.
+     * exist: a restore whose staging was removed under it fails instead of creating it again. The file is
+     * not synced: the caller makes what it staged durable at once ({@link io.modbackup.core.fs.FileSync}).
      *
      * @return completes exceptionally with {@link CorruptBackupException} when a chunk is missing or
      *     does not match
@@ -273,19 +283,23 @@ public final class ChunkStore {
                     while (buffer.hasRemaining()) {
                         channel.write(buffer);
                     }
-                    channel.force(true);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write " + target, e);
                 }
             }, io);
         }
-        if (entry.chunks().size() == 1) {
-            // A chunk stored plain takes the provider's file path (a kernel-side copy for the local provider);
-            // a sealed one is opened as it streams in and written once, hashed as it is written.
-            return provider.storedPlain(StoreLayout.chunkKey(entry.chunks().get(0)), entry.size())
-                    .thenCompose(plain -> plain ? restoreWholeFile(entry, target, what) : download(entry, chunkSize, target, what));
-        }
+        // Every file, plain or sealed, one chunk or many: read once from the store and written once, hashed as
+        // it is written (a kernel-side copy and a read back to hash it cost a second pass and more calls).
         return download(entry, chunkSize, target, what);
+    }
+
+    /**
+     * Makes restored {@code files} and their {@code directories} durable, their fsyncs spread over this
+     * store's I/O threads after all were written (one fsync per write made restores wait on each).
+     */
+    public CompletableFuture<Void> syncRestored(java.util.Collection<Path> files, java.util.Collection<Path> directories,
+                                                int parallelism) {
+        return FileSync.sync(files, directories, io, parallelism);
     }
 
     /** Downloads {@code entry} chunk by chunk through streams, verifying each and the whole, in one write. */
@@ -298,38 +312,7 @@ public final class ChunkStore {
             chain = chain.thenCompose(v -> provider.getObject(StoreLayout.chunkKey(sha)))
                     .thenAcceptAsync(in -> download.append(index, sha, in), io);
         }
-        return chain.thenRun(download::force).whenComplete((v, error) -> download.closeQuietly()).thenRun(download::finish);
-    }
-
-    /**
-     * Restores a file that is one chunk stored plain with {@link BackupProvider#getFile} (a kernel-side
-     * copy for the local provider), then reads it back to verify its size and hash before anyone may use it.
-     */
-    private CompletableFuture<Void> restoreWholeFile(FileEntry entry, Path target, String what) {
-        String sha = entry.chunks().get(0);
-        return provider.getFile(StoreLayout.chunkKey(sha), target).thenAcceptAsync(found -> {
-            if (!found) {
-                throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is missing from the store");
-            }
-            ContentHash.Hasher digest = provider.contentHash().start();
-            long size;
-            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                size = channel.size();
-                ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
-                for (long position = 0; channel.read(buffer.clear(), position) > 0; position += buffer.position()) {
-                    digest.update(buffer.flip());
-                }
-                channel.force(true);
-            } catch (IOException e) {
-                throw new UncheckedIOException(what + ": cannot verify " + target, e);
-            }
-            String actual = digest.hex();
-            if (size != entry.size() || !actual.equals(sha) || !sha.equals(entry.sha256())) {
-                throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is corrupt in the store (" + size
-                        + " bytes hashing to " + actual + ", expected " + entry.size() + " bytes hashing to "
-                        + entry.sha256() + ")");
-            }
-        }, io);
+        return chain.whenComplete((v, error) -> download.closeQuietly()).thenRun(download::finish);
     }
 
     /**

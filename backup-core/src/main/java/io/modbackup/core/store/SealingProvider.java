@@ -50,6 +50,8 @@ import java.util.concurrent.Semaphore;
  */
 public final class SealingProvider extends ForwardingBackupProvider {
     private static final int SAMPLE = 16 * 1024;
+    /** How many of a file's first bytes decide whether it is worth compressing (see {@link #storeFile(String, Path, byte[])}). */
+    public static final int SAMPLE_BYTES = SAMPLE;
     /** What {@link #store} and {@link #storeFile} complete with when the object was stored already. */
     public static final long EXISTED = -1;
 
@@ -164,7 +166,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
     @Override
     public CompletableFuture<Boolean> createFile(String key, Path source) {
-        return writeFile(key, source, Mode.CREATE).thenApply(sent -> sent != EXISTED);
+        return writeFile(key, source, Mode.CREATE, null).thenApply(sent -> sent != EXISTED);
     }
 
     @Override
@@ -174,7 +176,7 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
     @Override
     public CompletableFuture<Boolean> createFile(String key, Path source, Durability durability) {
-        return writeFile(key, source, Mode.of(durability)).thenApply(sent -> sent != EXISTED);
+        return writeFile(key, source, Mode.of(durability), null).thenApply(sent -> sent != EXISTED);
     }
 
     /** How an object is written: replacing, or created with the durability {@link BackupProvider.Durability} names. */
@@ -200,7 +202,15 @@ public final class SealingProvider extends ForwardingBackupProvider {
 
     /** As {@link #store}, from a file. */
     public CompletableFuture<Long> storeFile(String key, Path source) {
-        return writeFile(key, source, Mode.CREATE_AT_BARRIER);
+        return writeFile(key, source, Mode.CREATE_AT_BARRIER, null);
+    }
+
+    /**
+     * As {@link #storeFile(String, Path)}, with the file's first {@link #SAMPLE_BYTES} bytes (all of a smaller
+     * file) that the caller read already: the compression probe takes them instead of opening the file again.
+     */
+    public CompletableFuture<Long> storeFile(String key, Path source, byte[] start) {
+        return writeFile(key, source, Mode.CREATE_AT_BARRIER, start);
     }
 
     /**
@@ -288,14 +298,14 @@ public final class SealingProvider extends ForwardingBackupProvider {
         if (!isSealed(key)) {
             return delegate().putFile(key, source);
         }
-        return writeFile(key, source, Mode.PUT).thenApply(sent -> null);
+        return writeFile(key, source, Mode.PUT, null).thenApply(sent -> null);
     }
 
-    private CompletableFuture<Long> writeFile(String key, Path source, Mode mode) {
+    private CompletableFuture<Long> writeFile(String key, Path source, Mode mode, byte[] start) {
         if (!isSealed(key)) {
             return sendPlainFile(key, source, mode);
         }
-        return sealed(s -> writeFile(s, key, source, mode));
+        return sealed(s -> writeFile(s, key, source, mode, start));
     }
 
     /** Sends {@code source} as it is; the bytes sent are its size when the upload began. */
@@ -314,11 +324,11 @@ public final class SealingProvider extends ForwardingBackupProvider {
         return sent.thenApply(created -> created ? size : EXISTED);
     }
 
-    private CompletableFuture<Long> writeFile(StoreKeys.Sealing sealing, String key, Path source, Mode mode) {
+    private CompletableFuture<Long> writeFile(StoreKeys.Sealing sealing, String key, Path source, Mode mode, byte[] start) {
         int permits = 0;
         try {
             StoreKeys.Sealing s = requireWritable(sealing);
-            byte[] sample = readStart(source, SAMPLE);
+            byte[] sample = start != null ? start : readStart(source, SAMPLE);
             boolean compressible = s.envelope().worthCompressing(sample, sample.length);
             if (staysPlain(s, sample, compressible)) {
                 return sendPlainFile(key, source, mode);
@@ -381,17 +391,6 @@ public final class SealingProvider extends ForwardingBackupProvider {
             return delegate().getObject(key);
         }
         return sealed(s -> delegate().getObject(key).thenApply(in -> in == null ? null : new OpeningStream(key, in, s, opening, this::budgetFor)));
-    }
-
-    /**
-     * Whether the object under {@code key} holds exactly {@code plainSize} bytes stored plain, so that
-     * {@link #getFile} takes the provider's own path and leaves the bytes as they are: false in an
-     * encrypted store, for a sealed object (a plain one that begins like a sealed object is framed, so
-     * its size differs), or when it is missing. One metadata request.
-     */
-    public CompletableFuture<Boolean> storedPlain(String key, long plainSize) {
-        return sealed(s -> s.envelope().encrypts() ? CompletableFuture.completedFuture(false)
-                : delegate().objectSize(key).thenApply(size -> size == plainSize));
     }
 
     @Override

@@ -190,6 +190,38 @@ public abstract class ClusterRuntimeContractTest {
         }
     }
 
+    /**
+     * A pin holds whatever replaces the files it names: here a restore installed over every task while a cut
+     * is live (a runtime that pins by reference, not by copying or linking each file, keeps the replaced state
+     * until the cut is released).
+     */
+    @Test
+    void pinnedFilesStayByteIdenticalWhenARestoreReplacesTheirTasksUntilReleased() throws Exception {
+        ModuleDefinition a = moduleA();
+        harness.deploy(a, DEPLOYED);
+        write(a.name(), 800);
+        awaitCaughtUp(a.name());
+        HeldCut earlier = holdAndRelease(runtime().captureCut(a.name()));
+        write(a.name(), 1600);
+        awaitCaughtUp(a.name());
+        CutDescriptor cut = runtime().captureCut(a.name());
+        Map<String, String> pinned = fingerprints(cut);
+        install(earlier, null);
+        awaitCaughtUp(a.name());
+        Map<String, String> later;
+        try {
+            later = fingerprints(cut);
+        } catch (java.io.UncheckedIOException e) {
+            throw violated(Property.PINS_STAY_STABLE, "a pinned file of cut " + cut.cutId() + " could not be read after"
+                    + " a restore replaced its task's state: " + e.getMessage());
+        }
+        if (!pinned.equals(later)) {
+            throw violated(Property.PINS_STAY_STABLE, "pinned files of cut " + cut.cutId() + " changed when a restore"
+                    + " replaced their tasks' state");
+        }
+        runtime().releaseCut(a.name(), cut.cutId());
+    }
+
     @Test
     void aCutAndAStagedRestoreAbandonedByACrashAreGoneAfterRestart() throws Exception {
         ModuleDefinition a = moduleA();

@@ -1,6 +1,7 @@
 package io.modbackup.core.provider.local;
 
 import io.modbackup.api.provider.BackupStorageException;
+import io.modbackup.core.fs.FileSync;
 import io.modbackup.core.fs.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -149,10 +150,10 @@ final class UnsyncedJournal implements AutoCloseable {
         }
         Set<Path> directories = new HashSet<>();
         created.forEach(c -> directories.add(c.object().getParent()));
-        CompletableFuture<Void> synced = inParallel(created, parallelism, executor, c -> force(c.entry(), c.object()))
-                .thenCompose(v -> inParallel(seen, parallelism, executor, f -> forceFound(f)))
-                .thenCompose(v -> inParallel(List.copyOf(directories), parallelism, executor, UnsyncedJournal::forceDirectory))
-                .thenCompose(v -> inParallel(created, parallelism, executor, c -> TemporaryFiles.deleteQuietly(c.entry())));
+        CompletableFuture<Void> synced = FileSync.inParallel(created, parallelism, executor, c -> force(c.entry(), c.object()))
+                .thenCompose(v -> FileSync.inParallel(seen, parallelism, executor, f -> forceFound(f)))
+                .thenCompose(v -> FileSync.inParallel(List.copyOf(directories), parallelism, executor, FileSync::forceDirectory))
+                .thenCompose(v -> FileSync.inParallel(created, parallelism, executor, c -> TemporaryFiles.deleteQuietly(c.entry())));
         return synced.whenComplete((v, e) -> {
             if (e != null) {
                 pending.addAll(created);
@@ -167,25 +168,6 @@ final class UnsyncedJournal implements AutoCloseable {
             items.add(item);
         }
         return items;
-    }
-
-    /** Runs {@code work} on every item, in up to {@code parallelism} slices on {@code executor}. */
-    private static <T> CompletableFuture<Void> inParallel(List<T> items, int parallelism, Executor executor,
-                                                          java.util.function.Consumer<T> work) {
-        if (items.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        int slices = Math.min(parallelism, items.size());
-        CompletableFuture<?>[] parts = new CompletableFuture<?>[slices];
-        for (int s = 0; s < slices; s++) {
-            int slice = s;
-            parts[s] = CompletableFuture.runAsync(() -> {
-                for (int i = slice; i < items.size(); i += slices) {
-                    work.accept(items.get(i));
-                }
-            }, executor);
-        }
-        return CompletableFuture.allOf(parts);
     }
 
     private static void force(Path entry, Path object) {
@@ -207,15 +189,6 @@ final class UnsyncedJournal implements AutoCloseable {
         }
     }
 
-    private static void forceDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot fsync directories; the links are then as durable as they make them.
-            log.debug("cannot fsync directory {}: {}", dir, e.toString());
-        }
-    }
-
     // ------------------------------------------------------------------ the journal directory
 
     private Path ownDirectory() {
@@ -234,7 +207,7 @@ final class UnsyncedJournal implements AutoCloseable {
                 channel = FileChannel.open(building.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = channel.lock();
                 Files.move(building, ready, StandardCopyOption.ATOMIC_MOVE);
-                forceDirectory(journals);
+                FileSync.forceDirectory(journals);
                 own = ready;
                 ownLockChannel = channel;
                 ownLock = lock;
@@ -365,14 +338,14 @@ final class UnsyncedJournal implements AutoCloseable {
                 torn.add(key);
             }
         }
-        directories.forEach(UnsyncedJournal::forceDirectory);
+        directories.forEach(FileSync::forceDirectory);
         if (!torn.isEmpty()) {
             Path file = journals.resolve(SUSPECTS + UUID.randomUUID());
             Path temp = journals.resolve("." + file.getFileName());
             Files.write(temp, String.join("\n", torn).getBytes(StandardCharsets.UTF_8));
             force(temp, temp);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(journals);
+            FileSync.forceDirectory(journals);
             log.warn("settled the unsynced writes of {} from before a restart: {} objects may be torn", journal, torn.size());
         }
         for (Path entry : entries) {
