@@ -20,8 +20,9 @@ import java.util.zip.CRC32C;
 /**
  * One partition of a depot: an append-only log of framed, checksummed entries kept in segment files
  * named by their first offset. The active (last) segment rolls once it reaches the segment size;
- * sealed segments never change again. Opening scans the segments, verifies every frame and cuts a
- * torn tail off the active segment, so the partition always ends at a whole entry.
+ * sealed segments never change again. Opening lists the segments, scans the active one, verifying every
+ * frame, and cuts a torn tail off it, so the partition always ends at a whole entry; a sealed segment is
+ * scanned and verified when it is first read.
  *
  * <p>Frame: {@code int payloadLength, long offset, int crc32c(payload), payload}. Thread-safe.
  */
@@ -47,6 +48,8 @@ public final class DepotPartition implements AutoCloseable {
         long[] positions = new long[1];
         int count;
         long bytes;
+        /** Whether {@link #positions} were read from the file: sealed segments are scanned on their first read. */
+        boolean scanned;
         /** The file's modification time once sealed (read once: sealed segments never change), else -1. */
         long sealedModified = -1;
 
@@ -118,8 +121,24 @@ public final class DepotPartition implements AutoCloseable {
                         + " should start at offset " + expected);
             }
             Segment segment = new Segment(first);
-            long validBytes = scan(segment, file);
             boolean last = i == files.size() - 1;
+            if (!last) {
+                // Sealed: its entries are the offsets up to the next segment's first, and it is read (and its
+                // frames verified) when first read, not here: opening a partition costs a file listing and a
+                // scan of the active segment, not a read of every byte.
+                long next = Long.parseLong(files.get(i + 1).getFileName().toString().replace(SEGMENT_SUFFIX, ""));
+                if (next <= first || next - first > Integer.MAX_VALUE) {
+                    throw new IOException("depot partition " + dir + ": segment " + files.get(i + 1).getFileName()
+                            + " does not follow " + file.getFileName());
+                }
+                segment.count = (int) (next - first);
+                segment.bytes = Files.size(file);
+                segments.add(segment);
+                expected = next;
+                continue;
+            }
+            long validBytes = scan(segment, file);
+            segment.scanned = true;
             if (validBytes < Files.size(file)) {
                 if (!last) {
                     throw new IOException("depot partition " + dir + ": sealed segment " + file.getFileName()
@@ -154,7 +173,8 @@ public final class DepotPartition implements AutoCloseable {
      */
     private static long scan(Segment segment, Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 20))) {
+             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel),
+                     (int) Math.min(1 << 20, Math.max(HEADER, channel.size()))))) {
             long size = channel.size();
             long position = 0;
             while (position + HEADER <= size) {
@@ -181,7 +201,9 @@ public final class DepotPartition implements AutoCloseable {
         }
         Path file = dir.resolve(segmentName(firstOffset));
         active = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        segments.add(new Segment(firstOffset));
+        Segment segment = new Segment(firstOffset);
+        segment.scanned = true; // its positions are recorded as it is appended to
+        segments.add(segment);
     }
 
     static String segmentName(long firstOffset) {
@@ -237,6 +259,7 @@ public final class DepotPartition implements AutoCloseable {
                     break;
                 }
                 segment = segmentOf(offset);
+                scanIfSealed(segment);
                 index = (int) (offset - segment.firstOffset);
                 position = segment.positions[index / POSITION_STRIDE];
             }
@@ -291,13 +314,42 @@ public final class DepotPartition implements AutoCloseable {
         return new DepotEntry(offset, payload.array());
     }
 
+    /** Binary search: a depot of 50,000 small segments read from its start made a linear one quadratic. */
     private Segment segmentOf(long offset) {
-        for (int i = segments.size() - 1; i >= 0; i--) {
-            if (segments.get(i).firstOffset <= offset) {
-                return segments.get(i);
+        int low = 0;
+        int high = segments.size() - 1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            Segment segment = segments.get(mid);
+            if (segment.firstOffset > offset) {
+                high = mid - 1;
+            } else if (mid + 1 < segments.size() && segments.get(mid + 1).firstOffset <= offset) {
+                low = mid + 1;
+            } else {
+                return segment;
             }
         }
         throw new IllegalStateException("no segment holds offset " + offset);
+    }
+
+    /** Reads a sealed segment's frame positions on its first read, verifying it holds its entries whole. */
+    private void scanIfSealed(Segment segment) {
+        if (segment.scanned) {
+            return;
+        }
+        int expected = segment.count;
+        segment.count = 0;
+        try {
+            long valid = scan(segment, file(segment));
+            if (segment.count != expected || valid != segment.bytes) {
+                throw new IOException("sealed segment " + file(segment).getFileName() + " holds " + segment.count
+                        + " whole entries in " + valid + " of " + segment.bytes + " bytes, not " + expected);
+            }
+        } catch (IOException e) {
+            segment.count = expected;
+            throw new UncheckedIOException("depot partition " + dir + " is corrupt: " + e.getMessage(), e);
+        }
+        segment.scanned = true;
     }
 
     /** What {@link #capture} pinned: the files (in path order, made as they are read) and the end offset they hold. */

@@ -57,7 +57,8 @@ final class ChunkDownload {
         long expected = Math.min(chunkSize, entry.size() - (long) index * chunkSize);
         ContentHash.Hasher digest = hash.start();
         long n = 0;
-        byte[] buffer = new byte[BUFFER];
+        // No larger than the chunk (plus one byte to see its end): a 16 KiB file does not clear 64 KiB.
+        byte[] buffer = new byte[(int) Math.min(BUFFER, expected + 1)];
         try (InputStream stream = in) {
             for (int r; (r = stream.read(buffer)) >= 0; ) {
                 n += r;

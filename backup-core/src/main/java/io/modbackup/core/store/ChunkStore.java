@@ -108,7 +108,8 @@ public final class ChunkStore {
         ContentHash.Hasher whole = size > chunkSize ? hash.start() : null;
         List<String> chunks = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
-        ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+        // No larger than the file: allocating (and clearing) 64 KiB for each 16 KiB file showed in profiles.
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, size)));
         // The file's first bytes, kept from this pass for the compression probe of a file sent whole.
         byte[] sample = null;
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {

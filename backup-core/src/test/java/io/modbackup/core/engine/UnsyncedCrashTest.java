@@ -168,7 +168,13 @@ class UnsyncedCrashTest {
 
     /** The chunk files the journal names: stored by the killed backup, never synced. */
     private static List<Path> journaledChunks(Path store, Path journal) throws IOException {
-        return list(journal).stream().map(p -> p.getFileName().toString())
+        List<Path> entries = new java.util.ArrayList<>();
+        for (Path shard : list(journal)) {
+            if (Files.isDirectory(shard)) {
+                entries.addAll(list(shard));
+            }
+        }
+        return entries.stream().map(p -> p.getFileName().toString())
                 .filter(name -> name.contains("_blobs%2F"))
                 .map(name -> store.resolve(name.substring(name.indexOf('_') + 1).replace("%2F", "/")))
                 .filter(Files::exists).toList();

@@ -330,10 +330,13 @@ public final class LocalDirectoryProvider implements BackupProvider {
 
     /** {@link #place(String, Path, Path, boolean)}, syncing the directory when {@code syncDirectory}. */
     private boolean place(String key, Path temp, Path target, boolean onlyIfAbsent, boolean syncDirectory) throws IOException {
-        // A concurrent delete may prune the (then empty) parent while we create it or move into it.
+        // A concurrent delete may prune the (then empty) parent while we create it or move into it. The parent
+        // is made only when the first attempt finds it missing: a stat per object otherwise.
         for (int attempt = 0; ; attempt++) {
             try {
-                PrivateFiles.createDirectoriesOrThrow(target.getParent());
+                if (attempt > 0) {
+                    PrivateFiles.createDirectoriesOrThrow(target.getParent());
+                }
                 if (onlyIfAbsent) {
                     Files.createLink(target, temp);
                 } else {
