@@ -171,6 +171,7 @@ public final class Benchmark {
             Rounds compressionRounds = new Rounds("full backup, zstd:3 vs none");
             Rounds compressionCpu = new Rounds("full backup CPU time, zstd:3 vs none");
             Rounds encryptionRounds = new Rounds("full backup, encrypted vs not");
+            Rounds floorRounds = new Rounds("full backup vs the store floor (provider creates of the same files, no engine)");
             BackupOptions uncompressed = options.withCompression(Compression.NONE);
             byte[] keyBytes = new byte[32];
             new Random(7).nextBytes(keyBytes);
@@ -194,6 +195,8 @@ public final class Benchmark {
                     seconds[which] = timeBackup(cluster, target, which == 0 ? options : which == 1 ? uncompressed : encrypted);
                     cpu[which] = (processCpuNanos() - cpuBefore) / 1e9;
                 }
+                floorRounds.ours(seconds[0]);
+                floorRounds.baseline(StoreFloor.seconds(cutDir, o.dir().resolve("store-floor")));
                 compressionCpu.ours(cpu[0]);
                 compressionCpu.baseline(cpu[1]);
                 fullRounds.ours(seconds[0]);
@@ -210,6 +213,7 @@ public final class Benchmark {
             log.println(compressionRounds);
             log.println(compressionCpu);
             log.println(encryptionRounds);
+            log.println(floorRounds);
             Files.move(o.dir().resolve("store-local-" + (o.rounds() - 1)), localStore);
             long zstdBytes = treeBytes(localStore);
             long plainBytes = treeBytes(plainStore);
@@ -235,6 +239,10 @@ public final class Benchmark {
                 } else {
                     rows.add(new Row("full backup to local dir", fmt(backup) + " s", "restic: not installed", Double.NaN,
                             "<= 0.50", "n/a"));
+                }
+                rows.add(floorRounds.row("full backup vs the store floor", "one object per file, no engine", Double.NaN));
+                if (borg != null) {
+                    rows.add(row("  the store floor itself", floorRounds.baselineMedian(), "borg create", borg.full(), Double.NaN));
                 }
                 if (borg != null) {
                     rows.add(row("full backup to local dir", backup, "borg create", borg.full(), 1.0));

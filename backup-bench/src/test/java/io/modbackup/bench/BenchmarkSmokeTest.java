@@ -27,8 +27,11 @@ class BenchmarkSmokeTest {
         Rows.printTable(rows, new PrintStream(log, true));
         // One no-change row more for each of restic and borg when installed (their full-backup rows are always there).
         int tools = (onPath("restic") ? 1 : 0) + (onPath("borg") ? 1 : 0);
-        // Compression (time, CPU time, probe, size), encryption (backup, restore), and the JSON-like workload's two rows.
-        assertEquals(10 + 8 + tools, rows.size(), log.toString());
+        // Compression (time, CPU time, probe, size), encryption (backup, restore), the JSON-like workload's two rows,
+        // the full backup against the store floor, and the floor against borg when installed.
+        int floor = 1 + (onPath("borg") ? 1 : 0);
+        assertEquals(10 + 8 + tools + floor, rows.size(), log.toString());
+        assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("full backup vs the store floor")), log.toString());
         assertTrue(rows.stream().anyMatch(r -> r.measure().startsWith("JSON-like depot entries: chunk bytes stored")),
                 log.toString());
         assertTrue(rows.stream().anyMatch(r -> r.baseline().startsWith(onPath("borg") ? "borg create" : "borg: not installed")),

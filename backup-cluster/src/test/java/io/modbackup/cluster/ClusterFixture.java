@@ -56,6 +56,19 @@ final class ClusterFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * The local provider's writes in flight or not yet synced under {@code store}: temporary files and the
+     * entries of its journals of unsynced writes, not the lock files that a live provider's journal and the
+     * settling of crashed writers' journals keep (they hold nothing).
+     */
+    static List<Path> writesInFlight(Path store) {
+        return filesUnder(store.resolve(".modbackup-tmp")).stream().filter(file -> {
+            String name = file.getFileName().toString();
+            boolean inJournals = file.toString().contains("/.modbackup-tmp/unsynced/");
+            return !(inJournals && (name.equals("lock") || name.equals("settle.lock")));
+        }).toList();
+    }
+
     ModuleDefinition definition(String module) {
         return catalog.stream().filter(d -> d.name().equals(module)).findFirst().orElseThrow();
     }

@@ -142,7 +142,7 @@ class SoakTest {
             admin.restore(last, null);
             cluster.checkLive(MODULE_A);
             cluster.awaitNoLeftovers();
-            assertEquals(List.of(), ClusterFixture.filesUnder(store().resolve(".modbackup-tmp")), "temporary files left in the store");
+            assertEquals(List.of(), ClusterFixture.writesInFlight(store()), "temporary files left in the store");
             assertEquals(List.of(), ClusterFixture.filesUnder(store().resolve("locks")), "leases left in the store");
         }
     }

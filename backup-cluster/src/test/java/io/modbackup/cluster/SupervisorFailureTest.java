@@ -230,7 +230,7 @@ class SupervisorFailureTest {
 
     /** In-flight writes of the local provider (in {@code .modbackup-tmp}). */
     private int temporaryFiles() {
-        return (int) ClusterFixture.filesUnder(store().resolve(".modbackup-tmp")).size();
+        return (int) ClusterFixture.writesInFlight(store()).size();
     }
 
     private int leases() {
