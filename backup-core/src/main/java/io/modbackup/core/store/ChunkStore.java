@@ -40,6 +40,8 @@ import java.util.concurrent.Semaphore;
  */
 public final class ChunkStore {
     private static final int BUFFER = 64 * 1024;
+    /** Size from which a one-chunk file stored plain is restored by the provider's file path (see {@link #restore}). */
+    static final long KERNEL_COPY_BYTES = 1024 * 1024;
 
     private final SealingProvider provider;
     private final Executor io;
@@ -289,8 +291,14 @@ public final class ChunkStore {
                 }
             }, io);
         }
-        // Every file, plain or sealed, one chunk or many: read once from the store and written once, hashed as
-        // it is written (a kernel-side copy and a read back to hash it cost a second pass and more calls).
+        if (entry.chunks().size() == 1 && entry.size() >= KERNEL_COPY_BYTES) {
+            // A large chunk stored plain takes the provider's file path (a kernel-side copy for the local
+            // provider, which leaves the I/O threads free while the disk writes) and is read back to hash it.
+            return provider.storedPlain(StoreLayout.chunkKey(entry.chunks().get(0)), entry.size())
+                    .thenCompose(plain -> plain ? restoreWholeFile(entry, target, what) : download(entry, chunkSize, target, what));
+        }
+        // Any other file, plain or sealed: read once from the store and written once, hashed as it is
+        // written (for a small file a kernel-side copy and a read back cost more calls than the bytes).
         return download(entry, chunkSize, target, what);
     }
 
@@ -301,6 +309,36 @@ public final class ChunkStore {
     public CompletableFuture<Void> syncRestored(java.util.Collection<Path> files, java.util.Collection<Path> directories,
                                                 int parallelism) {
         return FileSync.sync(files, directories, io, parallelism);
+    }
+
+    /**
+     * Restores a file that is one chunk stored plain with {@link BackupProvider#getFile}, then reads it back
+     * to verify its size and hash before anyone may use it. Not synced: see {@link #syncRestored}.
+     */
+    private CompletableFuture<Void> restoreWholeFile(FileEntry entry, Path target, String what) {
+        String sha = entry.chunks().get(0);
+        return provider.getFile(StoreLayout.chunkKey(sha), target).thenAcceptAsync(found -> {
+            if (!found) {
+                throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is missing from the store");
+            }
+            ContentHash.Hasher digest = provider.contentHash().start();
+            long size;
+            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.READ)) {
+                size = channel.size();
+                ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+                for (long position = 0; channel.read(buffer.clear(), position) > 0; position += buffer.position()) {
+                    digest.update(buffer.flip());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(what + ": cannot verify " + target, e);
+            }
+            String actual = digest.hex();
+            if (size != entry.size() || !actual.equals(sha) || !sha.equals(entry.sha256())) {
+                throw new CorruptBackupException(what + ": chunk 0 (" + sha + ") is corrupt in the store (" + size
+                        + " bytes hashing to " + actual + ", expected " + entry.size() + " bytes hashing to "
+                        + entry.sha256() + ")");
+            }
+        }, io);
     }
 
     /** Downloads {@code entry} chunk by chunk through streams, verifying each and the whole, in one write. */

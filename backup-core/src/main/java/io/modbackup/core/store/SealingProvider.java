@@ -393,6 +393,17 @@ public final class SealingProvider extends ForwardingBackupProvider {
         return sealed(s -> delegate().getObject(key).thenApply(in -> in == null ? null : new OpeningStream(key, in, s, opening, this::budgetFor)));
     }
 
+    /**
+     * Whether the object under {@code key} holds exactly {@code plainSize} bytes stored plain, so that
+     * {@link #getFile} takes the provider's own path and leaves the bytes as they are: false in an
+     * encrypted store, for a sealed object (a plain one that begins like a sealed object is framed, so
+     * its size differs), or when it is missing. One metadata request.
+     */
+    public CompletableFuture<Boolean> storedPlain(String key, long plainSize) {
+        return sealed(s -> s.envelope().encrypts() ? CompletableFuture.completedFuture(false)
+                : delegate().objectSize(key).thenApply(size -> size == plainSize));
+    }
+
     @Override
     public CompletableFuture<Boolean> getFile(String key, Path target) {
         if (!isSealed(key)) {

@@ -200,7 +200,7 @@ class ChunkStoreTest {
     }
 
     @Test
-    void aOneChunkFileCompressedOrPlainIsRestoredByOneStreamedWrite() throws Exception {
+    void aOneChunkFileIsStreamedInOnceUnlessPlainAndLargeWhenItTakesTheProvidersFilePath() throws Exception {
         SealingProvider compressing = new SealingProvider(store, Compression.DEFAULT, null, io);
         Sized chunks = new Sized(new ChunkStore(compressing, io, permits, 4096), CHUNK);
         byte[] text = "a line of text that compresses well\n".repeat(3000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -222,7 +222,16 @@ class ChunkStoreTest {
         restoreInto(chunks, plain, dir.resolve("out").resolve("noise"), "noise").join();
         assertArrayEquals(noise, Files.readAllBytes(dir.resolve("out").resolve("noise")));
         assertEquals(List.of(0, 1, 0), List.of(calls("getFile"), calls("getObject"), calls("objectSize")),
-                "a plain chunk streams in once too: read once, hashed as it is written, no size request, no read back");
+                "a small plain chunk streams in once too: read once, hashed as it is written, no size request");
+
+        byte[] large = random((int) ChunkStore.KERNEL_COPY_BYTES, 43); // one whole chunk
+        FileEntry big = chunks.store("large", FileKind.IMMUTABLE, Files.write(dir.resolve("large"), large), large.length,
+                0, new KnownChunks(true), new TransferStats()).join();
+        calls.clear();
+        restoreInto(chunks, big, dir.resolve("out").resolve("large"), "large").join();
+        assertArrayEquals(large, Files.readAllBytes(dir.resolve("out").resolve("large")));
+        assertEquals(List.of(1, 0, 1), List.of(calls("getFile"), calls("getObject"), calls("objectSize")),
+                "a plain chunk of 1 MiB or more takes the provider's file path (measured 25% faster on 4 MiB segments)");
     }
 
     // ------------------------------------------------------------------ several chunks

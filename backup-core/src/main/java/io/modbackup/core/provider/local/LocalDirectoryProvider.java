@@ -33,9 +33,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default provider: objects are files under a root directory, keys are their relative
- * paths. Writes go to a temporary file that is fsynced and atomically renamed over the key, so a
- * crash never leaves a partial object under a key; all I/O streams, so memory does not depend on
- * object size. Blocking file I/O runs on the provider's own small thread pool.
+ * paths. Puts and immediate creates go to a temporary file that is fsynced and atomically renamed (or,
+ * for a create, linked) to the key, so a crash never leaves a partial object under a key. Creates
+ * deferred to a barrier ({@link Durability#AT_BARRIER}) are written unsynced into a journal and linked
+ * to their key; the barrier syncs them all at once, and a crash before it never lets a torn one pass
+ * for stored ({@link UnsyncedJournal}). All I/O streams, so memory does not depend on object size.
+ * Blocking file I/O runs on the provider's own small thread pool.
  *
  * <p>Config: {@code backup.provider: "io.modbackup.core.provider.local.LocalDirectoryProvider /path/to/dir"}.
  * The directory is created by the first write, not before: a provider that is only read (a listing

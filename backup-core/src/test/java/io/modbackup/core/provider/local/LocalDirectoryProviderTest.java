@@ -1,5 +1,6 @@
 package io.modbackup.core.provider.local;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -126,6 +127,59 @@ class LocalDirectoryProviderTest {
         assertFalse(Files.exists(orphan), "the exited writer's temporary file is removed");
         assertTrue(Files.exists(live), "a running writer's file stays");
         assertTrue(Files.exists(otherHost), "another machine's young file stays");
+    }
+
+    @Test
+    void deferredCreatesWaitInTheJournalUntilTheBarrierSyncsThem() throws Exception {
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            for (int i = 0; i < 20; i++) {
+                byte[] bytes = {(byte) i, 1, 2};
+                assertTrue(provider.createObject("blobs/0" + (i % 4) + "/k" + i, new ByteArrayInputStream(bytes), 3,
+                        io.modbackup.api.provider.BackupProvider.Durability.AT_BARRIER).get());
+            }
+            assertEquals(20, journalEntries().size(), "each deferred object is an entry of the journal until the barrier");
+            provider.barrier().get();
+            assertEquals(List.of(), journalEntries(), "the barrier synced them and dropped the entries");
+            assertEquals(3, Files.size(root.resolve("blobs/03/k7")));
+        }
+    }
+
+    @Test
+    void objectsLeftUnsyncedBeforeARestartAreAbsentToWritersUntilACreateReplacesThem() throws Exception {
+        byte[] whole = {9, 9, 9, 9};
+        try (LocalDirectoryProvider writer = new LocalDirectoryProvider(root.toString())) {
+            writer.createObject("blobs/aa/torn", new ByteArrayInputStream(whole), 4,
+                    io.modbackup.api.provider.BackupProvider.Durability.AT_BARRIER).get();
+        } // closed without a barrier: its journal stays, as a crash leaves it
+        Path journal;
+        try (var journals = Files.list(root.resolve(".modbackup-tmp/unsynced"))) {
+            journal = journals.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        // What the next boot finds: the journal of an earlier boot, and the object torn.
+        String name = journal.getFileName().toString();
+        Files.move(journal, journal.resolveSibling("00000000-0000-0000-0000-000000000000" + name.substring(name.indexOf('_'))));
+        Files.write(root.resolve("blobs/aa/torn"), new byte[] {9});
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            assertFalse(provider.hasKey("blobs/aa/torn").get(), "a suspect object is absent to writers");
+            assertEquals(-1L, provider.objectSize("blobs/aa/torn").get());
+            assertTrue(provider.createObject("blobs/aa/torn", new ByteArrayInputStream(whole), 4,
+                    io.modbackup.api.provider.BackupProvider.Durability.AT_BARRIER).get(), "a create replaces it");
+            provider.barrier().get();
+            assertArrayEquals(whole, Files.readAllBytes(root.resolve("blobs/aa/torn")));
+            assertTrue(provider.hasKey("blobs/aa/torn").get());
+        }
+        try (var left = Files.list(root.resolve(".modbackup-tmp/unsynced"))) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("suspects-")).toList(),
+                    "the suspects record goes once every key in it was replaced");
+        }
+    }
+
+    /** The entries of the journals of unsynced writes. */
+    private List<Path> journalEntries() throws java.io.IOException {
+        Path journals = root.resolve(".modbackup-tmp/unsynced");
+        try (var walk = Files.walk(journals)) {
+            return walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith("lock")).toList();
+        }
     }
 
     @Test
