@@ -131,7 +131,9 @@ public final class LocalTaskWorker implements TaskWorker {
         Set<String> stored = source.header() == null ? Set.of()
                 : source.header().segments().stream().map(SegmentRef::sha256).collect(Collectors.toSet());
         TaskManifestWriter writer = store.taskManifestWriter(new TaskManifest(ManifestCodec.VERSION, request.module(),
-                request.backupId(), request.task(), List.of(), request.depotEndOffsets(), request.processedOffsets()), stored);
+                request.backupId(), request.task(), List.of(), request.depotEndOffsets(), request.processedOffsets()), stored)
+                .reusingSegmentsOf(reuse && source.header() != null && source.header().version() == ManifestCodec.VERSION
+                        ? source : null);
         return OrderedWindow.run(files.iterator(), filesInFlight, file -> source.seek(file.path()).thenCompose(before -> {
             if (reuse && unchanged(file, before)) {
                 task.fileReused();

@@ -30,6 +30,15 @@ public final class PathOrderedFiles {
     private FileEntry head;
     private String lastPath;
     private CompletableFuture<Void> lookups = CompletableFuture.completedFuture(null);
+    /** The segments read most recently, by index: a writer whose segment is one of them unchanged reuses its reference. */
+    private final java.util.LinkedHashMap<Integer, List<FileEntry>> recent = new java.util.LinkedHashMap<>(8, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Integer, List<FileEntry>> eldest) {
+            return size() > RECENT_SEGMENTS;
+        }
+    };
+    /** Segments kept for {@link #sameSegment}: more than a backup's window of files in flight spans. */
+    private static final int RECENT_SEGMENTS = 4;
 
     private PathOrderedFiles(BackupStore store, TaskManifest header, List<SegmentRef> segments, Iterator<FileEntry> first,
                              int chunkSize, String what) {
@@ -69,6 +78,31 @@ public final class PathOrderedFiles {
                 header.segments().isEmpty() ? header.files().iterator() : List.<FileEntry>of().iterator(), chunkSize, what);
     }
 
+    /**
+     * The reference of a segment of this manifest that holds exactly {@code entries}, the very entry objects
+     * this reader returned, in order (files reused unchanged): its bytes would be the same, so a writer need
+     * not encode, hash or store it again. Null when there is none among the few segments read last.
+     */
+    public SegmentRef sameSegment(List<FileEntry> entries) {
+        if (entries.isEmpty()) {
+            return null;
+        }
+        synchronized (recent) {
+            for (var segment : recent.entrySet()) {
+                List<FileEntry> files = segment.getValue();
+                if (files.size() == entries.size() && files.get(0) == entries.get(0)) {
+                    for (int i = 1; i < files.size(); i++) {
+                        if (files.get(i) != entries.get(i)) {
+                            return null;
+                        }
+                    }
+                    return segments.get(segment.getKey());
+                }
+            }
+        }
+        return null;
+    }
+
     /** The task manifest without its files: its segment references, offsets and identity; null for {@link #empty()}. */
     public TaskManifest header() {
         return header;
@@ -100,9 +134,13 @@ public final class PathOrderedFiles {
                 }
                 if (prefetch != null) {
                     CompletableFuture<List<FileEntry>> loading = prefetch;
+                    int index = nextSegment;
                     nextSegment++;
                     prefetch = nextSegment < segments.size() ? fetch(nextSegment) : null;
                     return loading.thenCompose(files -> {
+                        synchronized (recent) {
+                            recent.put(index, files);
+                        }
                         current = files.iterator();
                         return seekNow(path);
                     });

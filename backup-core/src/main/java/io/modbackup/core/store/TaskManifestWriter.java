@@ -36,6 +36,8 @@ public final class TaskManifestWriter {
     private String lastPath;
     private long files;
     private long bytes;
+    /** The manifest this one is built on, whose unchanged segments are referred to as they are; null for none. */
+    private PathOrderedFiles previous;
 
     /**
      * @param meta   the manifest's identity and offsets (its files are ignored)
@@ -46,6 +48,15 @@ public final class TaskManifestWriter {
         this.codec = codec;
         this.meta = meta;
         this.stored = stored;
+    }
+
+    /**
+     * Reuses, by reference, every segment that holds exactly the entries {@code previous} returned for it:
+     * a no-change backup neither encodes nor hashes its file lists again.
+     */
+    public TaskManifestWriter reusingSegmentsOf(PathOrderedFiles previous) {
+        this.previous = previous;
+        return this;
     }
 
     /**
@@ -72,6 +83,12 @@ public final class TaskManifestWriter {
 
     private void flush() {
         if (current.isEmpty()) {
+            return;
+        }
+        SegmentRef same = previous == null ? null : previous.sameSegment(current);
+        if (same != null && stored.contains(same.sha256())) {
+            segments.add(same);
+            current.clear();
             return;
         }
         byte[] segment = codec.encode(new FileSegment(ManifestCodec.VERSION, List.copyOf(current)));

@@ -118,6 +118,35 @@ class SharedManifestsTest {
     }
 
     @Test
+    void aSegmentOfEntriesReusedAsTheyWereIsReferredToWithoutBeingEncodedAgain() throws Exception {
+        f.write(2000);
+        ModuleManifest backup = f.engine.backup(EngineFixture.A);
+        io.modbackup.core.manifest.TaskRef ref = backup.tasks().get(0);
+        BackupStore store = store();
+        io.modbackup.core.manifest.TaskManifest header = store.readTaskHeader(ref, backup.chunkSize(), "task 0").join();
+        io.modbackup.core.manifest.SegmentRef first = header.segments().get(0);
+        List<FileEntry> listed = store.readSegment(first, backup.chunkSize(), "segment 0").join();
+        io.modbackup.core.store.PathOrderedFiles reader = io.modbackup.core.store.PathOrderedFiles.of(store, header,
+                backup.chunkSize(), "task 0");
+        List<FileEntry> returned = new java.util.ArrayList<>();
+        for (FileEntry file : listed) {
+            returned.add(reader.seek(file.path()).join());
+        }
+        assertEquals(listed, returned);
+        assertEquals(first, reader.sameSegment(returned), "the entries the reader returned, all of them: its segment");
+        List<FileEntry> oneRebuilt = new java.util.ArrayList<>(returned);
+        FileEntry last = oneRebuilt.get(oneRebuilt.size() - 1);
+        oneRebuilt.set(oneRebuilt.size() - 1, new FileEntry(last.path(), last.kind(), last.size(), last.modifiedMillis(),
+                last.sha256(), last.chunks(), last.inline()));
+        assertEquals(null, reader.sameSegment(oneRebuilt), "an entry made again (a file read again) is encoded again");
+        assertEquals(null, reader.sameSegment(returned.subList(0, returned.size() - 1)), "a shorter run is another segment");
+
+        ModuleManifest same = f.engine.backup(EngineFixture.A);
+        assertEquals(segmentsOf(backup).size(), segmentsOf(same).size());
+        assertTrue(f.engine.verify(same.backupId(), true).ok(), "a backup referring to reused segments verifies");
+    }
+
+    @Test
     void segmentBoundariesDependOnPathsSoAnInsertedFileChangesOnlyItsOwnSegment() {
         List<FileEntry> files = IntStream.range(0, 20_000).mapToObj(i -> entry(String.format("depots/events/%06d.seg", i)))
                 .toList();
