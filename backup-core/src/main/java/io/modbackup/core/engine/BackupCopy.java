@@ -61,7 +61,8 @@ final class BackupCopy {
     CopyResult copy(ModuleManifest manifest, BackupProvider targetProvider, BackupOptions targetOptions, String clusterId,
                     Executor io, Clock clock) {
         BackupId id = BackupId.parse(manifest.backupId());
-        StoreStack target = StoreStack.open(targetProvider, targetOptions, io, clock);
+        // The target's chunk store restores no file: it needs no sync threads of its own.
+        StoreStack target = StoreStack.open(targetProvider, targetOptions, io, io, clock);
         target.store().ownership().claim(clusterId);
         if (target.store().moduleManifest(id).isPresent()) {
             return new CopyResult(manifest.backupId(), true, 0, 0, 0);

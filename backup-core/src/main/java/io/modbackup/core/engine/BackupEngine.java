@@ -54,6 +54,8 @@ public final class BackupEngine implements AutoCloseable {
     private final ClusterRuntime runtime;
     private final StoreLocks locks;
     private final ExecutorService io;
+    /** Threads that fsync restored files (they only wait for the disk). */
+    private final ExecutorService syncs;
     private final ExecutorService tasks;
     private final BackupStore store;
     private final SealingProvider sealing;
@@ -90,7 +92,8 @@ public final class BackupEngine implements AutoCloseable {
         ManifestCodec codec = new ManifestCodec();
         this.runtime = runtime;
         this.io = Executors.newFixedThreadPool(options.ioThreads(), DaemonThreads.named("modbackup-io-"));
-        StoreStack stack = StoreStack.open(backupProvider, options, io, clock);
+        this.syncs = Executors.newFixedThreadPool(ChunkStore.SYNC_THREADS, DaemonThreads.named("modbackup-sync-"));
+        StoreStack stack = StoreStack.open(backupProvider, options, io, syncs, clock);
         this.locks = new StoreLocks(stack.retrying(), clock, options.leaseTtl(), options.lockWait());
         this.sealing = stack.sealing();
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), DaemonThreads.named("modbackup-task-"));
@@ -290,5 +293,6 @@ public final class BackupEngine implements AutoCloseable {
         locks.close();
         tasks.shutdown();
         io.shutdown();
+        syncs.shutdown();
     }
 }

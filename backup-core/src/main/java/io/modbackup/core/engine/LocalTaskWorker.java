@@ -230,15 +230,14 @@ public final class LocalTaskWorker implements TaskWorker {
             for (Path directory : directories) {
                 createBelow(staging, directory, request);
             }
-            List<Path> targets = batch.stream().map(file -> staging.resolve(file.path()).normalize()).toList();
             return BoundedFanOut.map(batch, filesInFlight, file -> {
                 requireStaging(request, staging);
-                return chunks.restore(file, request.chunkSize(), staging.resolve(file.path()).normalize(),
+                // Durable before the runtime may swap them in: each file synced off the I/O threads once verified.
+                return chunks.restoreDurably(file, request.chunkSize(), staging.resolve(file.path()).normalize(),
                         "file " + file.path() + " of task " + request.task());
             }).thenCompose(done -> {
-                // Durable before the runtime may swap them in: the batch's fsyncs together, not one per write.
                 directories.add(staging);
-                return chunks.syncRestored(targets, directories, filesInFlight);
+                return chunks.syncRestored(List.of(), directories, filesInFlight);
             }).thenCompose(done -> {
                 totals[0] += batch.size();
                 totals[1] += batch.stream().mapToLong(FileEntry::size).sum();

@@ -27,13 +27,16 @@ import java.util.concurrent.Semaphore;
 record StoreStack(BackupProvider retrying, SealingProvider sealing, BackupStore store, ChunkStore chunks,
                   TransferLimits limits) {
 
-    /** The stack on {@code provider}, sized and keyed by {@code options}, running its I/O on {@code io}. */
-    static StoreStack open(BackupProvider provider, BackupOptions options, Executor io, Clock clock) {
+    /**
+     * The stack on {@code provider}, sized and keyed by {@code options}, running its I/O on {@code io} and
+     * the fsyncs of restored files on {@code syncs}.
+     */
+    static StoreStack open(BackupProvider provider, BackupOptions options, Executor io, Executor syncs, Clock clock) {
         TransferLimits limits = new TransferLimits();
         BackupProvider retrying = new RetryingProvider(new RateLimitedProvider(provider, limits), BackupEngine.RETRY_ATTEMPTS,
                 BackupEngine.RETRY_FIRST_DELAY);
         SealingProvider sealing = new SealingProvider(retrying, options.compression(), options.masterKey(), io, clock);
         return new StoreStack(retrying, sealing, new BackupStore(sealing, new ManifestCodec(), io),
-                new ChunkStore(sealing, io, new Semaphore(options.maxUploadsInFlight()), options.inlineThreshold()), limits);
+                new ChunkStore(sealing, io, syncs, new Semaphore(options.maxUploadsInFlight()), options.inlineThreshold()), limits);
     }
 }

@@ -3,6 +3,7 @@ package io.modbackup.core.engine;
 import io.modbackup.api.provider.BackupProvider;
 import io.modbackup.api.runtime.SupervisorRuntime;
 import io.modbackup.core.async.DaemonThreads;
+import io.modbackup.core.store.ChunkStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executors;
  */
 public final class SupervisorWorker implements TaskWorker, AutoCloseable {
     private final ExecutorService io;
+    private final ExecutorService syncs;
     private final ExecutorService tasks;
     private final LocalTaskWorker worker;
 
@@ -23,7 +25,9 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
     public SupervisorWorker(SupervisorRuntime supervisor, BackupProvider provider, BackupOptions options) {
         this.io = Executors.newFixedThreadPool(options.ioThreads(), DaemonThreads.named("modbackup-io-"));
         this.tasks = Executors.newFixedThreadPool(options.taskParallelism(), DaemonThreads.named("modbackup-task-"));
-        StoreStack stack = StoreStack.open(provider, options, io, java.time.Clock.systemUTC());
+        this.syncs = Executors.newFixedThreadPool(ChunkStore.SYNC_THREADS,
+                DaemonThreads.named("modbackup-sync-"));
+        StoreStack stack = StoreStack.open(provider, options, io, syncs, java.time.Clock.systemUTC());
         this.worker = new LocalTaskWorker(supervisor, stack.store(), stack.chunks(), tasks, options.filesInFlightPerTask(),
                 stack.limits());
     }
@@ -47,5 +51,6 @@ public final class SupervisorWorker implements TaskWorker, AutoCloseable {
     public void close() {
         tasks.shutdownNow();
         io.shutdownNow();
+        syncs.shutdownNow();
     }
 }

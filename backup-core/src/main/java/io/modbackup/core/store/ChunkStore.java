@@ -37,24 +37,35 @@ import java.util.concurrent.Semaphore;
  *
  * <p>Reading and hashing run on the {@code io} executor; uploads are bounded by {@code uploads}
  * permits, which the hashing thread takes before starting an upload (that is the backpressure).
+ * Restored files are synced on the {@code syncs} executor, whose threads only wait for the disk.
  */
 public final class ChunkStore {
     private static final int BUFFER = 64 * 1024;
     /** Size from which a one-chunk file stored plain is restored by the provider's file path (see {@link #restore}). */
     static final long KERNEL_COPY_BYTES = 1024 * 1024;
+    /**
+     * Threads a process gives the fsyncs of restored files: a sync thread only waits for the disk, and
+     * several in flight let it write files back together (the local provider's barrier uses as many).
+     */
+    public static final int SYNC_THREADS = 16;
 
     private final SealingProvider provider;
     private final Executor io;
+    private final Executor syncs;
     private final Semaphore uploads;
     private final int inlineThreshold;
 
     /**
      * The chunk size is not the store's: every call names the one of the backup it writes or reads, which
      * its manifest records, so backups of any chunk size are restored by any engine.
+     *
+     * @param syncs where restored files are fsynced: threads that wait for the disk, apart from the {@code io}
+     *     threads that hash, so that one file's write-back overlaps the copying and hashing of the next
      */
-    public ChunkStore(SealingProvider provider, Executor io, Semaphore uploads, int inlineThreshold) {
+    public ChunkStore(SealingProvider provider, Executor io, Executor syncs, Semaphore uploads, int inlineThreshold) {
         this.provider = provider;
         this.io = io;
+        this.syncs = syncs;
         this.uploads = uploads;
         this.inlineThreshold = inlineThreshold;
     }
@@ -267,7 +278,7 @@ public final class ChunkStore {
      * size and the whole file's hash. {@code chunkSize} is the chunk size of the backup that lists
      * {@code entry} (its manifest's), never this engine's setting: it says how long each chunk is. {@code what} names the file in errors. The target's directory must
      * exist: a restore whose staging was removed under it fails instead of creating it again. The file is
-     * not synced: the caller makes what it staged durable at once ({@link io.modbackup.core.fs.FileSync}).
+     * not synced: see {@link #restoreDurably} and {@link #syncRestored}.
      *
      * @return completes exceptionally with {@link CorruptBackupException} when a chunk is missing or
      *     does not match
@@ -303,12 +314,25 @@ public final class ChunkStore {
     }
 
     /**
+     * {@link #restore} and then an fsync of {@code target} on the sync threads, requested once the file was
+     * written whole and verified. The I/O thread goes on to the next file meanwhile, so the disk writes one
+     * file back while the next ones are copied and hashed: syncing a batch only after all of it was written
+     * left the disk idle during the hashing and the processor idle during the syncs (staging 764 MB in 95
+     * large files took 0.93 s that way, 0.58 s this way; 12,201 files of 16 KiB were no slower). The
+     * file's directory is not synced: {@link #syncRestored} does that once a batch's files exist.
+     */
+    public CompletableFuture<Void> restoreDurably(FileEntry entry, int chunkSize, Path target, String what) {
+        return restore(entry, chunkSize, target, what).thenRunAsync(() -> FileSync.force(target), syncs);
+    }
+
+    /**
      * Makes restored {@code files} and their {@code directories} durable, their fsyncs spread over this
-     * store's I/O threads after all were written (one fsync per write made restores wait on each).
+     * store's sync threads after all were written (one fsync inline after each write made restores wait
+     * on each).
      */
     public CompletableFuture<Void> syncRestored(java.util.Collection<Path> files, java.util.Collection<Path> directories,
                                                 int parallelism) {
-        return FileSync.sync(files, directories, io, parallelism);
+        return FileSync.sync(files, directories, syncs, parallelism);
     }
 
     /**

@@ -58,7 +58,7 @@ class ChunkBoundariesTest {
         Random random = new Random(compressed ? 18 : 17);
         Compression compression = compressed ? Compression.DEFAULT : Compression.NONE;
         SealingProvider sealing = new SealingProvider(new InMemoryProvider(), compression, null, io);
-        ChunkStore chunks = new ChunkStore(sealing, io, new Semaphore(4), INLINE);
+        ChunkStore chunks = new ChunkStore(sealing, io, io, new Semaphore(4), INLINE);
         for (int chunk : CHUNK_SIZES) {
             for (int size : sizes(chunk, random)) {
                 for (FileKind fileKind : FileKind.values()) {

@@ -101,7 +101,7 @@ class ChunkStoreTest {
     }
 
     private Sized small() {
-        return new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, INLINE), SMALL);
+        return new Sized(new ChunkStore(SealingProvider.reader(store, io), io, io, permits, INLINE), SMALL);
     }
 
     private static String sha(byte[] data, int from, int to) {
@@ -138,7 +138,7 @@ class ChunkStoreTest {
 
     @Test
     void anImmutableOneChunkFileIsSentWholeAndItsHashIsItsChunks() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, io, permits, 4096), CHUNK);
         Path file = file(100_000);
         FileEntry entry = store(chunks, file, FileKind.IMMUTABLE);
         assertEquals(1, calls("createFile"), "sent whole, with createFile");
@@ -150,7 +150,7 @@ class ChunkStoreTest {
 
     @Test
     void anAppendOnlyFileIsSentAsARegionOfItsCapturedLength() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, io, permits, 4096), CHUNK);
         Path file = file(100_000);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND); // grew after the cut
         FileEntry entry = store(chunks, file, FileKind.APPEND_ONLY);
@@ -161,7 +161,7 @@ class ChunkStoreTest {
 
     @Test
     void anImmutableFileThatGrewAfterItsCaptureIsSentAsARegionOfItsCapturedLength() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, io, permits, 4096), CHUNK);
         byte[] data = random(100_000, 3);
         Path file = Files.write(dir.resolve("grown"), data);
         Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
@@ -183,7 +183,7 @@ class ChunkStoreTest {
             }
             return null;
         });
-        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, io, permits, 4096), CHUNK);
         CompletionException failure = assertThrows(CompletionException.class,
                 () -> store(chunks, file, FileKind.IMMUTABLE));
         assertTrue(Futures.cause(failure).getMessage().contains("changed while it was being backed up"),
@@ -202,7 +202,7 @@ class ChunkStoreTest {
     @Test
     void aOneChunkFileIsStreamedInOnceUnlessPlainAndLargeWhenItTakesTheProvidersFilePath() throws Exception {
         SealingProvider compressing = new SealingProvider(store, Compression.DEFAULT, null, io);
-        Sized chunks = new Sized(new ChunkStore(compressing, io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(compressing, io, io, permits, 4096), CHUNK);
         byte[] text = "a line of text that compresses well\n".repeat(3000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         FileEntry compressed = chunks.store("text", FileKind.IMMUTABLE, Files.write(dir.resolve("text"), text), text.length,
                 0, new KnownChunks(true), new TransferStats()).join();
@@ -540,6 +540,37 @@ class ChunkStoreTest {
                 corrupt(restoreInto(chunks, entry, dir.resolve("absent"), "one")).getMessage());
     }
 
+    @Test
+    void aDurableRestoreAsksForTheFilesSyncOnTheSyncThreadsOnlyOnceItIsWholeAndVerified() throws Exception {
+        Path target = dir.resolve("out/durable");
+        java.util.List<String> atSync = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.Executor syncs = task -> {
+            try {
+                atSync.add(Hashing.sha256Hex(Files.readAllBytes(target)));
+            } catch (java.io.IOException e) {
+                atSync.add(e.toString());
+            }
+            task.run();
+        };
+        ChunkStore durable = new ChunkStore(SealingProvider.reader(store, io), io, syncs, permits, INLINE);
+        byte[] data = random(3 * SMALL - 7, 31);
+        FileEntry entry = durable.store("three", FileKind.IMMUTABLE, Files.write(dir.resolve("three"), data), data.length, 0,
+                SMALL, new KnownChunks(true), new TransferStats()).join();
+        assertEquals(3, entry.chunks().size());
+        Files.createDirectories(target.getParent());
+
+        durable.restoreDurably(entry, SMALL, target, "three").join();
+        assertArrayEquals(data, Files.readAllBytes(target));
+        assertEquals(List.of(entry.sha256()), atSync, "one sync, asked for when the file was whole");
+
+        byte[] flipped = stored(entry.chunks().get(1)).clone();
+        flipped[0] ^= 1;
+        put(entry.chunks().get(1), flipped);
+        assertInstanceOf(CorruptBackupException.class, Futures.cause(assertThrows(CompletionException.class,
+                () -> durable.restoreDurably(entry, SMALL, target, "three").join())));
+        assertEquals(1, atSync.size(), "a file that failed its verification is never synced");
+    }
+
     private void put(String sha, byte[] bytes) {
         memory.putObject(StoreLayout.chunkKey(sha), new ByteArrayInputStream(bytes), bytes.length).join();
     }
@@ -585,7 +616,7 @@ class ChunkStoreTest {
     @Test
     void uploadsWaitForAPermit() throws Exception {
         Semaphore one = new Semaphore(1);
-        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, one, INLINE), SMALL);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, io, one, INLINE), SMALL);
         byte[] data = random(3 * SMALL, 19);
         List<Integer> inFlight = new ArrayList<>();
         overrides.put("createObject", args -> {
@@ -661,7 +692,7 @@ class ChunkStoreTest {
 
     @Test
     void aRestoreIntoADirectoryThatIsGoneFailsAndCreatesNothing() throws Exception {
-        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, permits, 4096), CHUNK);
+        Sized chunks = new Sized(new ChunkStore(SealingProvider.reader(store, io), io, io, permits, 4096), CHUNK);
         Path source = Files.write(dir.resolve("gone-source"), new byte[3 * 1024]);
         FileEntry entry = chunks.store("p", FileKind.IMMUTABLE, source, 3 * 1024, 1L, new KnownChunks(true),
                 new TransferStats()).join();
