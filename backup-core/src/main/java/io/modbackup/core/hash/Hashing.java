@@ -35,7 +35,8 @@ public final class Hashing {
         }
         for (int i = 0; i < 64; i++) {
             char c = s.charAt(i);
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            // One unsigned comparison per range: a char below the range wraps to a large value.
+            if ((char) (c - '0') > 9 && (char) (c - 'a') > 5) {
                 return false;
             }
         }

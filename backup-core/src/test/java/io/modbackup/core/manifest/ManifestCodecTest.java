@@ -71,6 +71,21 @@ class ManifestCodecTest {
     }
 
     @Test
+    void everyHashMustBeLowerCaseHexOfSha256LengthAndAChunkEqualToItsFilesHashIsValid() {
+        String other = Hashing.sha256Hex(new byte[] {2});
+        TaskManifest valid = task(new FileEntry("one", FileKind.IMMUTABLE, 10, 0, SHA, List.of(SHA), null),
+                new FileEntry("two", FileKind.IMMUTABLE, CHUNK + 1, 0, SHA, List.of(SHA, other), null));
+        assertEquals(valid, roundTrip(valid, CHUNK));
+        for (String bad : List.of(SHA.toUpperCase(java.util.Locale.ROOT), SHA.substring(1), SHA + "0",
+                SHA.substring(1) + "g", SHA.substring(1) + "/", SHA.substring(1) + ":", SHA.substring(1) + "`")) {
+            assertEquals("task manifest 0: file f has no valid SHA-256",
+                    refused(task(new FileEntry("f", FileKind.IMMUTABLE, 10, 0, bad, List.of(SHA), null)), CHUNK), bad);
+            assertEquals("task manifest 0: file f lists an invalid chunk hash",
+                    refused(task(new FileEntry("f", FileKind.IMMUTABLE, 10, 0, SHA, List.of(bad), null)), CHUNK), bad);
+        }
+    }
+
+    @Test
     void aChunkSizeOfZeroIsRefusedRatherThanDividedBy() {
         assertEquals("task manifest 0: chunk size 0 is invalid", refused(task(chunked("a", 10, 1)), 0));
     }
