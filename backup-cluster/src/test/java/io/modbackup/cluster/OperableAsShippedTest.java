@@ -356,7 +356,9 @@ class OperableAsShippedTest {
 
             Run refused = backup("--action", "backup", "--module", MODULE_A);
             assertEquals(1, refused.code());
-            assertTrue(refused.err().startsWith("error: the backup store belongs to another cluster (its"), refused.err());
+            assertEquals(1, errorLines(refused).size(), refused.err());
+            assertTrue(errorLines(refused).get(0).startsWith("error: the backup store belongs to another cluster (its"),
+                    refused.err());
             committed(backup("--action", "backup", "--module", MODULE_A, "--takeover"));
 
             Run mismatch = backup("--config", first.resolve("modbackup.yaml").toString(), "--action", "list", "--module",
