@@ -86,12 +86,12 @@ public final class GarbageCollector {
             Run run = counted(started, true);
             return run.report(true, clock.millis() - started, 0);
         }
-        Run run = counted(started, false);
+        Run run = countedBeforeTheLease(started);
         try (StoreLocks.Lease lease = locks.exclusive(UUID.randomUUID().toString())) {
             long exclusiveFrom = clock.millis();
             locks.recordGcRun(lease.startedMillis());
-            if (storedGeneration() != run.loadedGeneration) {
-                log.info("backup GC: another GC wrote the state meanwhile; counting again");
+            if (run == null || storedGeneration() != run.loadedGeneration) {
+                log.info("backup GC: another GC changed the store meanwhile; counting again");
                 run = counted(started, true);
             } else {
                 try {
@@ -149,6 +149,21 @@ public final class GarbageCollector {
     }
 
     /** The state does not match the store: rebuilt from every manifest. Never loses data, only time. */
+    /**
+     * The count made before the exclusive lease, or null when what it read changed under it: another GC,
+     * holding the lease, may be deleting the backups this one listed (module manifests first, then their
+     * task manifests), so a manifest goes missing or a counted backup stops being committed. Counted again
+     * under the lease, where a missing manifest is corruption.
+     */
+    private Run countedBeforeTheLease(long started) {
+        try {
+            return counted(started, false);
+        } catch (CorruptBackupException | Inconsistent e) {
+            log.info("backup GC: the store changed while counting ({}); counting again under the lease", e.getMessage());
+            return null;
+        }
+    }
+
     private static final class Inconsistent extends RuntimeException {
         Inconsistent(String message) {
             super(message, null, false, false);
