@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * process or another of the cluster. Under it the run counts the backups committed meanwhile (a
  * listing and their manifests), writes its state, and deletes. So a backup waits for that part
  * only, and a chunk a backup committed or reused is never deleted: it is counted before anything is
- * deleted. Another GC that wrote the state meanwhile makes the run count again under the lease.
+ * deleted. Another GC that wrote the state meanwhile, or deleted what the run read before the lease,
+ * makes the run count again under the lease.
  * Orphans of crashed backups are collected once their lease expired (the lease TTL is the grace
  * period), and so are the expired leases themselves.
  */
