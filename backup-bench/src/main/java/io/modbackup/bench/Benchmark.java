@@ -261,8 +261,8 @@ public final class Benchmark {
                     noChanges[i] = time(() -> same[0] = engine.backup(A), false);
                 }
                 log.printf("no-change backups, in order: %s s%n", java.util.Arrays.toString(noChanges));
-                double steady = median(java.util.Arrays.copyOfRange(noChanges, 10, 15));
-                double warming = median(java.util.Arrays.copyOfRange(noChanges, 0, 5));
+                double steady = Rounds.median(java.util.Arrays.stream(noChanges, 10, 15).boxed().toList());
+                double warming = Rounds.median(java.util.Arrays.stream(noChanges, 0, 5).boxed().toList());
                 rows.add(row("no-change backup: time (steady: median of the last 5 of 15)", steady, "full backup", backup, 0.02));
                 rows.add(new Row("  the first 5 after a full one (median; JIT compiling)", fmt(warming) + " s",
                         "full backup " + fmt(backup) + " s", warming / backup, "-", "(for reference)"));
@@ -368,12 +368,6 @@ public final class Benchmark {
         // RocksDB's text files (OPTIONS, LOG, MANIFEST) pass: those few small files are compressed.
         log.printf("compression probe: %d of %d files of the cut pass%n", compressible, files.size());
         return passes.stream().sorted().toList().get(1);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 
     /** CPU time this process has used, all threads. */

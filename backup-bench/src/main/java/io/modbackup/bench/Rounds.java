@@ -41,7 +41,7 @@ final class Rounds {
         return Rows.row(measure + rounds, median(ours), baselineName, median(baseline), ratio, target);
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;

@@ -37,12 +37,19 @@ public final class FileSync {
 
     /** Fsyncs one file; fails naming it. */
     public static void force(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            channel.force(true);
+        try {
+            forceOrThrow(file);
         } catch (NoSuchFileException e) {
             throw new UncheckedIOException("cannot sync " + file + ": it was deleted", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot sync " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Fsyncs one file, leaving what a failure means to the caller (which names the object in its own terms). */
+    public static void forceOrThrow(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 

@@ -6,6 +6,7 @@ import io.modbackup.api.provider.ObjectKeys;
 import io.modbackup.api.provider.PageTokens;
 import io.modbackup.api.provider.ProgressInputStream;
 import io.modbackup.core.async.DaemonThreads;
+import io.modbackup.core.fs.FileSync;
 import io.modbackup.core.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -346,7 +347,7 @@ public final class LocalDirectoryProvider implements BackupProvider {
                     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 }
                 if (syncDirectory) {
-                    fsyncDirectory(target.getParent());
+                    FileSync.forceDirectory(target.getParent()); // where it cannot, the rename is still atomic
                 }
                 return true;
             } catch (FileAlreadyExistsException e) {
@@ -361,15 +362,6 @@ public final class LocalDirectoryProvider implements BackupProvider {
                     throw e;
                 }
             }
-        }
-    }
-
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot fsync directories; the rename itself is still atomic.
-            log.debug("cannot fsync directory {}: {}", dir, e.toString());
         }
     }
 

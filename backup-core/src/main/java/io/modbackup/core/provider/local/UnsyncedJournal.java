@@ -183,16 +183,16 @@ final class UnsyncedJournal implements AutoCloseable {
     }
 
     private static void force(Path entry, Path object) {
-        try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.READ)) {
-            channel.force(true);
+        try {
+            FileSync.forceOrThrow(entry);
         } catch (IOException e) {
             throw new BackupStorageException("cannot make " + object + " durable: " + e, e);
         }
     }
 
     private static void forceFound(Found found) {
-        try (FileChannel channel = FileChannel.open(found.object(), StandardOpenOption.READ)) {
-            channel.force(true);
+        try {
+            FileSync.forceOrThrow(found.object());
         } catch (NoSuchFileException e) {
             throw new BackupStorageException("'" + found.key() + "' was deleted before this backup could make it durable;"
                     + " nothing may refer to it: run the backup again", e);
