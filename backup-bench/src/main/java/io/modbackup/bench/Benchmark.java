@@ -251,39 +251,14 @@ public final class Benchmark {
                             "<= 1.00", "n/a"));
                 }
 
-                // Fifteen no-change backups in a row: the first few after a full one also pay for the JIT's
-                // compiling the reuse path (a Conductor pays that once per process start); the median of the
-                // last five is the steady state a periodic schedule sees, the target's measure. The median of
-                // the first five is reported beside it.
-                ModuleManifest[] same = new ModuleManifest[1];
-                double[] noChanges = new double[15];
-                for (int i = 0; i < noChanges.length; i++) {
-                    noChanges[i] = time(() -> same[0] = engine.backup(A), false);
-                }
-                log.printf("no-change backups, in order: %s s%n", java.util.Arrays.toString(noChanges));
-                double steady = Rounds.median(java.util.Arrays.stream(noChanges, 10, 15).boxed().toList());
-                double warming = Rounds.median(java.util.Arrays.stream(noChanges, 0, 5).boxed().toList());
-                rows.add(row("no-change backup: time (steady: median of the last 5 of 15)", steady, "full backup", backup, 0.02));
-                rows.add(new Row("  the first 5 after a full one (median; JIT compiling)", fmt(warming) + " s",
-                        "full backup " + fmt(backup) + " s", warming / backup, "-", "(for reference)"));
-                if (restic != null) {
-                    rows.add(new Row("no-change backup: time (steady)", fmt(steady) + " s",
-                            "restic, no change " + fmt(restic.noChange()) + " s", steady / restic.noChange(), "-",
-                            "(for reference)"));
-                }
-                if (borg != null) {
-                    rows.add(row("no-change backup: time (steady)", steady, "borg, no change", borg.noChange(), 1.0));
-                }
-                rows.add(new Row("no-change backup: bytes sent", size(same[0].totals().bytesSent()),
-                        size(full[0].totals().bytesSent()) + " (full)",
-                        (double) same[0].totals().bytesSent() / full[0].totals().bytesSent(), "manifests only",
-                        same[0].totals().chunksUploaded() == 0 && same[0].totals().newBytes() == 0 ? "met (0 chunks)" : "MISSED"));
+                NoChangeRows.Measured noChange = NoChangeRows.measure(engine, A, backup, full[0], restic, borg, log);
+                rows.addAll(noChange.rows());
 
                 generate(cluster, random, Math.max(MIB, o.sizeBytes() / 20));
                 cluster.awaitSettled(A, TimeUnit.MINUTES.toMillis(10));
                 ModuleManifest incremental = engine.backup(A);
                 BackupStore reader = new BackupStore(io.modbackup.core.store.SealingProvider.reader(store, Runnable::run), new io.modbackup.core.manifest.ManifestCodec(), Runnable::run);
-                long[] changed = ManifestDiff.changedBytes(reader, same[0], incremental);
+                long[] changed = ManifestDiff.changedBytes(reader, noChange.last(), incremental);
                 long uploaded = incremental.totals().newBytes();
                 double bound = changed[0] + changed[1] * (double) o.chunkSize();
                 rows.add(new Row("incremental after appends + new SSTs: new content", size(uploaded),
