@@ -25,6 +25,7 @@ public final class OrderedWindow<T, R> {
     private final int window;
     private final Function<? super T, CompletableFuture<R>> operation;
     private final Consumer<? super R> consumer;
+    private final Runnable onStall;
     private final Deque<CompletableFuture<R>> started = new ArrayDeque<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -32,11 +33,12 @@ public final class OrderedWindow<T, R> {
     private boolean exhausted;
 
     private OrderedWindow(Iterator<T> items, int window, Function<? super T, CompletableFuture<R>> operation,
-                          Consumer<? super R> consumer) {
+                          Consumer<? super R> consumer, Runnable onStall) {
         this.items = items;
         this.window = window;
         this.operation = operation;
         this.consumer = consumer;
+        this.onStall = onStall;
     }
 
     /**
@@ -47,10 +49,25 @@ public final class OrderedWindow<T, R> {
     public static <T, R> CompletableFuture<Void> run(Iterator<T> items, int window,
                                                      Function<? super T, CompletableFuture<R>> operation,
                                                      Consumer<? super R> consumer) {
+        return run(items, window, operation, consumer, () -> { });
+    }
+
+    /**
+     * {@link #run(Iterator, int, Function, Consumer)}, calling {@code onStall} each time the run can start
+     * nothing more (the window is full, every item was started, or one failed) while the item at its head
+     * is not done. For operations that complete only once something batches them (a pack of small files that is
+     * sent when full): {@code onStall} sends what is batched, or the run would wait for ever. It runs on
+     * the thread pumping the window, may be called again before what it started ends, and must not block.
+     *
+     * @param window at least 1
+     */
+    public static <T, R> CompletableFuture<Void> run(Iterator<T> items, int window,
+                                                     Function<? super T, CompletableFuture<R>> operation,
+                                                     Consumer<? super R> consumer, Runnable onStall) {
         if (window < 1) {
             throw new IllegalArgumentException("window must be at least 1, got " + window);
         }
-        OrderedWindow<T, R> run = new OrderedWindow<>(items, window, operation, consumer);
+        OrderedWindow<T, R> run = new OrderedWindow<>(items, window, operation, consumer, onStall);
         run.pump();
         return run.done;
     }
@@ -116,6 +133,14 @@ public final class OrderedWindow<T, R> {
             if (failure != null) {
                 step();
                 return;
+            }
+        }
+        CompletableFuture<R> head = started.peekFirst();
+        if (head != null && !head.isDone() && (failure != null || exhausted || started.size() >= window)) {
+            try {
+                onStall.run();
+            } catch (RuntimeException | Error e) {
+                failure = failure != null ? failure : Futures.cause(e);
             }
         }
         boolean allEnded = started.stream().allMatch(CompletableFuture::isDone);

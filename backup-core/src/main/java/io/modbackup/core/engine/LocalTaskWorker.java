@@ -14,6 +14,7 @@ import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
 import io.modbackup.core.store.KnownChunks;
+import io.modbackup.core.store.PackWriter;
 import io.modbackup.core.store.PathOrderedFiles;
 import io.modbackup.core.store.TaskManifestWriter;
 import io.modbackup.core.store.TransferLimits;
@@ -134,15 +135,30 @@ public final class LocalTaskWorker implements TaskWorker {
                 request.backupId(), request.task(), List.of(), request.depotEndOffsets(), request.processedOffsets()), stored)
                 .reusingSegmentsOf(reuse && source.header() != null && source.header().version() == ManifestCodec.VERSION
                         ? source : null);
-        return OrderedWindow.run(files.iterator(), filesInFlight, file -> source.seek(file.path()).thenCompose(before -> {
-            if (reuse && unchanged(file, before)) {
-                task.fileReused();
-                task.reused(before.chunks().size());
-                return CompletableFuture.completedFuture(before);
+        // Small files go into packs of half a window's files: the window's head may wait for its pack, which is
+        // sent when full or when the window can start nothing more (PackWriter).
+        PackWriter packs = chunks.packWriter(request.chunkSize(), Math.max(1, filesInFlight / 2), known, task);
+        return OrderedWindow.run(files.iterator(), filesInFlight, file -> {
+            PackWriter.Ticket ticket = packs.ticket();
+            try {
+                return source.seek(file.path()).thenCompose(before -> {
+                    if (reuse && unchanged(file, before)) {
+                        ticket.skip();
+                        task.fileReused();
+                        task.reused(before.chunks().size());
+                        return CompletableFuture.completedFuture(before);
+                    }
+                    return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
+                            request.chunkSize(), known.withPrevious(before), ticket, task);
+                }).whenComplete((entry, error) -> ticket.skip());
+            } catch (RuntimeException e) {
+                ticket.skip();
+                throw e;
             }
-            return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
-                    request.chunkSize(), known.withPrevious(before), task);
-        }), writer::add).thenCompose(v -> writer.finish())
+        }, entry -> {
+            packs.progressed();
+            writer.add(entry);
+        }, packs::stalled).thenCompose(v -> packs.allStored()).thenCompose(v -> writer.finish())
                 // New content is the files'; the task manifest and its segments count only as bytes sent.
                 .thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(), task.newBytes(),
                         task.bytesSent() + written.bytesSent(), task.chunksUploaded(), task.chunksReused(),
@@ -230,11 +246,28 @@ public final class LocalTaskWorker implements TaskWorker {
             for (Path directory : directories) {
                 createBelow(staging, directory, request);
             }
-            return BoundedFanOut.map(batch, filesInFlight, file -> {
+            // A pack's files are restored together, the pack read once; every other file on its own.
+            Map<String, List<FileEntry>> packed = new java.util.LinkedHashMap<>();
+            List<List<FileEntry>> units = new ArrayList<>();
+            for (FileEntry file : batch) {
+                if (file.pack() != null) {
+                    packed.computeIfAbsent(file.chunks().get(0), pack -> new ArrayList<>()).add(file);
+                } else {
+                    units.add(List.of(file));
+                }
+            }
+            units.addAll(packed.values());
+            java.util.function.Function<FileEntry, String> name = file -> "file " + file.path() + " of task " + request.task();
+            return BoundedFanOut.map(units, filesInFlight, unit -> {
                 requireStaging(request, staging);
                 // Durable before the runtime may swap them in: each file synced off the I/O threads once verified.
+                if (unit.get(0).pack() != null) {
+                    return chunks.restorePackDurably(unit, unit.stream().map(file -> staging.resolve(file.path()).normalize())
+                            .toList(), name);
+                }
+                FileEntry file = unit.get(0);
                 return chunks.restoreDurably(file, request.chunkSize(), staging.resolve(file.path()).normalize(),
-                        "file " + file.path() + " of task " + request.task());
+                        name.apply(file));
             }).thenCompose(done -> {
                 directories.add(staging);
                 return chunks.syncRestored(List.of(), directories, filesInFlight);

@@ -362,7 +362,7 @@ public final class GarbageCollector {
                 if (now == 0) {
                     state.chunks.remove(sha);
                     chunkCandidates.add(sha);
-                    droppedSizes.put(sha, Math.min(chunkSize, file.size() - (long) i * chunkSize));
+                    droppedSizes.put(sha, file.storedChunkSize(i, chunkSize));
                 } else {
                     state.chunks.put(sha, now);
                 }

@@ -21,10 +21,11 @@ import java.util.Set;
  */
 public final class ManifestCodec {
     /**
-     * The manifest format version this code writes: 2 stores a task's file list in shared segments
-     * ({@link FileSegment}); version 1 (files in the task manifest) is still read.
+     * The manifest format version this code writes: 3 may place a small file in a pack ({@link PackSlice}),
+     * which an older reader must refuse by version rather than restore as a file of its own; 2 stores a task's
+     * file list in shared segments ({@link FileSegment}); 1 (files in the task manifest). All are read.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest format version this code reads. */
     public static final int OLDEST_READABLE_VERSION = 1;
     /** Largest file a manifest may describe (1 TiB): anything larger is taken as tampering. */
@@ -261,6 +262,10 @@ public final class ManifestCodec {
         if (!Hashing.isSha256Hex(file.sha256())) {
             throw new CorruptBackupException(what + ": file " + file.path() + " has no valid SHA-256");
         }
+        if (file.pack() != null) {
+            validatePacked(file, chunkSize, what);
+            return;
+        }
         if (file.inline() != null) {
             byte[] data;
             try {
@@ -286,6 +291,20 @@ public final class ManifestCodec {
             if (!chunk.equals(file.sha256()) && !Hashing.isSha256Hex(chunk)) {
                 throw new CorruptBackupException(what + ": file " + file.path() + " lists an invalid chunk hash");
             }
+        }
+    }
+
+    /** A packed file: one chunk, the pack, no longer than a chunk, the file's bytes inside it. */
+    private static void validatePacked(FileEntry file, int chunkSize, String what) {
+        PackSlice slice = file.pack();
+        if (file.inline() != null || file.chunks().size() != 1 || !Hashing.isSha256Hex(file.chunks().get(0))) {
+            throw new CorruptBackupException(what + ": packed file " + file.path() + " does not name exactly one pack");
+        }
+        if (chunkSize <= 0 || slice.packSize() < 1 || slice.packSize() > chunkSize || slice.offset() < 0
+                || file.size() < 1 || slice.offset() > slice.packSize() - file.size()) {
+            throw new CorruptBackupException(what + ": packed file " + file.path() + " of " + file.size()
+                    + " bytes at offset " + slice.offset() + " does not fit its pack of " + slice.packSize()
+                    + " bytes (chunk size " + chunkSize + ")");
         }
     }
 

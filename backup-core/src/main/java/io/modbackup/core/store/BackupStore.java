@@ -272,7 +272,7 @@ public final class BackupStore {
 
     private static void addChunks(FileEntry file, int chunkSize, Map<String, Long> chunks) {
         for (int i = 0; i < file.chunks().size(); i++) {
-            chunks.put(file.chunks().get(i), Math.min(chunkSize, file.size() - (long) i * chunkSize));
+            chunks.put(file.chunks().get(i), file.storedChunkSize(i, chunkSize));
         }
     }
 

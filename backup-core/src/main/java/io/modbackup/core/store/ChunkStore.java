@@ -48,6 +48,10 @@ public final class ChunkStore {
      * several in flight let it write files back together (the local provider's barrier uses as many).
      */
     public static final int SYNC_THREADS = 16;
+    /** Largest pack of small files (see {@link PackWriter}): a restore reads a pack through once. */
+    static final int PACK_BYTES = 1024 * 1024;
+    /** Largest file packed: above it a file's own object costs little beside its bytes. */
+    static final int PACK_MEMBER_BYTES = 64 * 1024;
 
     private final SealingProvider provider;
     private final Executor io;
@@ -84,20 +88,119 @@ public final class ChunkStore {
      */
     public CompletableFuture<FileEntry> store(String path, FileKind kind, Path source, long size, long modifiedMillis,
                                               int chunkSize, KnownChunks known, TransferStats stats) {
+        return store(path, kind, source, size, modifiedMillis, chunkSize, known, null, stats);
+    }
+
+    /**
+     * {@link #store(String, FileKind, Path, long, long, int, KnownChunks, TransferStats)}, packing the file
+     * with others of its task when it is small ({@link #packable}) and {@code ticket}, its place in a
+     * {@link PackWriter} of this store ({@link #packWriter}), is not null. The ticket is settled either way.
+     */
+    public CompletableFuture<FileEntry> store(String path, FileKind kind, Path source, long size, long modifiedMillis,
+                                              int chunkSize, KnownChunks known, PackWriter.Ticket ticket,
+                                              TransferStats stats) {
         requireValid(chunkSize);
+        boolean packed = ticket != null && packable(size, chunkSize);
+        if (ticket != null && !packed) {
+            ticket.skip();
+        }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return size <= inlineThreshold
-                        ? CompletableFuture.completedFuture(inline(path, kind, source, size, modifiedMillis, known, stats))
+                if (size <= inlineThreshold) {
+                    return CompletableFuture.completedFuture(inline(path, kind, source, size, modifiedMillis, known, stats));
+                }
+                return packed ? pack(path, kind, source, size, modifiedMillis, known, ticket, stats)
                         : chunked(path, kind, source, size, modifiedMillis, chunkSize, known, stats);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + source + " (" + path + ")", e);
             }
-        }, io).thenCompose(entry -> entry);
+        }, io).thenCompose(entry -> entry).whenComplete((entry, error) -> {
+            if (ticket != null) {
+                ticket.skip(); // a file that failed before it joined its pack must not hold the pack back
+            }
+        });
     }
 
-    private FileEntry inline(String path, FileKind kind, Path source, long size, long modifiedMillis, KnownChunks known,
-                             TransferStats stats) throws IOException {
+    /**
+     * Whether a file of {@code size} bytes goes into a pack in a backup of {@code chunkSize} chunks: larger
+     * than the inline threshold, at most {@link #PACK_MEMBER_BYTES} and half a pack (a pack is at most a chunk).
+     */
+    boolean packable(long size, int chunkSize) {
+        return size > inlineThreshold && size <= Math.min(PACK_MEMBER_BYTES, packBytes(chunkSize) / 2);
+    }
+
+    private static int packBytes(int chunkSize) {
+        return Math.min(PACK_BYTES, chunkSize);
+    }
+
+    /**
+     * A writer of packs for one task's backup of {@code chunkSize} chunks, which sends a pack every
+     * {@code flushMembers} files (see {@link PackWriter}); packs are named, deduplicated and counted as
+     * chunks, through {@code known} and {@code stats}.
+     */
+    public PackWriter packWriter(int chunkSize, int flushMembers, KnownChunks known, TransferStats stats) {
+        requireValid(chunkSize);
+        return new PackWriter(bytes -> storePack(bytes, known, stats), flushMembers, packBytes(chunkSize));
+    }
+
+    /** Names a pack by its content and stores it unless this backup has it; completes with its name. */
+    private CompletableFuture<String> storePack(byte[] bytes, KnownChunks known, TransferStats stats) {
+        return CompletableFuture.supplyAsync(() -> provider.contentHash().of(bytes), io).thenCompose(sha -> {
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> other = known.claim(sha, mine);
+            if (other != null) {
+                stats.reused(1);
+                return other.thenApply(v -> sha);
+            }
+            uploads.acquireUninterruptibly(); // on an I/O thread, as for any chunk: the backpressure
+            provider.store(StoreLayout.chunkKey(sha), new java.io.ByteArrayInputStream(bytes), bytes.length)
+                    .whenComplete((sent, error) -> {
+                        uploads.release();
+                        if (error != null) {
+                            known.failed(sha, mine, error);
+                            return;
+                        }
+                        if (sent == SealingProvider.EXISTED) {
+                            stats.reused(1);
+                        } else {
+                            stats.uploaded();
+                            stats.sent(sent);
+                        }
+                        known.sent(sha, mine);
+                    });
+            return mine.thenApply(v -> sha);
+        });
+    }
+
+    /**
+     * A small file: read once, and then the entry of the backup built on when its content is unchanged (a
+     * packed one keeps its slice), a chunk the index holds, or a place in the task's open pack.
+     */
+    private CompletableFuture<FileEntry> pack(String path, FileKind kind, Path source, long size, long modifiedMillis,
+                                              KnownChunks known, PackWriter.Ticket ticket, TransferStats stats)
+            throws IOException {
+        byte[] data = readCaptured(source, size);
+        stats.read(size);
+        String sha = provider.contentHash().of(data);
+        FileEntry before = known.previousPackedWith(sha);
+        if (before != null) {
+            ticket.skip();
+            stats.reused(1);
+            return CompletableFuture.completedFuture(new FileEntry(path, kind, size, modifiedMillis, sha, before.chunks(),
+                    null, before.pack()));
+        }
+        if (known.holds(sha)) {
+            ticket.skip();
+            stats.reused(1);
+            return CompletableFuture.completedFuture(new FileEntry(path, kind, size, modifiedMillis, sha, List.of(sha), null));
+        }
+        stats.added(size);
+        return ticket.join(data).thenApply(placed -> new FileEntry(path, kind, size, modifiedMillis, sha,
+                List.of(placed.pack()), null, placed.slice()));
+    }
+
+    /** The first {@code size} bytes of {@code source}, its captured length (an append-only file may have grown). */
+    private static byte[] readCaptured(Path source, long size) throws IOException {
         byte[] data = new byte[(int) size];
         try (InputStream in = Files.newInputStream(source)) {
             int n = in.readNBytes(data, 0, data.length);
@@ -105,6 +208,12 @@ public final class ChunkStore {
                 throw new IOException(source + " has " + n + " bytes, fewer than its captured size " + size);
             }
         }
+        return data;
+    }
+
+    private FileEntry inline(String path, FileKind kind, Path source, long size, long modifiedMillis, KnownChunks known,
+                             TransferStats stats) throws IOException {
+        byte[] data = readCaptured(source, size);
         stats.read(size);
         String contentHash = provider.contentHash().of(data);
         if (!known.previousContentIs(contentHash)) {
@@ -291,16 +400,11 @@ public final class ChunkStore {
                 if (!provider.contentHash().of(data).equals(entry.sha256())) {
                     throw new CorruptBackupException(what + ": inlined content does not match its SHA-256");
                 }
-                try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-                    ByteBuffer buffer = ByteBuffer.wrap(data);
-                    while (buffer.hasRemaining()) {
-                        channel.write(buffer);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write " + target, e);
-                }
+                writeWhole(target, data);
             }, io);
+        }
+        if (entry.pack() != null) {
+            return restorePacked(List.of(entry), List.of(target), file -> what, false);
         }
         if (entry.chunks().size() == 1 && entry.size() >= KERNEL_COPY_BYTES) {
             // A large chunk stored plain takes the provider's file path (a kernel-side copy for the local
@@ -323,6 +427,83 @@ public final class ChunkStore {
      */
     public CompletableFuture<Void> restoreDurably(FileEntry entry, int chunkSize, Path target, String what) {
         return restore(entry, chunkSize, target, what).thenRunAsync(() -> FileSync.force(target), syncs);
+    }
+
+    /**
+     * Restores packed files that share one pack ({@code entries}, each {@link FileEntry#pack()} naming the same
+     * chunk) to their {@code targets}, reading the pack once, in the order of their slices, and verifying each
+     * file's size and hash; each file is fsynced on the sync threads once written whole. {@code what} names a
+     * file in errors. Files whose slices overlap one read already are restored on their own.
+     *
+     * @return completes exceptionally with {@link CorruptBackupException} when the pack is missing or a file's
+     *     bytes in it do not match
+     */
+    public CompletableFuture<Void> restorePackDurably(List<FileEntry> entries, List<Path> targets,
+                                                      java.util.function.Function<FileEntry, String> what) {
+        return restorePacked(entries, targets, what, true);
+    }
+
+    private CompletableFuture<Void> restorePacked(List<FileEntry> entries, List<Path> targets,
+                                                  java.util.function.Function<FileEntry, String> what, boolean durably) {
+        String pack = entries.get(0).chunks().get(0);
+        Integer[] order = new Integer[entries.size()];
+        for (int i = 0; i < order.length; i++) {
+            if (entries.get(i).pack() == null || !entries.get(i).chunks().get(0).equals(pack)) {
+                throw new IllegalArgumentException("file " + entries.get(i).path() + " is not in pack " + pack);
+            }
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> entries.get(i).pack().offset()));
+        return provider.getObject(StoreLayout.chunkKey(pack)).thenComposeAsync(in -> {
+            if (in == null) {
+                throw new CorruptBackupException(what.apply(entries.get(order[0])) + ": its pack " + pack
+                        + " is missing from the store");
+            }
+            List<CompletableFuture<Void>> rest = new ArrayList<>();
+            long position = 0;
+            try (InputStream stream = in) {
+                for (int i : order) {
+                    FileEntry entry = entries.get(i);
+                    long offset = entry.pack().offset();
+                    if (offset < position) {
+                        rest.add(restorePacked(List.of(entry), List.of(targets.get(i)), what, durably));
+                        continue;
+                    }
+                    stream.skipNBytes(offset - position);
+                    byte[] data = stream.readNBytes((int) entry.size());
+                    position = offset + data.length;
+                    String actual = provider.contentHash().of(data);
+                    if (data.length != entry.size() || !actual.equals(entry.sha256())) {
+                        throw new CorruptBackupException(what.apply(entry) + ": its slice of pack " + pack
+                                + " is corrupt in the store (" + data.length + " bytes hashing to " + actual + ", expected "
+                                + entry.size() + " bytes hashing to " + entry.sha256() + ")");
+                    }
+                    Path target = targets.get(i);
+                    writeWhole(target, data);
+                    if (durably) {
+                        rest.add(CompletableFuture.runAsync(() -> FileSync.force(target), syncs));
+                    }
+                }
+            } catch (java.io.EOFException e) {
+                throw new CorruptBackupException(what.apply(entries.get(order[0])) + ": pack " + pack
+                        + " is corrupt in the store: it ends before the slices its files name", e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read pack " + pack + " for " + what.apply(entries.get(order[0])), e);
+            }
+            return CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new));
+        }, io);
+    }
+
+    private static void writeWhole(Path target, byte[] data) {
+        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(data);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target, e);
+        }
     }
 
     /**

@@ -27,22 +27,25 @@ public final class KnownChunks {
     private final List<String> previous;
     /** The content hash of that file, or null for none. */
     private final String previousContent;
+    /** That file's entry when it was packed, or null. */
+    private final FileEntry previousPacked;
 
     /**
      * @param probeOthers whether a chunk this index does not hold is looked up in the store before it is
      *     sent (when it may well be there: the module has backups but none this one can build on)
      */
     public KnownChunks(boolean probeOthers) {
-        this(new ChunkHashSet(), new ConcurrentHashMap<>(), probeOthers, List.of(), null);
+        this(new ChunkHashSet(), new ConcurrentHashMap<>(), probeOthers, List.of(), null, null);
     }
 
     private KnownChunks(ChunkHashSet sent, ConcurrentMap<String, CompletableFuture<Void>> sending,
-                        boolean probeOthers, List<String> previous, String previousContent) {
+                        boolean probeOthers, List<String> previous, String previousContent, FileEntry previousPacked) {
         this.sent = sent;
         this.sending = sending;
         this.probeOthers = probeOthers;
         this.previous = previous;
         this.previousContent = previousContent;
+        this.previousPacked = previousPacked;
     }
 
     /**
@@ -51,7 +54,16 @@ public final class KnownChunks {
      * is unchanged is not counted as new content.
      */
     public KnownChunks withPrevious(FileEntry before) {
-        return before == null ? this : new KnownChunks(sent, sending, probeOthers, before.chunks(), before.sha256());
+        return before == null ? this : new KnownChunks(sent, sending, probeOthers, before.chunks(), before.sha256(),
+                before.pack() != null ? before : null);
+    }
+
+    /**
+     * The file's entry in the backup built on when it was packed and held {@code contentHash}: its slice of its
+     * pack serves again. Null otherwise.
+     */
+    FileEntry previousPackedWith(String contentHash) {
+        return previousPacked != null && previousPacked.sha256().equals(contentHash) ? previousPacked : null;
     }
 
     /** Whether {@code contentHash} is the whole content of the file in the backup built on. */

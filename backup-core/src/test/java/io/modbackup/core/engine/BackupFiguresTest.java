@@ -102,7 +102,7 @@ class BackupFiguresTest {
         Map<String, Long> chunkLengths = new HashMap<>();
         files.values().forEach(file -> {
             for (int i = 0; i < file.chunks().size(); i++) {
-                chunkLengths.put(file.chunks().get(i), Math.min(backup.chunkSize(), file.size() - (long) i * backup.chunkSize()));
+                chunkLengths.put(file.chunks().get(i), file.storedChunkSize(i, backup.chunkSize())); // a pack: its length
             }
         });
         String modulePrefix = StoreLayout.backupPrefix(BackupId.parse(backup.backupId()));

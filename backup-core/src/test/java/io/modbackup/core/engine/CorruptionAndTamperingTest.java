@@ -94,11 +94,11 @@ class CorruptionAndTamperingTest {
                 }), "twice"),
                 new Damage("tamper.unknown-task-manifest-version", t -> t.resealTask(0, task -> new TaskManifest(7, task.module(),
                         task.backupId(), task.task(), task.files(), task.depotEndOffsets(), task.processedOffsets())),
-                        "has format version 7 but this modbackup reads versions 1 to 2"),
+                        "has format version 7 but this modbackup reads versions 1 to 3"),
                 new Damage("tamper.unknown-module-manifest-version", t -> t.resealModule(m -> new ModuleManifest(9, m.backupId(),
                         m.module(), m.clusterId(), m.createdMillis(), m.completedMillis(), m.restoreEpoch(), m.chunkSize(),
                         m.descriptor(), m.commitIds(), m.jar(), m.tasks(), m.totals(), null)),
-                        "has format version 9 but this modbackup reads versions 1 to 2"),
+                        "has format version 9 but this modbackup reads versions 1 to 3"),
                 new Damage("tamper.tasks-out-of-order", t -> t.resealModule(m -> {
                     List<TaskRef> swapped = new ArrayList<>(m.tasks());
                     java.util.Collections.swap(swapped, 0, 1);

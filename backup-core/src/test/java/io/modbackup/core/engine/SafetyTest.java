@@ -77,8 +77,8 @@ class SafetyTest {
         // Supervisor share a backup's uploads: one holding the chunk waits for another's upload of it and
         // fails with it, so the chunk is sent at most once per attempt of each task holding it.
         String sha = key.group(1).substring(key.group(1).lastIndexOf('/') + 1);
-        long holders = tasksHolding(sha);
-        assertTrue(holders >= 1, "some task holds chunk " + sha);
+        // A chunk no file hashes to is a pack of one task's small files.
+        long holders = Math.max(1, tasksHolding(sha));
         long tries = f.provider.faultsInjected(key.group(1));
         long most = BackupEngine.RETRY_ATTEMPTS * BackupOptions.defaults().taskAttempts() * holders;
         assertTrue(tries > 0 && tries % BackupEngine.RETRY_ATTEMPTS == 0 && tries <= most, "the failing chunk, held by "

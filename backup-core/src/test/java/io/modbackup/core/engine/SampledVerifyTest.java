@@ -80,7 +80,7 @@ class SampledVerifyTest {
     void fourPartsReHashEveryChunkOnceAndEachRunReadsOnlyItsPart() throws Exception {
         ModuleManifest backup = engine.backup(A);
         Map<String, Long> chunks = f.reader().reach(backup, file -> { }).chunks();
-        assertTrue(chunks.size() >= 10, chunks.size() + " chunks");
+        assertTrue(chunks.size() >= 8, chunks.size() + " chunks (small files are packed: fewer chunks than files)");
         Set<String> read = new HashSet<>();
         long bytes = 0;
         for (int part = 1; part <= 4; part++) {

@@ -60,6 +60,40 @@ class ManifestCodecTest {
     }
 
     @Test
+    void aPackedFileNamesOnePackNoLargerThanAChunkAndFitsInsideItAndAnUnpackedEntryWritesNoPackField() {
+        String pack = Hashing.sha256Hex(new byte[] {9});
+        FileEntry first = new FileEntry("p1", FileKind.APPEND_ONLY, 300, 0, SHA, List.of(pack), null, new PackSlice(0, CHUNK));
+        FileEntry last = new FileEntry("p2", FileKind.APPEND_ONLY, 24, 0, SHA, List.of(pack), null, new PackSlice(1000, CHUNK));
+        TaskManifest valid = task(first, last);
+        assertEquals(valid, roundTrip(valid, CHUNK));
+        String json = new String(codec.encode(task(chunked("plain", 10, 1))), StandardCharsets.UTF_8);
+        assertTrue(!json.contains("pack"), "an unpacked entry is written as before packs existed: " + json);
+
+        assertEquals("task manifest 0: packed file p of 25 bytes at offset 1000 does not fit its pack of 1024 bytes"
+                        + " (chunk size 1024)",
+                refused(task(new FileEntry("p", FileKind.MUTABLE, 25, 0, SHA, List.of(pack), null, new PackSlice(1000, CHUNK))),
+                        CHUNK));
+        assertEquals("task manifest 0: packed file p of 10 bytes at offset 0 does not fit its pack of 1025 bytes"
+                        + " (chunk size 1024)",
+                refused(task(new FileEntry("p", FileKind.MUTABLE, 10, 0, SHA, List.of(pack), null,
+                        new PackSlice(0, CHUNK + 1))), CHUNK));
+        assertEquals("task manifest 0: packed file p of 10 bytes at offset -1 does not fit its pack of 1024 bytes"
+                        + " (chunk size 1024)",
+                refused(task(new FileEntry("p", FileKind.MUTABLE, 10, 0, SHA, List.of(pack), null,
+                        new PackSlice(-1, CHUNK))), CHUNK));
+        assertEquals("task manifest 0: packed file p of 0 bytes at offset 0 does not fit its pack of 1024 bytes"
+                        + " (chunk size 1024)",
+                refused(task(new FileEntry("p", FileKind.MUTABLE, 0, 0, SHA, List.of(pack), null,
+                        new PackSlice(0, CHUNK))), CHUNK));
+        for (List<String> chunks : List.of(List.<String>of(), List.of(pack, pack), List.of(pack.substring(1)))) {
+            assertEquals("task manifest 0: packed file p does not name exactly one pack", refused(task(new FileEntry("p",
+                    FileKind.MUTABLE, 10, 0, SHA, chunks, null, new PackSlice(0, CHUNK))), CHUNK));
+        }
+        assertEquals("task manifest 0: packed file p does not name exactly one pack", refused(task(new FileEntry("p",
+                FileKind.MUTABLE, 1, 0, SHA, List.of(pack), "AQ==", new PackSlice(0, CHUNK))), CHUNK));
+    }
+
+    @Test
     void anInlinedFileMustHoldItsStatedSizeAndNoChunks() {
         String data = Base64.getEncoder().encodeToString(new byte[] {1, 2, 3});
         assertEquals("task manifest 0: inlined file i does not have its stated size", refused(task(
