@@ -83,9 +83,17 @@ final class BackupCopy {
                 for (TaskRef ref : manifest.tasks()) {
                     String what = "task manifest " + ref.task() + " of backup " + id;
                     TaskManifest task = Futures.await(source.readTaskManifest(ref, manifest.chunkSize(), what), "read " + what);
-                    List<FileEntry> copied = Futures.await(BoundedFanOut.map(task.files(), FILES_IN_FLIGHT,
-                            file -> java.util.concurrent.CompletableFuture.supplyAsync(() -> copyFile(file, manifest,
-                                    target.chunks(), known, stats, staging, files), fileThreads)), "copy the files of " + what);
+                    // The files of one pack are read back together (the pack read once), every other file alone.
+                    List<List<FileEntry>> units = new ArrayList<>(task.files().stream().filter(file -> file.pack() != null)
+                            .collect(java.util.stream.Collectors.groupingBy(file -> file.chunks().get(0),
+                                    java.util.LinkedHashMap::new, java.util.stream.Collectors.toList())).values());
+                    task.files().stream().filter(file -> file.pack() == null).forEach(file -> units.add(List.of(file)));
+                    List<FileEntry> copied = new ArrayList<>();
+                    Futures.await(BoundedFanOut.map(units, FILES_IN_FLIGHT,
+                            unit -> java.util.concurrent.CompletableFuture.supplyAsync(() -> copyFiles(unit, manifest,
+                                    target.chunks(), known, stats, staging, files), fileThreads)), "copy the files of " + what)
+                            .forEach(copied::addAll);
+                    copied.sort(java.util.Comparator.comparing(FileEntry::path));
                     BackupStore.WrittenTaskManifest written = Futures.await(target.store().writeTaskManifest(
                             new TaskManifest(ManifestCodec.VERSION, task.module(), task.backupId(), task.task(), copied,
                                     task.depotEndOffsets(), task.processedOffsets()), java.util.Set.of()), "write " + what);
@@ -109,6 +117,37 @@ final class BackupCopy {
             } finally {
                 fileThreads.shutdownNow();
                 FileTrees.deleteTree(staging);
+            }
+        }
+    }
+
+    /**
+     * Reads {@code unit}, one file or the files of one pack, back from the source (a pack read once, each
+     * file verified) and stores each in the target as {@link #copyFile} does.
+     */
+    private List<FileEntry> copyFiles(List<FileEntry> unit, ModuleManifest manifest, ChunkStore targetChunks,
+                                      KnownChunks known, TransferStats stats, Path staging, AtomicInteger files) {
+        if (unit.size() == 1) {
+            return List.of(copyFile(unit.get(0), manifest, targetChunks, known, stats, staging, files));
+        }
+        List<Path> locals = unit.stream().map(file -> staging.resolve("file-" + files.incrementAndGet())).toList();
+        try {
+            Futures.await(sourceChunks.restorePack(unit, locals, file -> "file " + file.path() + " of backup "
+                    + manifest.backupId()), "read the files of pack " + unit.get(0).chunks().get(0));
+            List<FileEntry> copied = new ArrayList<>();
+            for (int i = 0; i < unit.size(); i++) {
+                FileEntry file = unit.get(i);
+                copied.add(Futures.await(targetChunks.store(file.path(), file.kind(), locals.get(i), file.size(),
+                        file.modifiedMillis(), manifest.chunkSize(), known, stats), "store " + file.path()));
+            }
+            return copied;
+        } finally {
+            for (Path local : locals) {
+                try {
+                    Files.deleteIfExists(local);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot remove " + local, e);
+                }
             }
         }
     }

@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
 
 /** A {@link TaskWorker} running in the same process as the Supervisor whose files it reads. */
 public final class LocalTaskWorker implements TaskWorker {
+    /** Packs of small files one task restores at once: each holds a pack's reader, and up to a chunk if sealed. */
+    static final int PACKS_IN_FLIGHT = 4;
     private final SupervisorRuntime supervisor;
     private final BackupStore store;
     private final ChunkStore chunks;
@@ -246,29 +248,29 @@ public final class LocalTaskWorker implements TaskWorker {
             for (Path directory : directories) {
                 createBelow(staging, directory, request);
             }
-            // A pack's files are restored together, the pack read once; every other file on its own.
+            // A pack's files are restored together, the pack read once, a few packs at a time (a sealed pack is
+            // held whole while it is opened); every other file on its own. Each file is durable before the
+            // runtime may swap it in: synced off the I/O threads once verified.
             Map<String, List<FileEntry>> packed = new java.util.LinkedHashMap<>();
-            List<List<FileEntry>> units = new ArrayList<>();
+            List<FileEntry> own = new ArrayList<>();
             for (FileEntry file : batch) {
                 if (file.pack() != null) {
                     packed.computeIfAbsent(file.chunks().get(0), pack -> new ArrayList<>()).add(file);
                 } else {
-                    units.add(List.of(file));
+                    own.add(file);
                 }
             }
-            units.addAll(packed.values());
             java.util.function.Function<FileEntry, String> name = file -> "file " + file.path() + " of task " + request.task();
-            return BoundedFanOut.map(units, filesInFlight, unit -> {
+            // The packs, then the other files: never more than the files in flight at once.
+            return BoundedFanOut.map(List.copyOf(packed.values()), Math.min(PACKS_IN_FLIGHT, filesInFlight), members -> {
                 requireStaging(request, staging);
-                // Durable before the runtime may swap them in: each file synced off the I/O threads once verified.
-                if (unit.get(0).pack() != null) {
-                    return chunks.restorePackDurably(unit, unit.stream().map(file -> staging.resolve(file.path()).normalize())
-                            .toList(), name);
-                }
-                FileEntry file = unit.get(0);
+                return chunks.restorePackDurably(members, members.stream()
+                        .map(file -> staging.resolve(file.path()).normalize()).toList(), name);
+            }).thenCompose(packsDone -> BoundedFanOut.map(own, filesInFlight, file -> {
+                requireStaging(request, staging);
                 return chunks.restoreDurably(file, request.chunkSize(), staging.resolve(file.path()).normalize(),
                         name.apply(file));
-            }).thenCompose(done -> {
+            })).thenCompose(done -> {
                 directories.add(staging);
                 return chunks.syncRestored(List.of(), directories, filesInFlight);
             }).thenCompose(done -> {

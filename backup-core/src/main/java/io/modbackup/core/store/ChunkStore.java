@@ -443,6 +443,12 @@ public final class ChunkStore {
         return restorePacked(entries, targets, what, true);
     }
 
+    /** {@link #restorePackDurably} without the fsyncs: for files read back only to be stored elsewhere. */
+    public CompletableFuture<Void> restorePack(List<FileEntry> entries, List<Path> targets,
+                                               java.util.function.Function<FileEntry, String> what) {
+        return restorePacked(entries, targets, what, false);
+    }
+
     private CompletableFuture<Void> restorePacked(List<FileEntry> entries, List<Path> targets,
                                                   java.util.function.Function<FileEntry, String> what, boolean durably) {
         String pack = entries.get(0).chunks().get(0);

@@ -46,6 +46,49 @@ class OrderedWindowTest {
     }
 
     @Test
+    void operationsThatOnlyABatchCompletesAreSentByTheStallHookWhenTheWindowIsFullOrTheItemsRunOut() {
+        // Each operation waits in a batch that nothing sends but the stall hook: the run ends only through it.
+        List<CompletableFuture<Integer>> batch = new ArrayList<>();
+        List<Integer> batchSizes = new ArrayList<>();
+        List<Integer> consumed = new ArrayList<>();
+        List<Integer> items = IntStream.range(0, 7).boxed().toList();
+        CompletableFuture<Void> done = OrderedWindow.run(items.iterator(), 3, item -> {
+            CompletableFuture<Integer> future = new CompletableFuture<>();
+            batch.add(future);
+            return future.thenApply(v -> item);
+        }, consumed::add, () -> {
+            List<CompletableFuture<Integer>> sent = new ArrayList<>(batch);
+            batch.clear();
+            if (!sent.isEmpty()) {
+                batchSizes.add(sent.size());
+            }
+            sent.forEach(future -> future.complete(0));
+        });
+        assertTrue(done.isDone());
+        assertEquals(items, consumed, "in order");
+        assertEquals(List.of(3, 3, 1), batchSizes, "a full window twice, then the last item once the items ran out");
+    }
+
+    @Test
+    void aFailureStillCallsTheStallHookSoTheStartedOperationsEnd() {
+        List<CompletableFuture<Integer>> batch = new ArrayList<>();
+        CompletableFuture<Void> done = OrderedWindow.run(List.of(0, 1, 2).iterator(), 5, item -> {
+            if (item == 1) {
+                return CompletableFuture.failedFuture(new IllegalStateException("item 1"));
+            }
+            CompletableFuture<Integer> future = new CompletableFuture<>();
+            batch.add(future);
+            return future;
+        }, item -> { }, () -> {
+            List<CompletableFuture<Integer>> sent = new ArrayList<>(batch);
+            batch.clear();
+            sent.forEach(future -> future.complete(0));
+        });
+        CompletionException e = assertThrows(CompletionException.class, done::join);
+        assertEquals("item 1", e.getCause().getMessage());
+    }
+
+    @Test
     void operationsThatCompleteAtOnceRunWithoutDeepRecursion() {
         List<Integer> consumed = new ArrayList<>();
         List<Integer> many = IntStream.range(0, 200_000).boxed().toList();

@@ -248,7 +248,8 @@ class SafetyTest {
     void aTaskRestoreWhoseStagingTheHostRemovedStopsInsteadOfDownloadingTheRest() throws Exception {
         f.write(2000);
         // Two files in flight per task at a time, each chunk download slowed: the staging goes while most are still to come.
-        // Chunks larger than any file and nothing inlined: one chunk download per file.
+        // Chunks larger than any file and nothing inlined: one chunk download per file (a window of two files
+        // sends a pack of each small file: one file each).
         BackupOptions options = new BackupOptions(4 * 1024 * 1024, 0, 1, 2, 4, java.time.Duration.ofMinutes(10),
                 java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5), 1,
                 io.modbackup.core.seal.Compression.DEFAULT, null, null);
