@@ -13,6 +13,8 @@ import io.modbackup.core.manifest.TaskManifest;
 import io.modbackup.core.manifest.TaskRef;
 import io.modbackup.core.store.BackupStore;
 import io.modbackup.core.store.ChunkStore;
+import io.modbackup.core.store.FileListSegments;
+import io.modbackup.core.store.SegmentStamp;
 import io.modbackup.core.store.KnownChunks;
 import io.modbackup.core.store.PackWriter;
 import io.modbackup.core.store.PathOrderedFiles;
@@ -127,9 +129,14 @@ public final class LocalTaskWorker implements TaskWorker {
      * of the backup built on (read a segment at a time), and writes the task manifest as it goes:
      * memory holds the runtime's list of the cut's files and a window, not a second copy of every entry.
      */
-    private CompletableFuture<TaskBackupResult> backUpFiles(TaskBackupRequest request, PathOrderedFiles source, boolean reuse,
+    private CompletableFuture<TaskBackupResult> backUpFiles(TaskBackupRequest request, PathOrderedFiles opened, boolean reuse,
                                                            KnownChunks known, TransferStats task) {
         List<CapturedFile> files = inPathOrder(supervisor.cutFiles(request.module(), request.cutId(), request.task()));
+        // Whole segments whose files the cut has unchanged are referred to unread; the rest are read as files are sought.
+        Set<Integer> skipped = new java.util.HashSet<>();
+        List<Object> steps = reuse && opened.header() != null ? reusingSegments(files, opened.header(), skipped)
+                : new ArrayList<>(files);
+        PathOrderedFiles source = opened.skipping(skipped);
         // Segments of the backup built on are in the store (its commit, and our lease against GC): shared, not rewritten.
         Set<String> stored = source.header() == null ? Set.of()
                 : source.header().segments().stream().map(SegmentRef::sha256).collect(Collectors.toSet());
@@ -140,7 +147,10 @@ public final class LocalTaskWorker implements TaskWorker {
         // Small files go into packs of half a window's files: the window's head may wait for its pack, which is
         // sent when full or when the window can start nothing more (PackWriter).
         PackWriter packs = chunks.packWriter(request.chunkSize(), Math.max(1, filesInFlight / 2), known, task);
-        return OrderedWindow.run(files.iterator(), filesInFlight, file -> {
+        return OrderedWindow.run(steps.iterator(), filesInFlight, step -> {
+            if (!(step instanceof CapturedFile file)) {
+                return CompletableFuture.completedFuture(step); // a segment reused whole
+            }
             PackWriter.Ticket ticket = packs.ticket();
             try {
                 return source.seek(file.path()).thenCompose(before -> {
@@ -152,14 +162,20 @@ public final class LocalTaskWorker implements TaskWorker {
                     }
                     return chunks.store(file.path(), file.kind(), file.source(), file.size(), file.modifiedMillis(),
                             request.chunkSize(), known.withPrevious(before), ticket, task);
-                }).whenComplete((entry, error) -> ticket.skip());
+                }).<Object>thenApply(entry -> entry).whenComplete((entry, error) -> ticket.skip());
             } catch (RuntimeException e) {
                 ticket.skip();
                 throw e;
             }
-        }, entry -> {
+        }, done -> {
             packs.progressed();
-            writer.add(entry);
+            if (done instanceof ReusedSegment segment) {
+                task.filesReused(segment.ref().files());
+                task.reused(segment.ref().chunks());
+                writer.addSegment(segment.ref(), segment.firstPath(), segment.lastPath());
+            } else {
+                writer.add((FileEntry) done);
+            }
         }, packs::stalled).thenCompose(v -> packs.allStored()).thenCompose(v -> writer.finish())
                 // New content is the files'; the task manifest and its segments count only as bytes sent.
                 .thenApply(written -> new TaskBackupResult(written.ref(), task.bytesRead(), task.newBytes(),
@@ -167,21 +183,64 @@ public final class LocalTaskWorker implements TaskWorker {
                         task.filesReused()));
     }
 
+    /** A segment of the backup built on that a cut's files match exactly: referred to whole, never read. */
+    private record ReusedSegment(SegmentRef ref, String firstPath, String lastPath) {
+    }
+
     /**
-     * The cut's files in path order: the runtime's own list when it already is (read once to check,
-     * without a copy: a runtime may make its entries as they are read), else a sorted copy.
+     * The cut's {@code files} as steps of a backup: each file, or in place of a run of files that make up a
+     * segment of {@code previous} unchanged (same stamp: paths, kinds, sizes and times, none mutable), that
+     * segment ({@link ReusedSegment}), whose index goes into {@code skipped}. The runs are cut where the
+     * writer cuts segments, so a reused segment comes exactly where the writer has finished one.
+     */
+    private List<Object> reusingSegments(List<CapturedFile> files, TaskManifest previous, Set<Integer> skipped) {
+        Map<String, Integer> byStamp = new java.util.HashMap<>();
+        List<SegmentRef> refs = previous.segments();
+        for (int i = 0; i < refs.size(); i++) {
+            if (refs.get(i).stamp() != null) {
+                byStamp.putIfAbsent(refs.get(i).stamp(), i);
+            }
+        }
+        List<Object> steps = new ArrayList<>(files.size());
+        if (byStamp.isEmpty()) {
+            steps.addAll(files);
+            return steps;
+        }
+        int start = 0;
+        for (int i = 0; i < files.size(); i++) {
+            if (i == files.size() - 1 || FileListSegments.endsSegment(i - start + 1, files.get(i).path())) {
+                List<CapturedFile> run = files.subList(start, i + 1);
+                String stamp = SegmentStamp.ofCaptured(chunks.contentHash(), run);
+                Integer index = stamp == null ? null : byStamp.get(stamp);
+                if (index != null && refs.get(index).files() == run.size() && skipped.add(index)) {
+                    steps.add(new ReusedSegment(refs.get(index), run.get(0).path(), run.get(run.size() - 1).path()));
+                } else {
+                    steps.addAll(run);
+                }
+                start = i + 1;
+            }
+        }
+        return steps;
+    }
+
+    /**
+     * The cut's files in path order, read from the runtime's list once (a runtime may make its entries as
+     * they are read: the steps read each file's path, stamp and source, so one copy is cheaper than three
+     * reads of each), sorted when the runtime's order is not.
      */
     private static List<CapturedFile> inPathOrder(List<CapturedFile> files) {
+        List<CapturedFile> copy = new ArrayList<>(files.size());
         String last = null;
+        boolean sorted = true;
         for (CapturedFile file : files) {
-            if (last != null && last.compareTo(file.path()) >= 0) {
-                List<CapturedFile> sorted = new ArrayList<>(files);
-                sorted.sort(Comparator.comparing(CapturedFile::path));
-                return sorted;
-            }
+            sorted &= last == null || last.compareTo(file.path()) < 0;
             last = file.path();
+            copy.add(file);
         }
-        return files;
+        if (!sorted) {
+            copy.sort(Comparator.comparing(CapturedFile::path));
+        }
+        return copy;
     }
 
     private KnownChunks index(TaskBackupRequest request) {

@@ -70,8 +70,14 @@ public final class ManifestCodec {
             throw new CorruptBackupException(what + " lists " + segment.files().size() + " files, its task manifest says "
                     + ref.files());
         }
+        String lastPack = null;
         for (FileEntry file : segment.files()) {
-            validateFile(file, chunkSize, what);
+            if (file.pack() != null && file.chunks().size() == 1 && file.chunks().get(0).equals(lastPack)) {
+                validateFile(file, chunkSize, what, true); // the pack's name was checked with the entry before
+            } else {
+                validateFile(file, chunkSize, what);
+            }
+            lastPack = file.pack() != null && !file.chunks().isEmpty() ? file.chunks().get(0) : null;
         }
         return segment.files();
     }
@@ -203,7 +209,9 @@ public final class ManifestCodec {
             throw new CorruptBackupException(what + " lists " + manifest.segments().size() + " segments, more than " + MAX_FILES);
         }
         for (SegmentRef segment : manifest.segments()) {
-            if (!Hashing.isSha256Hex(segment.sha256()) || segment.files() < 0 || segment.bytes() < 0) {
+            if (!Hashing.isSha256Hex(segment.sha256()) || segment.files() < 0 || segment.bytes() < 0
+                    || (segment.stamp() != null && (!Hashing.isSha256Hex(segment.stamp()) || segment.chunks() == null
+                    || segment.chunks() < 0))) {
                 throw new CorruptBackupException(what + " lists an invalid segment reference");
             }
         }
@@ -252,6 +260,10 @@ public final class ManifestCodec {
     }
 
     private static void validateFile(FileEntry file, int chunkSize, String what) {
+        validateFile(file, chunkSize, what, false);
+    }
+
+    private static void validateFile(FileEntry file, int chunkSize, String what, boolean packNameChecked) {
         validateRelativePath(file.path(), what);
         if (file.kind() == null) {
             throw new CorruptBackupException(what + ": file " + file.path() + " has no kind");
@@ -263,7 +275,7 @@ public final class ManifestCodec {
             throw new CorruptBackupException(what + ": file " + file.path() + " has no valid SHA-256");
         }
         if (file.pack() != null) {
-            validatePacked(file, chunkSize, what);
+            validatePacked(file, chunkSize, what, packNameChecked);
             return;
         }
         if (file.inline() != null) {
@@ -295,9 +307,9 @@ public final class ManifestCodec {
     }
 
     /** A packed file: one chunk, the pack, no longer than a chunk, the file's bytes inside it. */
-    private static void validatePacked(FileEntry file, int chunkSize, String what) {
+    private static void validatePacked(FileEntry file, int chunkSize, String what, boolean nameChecked) {
         PackSlice slice = file.pack();
-        if (file.inline() != null || file.chunks().size() != 1 || !Hashing.isSha256Hex(file.chunks().get(0))) {
+        if (file.inline() != null || file.chunks().size() != 1 || (!nameChecked && !Hashing.isSha256Hex(file.chunks().get(0)))) {
             throw new CorruptBackupException(what + ": packed file " + file.path() + " does not name exactly one pack");
         }
         if (chunkSize <= 0 || slice.packSize() < 1 || slice.packSize() > chunkSize || slice.offset() < 0

@@ -40,22 +40,59 @@ public final class PathOrderedFiles {
     /** Segments kept for {@link #sameSegment}: more than a backup's window of files in flight spans. */
     private static final int RECENT_SEGMENTS = 4;
 
+    /** Segments never read: a backup refers to them whole, and seeks no path of theirs. */
+    private final java.util.Set<Integer> skipped;
+    private boolean started;
+
     private PathOrderedFiles(BackupStore store, TaskManifest header, List<SegmentRef> segments, Iterator<FileEntry> first,
-                             int chunkSize, String what) {
+                             int chunkSize, String what, java.util.Set<Integer> skipped) {
         this.store = store;
         this.header = header;
         this.segments = segments;
         this.current = first;
         this.chunkSize = chunkSize;
         this.what = what;
-        if (!segments.isEmpty()) {
-            prefetch = fetch(0);
+        this.skipped = skipped;
+    }
+
+    /** Starts reading the first segment, once: on the first lookup, so that {@link #skipping} may come first. */
+    private void start() {
+        if (!started) {
+            started = true;
+            nextSegment = unskippedFrom(0);
+            prefetch = nextSegment < segments.size() ? fetch(nextSegment) : null;
         }
+    }
+
+    /**
+     * These files but for the segments at the {@code skipped} indexes, which are never read: the caller seeks
+     * no path they list. Only before the first lookup.
+     *
+     * @throws IllegalStateException after a lookup
+     */
+    public PathOrderedFiles skipping(java.util.Set<Integer> skipped) {
+        if (started) {
+            throw new IllegalStateException("segments can be skipped only before the first lookup");
+        }
+        return header == null ? this : of(store, header, chunkSize, what, skipped);
+    }
+
+    private int unskippedFrom(int index) {
+        while (index < segments.size() && skipped.contains(index)) {
+            index++;
+        }
+        return index;
+    }
+
+    /** The next segment to read after the one being read: the prefetch moves on. */
+    private void advance() {
+        nextSegment = unskippedFrom(nextSegment + 1);
+        prefetch = nextSegment < segments.size() ? fetch(nextSegment) : null;
     }
 
     /** No files. */
     public static PathOrderedFiles empty() {
-        return new PathOrderedFiles(null, null, List.of(), List.<FileEntry>of().iterator(), 0, "");
+        return new PathOrderedFiles(null, null, List.of(), List.<FileEntry>of().iterator(), 0, "", java.util.Set.of());
     }
 
     /**
@@ -74,8 +111,14 @@ public final class PathOrderedFiles {
 
     /** The files of a task manifest whose header was read and checked already. */
     public static PathOrderedFiles of(BackupStore store, TaskManifest header, int chunkSize, String what) {
+        return of(store, header, chunkSize, what, java.util.Set.of());
+    }
+
+    private static PathOrderedFiles of(BackupStore store, TaskManifest header, int chunkSize, String what,
+                                       java.util.Set<Integer> skipped) {
         return new PathOrderedFiles(store, header, header.segments(),
-                header.segments().isEmpty() ? header.files().iterator() : List.<FileEntry>of().iterator(), chunkSize, what);
+                header.segments().isEmpty() ? header.files().iterator() : List.<FileEntry>of().iterator(), chunkSize, what,
+                java.util.Set.copyOf(skipped));
     }
 
     /**
@@ -119,6 +162,7 @@ public final class PathOrderedFiles {
      * being fetched).
      */
     public CompletableFuture<FileEntry> seek(String path) {
+        start();
         // Lookups run one after another even when asked for before the previous one completed.
         CompletableFuture<FileEntry> found = lookups.thenCompose(v -> seekNow(path));
         lookups = found.thenApply(v -> null);
@@ -135,8 +179,7 @@ public final class PathOrderedFiles {
                 if (prefetch != null) {
                     CompletableFuture<List<FileEntry>> loading = prefetch;
                     int index = nextSegment;
-                    nextSegment++;
-                    prefetch = nextSegment < segments.size() ? fetch(nextSegment) : null;
+                    advance();
                     return loading.thenCompose(files -> {
                         synchronized (recent) {
                             recent.put(index, files);
@@ -163,6 +206,7 @@ public final class PathOrderedFiles {
      * {@link #seek} calls still running.
      */
     public CompletableFuture<List<FileEntry>> nextBatch() {
+        start();
         List<FileEntry> batch = new java.util.ArrayList<>();
         if (head != null) {
             batch.add(head);
@@ -178,8 +222,7 @@ public final class PathOrderedFiles {
             return CompletableFuture.completedFuture(batch);
         }
         CompletableFuture<List<FileEntry>> loading = prefetch;
-        nextSegment++;
-        prefetch = nextSegment < segments.size() ? fetch(nextSegment) : null;
+        advance();
         return loading.thenCompose(files -> {
             current = files.iterator();
             return nextBatch();

@@ -81,19 +81,52 @@ public final class TaskManifestWriter {
         }
     }
 
+    /**
+     * Adds a whole segment of the manifest this one is built on, by reference, unread: the next files of the
+     * task, from {@code firstPath} to {@code lastPath}, are the ones it lists (the stamps of the segment and
+     * of the cut's files agree). Must come where a segment ends: the files before it completed one.
+     *
+     * @throws IllegalStateException when files added since the last segment's end are waiting
+     * @throws IllegalArgumentException when its paths do not come after the previous file's, or the store
+     *     does not hold it
+     */
+    public void addSegment(SegmentRef segment, String firstPath, String lastPath) {
+        if (!current.isEmpty()) {
+            throw new IllegalStateException("task " + meta.task() + " of backup " + meta.backupId() + ": segment "
+                    + segment.sha256() + " added after " + current.size() + " files of an unfinished segment");
+        }
+        if ((this.lastPath != null && this.lastPath.compareTo(firstPath) >= 0) || firstPath.compareTo(lastPath) > 0) {
+            throw new IllegalArgumentException("task " + meta.task() + " of backup " + meta.backupId() + ": segment "
+                    + firstPath + " .. " + lastPath + " comes after " + this.lastPath + " (paths must be unique and in order)");
+        }
+        if (!stored.contains(segment.sha256())) {
+            throw new IllegalArgumentException("segment " + segment.sha256() + " is not one the store holds for this backup");
+        }
+        if (files + segment.files() > ManifestCodec.MAX_FILES) {
+            throw new CorruptBackupException("task " + meta.task() + " has more than " + ManifestCodec.MAX_FILES + " files");
+        }
+        this.lastPath = lastPath;
+        files += segment.files();
+        bytes += segment.bytes();
+        segments.add(segment);
+    }
+
     private void flush() {
         if (current.isEmpty()) {
             return;
         }
+        String stamp = SegmentStamp.ofEntries(provider.contentHash(), current);
+        Long chunks = stamp == null ? null : current.stream().mapToLong(file -> file.chunks().size()).sum();
+        long size = current.stream().mapToLong(FileEntry::size).sum();
         SegmentRef same = previous == null ? null : previous.sameSegment(current);
         if (same != null && stored.contains(same.sha256())) {
-            segments.add(same);
+            segments.add(new SegmentRef(same.sha256(), same.files(), same.bytes(), stamp, chunks));
             current.clear();
             return;
         }
         byte[] segment = codec.encode(new FileSegment(ManifestCodec.VERSION, List.copyOf(current)));
         String sha = Hashing.sha256Hex(segment);
-        segments.add(new SegmentRef(sha, current.size(), current.stream().mapToLong(FileEntry::size).sum()));
+        segments.add(new SegmentRef(sha, current.size(), size, stamp, chunks));
         if (!stored.contains(sha)) {
             // Only puts still running (or failed, to report) are kept: the list stays short.
             puts.removeIf(put -> put.isDone() && !put.isCompletedExceptionally());

@@ -57,6 +57,11 @@ public final class TransferStats {
         filesReused.incrementAndGet();
     }
 
+    /** Counts {@code files} reused from the previous backup without being read (a whole segment of them). */
+    public void filesReused(long files) {
+        filesReused.addAndGet(files);
+    }
+
     public long bytesRead() {
         return bytesRead.get();
     }

@@ -112,6 +112,74 @@ class SharedManifestsTest {
         }
     }
 
+    @Test
+    void aBackupReadsOnlyTheSegmentsWhoseFilesChangedOrAreMutableAndRefersToTheRestByStamp() throws Exception {
+        // 1 KiB depot segments: hundreds of files a task, several file-list segments a task.
+        try (io.modbackup.sim.SimulatedCluster cluster = new io.modbackup.sim.SimulatedCluster(
+                "stamps", dir.resolve("stamps"), 2, 1024, List.of(io.modbackup.sim.SampleModules.moduleA()));
+             io.modbackup.core.provider.local.LocalDirectoryProvider local =
+                     new io.modbackup.core.provider.local.LocalDirectoryProvider(dir.resolve("stamps-store").toString())) {
+            RecordingProvider provider = new RecordingProvider(local);
+            try (BackupEngine engine = new BackupEngine(cluster, provider, BackupOptions.defaults())) {
+                cluster.deploy(io.modbackup.sim.SampleModules.moduleA(), new io.modbackup.api.runtime.Parallelism(4, 2, 1));
+                io.modbackup.sim.Workload workload = new io.modbackup.sim.Workload(cluster, 3, 2000, 100);
+                workload.appendBatch(A, "*events", 12_000);
+                assertTrue(cluster.awaitCaughtUp(A, 120_000));
+                ModuleManifest first = engine.backup(A);
+                BackupStore store = new BackupStore(io.modbackup.core.store.SealingProvider.reader(local, Runnable::run), codec,
+                        Runnable::run);
+                List<io.modbackup.core.manifest.SegmentRef> refs = new java.util.ArrayList<>();
+                for (TaskRef ref : first.tasks()) {
+                    refs.addAll(store.readTaskHeader(ref, first.chunkSize(), "task").join().segments());
+                }
+                long stamped = refs.stream().filter(ref -> ref.stamp() != null).count();
+                Set<String> unstamped = new HashSet<>();
+                refs.stream().filter(ref -> ref.stamp() == null).forEach(ref -> unstamped.add(StoreLayout.segmentKey(ref.sha256())));
+                assertTrue(stamped > 2L * first.tasks().size(), stamped + " of " + refs.size() + " segments stamped");
+                assertFalse(unstamped.isEmpty(), "the segments listing RocksDB's mutable files have no stamp");
+
+                provider.clear();
+                ModuleManifest same = engine.backup(A);
+                assertEquals(unstamped, segmentsRead(provider), "a backup with nothing changed reads only the unstamped segments");
+                Set<String> stampedShas = new HashSet<>();
+                refs.stream().filter(ref -> ref.stamp() != null).forEach(ref -> stampedShas.add(ref.sha256()));
+                assertTrue(store.reach(same, file -> { }).segments().containsAll(stampedShas),
+                        "and refers to every stamped segment as it was (a checkpoint's mutable files change the others)");
+                long unchanged = 0;
+                for (int t = 0; t < same.tasks().size(); t++) {
+                    Set<FileEntry> before = new HashSet<>(store.taskManifest(first, first.tasks().get(t)).files());
+                    unchanged += store.taskManifest(same, same.tasks().get(t)).files().stream()
+                            .filter(file -> file.kind() != io.modbackup.api.runtime.FileKind.MUTABLE && before.contains(file))
+                            .count();
+                }
+                assertEquals(unchanged, same.totals().filesReused(), "every file the first backup had, not mutable, reused");
+
+                Set<String> unstampedNow = new HashSet<>();
+                for (TaskRef ref : same.tasks()) {
+                    store.readTaskHeader(ref, same.chunkSize(), "task").join().segments().stream().filter(r -> r.stamp() == null)
+                            .forEach(r -> unstampedNow.add(StoreLayout.segmentKey(r.sha256())));
+                }
+                workload.appendBatch(A, "*events", 100);
+                assertTrue(cluster.awaitCaughtUp(A, 120_000));
+                provider.clear();
+                ModuleManifest grown = engine.backup(A);
+                Set<String> read = segmentsRead(provider);
+                assertTrue(read.containsAll(unstampedNow) && read.size() <= refs.size() / 2, read.size() + " segments read of "
+                        + refs.size() + ": the unstamped ones and those whose files grew");
+                assertTrue(grown.totals().filesReused() > grown.totals().files() / 2, grown.totals().toString());
+                assertTrue(engine.verify(same.backupId(), true).ok());
+                assertTrue(engine.verify(grown.backupId(), true).ok());
+            }
+        }
+    }
+
+    private static Set<String> segmentsRead(RecordingProvider provider) {
+        Set<String> read = new HashSet<>();
+        provider.calls().stream().filter(call -> call.kind() == RecordingProvider.Kind.GET)
+                .filter(call -> call.key().startsWith(StoreLayout.SEGMENTS)).forEach(call -> read.add(call.key()));
+        return read;
+    }
+
     /** The average segment size, for sizing the data set. */
     private static final class FileListSegmentsSize {
         static final int AVERAGE = io.modbackup.core.store.FileListSegments.SEGMENT_DIVISOR;

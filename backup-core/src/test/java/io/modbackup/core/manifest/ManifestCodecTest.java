@@ -94,6 +94,22 @@ class ManifestCodecTest {
     }
 
     @Test
+    void aSegmentReferenceMayCarryAStampOnlyWithItsChunkCountAndAsAHash() {
+        String sha = Hashing.sha256Hex(new byte[] {5});
+        for (SegmentRef ref : List.of(new SegmentRef(sha, 1, 1), new SegmentRef(sha, 1, 1, SHA, 3L))) {
+            TaskManifest header = new TaskManifest(ManifestCodec.VERSION, "m", "m-0000000000000001-00", 0, List.of(),
+                    List.of(ref), Map.of(), Map.of());
+            assertEquals(header, roundTrip(header, CHUNK));
+        }
+        for (SegmentRef bad : List.of(new SegmentRef(sha, 1, 1, "stamp", 3L), new SegmentRef(sha, 1, 1, SHA, null),
+                new SegmentRef(sha, 1, 1, SHA, -1L))) {
+            TaskManifest header = new TaskManifest(ManifestCodec.VERSION, "m", "m-0000000000000001-00", 0, List.of(),
+                    List.of(bad), Map.of(), Map.of());
+            assertEquals("task manifest 0 lists an invalid segment reference", refused(header, CHUNK));
+        }
+    }
+
+    @Test
     void anInlinedFileMustHoldItsStatedSizeAndNoChunks() {
         String data = Base64.getEncoder().encodeToString(new byte[] {1, 2, 3});
         assertEquals("task manifest 0: inlined file i does not have its stated size", refused(task(
