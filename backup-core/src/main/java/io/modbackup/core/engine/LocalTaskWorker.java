@@ -320,16 +320,20 @@ public final class LocalTaskWorker implements TaskWorker {
                 }
             }
             java.util.function.Function<FileEntry, String> name = file -> "file " + file.path() + " of task " + request.task();
-            // The packs, then the other files: never more than the files in flight at once.
-            return BoundedFanOut.map(List.copyOf(packed.values()), Math.min(PACKS_IN_FLIGHT, filesInFlight), members -> {
-                requireStaging(request, staging);
-                return chunks.restorePackDurably(members, members.stream()
-                        .map(file -> staging.resolve(file.path()).normalize()).toList(), name);
-            }).thenCompose(packsDone -> BoundedFanOut.map(own, filesInFlight, file -> {
+            // Packs and the other files side by side, together never more than the files in flight.
+            int packReads = packed.isEmpty() ? 0 : Math.max(1, Math.min(PACKS_IN_FLIGHT, filesInFlight / 2));
+            CompletableFuture<List<Void>> packsRestored = BoundedFanOut.map(List.copyOf(packed.values()), Math.max(1, packReads),
+                    members -> {
+                        requireStaging(request, staging);
+                        return chunks.restorePackDurably(members, members.stream()
+                                .map(file -> staging.resolve(file.path()).normalize()).toList(), name);
+                    });
+            CompletableFuture<List<Void>> othersRestored = BoundedFanOut.map(own, Math.max(1, filesInFlight - packReads), file -> {
                 requireStaging(request, staging);
                 return chunks.restoreDurably(file, request.chunkSize(), staging.resolve(file.path()).normalize(),
                         name.apply(file));
-            })).thenCompose(done -> {
+            });
+            return CompletableFuture.allOf(packsRestored, othersRestored).thenCompose(done -> {
                 directories.add(staging);
                 return chunks.syncRestored(List.of(), directories, filesInFlight);
             }).thenCompose(done -> {
