@@ -359,7 +359,10 @@ public final class DepotPartition implements AutoCloseable {
     }
 
     /** What {@link #capture} pinned: the files (in path order, made as they are read) and the end offset they hold. */
-    public record Capture(List<CapturedFile> files, long endOffset) {
+    /**
+     * @param bytes the files' total size (from the recorded sizes: summing the list would make every entry)
+     */
+    public record Capture(List<CapturedFile> files, long endOffset, long bytes) {
     }
 
     /**
@@ -376,6 +379,7 @@ public final class DepotPartition implements AutoCloseable {
             long[] firstOffsets = new long[n];
             long[] sizes = new long[n];
             long[] modified = new long[n];
+            long total = 0;
             for (int i = 0; i < n; i++) {
                 Segment segment = segments.get(i);
                 boolean sealed = i < n - 1;
@@ -390,8 +394,9 @@ public final class DepotPartition implements AutoCloseable {
                 }
                 firstOffsets[i] = segment.firstOffset;
                 sizes[i] = segment.bytes;
+                total += segment.bytes;
             }
-            return new Capture(new PinnedSegments(pinnedDir, pathPrefix, firstOffsets, sizes, modified), endOffset);
+            return new Capture(new PinnedSegments(pinnedDir, pathPrefix, firstOffsets, sizes, modified), endOffset, total);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot capture depot partition " + dir, e);
         }

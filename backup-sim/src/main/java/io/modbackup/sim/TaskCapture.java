@@ -66,12 +66,14 @@ final class TaskCapture {
         // In path order, without a copy of the depots' lists (which make their entries as they are read):
         // the depots by path prefix, each in segment order, then the PState files ("depots/" < "pstates/").
         TreeMap<String, List<CapturedFile>> depotFiles = new TreeMap<>();
+        long bytes = 0;
         for (Map.Entry<String, DepotPartition> depot : task.depots().entrySet()) {
             String relative = TaskState.DEPOTS + "/" + depot.getKey() + "/";
             DepotPartition.Capture capture = depot.getValue().capture(
                     pinnedState.resolve(TaskState.DEPOTS).resolve(depot.getKey()), relative);
             depotFiles.put(relative, capture.files());
             ends.put(depot.getKey(), capture.endOffset());
+            bytes += capture.bytes();
         }
         List<CapturedFile> pstateFiles = new ArrayList<>(checkpoint.files());
         pstateFiles.sort(java.util.Comparator.comparing(CapturedFile::path));
@@ -79,8 +81,7 @@ final class TaskCapture {
         parts.add(pstateFiles);
         List<CapturedFile> taskFiles = new ConcatenatedList<>(parts);
         supervisor.registerCut(module, cutId, task.task(), taskFiles);
-        long bytes = 0;
-        for (CapturedFile file : taskFiles) {
+        for (CapturedFile file : pstateFiles) {
             bytes += file.size();
         }
         return new TaskCut(task.task(), supervisor.id(), ends, checkpoint.processed(), checkpoint.commitIds(), taskFiles.size(),

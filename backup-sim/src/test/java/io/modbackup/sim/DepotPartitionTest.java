@@ -75,6 +75,11 @@ class DepotPartitionTest {
             List<CapturedFile> files = capture.files();
             assertEquals(FileKind.APPEND_ONLY, files.get(files.size() - 1).kind());
             assertTrue(files.subList(0, files.size() - 1).stream().allMatch(f -> f.kind() == FileKind.IMMUTABLE));
+            long onDisk = 0;
+            for (CapturedFile file : files) {
+                onDisk += Files.size(file.source());
+            }
+            assertEquals(onDisk, capture.bytes(), "the capture's total is the captured files' bytes");
             long sealedBytes = Files.size(files.get(0).source());
             for (int i = 100; i < 300; i++) {
                 depot.append(payload(i));
