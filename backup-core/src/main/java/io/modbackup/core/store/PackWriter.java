@@ -79,6 +79,8 @@ public final class PackWriter {
         used = 0;
         members = new ArrayList<>();
         CompletableFuture<String> stored = upload.apply(bytes);
+        // Only uploads still running (or failed, to report) are kept: the list stays short however many packs.
+        uploads.removeIf(done -> done.isDone() && !done.isCompletedExceptionally());
         uploads.add(stored);
         stored.whenComplete((name, error) -> {
             for (Member member : sent) {
@@ -146,9 +148,11 @@ public final class PackWriter {
                     throw new IllegalStateException("this file's ticket is settled already");
                 }
                 settled = true;
-                CompletableFuture<Placed> placed = PackWriter.this.join(data);
-                settled();
-                return placed;
+                try {
+                    return PackWriter.this.join(data);
+                } finally {
+                    settled(); // joined or refused, it no longer holds a stall's flush back
+                }
             }
         }
 
