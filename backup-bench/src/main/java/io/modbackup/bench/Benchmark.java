@@ -318,8 +318,8 @@ public final class Benchmark {
 
     /**
      * The work compression adds to a backup of data it does not compress: reading a 16 KiB sample of
-     * every file and trying zstd on it (the sample is read either way, to tell a sealed object from a
-     * plain one). The median of three passes over the cut's files, in seconds.
+     * every stored object and trying zstd on it (the sample is read either way, to tell a sealed object from a
+     * plain one). The median of three passes over {@code objects}, in seconds.
      */
     private static double probeSeconds(Path objects, PrintStream log) throws IOException {
         io.modbackup.core.seal.Envelope envelope = io.modbackup.core.seal.Envelope.of(null, Compression.DEFAULT);

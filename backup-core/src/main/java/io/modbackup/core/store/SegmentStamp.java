@@ -7,6 +7,7 @@ import io.modbackup.core.manifest.FileEntry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The stamp of a segment of a task's file list ({@link io.modbackup.core.manifest.SegmentRef#stamp()}):
@@ -21,20 +22,23 @@ public final class SegmentStamp {
 
     /** The stamp of segment entries; null when one is mutable. */
     public static String ofEntries(ContentHash hash, List<FileEntry> files) {
-        ContentHash.Hasher hasher = hash.start();
-        for (FileEntry file : files) {
-            if (!add(hasher, file.path(), file.kind(), file.size(), file.modifiedMillis())) {
-                return null;
-            }
-        }
-        return hasher.hex();
+        return of(hash, files, file -> new Stamped(file.path(), file.kind(), file.size(), file.modifiedMillis()));
     }
 
     /** The stamp the entries of a cut's {@code files} would have if each were reused; null when one is mutable. */
     public static String ofCaptured(ContentHash hash, List<CapturedFile> files) {
+        return of(hash, files, file -> new Stamped(file.path(), file.kind(), file.size(), file.modifiedMillis()));
+    }
+
+    /** What a stamp covers of a file, whether an entry or a captured file. */
+    private record Stamped(String path, FileKind kind, long size, long modifiedMillis) {
+    }
+
+    private static <T> String of(ContentHash hash, List<T> files, Function<T, Stamped> stamped) {
         ContentHash.Hasher hasher = hash.start();
-        for (CapturedFile file : files) {
-            if (!add(hasher, file.path(), file.kind(), file.size(), file.modifiedMillis())) {
+        for (T file : files) {
+            Stamped s = stamped.apply(file);
+            if (!add(hasher, s.path(), s.kind(), s.size(), s.modifiedMillis())) {
                 return null;
             }
         }
