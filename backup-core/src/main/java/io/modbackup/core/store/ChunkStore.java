@@ -431,9 +431,9 @@ public final class ChunkStore {
 
     /**
      * Restores packed files that share one pack ({@code entries}, each {@link FileEntry#pack()} naming the same
-     * chunk) to their {@code targets}, reading the pack once, in the order of their slices, and verifying each
-     * file's size and hash; each file is fsynced on the sync threads once written whole. {@code what} names a
-     * file in errors. Files whose slices overlap one read already are restored on their own.
+     * chunk) to their {@code targets}, reading the pack once (as far as its last slice, held whole: a pack is
+     * at most a chunk) and writing its files side by side on the I/O threads, each verified by its hash before
+     * it is written and fsynced on the sync threads once written whole. {@code what} names a file in errors.
      *
      * @return completes exceptionally with {@link CorruptBackupException} when the pack is missing or a file's
      *     bytes in it do not match
@@ -452,58 +452,68 @@ public final class ChunkStore {
     private CompletableFuture<Void> restorePacked(List<FileEntry> entries, List<Path> targets,
                                                   java.util.function.Function<FileEntry, String> what, boolean durably) {
         String pack = entries.get(0).chunks().get(0);
-        Integer[] order = new Integer[entries.size()];
-        for (int i = 0; i < order.length; i++) {
-            if (entries.get(i).pack() == null || !entries.get(i).chunks().get(0).equals(pack)) {
-                throw new IllegalArgumentException("file " + entries.get(i).path() + " is not in pack " + pack);
+        long end = 0;
+        for (FileEntry entry : entries) {
+            if (entry.pack() == null || !entry.chunks().get(0).equals(pack)) {
+                throw new IllegalArgumentException("file " + entry.path() + " is not in pack " + pack);
             }
-            order[i] = i;
+            end = Math.max(end, entry.pack().offset() + entry.size());
         }
-        java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> entries.get(i).pack().offset()));
-        return provider.getObject(StoreLayout.chunkKey(pack)).thenComposeAsync(in -> {
+        // The manifest's validation bounds every slice by the pack's size and the pack by the chunk size.
+        int length = Math.toIntExact(end);
+        // The pack is read once, as far as its last slice, in one request; its files are then verified and
+        // written on the I/O threads side by side (one thread writing a pack's files in turn, each fsync
+        // awaited before the next pack, left the disk and the processors waiting on each other).
+        return provider.getObject(StoreLayout.chunkKey(pack)).thenApplyAsync(in -> {
             if (in == null) {
-                throw new CorruptBackupException(what.apply(entries.get(order[0])) + ": its pack " + pack
-                        + " is missing from the store");
+                throw new CorruptBackupException(what.apply(entries.get(0)) + ": its pack " + pack + " is missing from the store");
             }
-            List<CompletableFuture<Void>> rest = new ArrayList<>();
-            long position = 0;
+            byte[] bytes = new byte[length];
             try (InputStream stream = in) {
-                for (int i : order) {
-                    FileEntry entry = entries.get(i);
-                    long offset = entry.pack().offset();
-                    if (offset < position) {
-                        rest.add(restorePacked(List.of(entry), List.of(targets.get(i)), what, durably));
-                        continue;
-                    }
-                    stream.skipNBytes(offset - position);
-                    byte[] data = stream.readNBytes((int) entry.size());
-                    position = offset + data.length;
-                    String actual = provider.contentHash().of(data);
-                    if (data.length != entry.size() || !actual.equals(entry.sha256())) {
-                        throw new CorruptBackupException(what.apply(entry) + ": its slice of pack " + pack
-                                + " is corrupt in the store (" + data.length + " bytes hashing to " + actual + ", expected "
-                                + entry.size() + " bytes hashing to " + entry.sha256() + ")");
-                    }
-                    Path target = targets.get(i);
-                    writeWhole(target, data);
-                    if (durably) {
-                        rest.add(CompletableFuture.runAsync(() -> FileSync.force(target), syncs));
-                    }
+                int read = stream.readNBytes(bytes, 0, length);
+                if (read < length) {
+                    throw new CorruptBackupException(what.apply(entries.get(0)) + ": pack " + pack + " is corrupt in the store:"
+                            + " it holds " + read + " bytes, fewer than the " + length + " its files' slices need");
                 }
-            } catch (java.io.EOFException e) {
-                throw new CorruptBackupException(what.apply(entries.get(order[0])) + ": pack " + pack
-                        + " is corrupt in the store: it ends before the slices its files name", e);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read pack " + pack + " for " + what.apply(entries.get(order[0])), e);
+                throw new UncheckedIOException("cannot read pack " + pack + " for " + what.apply(entries.get(0)), e);
             }
-            return CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new));
-        }, io);
+            return bytes;
+        }, io).thenCompose(bytes -> {
+            CompletableFuture<?>[] restored = new CompletableFuture<?>[entries.size()];
+            for (int i = 0; i < restored.length; i++) {
+                FileEntry entry = entries.get(i);
+                Path target = targets.get(i);
+                CompletableFuture<Void> written = CompletableFuture.runAsync(() -> writeSlice(bytes, entry, target, pack, what), io);
+                restored[i] = durably ? written.thenRunAsync(() -> FileSync.force(target), syncs) : written;
+            }
+            return CompletableFuture.allOf(restored);
+        });
+    }
+
+    /** Writes {@code entry}'s slice of a pack's {@code bytes} to {@code target} once its size and hash match. */
+    private void writeSlice(byte[] bytes, FileEntry entry, Path target, String pack,
+                            java.util.function.Function<FileEntry, String> what) {
+        int offset = Math.toIntExact(entry.pack().offset());
+        int size = Math.toIntExact(entry.size());
+        ContentHash.Hasher digest = provider.contentHash().start();
+        digest.update(bytes, offset, size);
+        String actual = digest.hex();
+        if (!actual.equals(entry.sha256())) {
+            throw new CorruptBackupException(what.apply(entry) + ": its slice of pack " + pack + " is corrupt in the store ("
+                    + size + " bytes hashing to " + actual + ", expected " + entry.size() + " bytes hashing to "
+                    + entry.sha256() + ")");
+        }
+        writeWhole(target, ByteBuffer.wrap(bytes, offset, size));
     }
 
     private static void writeWhole(Path target, byte[] data) {
+        writeWhole(target, ByteBuffer.wrap(data));
+    }
+
+    private static void writeWhole(Path target, ByteBuffer buffer) {
         try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buffer = ByteBuffer.wrap(data);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }

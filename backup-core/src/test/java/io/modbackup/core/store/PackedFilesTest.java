@@ -213,6 +213,16 @@ class PackedFilesTest {
         assertTrue(damaged.getMessage().startsWith("file f002 of task 0: its slice of pack " + pack), damaged.getMessage());
         assertTrue(Files.notExists(restored.resolve("f002")), "the damaged file is not written");
 
+        byte[] truncated = java.util.Arrays.copyOf(stored(pack), (int) entries.get(3).pack().offset() + 1);
+        memory.putObject(StoreLayout.chunkKey(pack), new ByteArrayInputStream(truncated), truncated.length).join();
+        long needed = entries.stream().mapToLong(e -> e.pack().offset() + e.size()).max().orElseThrow();
+        CorruptBackupException shortPack = corrupt(chunks.restorePackDurably(entries,
+                entries.stream().map(e -> restored.resolve("short-" + e.path())).toList(), what));
+        assertEquals("file f000 of task 0: pack " + pack + " is corrupt in the store: it holds " + truncated.length
+                + " bytes, fewer than the " + needed + " its files' slices need", shortPack.getMessage());
+        assertTrue(entries.stream().allMatch(e -> Files.notExists(restored.resolve("short-" + e.path()))),
+                "no file of a short pack is written");
+
         memory.deleteObject(StoreLayout.chunkKey(pack)).join();
         CorruptBackupException missing = corrupt(chunks.restore(entries.get(1), CHUNK, restored.resolve("x"), "file f001"));
         assertEquals("file f001: its pack " + pack + " is missing from the store", missing.getMessage());
