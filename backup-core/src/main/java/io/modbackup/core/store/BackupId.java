@@ -1,6 +1,5 @@
 package io.modbackup.core.store;
 
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -10,6 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * contain dots and dashes. IDs of one module sort by creation time.
  */
 public record BackupId(String module, long createdMillis, int suffix) implements Comparable<BackupId> {
+    private static final String HEX_DIGITS = "0123456789ABCDEF";
 
     public BackupId {
         Objects.requireNonNull(module, "module");
@@ -70,13 +70,31 @@ public record BackupId(String module, long createdMillis, int suffix) implements
         return s.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f'));
     }
 
+    /** {@code <module>-<16 hex digits>-<2 hex digits>}, upper case; built by hand: String.format was 3% of a no-change backup's CPU. */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s-%016X-%02X", module, createdMillis, suffix);
+        StringBuilder text = new StringBuilder(module.length() + 20).append(module).append('-');
+        appendHex(text, createdMillis, 16);
+        appendHex(text.append('-'), suffix, 2);
+        return text.toString();
     }
 
+    private static void appendHex(StringBuilder text, long value, int digits) {
+        for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+            text.append(HEX_DIGITS.charAt((int) (value >>> shift) & 0xF));
+        }
+    }
+
+    /**
+     * The order of the IDs' texts. Within a module that is creation time, then suffix (fixed-width hex), compared
+     * without making the texts.
+     */
     @Override
     public int compareTo(BackupId other) {
+        if (module.equals(other.module)) {
+            int byTime = Long.compare(createdMillis, other.createdMillis);
+            return byTime != 0 ? byTime : Integer.compare(suffix, other.suffix);
+        }
         return toString().compareTo(other.toString());
     }
 }

@@ -462,8 +462,8 @@ public final class ChunkStore {
         // The manifest's validation bounds every slice by the pack's size and the pack by the chunk size.
         int length = Math.toIntExact(end);
         // The pack is read once, as far as its last slice, in one request; its files are then verified and
-        // written on the I/O threads side by side (one thread writing a pack's files in turn, each fsync
-        // awaited before the next pack, left the disk and the processors waiting on each other).
+        // written on the I/O threads side by side, as a task's unpacked files are, so that a task with few
+        // packs left (the end of a restore) still spreads their hashing over the I/O threads.
         return provider.getObject(StoreLayout.chunkKey(pack)).thenApplyAsync(in -> {
             if (in == null) {
                 throw new CorruptBackupException(what.apply(entries.get(0)) + ": its pack " + pack + " is missing from the store");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -77,6 +78,25 @@ class BackupIdTest {
         assertEquals("~tilde", BackupId.parse("~tilde-0000000000000001-00").module());
         for (String control : new String[] {"\u001f", "\u007f", "\u0000"}) {
             assertThrows(IllegalArgumentException.class, () -> BackupId.parse("m" + control + "-0000000000000001-00"));
+        }
+    }
+
+    @Test
+    void theTextIsTheFormatAndTheOrderIsTheTextsOrderAcrossModulesThatPrefixEachOther() {
+        java.util.Random random = new java.util.Random(7);
+        List<String> modules = List.of("m", "m-0", "m-1", "m.a", "mm", "M", "a");
+        List<BackupId> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            long millis = random.nextInt(4) == 0 ? random.nextLong() >>> 1 : random.nextInt(3);
+            ids.add(new BackupId(modules.get(random.nextInt(modules.size())), millis, random.nextInt(256)));
+        }
+        for (BackupId a : ids) {
+            assertEquals(String.format(java.util.Locale.ROOT, "%s-%016X-%02X", a.module(), a.createdMillis(), a.suffix()),
+                    a.toString());
+            for (BackupId b : ids.subList(0, 60)) {
+                assertEquals(Integer.signum(a.toString().compareTo(b.toString())), Integer.signum(a.compareTo(b)),
+                        a + " against " + b);
+            }
         }
     }
 }
