@@ -55,8 +55,13 @@ public final class ContentHash {
 
     /** The name of {@code data}, in hex. */
     public String of(byte[] data) {
+        return of(data, 0, data.length);
+    }
+
+    /** The name of the {@code length} bytes of {@code data} from {@code offset}, in hex. */
+    public String of(byte[] data, int offset, int length) {
         Hasher hasher = start();
-        hasher.update(data, 0, data.length);
+        hasher.update(data, offset, length);
         return hasher.hex();
     }
 

@@ -496,9 +496,7 @@ public final class ChunkStore {
                             java.util.function.Function<FileEntry, String> what) {
         int offset = Math.toIntExact(entry.pack().offset());
         int size = Math.toIntExact(entry.size());
-        ContentHash.Hasher digest = provider.contentHash().start();
-        digest.update(bytes, offset, size);
-        String actual = digest.hex();
+        String actual = provider.contentHash().of(bytes, offset, size);
         if (!actual.equals(entry.sha256())) {
             throw new CorruptBackupException(what.apply(entry) + ": its slice of pack " + pack + " is corrupt in the store ("
                     + size + " bytes hashing to " + actual + ", expected " + entry.size() + " bytes hashing to "
