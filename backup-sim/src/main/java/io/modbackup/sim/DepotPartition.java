@@ -34,6 +34,17 @@ public final class DepotPartition implements AutoCloseable {
     private final long segmentBytes;
     private final boolean readOnly;
     private final List<Segment> segments = new ArrayList<>();
+    /**
+     * What {@link #capture} copies for the first {@link #capturedSealed} segments, all sealed: their first
+     * offsets, sizes and modification times side by side (sealed segments never change, and none is ever
+     * removed), so a capture is three array copies. Reading them off 50,000 segment objects was 13% of a
+     * no-change backup's CPU.
+     */
+    private long[] sealedFirstOffsets = new long[0];
+    private long[] sealedSizes = new long[0];
+    private long[] sealedModified = new long[0];
+    private int capturedSealed;
+    private long capturedSealedBytes;
     private FileChannel active;
     private long endOffset;
     private boolean closed;
@@ -376,27 +387,36 @@ public final class DepotPartition implements AutoCloseable {
         checkOpen();
         try {
             int n = segments.size();
-            long[] firstOffsets = new long[n];
-            long[] sizes = new long[n];
-            long[] modified = new long[n];
-            long total = 0;
-            for (int i = 0; i < n; i++) {
-                Segment segment = segments.get(i);
-                boolean sealed = i < n - 1;
-                if (!sealed || segment.sealedModified < 0) {
-                    long millis = Files.getLastModifiedTime(file(segment)).toMillis();
-                    if (sealed) {
-                        segment.sealedModified = millis;
-                    }
-                    modified[i] = millis;
-                } else {
-                    modified[i] = segment.sealedModified;
-                }
-                firstOffsets[i] = segment.firstOffset;
-                sizes[i] = segment.bytes;
-                total += segment.bytes;
+            if (n == 0) { // only a read-only partition of an empty directory
+                return new Capture(List.of(), endOffset, 0);
             }
-            return new Capture(new PinnedSegments(pinnedDir, pathPrefix, firstOffsets, sizes, modified), endOffset, total);
+            int sealed = n - 1;
+            if (sealed > sealedFirstOffsets.length) {
+                int capacity = Math.max(sealed, sealedFirstOffsets.length * 2);
+                sealedFirstOffsets = java.util.Arrays.copyOf(sealedFirstOffsets, capacity);
+                sealedSizes = java.util.Arrays.copyOf(sealedSizes, capacity);
+                sealedModified = java.util.Arrays.copyOf(sealedModified, capacity);
+            }
+            for (int i = capturedSealed; i < sealed; i++) {
+                Segment segment = segments.get(i);
+                if (segment.sealedModified < 0) {
+                    segment.sealedModified = Files.getLastModifiedTime(file(segment)).toMillis();
+                }
+                sealedFirstOffsets[i] = segment.firstOffset;
+                sealedSizes[i] = segment.bytes;
+                sealedModified[i] = segment.sealedModified;
+                capturedSealedBytes += segment.bytes;
+            }
+            capturedSealed = Math.max(capturedSealed, sealed);
+            Segment last = segments.get(sealed);
+            long[] firstOffsets = java.util.Arrays.copyOf(sealedFirstOffsets, n);
+            long[] sizes = java.util.Arrays.copyOf(sealedSizes, n);
+            long[] modified = java.util.Arrays.copyOf(sealedModified, n);
+            firstOffsets[sealed] = last.firstOffset;
+            sizes[sealed] = last.bytes;
+            modified[sealed] = Files.getLastModifiedTime(file(last)).toMillis();
+            return new Capture(new PinnedSegments(pinnedDir, pathPrefix, firstOffsets, sizes, modified), endOffset,
+                    capturedSealedBytes + last.bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot capture depot partition " + dir, e);
         }

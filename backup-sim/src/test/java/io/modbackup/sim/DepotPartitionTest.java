@@ -86,6 +86,27 @@ class DepotPartitionTest {
             }
             assertEquals(sealedBytes, Files.size(files.get(0).source()), "a sealed segment never grows");
             assertTrue(files.stream().allMatch(f -> f.path().startsWith("depots/d/")));
+
+            // A later capture (which copies what the earlier one read of the sealed segments) lists the
+            // partition as it is on disk now: every segment file, its size and time, the new ones included.
+            DepotPartition.Capture later = depot.capture(dir.resolve("p"), "depots/d/");
+            List<Path> onDiskNow;
+            try (var listing = Files.list(dir.resolve("p"))) {
+                onDiskNow = listing.sorted().toList();
+            }
+            assertTrue(onDiskNow.size() > files.size(), "the appends rolled new segments");
+            assertEquals(onDiskNow.size(), later.files().size());
+            long total = 0;
+            for (int i = 0; i < onDiskNow.size(); i++) {
+                CapturedFile file = later.files().get(i);
+                assertEquals("depots/d/" + onDiskNow.get(i).getFileName(), file.path());
+                assertEquals(Files.size(onDiskNow.get(i)), file.size(), file.path());
+                assertEquals(Files.getLastModifiedTime(onDiskNow.get(i)).toMillis(), file.modifiedMillis(), file.path());
+                assertEquals(i < onDiskNow.size() - 1 ? FileKind.IMMUTABLE : FileKind.APPEND_ONLY, file.kind(), file.path());
+                total += file.size();
+            }
+            assertEquals(300, later.endOffset());
+            assertEquals(total, later.bytes());
         }
     }
 
