@@ -29,6 +29,7 @@ public final class TaskManifestWriter {
     private final TaskManifest meta;
     private final Set<String> stored;
     private final List<FileEntry> current = new ArrayList<>();
+    private final FileListSegments.Boundaries boundaries = new FileListSegments.Boundaries();
     private final List<SegmentRef> segments = new ArrayList<>();
     private final List<CompletableFuture<Long>> puts = new ArrayList<>();
     /** Stored bytes of the segments sent so far (their puts add as they complete, on any thread). */
@@ -76,7 +77,7 @@ public final class TaskManifestWriter {
         files++;
         bytes += file.size();
         current.add(file);
-        if (FileListSegments.endsSegment(current.size(), file.path())) {
+        if (boundaries.endsSegment(current.size(), file.path())) {
             flush();
         }
     }
