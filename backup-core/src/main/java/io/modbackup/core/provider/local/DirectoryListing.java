@@ -69,9 +69,10 @@ final class DirectoryListing {
         }
     }
 
-    private record Entry(String name, boolean directory) {
-        String fragment() {
-            return directory ? name + "/" : name;
+    /** A name and its key fragment (a directory's ends in {@code /}), made once: the sort compares fragments. */
+    private record Entry(String name, boolean directory, String fragment) {
+        Entry(String name, boolean directory) {
+            this(name, directory, directory ? name + "/" : name);
         }
     }
 
