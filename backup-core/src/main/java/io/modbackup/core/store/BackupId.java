@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * contain dots and dashes. IDs of one module sort by creation time.
  */
 public record BackupId(String module, long createdMillis, int suffix) implements Comparable<BackupId> {
-    private static final String HEX_DIGITS = "0123456789ABCDEF";
+    private static final java.util.HexFormat HEX = java.util.HexFormat.of().withUpperCase();
 
     public BackupId {
         Objects.requireNonNull(module, "module");
@@ -70,19 +70,10 @@ public record BackupId(String module, long createdMillis, int suffix) implements
         return s.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f'));
     }
 
-    /** {@code <module>-<16 hex digits>-<2 hex digits>}, upper case; built by hand: String.format was 3% of a no-change backup's CPU. */
+    /** {@code <module>-<16 hex digits>-<2 hex digits>}, upper case; through {@link java.util.HexFormat}, not String.format (3% of a no-change backup's CPU). */
     @Override
     public String toString() {
-        StringBuilder text = new StringBuilder(module.length() + 20).append(module).append('-');
-        appendHex(text, createdMillis, 16);
-        appendHex(text.append('-'), suffix, 2);
-        return text.toString();
-    }
-
-    private static void appendHex(StringBuilder text, long value, int digits) {
-        for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
-            text.append(HEX_DIGITS.charAt((int) (value >>> shift) & 0xF));
-        }
+        return module + '-' + HEX.toHexDigits(createdMillis) + '-' + HEX.toHexDigits((byte) suffix);
     }
 
     /**
