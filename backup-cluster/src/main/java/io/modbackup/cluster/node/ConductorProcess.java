@@ -22,7 +22,6 @@ import io.modbackup.core.engine.VerifyReport;
 import io.modbackup.core.manifest.ModuleManifest;
 import io.modbackup.core.store.BackupId;
 import io.modbackup.sim.ConductorRuntime;
-import io.modbackup.sim.SupervisorChannel;
 import io.modbackup.sim.WorkloadEntry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -41,8 +38,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Conductor process: runs the {@link ConductorRuntime} and the backup coordinator (the engine),
- * reaches each Supervisor's channel and task worker over JSON-RPC at the address the Supervisor last
- * reported, and serves {@link ConductorChannel} to Supervisors, {@link ClusterAdmin} to clients (the
+ * reaches each Supervisor's channel and task worker through the {@link SupervisorDirectory}, and serves {@link ConductorChannel} to Supervisors, {@link ClusterAdmin} to clients (the
  * CLI runs here), {@link ProcessProbe}, and the Cluster UI's backups page at
  * {@code /modules/<module>/backups}. Its state lives under {@code <cluster>/conductor}.
  *
@@ -79,13 +75,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
     private final NodeStoreConfig store;
     private final Path configFile;
     private final JsonRpcClient rpc;
-    private final Map<String, Endpoint> supervisors = new ConcurrentHashMap<>();
-    /** Supervisors whose current incarnation hosts its tasks. */
-    private final Map<String, Endpoint> joined = new ConcurrentHashMap<>();
-    private final Map<String, SupervisorChannel> channels = new ConcurrentHashMap<>();
-    private final Map<String, TaskWorker> workers = new ConcurrentHashMap<>();
-    private final Duration deadline;
-    private final SupervisorLiveness liveness;
+    private final SupervisorDirectory supervisors;
     private final ConductorRuntime runtime;
     private final BackupOptions options;
     private final CountingProvider counting;
@@ -101,12 +91,14 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         this.rpc = new JsonRpcClient(secret);
         this.clusterId = args.get("cluster-id");
         this.store = new NodeStoreConfig(args.get("provider"), args.conductorProvider(), args.storeSettings());
-        this.deadline = Duration.ofMillis(args.getLong("deadline-ms"));
-        this.liveness = new SupervisorLiveness(Duration.ofMillis(args.getLong("heartbeat-timeout-ms")),
+        Duration deadline = Duration.ofMillis(args.getLong("deadline-ms"));
+        SupervisorLiveness liveness = new SupervisorLiveness(Duration.ofMillis(args.getLong("heartbeat-timeout-ms")),
                 Duration.ofMillis(args.getLong("task-stall-ms")));
+        // The runtime keeps a restore's staging once its first task goes to a Supervisor.
+        this.supervisors = new SupervisorDirectory(rpc, deadline, TASK_ATTEMPT_BACKSTOP, liveness, this::stagingStarted);
         List<String> ids = IntStream.range(0, (int) args.getLong("supervisors")).mapToObj(i -> "supervisor-" + i).toList();
-        this.runtime = new ConductorRuntime(clusterId, cluster, ids, Catalogs.named(args.get("catalog")), this::channel,
-                deadline);
+        this.runtime = new ConductorRuntime(clusterId, cluster, ids, Catalogs.named(args.get("catalog")),
+                supervisors::channel, deadline);
         this.options = BackupOptions.defaults().withChunkSize((int) args.getLong("chunk-size"))
                 .withTaskDeadline(TASK_ATTEMPT_BACKSTOP, 2).withStoreSettings(store.settings())
                 .withScratchDirectory(cluster.resolve(NODE).resolve("scratch"));
@@ -114,10 +106,14 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
         store.writeConfigFile(configFile, clusterId);
         // The Conductor's own credentials where given (backup.conductor.provider): it alone deletes (leases, GC).
         this.counting = new CountingProvider(new ProviderLoader().load(store.conductorsProvider()));
-        this.engine = new BackupEngine(runtime, counting, options, this::worker);
+        this.engine = new BackupEngine(runtime, counting, options, supervisors::worker);
         this.operations = new Operations(cluster.resolve(NODE).resolve(OPERATIONS_FILE), Clock.systemUTC(),
                 Operations.DEFAULT_HISTORY);
         this.cli = new CliSessions(operations, configFile, this::connector);
+    }
+
+    private void stagingStarted(String module, String restoreId) {
+        runtime.stagingStarted(module, restoreId);
     }
 
     public static void main(String[] argv) throws Exception {
@@ -165,41 +161,6 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
     // ------------------------------------------------------------------ Supervisors
 
-    private SupervisorChannel channel(String id) {
-        return channels.computeIfAbsent(id, s -> rpc.proxy(SupervisorChannel.class, "supervisor", "Supervisor " + s,
-                () -> address(s).uri(), m -> deadline, (m, call) -> liveness.watch(s, SupervisorLiveness.CallKind.CALL, call)));
-    }
-
-    /** The worker of a Supervisor; a restore's first task there tells the runtime to keep its staging. */
-    private TaskWorker worker(String id) {
-        return workers.computeIfAbsent(id, s -> {
-            // A task's call waits as long as the task moves bytes: the liveness tracker fails it otherwise.
-            TaskWorker remote = rpc.proxy(TaskWorker.class, "worker", "the task worker of Supervisor " + s,
-                    () -> address(s).uri(), m -> TASK_ATTEMPT_BACKSTOP,
-                    (m, call) -> liveness.watch(s, SupervisorLiveness.CallKind.TASK, call));
-            return new TaskWorker() {
-                @Override
-                public CompletableFuture<TaskBackupResult> backupTask(TaskBackupRequest request) {
-                    return remote.backupTask(request);
-                }
-
-                @Override
-                public CompletableFuture<TaskRestoreResult> restoreTask(TaskRestoreRequest request) {
-                    runtime.stagingStarted(request.module(), request.restoreId());
-                    return remote.restoreTask(request);
-                }
-            };
-        });
-    }
-
-    private Endpoint address(String id) {
-        Endpoint endpoint = supervisors.get(id);
-        if (endpoint == null) {
-            throw new IllegalStateException("Supervisor " + id + " has not reported to the Conductor");
-        }
-        return endpoint;
-    }
-
     /**
      * {@inheritDoc}
      *
@@ -208,12 +169,10 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
      */
     @Override
     public HeartbeatReply heartbeat(SupervisorStatus status) {
-        liveness.heartbeat(status.id(), status.endpoint().pid(), status.bytesMoved());
-        supervisors.put(status.id(), status.endpoint());
-        if (!status.endpoint().equals(joined.get(status.id()))) {
+        if (supervisors.report(status)) {
             try {
                 runtime.supervisorJoined(status.id());
-                joined.put(status.id(), status.endpoint());
+                supervisors.joined(status);
                 log.info("Supervisor {} (pid {}) joined from {}", status.id(), status.endpoint().pid(),
                         status.endpoint().url());
             } catch (RuntimeException e) {
@@ -221,20 +180,15 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
                         e.getMessage());
             }
         }
-        return new HeartbeatReply(runtime.snapshot(), Map.copyOf(supervisors), endpoint);
+        return new HeartbeatReply(runtime.snapshot(), supervisors.addresses(), endpoint);
     }
 
     // ------------------------------------------------------------------ ClusterAdmin
 
     @Override
     public ClusterInfo info() {
-        Map<String, String> down = new TreeMap<>();
-        liveness.states().forEach((id, reason) -> {
-            if (!reason.isEmpty()) {
-                down.put(id, reason);
-            }
-        });
-        return new ClusterInfo(clusterId, endpoint, new TreeMap<>(joined), runtime.moduleNames(), down);
+        return new ClusterInfo(clusterId, endpoint, supervisors.joinedSupervisors(), runtime.moduleNames(),
+                supervisors.down());
     }
 
     @Override
@@ -385,7 +339,7 @@ public final class ConductorProcess implements ClusterAdmin, ConductorChannel {
 
             @Override
             public Function<String, TaskWorker> workers() {
-                return ConductorProcess.this::worker;
+                return supervisors::worker;
             }
 
             @Override
