@@ -8,9 +8,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A simulated Supervisor: owns the state directories of its tasks under its own root, the pinned
@@ -23,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </pre>
  */
 public final class Supervisor implements SupervisorRuntime, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
     /** The link in a cut's task directory through which its depot files are read: to the task's state. */
     static final String PINNED_STATE = "state";
     private final String id;
@@ -32,6 +36,8 @@ public final class Supervisor implements SupervisorRuntime, AutoCloseable {
     private final java.util.Set<String> pinnedTasks = ConcurrentHashMap.newKeySet();
     /** Retired task states that live cuts still read, and the cut tasks that read each. */
     private final Map<Path, java.util.Set<String>> retiredButPinned = new java.util.HashMap<>();
+    /** Per live cut ("module\ncutId\n"), what unpins its PState stores at its release. */
+    private final Map<String, List<Runnable>> unpins = new java.util.HashMap<>();
     private final Trash trash;
     /** Whether a restore is decided (its install journaled): its staging is the install's to remove. */
     private final java.util.function.Predicate<String> decided;
@@ -64,6 +70,11 @@ public final class Supervisor implements SupervisorRuntime, AutoCloseable {
 
     Path cutDirectory(String module, String cutId, int task) {
         return cutRoot(module, cutId).resolve("task-" + task);
+    }
+
+    /** Runs {@code unpin} when the cut is released or aborted (a PState store's pin, see {@link PStateStore#pin}). */
+    synchronized void unpinOnRelease(String module, String cutId, Runnable unpin) {
+        unpins.computeIfAbsent(module + "\n" + cutId + "\n", k -> new ArrayList<>()).add(unpin);
     }
 
     void registerCut(String module, String cutId, int task, List<CapturedFile> files) {
@@ -149,6 +160,14 @@ public final class Supervisor implements SupervisorRuntime, AutoCloseable {
     synchronized void releaseCut(String module, String cutId) {
         String prefix = module + "\n" + cutId + "\n";
         cutFiles.keySet().removeIf(key -> key.startsWith(prefix));
+        for (Runnable unpin : unpins.getOrDefault(prefix, List.of())) {
+            try {
+                unpin.run();
+            } catch (RuntimeException e) {
+                log.warn("cut {} of {}: {}", cutId, module, e.getMessage());
+            }
+        }
+        unpins.remove(prefix);
         pinnedTasks.removeIf(key -> key.startsWith(prefix));
         for (var it = retiredButPinned.entrySet().iterator(); it.hasNext(); ) {
             var retired = it.next();

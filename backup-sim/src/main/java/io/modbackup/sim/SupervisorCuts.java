@@ -165,8 +165,7 @@ final class SupervisorCuts {
                     capturedAt = System.currentTimeMillis();
                     try {
                         instance.tasks().values().parallelStream().forEach(task -> checkpoints.put(task.task(),
-                                TaskCapture.checkpoint(task, instance.definition(),
-                                        supervisor.cutDirectory(module, cutId, task.task()))));
+                                TaskCapture.checkpoint(supervisor, module, cutId, task, instance.definition())));
                     } catch (RuntimeException e) {
                         failure = e;
                         return false;

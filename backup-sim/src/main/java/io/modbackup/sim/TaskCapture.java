@@ -1,22 +1,17 @@
 package io.modbackup.sim;
 
 import io.modbackup.api.runtime.CapturedFile;
-import io.modbackup.api.runtime.FileKind;
 import io.modbackup.api.runtime.TaskCut;
 import io.modbackup.api.runtime.TopologyKind;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * One Supervisor's part of a cut, task by task, in the order the runtime SPI demands: first each PState
- * (a RocksDB checkpoint) and its topology progress, taken with the topologies paused between steps, so
+ * (pinned in place, see {@link PStateStore#pin}) and its topology progress, taken with the topologies paused between steps, so
  * microbatch partitions share one commit ID; then the depots, so every depot end offset is at or past
  * every offset a topology had processed. The Conductor drives the two phases across Supervisors
  * ({@link ConductorRuntime#captureCut}); {@link SupervisorHost} runs these steps on its tasks.
@@ -36,21 +31,26 @@ final class TaskCapture {
                           Map<String, Long> commitIds) {
     }
 
-    /** Checkpoints every PState store of {@code task} under {@code cutDir}; call with the topologies paused. */
-    static TaskCheckpoint checkpoint(TaskState task, ModuleDefinition definition, Path cutDir) {
+    /**
+     * Pins every PState store of {@code task} for the cut, each held until the cut is released ({@link
+     * PStateStore#pin}, {@link Supervisor#unpinOnRelease}); call with the topologies paused.
+     */
+    static TaskCheckpoint checkpoint(Supervisor supervisor, String module, String cutId, TaskState task,
+                                     ModuleDefinition definition) {
+        Path cutDir = supervisor.cutDirectory(module, cutId, task.task());
         List<CapturedFile> taskFiles = new ArrayList<>();
         Map<String, Map<String, Long>> processed = new TreeMap<>();
         Map<String, Long> commitIds = new TreeMap<>();
         for (Map.Entry<String, PStateStore> store : task.stores().entrySet()) {
             String relative = TaskState.PSTATES + "/" + store.getKey();
-            Path checkpoint = cutDir.resolve(relative);
-            store.getValue().checkpoint(checkpoint);
+            PStateStore.Pin pin = store.getValue().pin(cutDir.resolve(relative), relative);
+            supervisor.unpinOnRelease(module, cutId, pin::release);
             PStateStore.Progress progress = store.getValue().progress();
             processed.put(store.getKey(), progress.processedOffsets());
             if (definition.topology(store.getKey()).kind() == TopologyKind.MICROBATCH) {
                 commitIds.put(store.getKey(), progress.commitId());
             }
-            taskFiles.addAll(listCheckpoint(checkpoint, relative));
+            taskFiles.addAll(pin.files());
         }
         return new TaskCheckpoint(taskFiles, processed, commitIds);
     }
@@ -99,19 +99,4 @@ final class TaskCapture {
         });
     }
 
-    private static List<CapturedFile> listCheckpoint(Path checkpoint, String relative) {
-        try (Stream<Path> list = Files.list(checkpoint)) {
-            List<CapturedFile> files = new ArrayList<>();
-            for (Path file : list.sorted().toList()) {
-                String name = file.getFileName().toString();
-                FileKind kind = name.endsWith(".sst") ? FileKind.IMMUTABLE
-                        : name.endsWith(".log") ? FileKind.APPEND_ONLY : FileKind.MUTABLE;
-                files.add(new CapturedFile(relative + "/" + name, kind, Files.size(file),
-                        Files.getLastModifiedTime(file).toMillis(), file));
-            }
-            return files;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list checkpoint " + checkpoint, e);
-        }
-    }
 }

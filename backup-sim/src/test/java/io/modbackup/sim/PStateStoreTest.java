@@ -37,7 +37,7 @@ class PStateStoreTest {
                 () -> store.get("counts", "a"),
                 () -> store.content("counts"),
                 () -> store.commit(Map.of(), Map.of(), Map.of(), 2L),
-                () -> store.checkpoint(dir.resolve("checkpoint")),
+                () -> store.pin(dir.resolve("pin"), "pstates/counts"),
                 store::flush,
                 store::settle,
                 store::liveSstFiles);
