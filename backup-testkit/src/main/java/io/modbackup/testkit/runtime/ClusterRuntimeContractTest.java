@@ -204,22 +204,10 @@ public abstract class ClusterRuntimeContractTest {
         HeldCut earlier = holdAndRelease(runtime().captureCut(a.name()));
         write(a.name(), 1600);
         awaitCaughtUp(a.name());
-        CutDescriptor cut = runtime().captureCut(a.name());
-        Map<String, String> pinned = fingerprints(cut);
-        install(earlier, null);
-        awaitCaughtUp(a.name());
-        Map<String, String> later;
-        try {
-            later = fingerprints(cut);
-        } catch (java.io.UncheckedIOException e) {
-            throw violated(Property.PINS_STAY_STABLE, "a pinned file of cut " + cut.cutId() + " could not be read after"
-                    + " a restore replaced its task's state: " + e.getMessage());
-        }
-        if (!pinned.equals(later)) {
-            throw violated(Property.PINS_STAY_STABLE, "pinned files of cut " + cut.cutId() + " changed when a restore"
-                    + " replaced their tasks' state");
-        }
-        runtime().releaseCut(a.name(), cut.cutId());
+        checkPinHoldsThrough(a.name(), "a restore replaced its task's state", () -> {
+            install(earlier, null);
+            awaitCaughtUp(a.name());
+        });
     }
 
     /**
@@ -233,23 +221,34 @@ public abstract class ClusterRuntimeContractTest {
         harness.deploy(a, DEPLOYED);
         write(a.name(), 1500);
         awaitCaughtUp(a.name());
-        CutDescriptor cut = runtime().captureCut(a.name());
+        checkPinHoldsThrough(a.name(), "a module update reopened its task's stores and 6,000 entries were written", () -> {
+            harness.update(moduleAVersion2());
+            write(a.name(), 6000);
+            awaitCaughtUp(a.name());
+        });
+    }
+
+    /** Work that may change the module's state around a live cut. */
+    private interface Change {
+        void run() throws Exception;
+    }
+
+    /** Captures a cut of {@code module}, runs {@code change}, and checks the cut's files read as they did; releases it. */
+    private void checkPinHoldsThrough(String module, String change, Change work) throws Exception {
+        CutDescriptor cut = runtime().captureCut(module);
         Map<String, String> pinned = fingerprints(cut);
-        harness.update(moduleAVersion2());
-        write(a.name(), 6000);
-        awaitCaughtUp(a.name());
+        work.run();
         Map<String, String> later;
         try {
             later = fingerprints(cut);
         } catch (java.io.UncheckedIOException e) {
-            throw violated(Property.PINS_STAY_STABLE, "a pinned file of cut " + cut.cutId() + " could not be read after"
-                    + " a module update reopened its task's stores and 6,000 entries were written: " + e.getMessage());
+            throw violated(Property.PINS_STAY_STABLE, "a pinned file of cut " + cut.cutId() + " could not be read after "
+                    + change + ": " + e.getMessage());
         }
         if (!pinned.equals(later)) {
-            throw violated(Property.PINS_STAY_STABLE, "pinned files of cut " + cut.cutId() + " changed through a module"
-                    + " update and 6,000 entries");
+            throw violated(Property.PINS_STAY_STABLE, "pinned files of cut " + cut.cutId() + " changed after " + change);
         }
-        runtime().releaseCut(a.name(), cut.cutId());
+        runtime().releaseCut(module, cut.cutId());
     }
 
     @Test
