@@ -1,7 +1,5 @@
 package io.modbackup.sim;
 
-import io.modbackup.api.runtime.CapturedFile;
-import io.modbackup.api.runtime.FileKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,10 +39,6 @@ public final class PStateStore implements AutoCloseable {
     private static final String COMMIT_KEY = "commit";
     private static final String OFFSET_PREFIX = "offset|";
     private static final String EPOCH_PREFIX = "epoch|";
-    /** In a pin's directory: the link through which its SSTs are read. */
-    static final String LIVE_LINK = "live";
-    /** In a pin's directory: where a store closed while pinned hard-links the pinned SSTs. */
-    static final String KEPT = "kept";
 
     static {
         RocksDB.loadLibrary();
@@ -59,10 +53,7 @@ public final class PStateStore implements AutoCloseable {
     private final WriteOptions writeOptions = new WriteOptions();
     private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
     private boolean closed;
-    /** Pins not released; a close keeps their SSTs (see {@link #pin}). Guarded by itself. */
-    private final java.util.Set<Pin> pins = new java.util.HashSet<>();
-    /** Size and modification time of each SST seen by a pin: SSTs never change, and names are never reused. */
-    private final Map<String, long[]> sstStats = new java.util.concurrent.ConcurrentHashMap<>();
+    private final PStatePins pins;
 
     /** The progress stored with a topology's PStates on one task. */
     public record Progress(long commitId, Map<String, Long> processedOffsets, Map<String, Long> epochsSeen) {
@@ -89,6 +80,7 @@ public final class PStateStore implements AutoCloseable {
         this.dbOptions = dbOptions;
         this.cfOptions = cfOptions;
         this.allHandles = allHandles;
+        this.pins = new PStatePins(dir, this::enableFileDeletions);
         this.handles = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             handles.put(names.get(i), allHandles.get(i));
@@ -230,149 +222,29 @@ public final class PStateStore implements AutoCloseable {
     }
 
     /**
-     * Pins the store as it is for a cut, at a cost that does not grow with its SST files: memtables flushed,
-     * RocksDB's deletion of obsolete files held ({@code DisableFileDeletions}, counted per pin) until {@link
-     * Pin#release}, the live SSTs read in place through a link {@code cutDir/live} to this store's
-     * directory, and only the small mutable files copied into {@code cutDir}: {@code CURRENT}, the
-     * {@code MANIFEST} to its length at the pin, {@code OPTIONS}. Each SST is stat'ed once in the store's
-     * life (the checkpoint this replaces hard-linked and stat'ed every SST at every cut, and the cut's
-     * release unlinked them: 2,000 file operations a cut on 536 SSTs, 40% of a no-change backup's time).
-     * A store closed while pinned hard-links the pinned SSTs into {@code cutDir/kept} first and points the
-     * link there, since RocksDB deletes obsolete files when it opens.
+     * Pins the store as it is for a cut, at a cost that does not grow with its SST files (see {@link
+     * PStatePins}): held until {@link PStatePins.Pin#release}, or kept by {@link #close}.
      *
      * @param cutDir a directory of the cut's own, created if absent; this store's files go nowhere else
      * @param relative the files' paths' prefix, relative to the task's state directory
      */
-    public Pin pin(Path cutDir, String relative) {
+    PStatePins.Pin pin(Path cutDir, String relative) {
         try (Use use = use()) {
-            Files.createDirectories(cutDir);
-            db.disableFileDeletions();
-            Pin pin = null;
-            try {
-                RocksDB.LiveFiles live = db.getLiveFiles(true);
-                Path link = cutDir.resolve(LIVE_LINK);
-                Files.createSymbolicLink(link, dir.toAbsolutePath());
-                List<CapturedFile> files = new ArrayList<>();
-                List<String> ssts = new ArrayList<>();
-                for (String listed : live.files) {
-                    String name = listed.startsWith("/") ? listed.substring(1) : listed;
-                    if (name.endsWith(".sst")) {
-                        long[] stat = sstStats.get(name);
-                        if (stat == null) {
-                            Path file = dir.resolve(name);
-                            stat = new long[] {Files.size(file), Files.getLastModifiedTime(file).toMillis()};
-                            sstStats.put(name, stat);
-                        }
-                        ssts.add(name);
-                        files.add(new CapturedFile(relative + "/" + name, FileKind.IMMUTABLE, stat[0], stat[1], link.resolve(name)));
-                        continue;
-                    }
-                    Path copy = cutDir.resolve(name);
-                    if (name.equals("CURRENT")) {
-                        Files.writeString(copy, manifestName(live.files) + "\n");
-                    } else if (name.startsWith("MANIFEST-")) {
-                        copyPrefix(dir.resolve(name), copy, live.manifestFileSize);
-                    } else {
-                        Files.copy(dir.resolve(name), copy);
-                    }
-                    files.add(new CapturedFile(relative + "/" + name, FileKind.MUTABLE, Files.size(copy),
-                            Files.getLastModifiedTime(copy).toMillis(), copy));
-                }
-                if (sstStats.size() > 2 * ssts.size() + 64) { // forget SSTs compacted away
-                    sstStats.keySet().retainAll(new java.util.HashSet<>(ssts));
-                }
-                files.sort(java.util.Comparator.comparing(CapturedFile::path));
-                pin = new Pin(cutDir, List.copyOf(ssts), List.copyOf(files));
-                synchronized (pins) {
-                    pins.add(pin);
-                }
-                return pin;
-            } finally {
-                if (pin == null) {
-                    db.enableFileDeletions();
-                }
-            }
-        } catch (RocksDBException | java.io.IOException e) {
-            throw new IllegalStateException("cannot pin PState store " + dir + " for a cut in " + cutDir + ": " + e, e);
+            return pins.pin(db, cutDir, relative);
         }
     }
 
-    /** What {@link #pin} holds: the pinned files, until released. */
-    public final class Pin {
-        private final Path cutDir;
-        private final List<String> ssts;
-        private final List<CapturedFile> files;
-
-        private Pin(Path cutDir, List<String> ssts, List<CapturedFile> files) {
-            this.cutDir = cutDir;
-            this.ssts = ssts;
-            this.files = files;
-        }
-
-        /** The pinned files in path order: the SSTs in place, the mutable files as copied. */
-        public List<CapturedFile> files() {
-            return files;
-        }
-
-        /** Lets RocksDB delete what only this pin held; idempotent, and nothing to do once the store closed. */
-        public void release() {
-            synchronized (pins) {
-                if (!pins.remove(this)) {
-                    return;
-                }
+    /** Ends one pin's hold on RocksDB's file deletions; nothing to do once closed (a close kept the pinned files). */
+    private void enableFileDeletions() {
+        state.readLock().lock();
+        try {
+            if (!closed) {
+                db.enableFileDeletions();
             }
-            state.readLock().lock();
-            try {
-                if (!closed) {
-                    db.enableFileDeletions();
-                }
-            } catch (RocksDBException e) {
-                throw new IllegalStateException("cannot unpin PState store " + dir + ": " + e.getMessage(), e);
-            } finally {
-                state.readLock().unlock();
-            }
-        }
-
-        /** Hard-links the pinned SSTs into the cut's directory and points the cut's link there. */
-        private void keep() throws java.io.IOException {
-            Path kept = cutDir.resolve(KEPT);
-            Files.createDirectories(kept);
-            for (String sst : ssts) {
-                Path link = kept.resolve(sst);
-                if (!Files.exists(link)) {
-                    Files.createLink(link, dir.resolve(sst));
-                }
-            }
-            Path next = cutDir.resolve(LIVE_LINK + ".next");
-            Files.deleteIfExists(next);
-            Files.createSymbolicLink(next, kept.toAbsolutePath());
-            Files.move(next, cutDir.resolve(LIVE_LINK), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static String manifestName(List<String> files) {
-        for (String listed : files) {
-            String name = listed.startsWith("/") ? listed.substring(1) : listed;
-            if (name.startsWith("MANIFEST-")) {
-                return name;
-            }
-        }
-        throw new IllegalStateException("RocksDB listed no MANIFEST among its live files: " + files);
-    }
-
-    private static void copyPrefix(Path source, Path target, long bytes) throws java.io.IOException {
-        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(source, java.nio.file.StandardOpenOption.READ);
-             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE_NEW,
-                     java.nio.file.StandardOpenOption.WRITE)) {
-            long at = 0;
-            while (at < bytes) {
-                long moved = in.transferTo(at, bytes - at, out);
-                if (moved <= 0) {
-                    throw new java.io.IOException(source + " holds fewer than the " + bytes + " bytes RocksDB reported");
-                }
-                at += moved;
-            }
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("cannot unpin PState store " + dir + ": " + e.getMessage(), e);
+        } finally {
+            state.readLock().unlock();
         }
     }
 
@@ -427,19 +299,7 @@ public final class PStateStore implements AutoCloseable {
                 return;
             }
             closed = true;
-            synchronized (pins) {
-                for (Pin pin : pins) {
-                    try {
-                        pin.keep();
-                    } catch (java.io.IOException | RuntimeException e) {
-                        // The cut that held it was released meanwhile (its directory is gone), or cannot read
-                        // on: its backup fails on the missing file, never with other bytes.
-                        org.slf4j.LoggerFactory.getLogger(PStateStore.class).warn(
-                                "cannot keep the SSTs of PState store {} pinned in {}: {}", dir, pin.cutDir, e.toString());
-                    }
-                }
-                pins.clear();
-            }
+            pins.keepAll(); // before RocksDB closes: its next open deletes what it no longer needs
             for (ColumnFamilyHandle handle : allHandles) {
                 handle.close();
             }

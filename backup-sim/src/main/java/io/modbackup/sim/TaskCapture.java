@@ -43,7 +43,7 @@ final class TaskCapture {
         Map<String, Long> commitIds = new TreeMap<>();
         for (Map.Entry<String, PStateStore> store : task.stores().entrySet()) {
             String relative = TaskState.PSTATES + "/" + store.getKey();
-            PStateStore.Pin pin = store.getValue().pin(cutDir.resolve(relative), relative);
+            PStatePins.Pin pin = store.getValue().pin(cutDir.resolve(relative), relative);
             supervisor.unpinOnRelease(module, cutId, pin::release);
             PStateStore.Progress progress = store.getValue().progress();
             processed.put(store.getKey(), progress.processedOffsets());

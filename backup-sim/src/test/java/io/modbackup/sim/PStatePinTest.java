@@ -64,7 +64,7 @@ class PStatePinTest {
         try (PStateStore store = PStateStore.open(dir.resolve("store"), List.of("counts"))) {
             write(store, 0, 6);
             SortedMap<String, String> atPin = store.content("counts");
-            PStateStore.Pin pin = store.pin(dir.resolve("cut/pstates/t"), "pstates/t");
+            PStatePins.Pin pin = store.pin(dir.resolve("cut/pstates/t"), "pstates/t");
             List<CapturedFile> files = pin.files();
             List<String> ssts = files.stream().filter(f -> f.kind() == FileKind.IMMUTABLE)
                     .map(f -> f.path().substring("pstates/t/".length())).toList();
@@ -100,8 +100,8 @@ class PStatePinTest {
     void twoPinsHoldUntilBothAreReleased() throws Exception {
         try (PStateStore store = PStateStore.open(dir.resolve("store"), List.of("counts"))) {
             write(store, 0, 6);
-            PStateStore.Pin first = store.pin(dir.resolve("cut-1"), "p");
-            PStateStore.Pin second = store.pin(dir.resolve("cut-2"), "p");
+            PStatePins.Pin first = store.pin(dir.resolve("cut-1"), "p");
+            PStatePins.Pin second = store.pin(dir.resolve("cut-2"), "p");
             List<String> pinned = store.liveSstFiles();
             first.release();
             write(store, 6, 12);
@@ -124,7 +124,7 @@ class PStatePinTest {
         PStateStore store = PStateStore.open(dir.resolve("store"), List.of("counts"));
         write(store, 0, 6);
         SortedMap<String, String> atPin = store.content("counts");
-        PStateStore.Pin pin = store.pin(dir.resolve("cut/pstates/t"), "pstates/t");
+        PStatePins.Pin pin = store.pin(dir.resolve("cut/pstates/t"), "pstates/t");
         Map<String, String> before = hashes(pin.files());
         write(store, 6, 12);
         store.close();
@@ -132,9 +132,9 @@ class PStatePinTest {
             // RocksDB deleted what it no longer needs as it opened; the cut reads its own hard links.
             write(reopened, 18, 6);
             assertEquals(before, hashes(pin.files()));
-            assertTrue(Files.isSymbolicLink(dir.resolve("cut/pstates/t").resolve(PStateStore.LIVE_LINK)));
-            assertEquals(dir.resolve("cut/pstates/t").resolve(PStateStore.KEPT).toAbsolutePath(),
-                    Files.readSymbolicLink(dir.resolve("cut/pstates/t").resolve(PStateStore.LIVE_LINK)));
+            assertTrue(Files.isSymbolicLink(dir.resolve("cut/pstates/t").resolve(PStatePins.LIVE_LINK)));
+            assertEquals(dir.resolve("cut/pstates/t").resolve(PStatePins.KEPT).toAbsolutePath(),
+                    Files.readSymbolicLink(dir.resolve("cut/pstates/t").resolve(PStatePins.LIVE_LINK)));
             materialize(pin.files(), "pstates/t", dir.resolve("restored"));
             pin.release(); // the store that took it is closed: nothing to do
         }
