@@ -4,6 +4,7 @@ import io.modbackup.api.fs.FileTrees;
 import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.core.provider.local.LocalDirectoryProvider;
 import io.modbackup.sim.CutTiming;
@@ -48,7 +49,7 @@ public final class CutPauseBenchmark {
     }
 
     private static long[] measure(Path dir, int tasks) throws Exception {
-        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), SUPERVISORS,
+        ClusterSpec spec = ClusterSpec.of(dir.resolve("cluster"), SUPERVISORS,
                 LocalDirectoryProvider.class.getName() + " " + dir.resolve("store")).withCatalog("scale-" + tasks)
                 .withCallDeadline(Duration.ofSeconds(20));
         try (ClusterProcesses cluster = ClusterProcesses.start(spec)) {

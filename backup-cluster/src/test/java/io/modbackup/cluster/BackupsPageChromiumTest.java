@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cli.operation.OperationRecord;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.testkit.browser.HeadlessChromium;
 import java.net.URI;
@@ -42,7 +43,7 @@ class BackupsPageChromiumTest {
     void thePageShowsTheStoresBackupsTheRunningOperationAndRecentOnesWithTheirOutcomes() throws Exception {
         assumeTrue(HeadlessChromium.availableOrRequired(),
                 "Chromium is not installed here (.ci/run installs it: apt-get install chromium)");
-        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 2,
+        ClusterSpec spec = ClusterSpec.of(dir.resolve("cluster"), 2,
                 ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store"));
         try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"))) {
             ClusterAdmin admin = cluster.admin;

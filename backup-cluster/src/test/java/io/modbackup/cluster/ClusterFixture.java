@@ -3,6 +3,7 @@ package io.modbackup.cluster;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.launch.LiveCheck;
 import io.modbackup.cluster.node.Catalogs;
 import io.modbackup.cluster.node.ClusterAdmin;
@@ -27,7 +28,7 @@ final class ClusterFixture implements AutoCloseable {
     private final List<ModuleDefinition> catalog;
     private final AtomicInteger checks = new AtomicInteger();
 
-    ClusterFixture(ClusterProcesses.Spec spec, Path scratch) {
+    ClusterFixture(ClusterSpec spec, Path scratch) {
         this.processes = ClusterProcesses.start(spec);
         this.admin = processes.admin();
         this.scratch = scratch;

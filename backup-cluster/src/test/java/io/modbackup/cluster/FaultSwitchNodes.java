@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The shipped node processes with the fault switches crash tests need, added through their
  * {@code run} extension: only a test build has these main classes, so no shipped process serves a
- * switch. Started through {@code ClusterProcesses.Spec.withMainClasses(Conductor.class, Supervisor.class)}.
+ * switch. Started through {@code ClusterSpec.withMainClasses(Conductor.class, Supervisor.class)}.
  */
 public final class FaultSwitchNodes {
     /** Makes a Supervisor halt (exit 137, as if killed) when its install swap reaches the named step. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ProcessProbe.ProcessStats;
 import io.modbackup.sim.Workload;
@@ -34,7 +35,7 @@ class MultiProcessBackupTest {
 
     @Test
     void supervisorsUploadTheirOwnTasksAndARestoreMovesTasksThroughTheStore() throws Exception {
-        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 3,
+        ClusterSpec spec = ClusterSpec.of(dir.resolve("cluster"), 3,
                 ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store"));
         try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"))) {
             ClusterAdmin admin = cluster.admin;
@@ -100,7 +101,7 @@ class MultiProcessBackupTest {
         Path key = java.nio.file.Files.writeString(dir.resolve("master.key"), java.util.Base64.getEncoder().encodeToString(
                 "an example master key, 32 bytes".concat("!").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 3,
+        ClusterSpec spec = ClusterSpec.of(dir.resolve("cluster"), 3,
                 ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store")).withStoreSettings("zstd:1", "file:" + key);
         try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"))) {
             ClusterAdmin admin = cluster.admin;

@@ -3,6 +3,7 @@ package io.modbackup.cluster;
 import io.modbackup.api.runtime.ClusterRuntime;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.Catalogs;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
@@ -60,7 +61,7 @@ class MultiProcessContractTest extends ClusterRuntimeContractTest {
         Harness(Path root) {
             String provider = ClusterFixture.LOCAL_PROVIDER + " " + root.resolveSibling("store");
             // The test build's Conductor: the shipped one plus the install crash switch the suite needs.
-            processes = ClusterProcesses.start(ClusterProcesses.Spec.of(root, 3, provider)
+            processes = ClusterProcesses.start(ClusterSpec.of(root, 3, provider)
                     .withMainClasses(FaultSwitchNodes.Conductor.class, FaultSwitchNodes.Supervisor.class));
             admin = processes.admin();
             service = processes.runtime();

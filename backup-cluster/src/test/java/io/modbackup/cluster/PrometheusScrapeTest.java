@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
@@ -51,7 +52,7 @@ class PrometheusScrapeTest {
     @Test
     void prometheusScrapesTheConductorAndTheNoRecentBackupAlertFiresForTheModuleNeverBackedUp() throws Exception {
         assumeTrue(prometheus().isPresent(), "Prometheus is not installed here (.ci/run installs it: apt-get install prometheus)");
-        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 2,
+        ClusterSpec spec = ClusterSpec.of(dir.resolve("cluster"), 2,
                 ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store"));
         try (ClusterFixture cluster = new ClusterFixture(spec, dir.resolve("scratch"))) {
             ClusterAdmin admin = cluster.admin;

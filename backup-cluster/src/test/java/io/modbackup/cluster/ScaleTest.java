@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.sim.CutTiming;
 import io.modbackup.sim.ConsistencyOracle;
@@ -55,7 +56,7 @@ class ScaleTest {
     }
 
     private void run(int tasks, int supervisors, int restoreWorkers, int captures) throws Exception {
-        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors,
+        ClusterSpec spec = ClusterSpec.of(dir.resolve("cluster"), supervisors,
                 ClusterFixture.LOCAL_PROVIDER + " " + dir.resolve("store")).withCatalog("scale-" + tasks)
                 // Many tasks' cut prepares queue behind each other on Supervisors sharing 2 cores: one call
                 // may wait longer than the shipped 10 s; failure detection (the heartbeat) stays as shipped.

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.core.engine.VerifyReport;
 import io.modbackup.sim.Workload;
@@ -65,7 +66,7 @@ class SoakTest {
         long seed = Long.getLong("modbackup.soak.seed", System.nanoTime());
         System.out.println("soak seed " + seed + ", " + operations + " operations (replay: -Dmodbackup.soak.seed=" + seed + ")");
         Random random = new Random(seed);
-        ClusterProcesses.Spec spec = ClusterProcesses.Spec.of(dir.resolve("cluster"), 3,
+        ClusterSpec spec = ClusterSpec.of(dir.resolve("cluster"), 3,
                 ClusterFixture.LOCAL_PROVIDER + " " + store());
         Map<String, Integer> outcomes = new TreeMap<>();
         List<String> committed = new ArrayList<>();

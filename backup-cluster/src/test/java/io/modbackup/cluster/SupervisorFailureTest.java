@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.node.ClusterAdmin;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class SupervisorFailureTest {
     private ClusterFixture start() {
         String provider = HeldLocalProvider.class.getName() + " " + store();
         // The test build's nodes: the shipped ones, plus a Supervisor that can halt mid-swap when a test restarts it so.
-        ClusterFixture cluster = new ClusterFixture(ClusterProcesses.Spec.of(dir.resolve("cluster"), 3, provider)
+        ClusterFixture cluster = new ClusterFixture(ClusterSpec.of(dir.resolve("cluster"), 3, provider)
                 .withMainClasses(FaultSwitchNodes.Conductor.class, FaultSwitchNodes.Supervisor.class), dir.resolve("scratch"));
         cluster.admin.deploy(MODULE_A, new Parallelism(1, 3, 1));
         cluster.workload(11).appendBatch(MODULE_A, EVENTS, 2000);

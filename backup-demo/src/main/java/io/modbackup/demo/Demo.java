@@ -4,6 +4,7 @@ import io.modbackup.api.runtime.DepotRef;
 import io.modbackup.api.runtime.Parallelism;
 import io.modbackup.cluster.launch.ClusterCommand;
 import io.modbackup.cluster.launch.ClusterProcesses;
+import io.modbackup.cluster.launch.ClusterSpec;
 import io.modbackup.cluster.launch.LiveCheck;
 import io.modbackup.cluster.node.ClusterAdmin;
 import io.modbackup.cluster.node.ProcessProbe.ProcessStats;
@@ -57,7 +58,7 @@ public final class Demo {
      * @param keepRunning leave the cluster's processes running afterwards
      */
     public static boolean run(Path root, int writeMillis, PrintStream out, boolean keepRunning) throws Exception {
-        ClusterProcesses.Spec spec = ClusterCommand.create(root, SUPERVISORS);
+        ClusterSpec spec = ClusterCommand.create(root, SUPERVISORS);
         Path config = root.resolve("modbackup.yaml");
         out.println("modbackup demo in " + root);
         List<String[]> rows = new ArrayList<>();

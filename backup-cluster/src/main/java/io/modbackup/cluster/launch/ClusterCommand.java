@@ -107,9 +107,9 @@ public final class ClusterCommand {
      * itself (the demo): records its Supervisor count and a new identity, so that {@code status},
      * {@code restart} and {@code stop} know it, and writes the config; returns its spec.
      */
-    public static ClusterProcesses.Spec create(Path dir, int supervisors) throws IOException {
+    public static ClusterSpec create(Path dir, int supervisors) throws IOException {
         ClusterLaunch launch = new ClusterLaunch(supervisors, ClusterLaunch.newClusterId(), ClusterLaunch.localStore(dir), "", "", "");
-        ClusterProcesses.Spec spec = launch.spec(dir);
+        ClusterSpec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());
         launch.write(dir);
@@ -118,7 +118,7 @@ public final class ClusterCommand {
     }
 
     /** Writes {@code DIR/modbackup.yaml}, which {@code bin/backup --config} reads. */
-    public static Path writeConfig(Path dir, ClusterProcesses.Spec spec) throws IOException {
+    public static Path writeConfig(Path dir, ClusterSpec spec) throws IOException {
         Path config = dir.resolve("modbackup.yaml");
         StringBuilder text = new StringBuilder(ProviderLoader.CONFIG_KEY + ": \"" + spec.provider() + "\"\n");
         if (!spec.compression().isEmpty()) {
@@ -151,7 +151,7 @@ public final class ClusterCommand {
         boolean existed = Files.isDirectory(dir.resolve("cluster"));
         // A cluster started before the launch record existed keeps the name it had; a new one gets its own.
         ClusterLaunch launch = previous.orElse(ClusterLaunch.fresh(dir, options, existed ? "sim-cluster" : ClusterLaunch.newClusterId()));
-        ClusterProcesses.Spec spec = launch.spec(dir);
+        ClusterSpec spec = launch.spec(dir);
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(spec.dir());
         launch.write(dir);

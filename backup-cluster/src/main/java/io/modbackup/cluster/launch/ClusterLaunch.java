@@ -53,8 +53,8 @@ record ClusterLaunch(int supervisors, String clusterId, String provider, String 
         }
     }
 
-    ClusterProcesses.Spec spec(Path dir) {
-        return ClusterProcesses.Spec.of(dir.resolve("cluster"), supervisors, provider).withClusterId(clusterId)
+    ClusterSpec spec(Path dir) {
+        return ClusterSpec.of(dir.resolve("cluster"), supervisors, provider).withClusterId(clusterId)
                 .withStoreSettings(compression, encryptionKey).withConductorProvider(conductorProvider);
     }
 

@@ -6,11 +6,9 @@ import io.modbackup.cluster.node.ConductorProcess;
 import io.modbackup.cluster.node.Endpoint;
 import io.modbackup.cluster.node.ProcessProbe;
 import io.modbackup.cluster.node.RuntimeService;
-import io.modbackup.cluster.node.SupervisorProcess;
 import io.modbackup.cluster.rpc.JsonRpcClient;
 import io.modbackup.cluster.rpc.RpcSecret;
 import io.modbackup.core.fs.PrivateFiles;
-import io.modbackup.sim.ConductorRuntime;
 import io.modbackup.sim.SupervisorChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,83 +30,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #close()} stops them.
  */
 public final class ClusterProcesses implements AutoCloseable {
-    /**
-     * Everything a cluster's processes are started with.
-     *
-     * @param deadline how long the Conductor waits for a Supervisor's answer to one call
-     * @param heartbeatTimeout how long a Supervisor may be silent before the Conductor marks it down
-     * @param taskStall how long a Supervisor's worker may move no bytes while tasks wait on it
-     * @param compression every node's {@code backup.compression}, or "" for the default
-     * @param encryptionKey every node's {@code backup.encryption.key}, or "" for an unencrypted store
-     * @param conductorMain the Conductor's main class: {@link ConductorProcess}, or a test build's wrapper of it
-     * @param supervisorMain the Supervisors' main class: {@link SupervisorProcess}, or a test build's wrapper
-     * @param conductorProvider the Conductor's {@code backup.conductor.provider} (the store with credentials that
-     *     may delete), or "" when it uses {@code provider} as the Supervisors do
-     */
-    public record Spec(Path dir, String clusterId, int supervisors, String provider, String catalog, long segmentBytes,
-                       int chunkSize, Duration deadline, Duration heartbeatTimeout, Duration taskStall, String heap,
-                       String compression, String encryptionKey, String conductorMain, String supervisorMain,
-                       String conductorProvider) {
-        /**
-         * A cluster in {@code dir} with the sample modules, 96 MiB heaps, and the shipped timeouts: those
-         * {@code bin/cluster} runs with ({@link ConductorRuntime#DEFAULT_DEADLINE},
-         * {@link ConductorProcess#DEFAULT_HEARTBEAT_TIMEOUT}, {@link ConductorProcess#DEFAULT_TASK_STALL}).
-         */
-        public static Spec of(Path dir, int supervisors, String provider) {
-            return new Spec(dir.toAbsolutePath(), "sim-cluster", supervisors, provider, "sample", 64 * 1024, 1024 * 1024,
-                    ConductorRuntime.DEFAULT_DEADLINE, ConductorProcess.DEFAULT_HEARTBEAT_TIMEOUT,
-                    ConductorProcess.DEFAULT_TASK_STALL, "96m", "", "", ConductorProcess.class.getName(),
-                    SupervisorProcess.class.getName(), "");
-        }
-
-        public Spec withCatalog(String name) {
-            return new Spec(dir, clusterId, supervisors, provider, name, segmentBytes, chunkSize, deadline, heartbeatTimeout,
-                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, conductorProvider);
-        }
-
-        /** The cluster called {@code id} (each cluster its own, so that one store refuses a second cluster). */
-        public Spec withClusterId(String id) {
-            return new Spec(dir, id, supervisors, provider, catalog, segmentBytes, chunkSize, deadline, heartbeatTimeout,
-                    taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, conductorProvider);
-        }
-
-        /** Another per-call deadline than the shipped one (a benchmark of 64 tasks on 2 cores needs more). */
-        public Spec withCallDeadline(Duration callDeadline) {
-            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, callDeadline,
-                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, conductorProvider);
-        }
-
-        /** Every node configured with {@code backup.compression} {@code setting} and {@code backup.encryption.key} {@code key}. */
-        public Spec withStoreSettings(String setting, String key) {
-            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline,
-                    heartbeatTimeout, taskStall, heap, setting, key, conductorMain, supervisorMain, conductorProvider);
-        }
-
-        /** The nodes started from other main classes (a test build's, which add fault switches to the shipped ones). */
-        public Spec withMainClasses(Class<?> conductor, Class<?> supervisor) {
-            return new Spec(dir, clusterId, supervisors, provider, catalog, segmentBytes, chunkSize, deadline,
-                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductor.getName(), supervisor.getName(),
-                    conductorProvider);
-        }
-
-        /** The Conductor on {@code provider} (same store, credentials that may delete) while the Supervisors keep theirs. */
-        public Spec withConductorProvider(String provider) {
-            return new Spec(dir, clusterId, supervisors, this.provider, catalog, segmentBytes, chunkSize, deadline,
-                    heartbeatTimeout, taskStall, heap, compression, encryptionKey, conductorMain, supervisorMain, provider);
-        }
-
-        /** The node arguments that carry the store settings. */
-        List<String> storeArgs() {
-            return List.of("--compression", compression, "--encryption-key", encryptionKey);
-        }
-    }
-
-    private final Spec spec;
+    private final ClusterSpec spec;
     private final JsonRpcClient rpc;
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private final ClusterAdmin admin;
 
-    private ClusterProcesses(Spec spec, RpcSecret secret) {
+    private ClusterProcesses(ClusterSpec spec, RpcSecret secret) {
         this.spec = spec;
         this.rpc = new JsonRpcClient(secret);
         this.admin = rpc.proxy(ClusterAdmin.class, "admin", "the Conductor of " + spec.dir(),
@@ -121,7 +48,7 @@ public final class ClusterProcesses implements AutoCloseable {
      * Starts the Conductor and every Supervisor and waits until every Supervisor reported to the
      * Conductor. The cluster's directory is made {@code 0700}; its RPC secret is created on its first start.
      */
-    public static ClusterProcesses start(Spec spec) {
+    public static ClusterProcesses start(ClusterSpec spec) {
         // The cluster's directory holds every node's state, staging, logs and config, and its RPC secret:
         // only its user may enter it.
         PrivateFiles.createDirectories(spec.dir());
@@ -143,7 +70,7 @@ public final class ClusterProcesses implements AutoCloseable {
      * Conductor; it controls no process.
      */
     public static ClusterProcesses attach(Path dir) {
-        Spec spec = Spec.of(dir, 0, "");
+        ClusterSpec spec = ClusterSpec.of(dir, 0, "");
         return new ClusterProcesses(spec, RpcSecret.read(spec.dir()));
     }
 
@@ -151,7 +78,7 @@ public final class ClusterProcesses implements AutoCloseable {
      * A handle on the cluster of {@code spec} that may already run in part (started by another
      * process): it can start its missing nodes ({@link #startNode}); it stops only those it started.
      */
-    public static ClusterProcesses of(Spec spec) {
+    public static ClusterProcesses of(ClusterSpec spec) {
         PrivateFiles.checkOwnDirectory(spec.dir());
         return new ClusterProcesses(spec, RpcSecret.read(spec.dir()));
     }
@@ -223,7 +150,7 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     /** The spec the processes were started with. */
-    public Spec spec() {
+    public ClusterSpec spec() {
         return spec;
     }
 
