@@ -36,7 +36,7 @@ public final class Supervisor implements SupervisorRuntime, AutoCloseable {
     private final java.util.Set<String> pinnedTasks = ConcurrentHashMap.newKeySet();
     /** Retired task states that live cuts still read, and the cut tasks that read each. */
     private final Map<Path, java.util.Set<String>> retiredButPinned = new java.util.HashMap<>();
-    /** Per live cut ("module\ncutId\n"), what unpins its PState stores at its release. */
+    /** Per live cut ({@link #cutPrefix}), what unpins its PState stores at its release. */
     private final Map<String, List<Runnable>> unpins = new java.util.HashMap<>();
     private final Trash trash;
     /** Whether a restore is decided (its install journaled): its staging is the install's to remove. */
@@ -74,7 +74,7 @@ public final class Supervisor implements SupervisorRuntime, AutoCloseable {
 
     /** Runs {@code unpin} when the cut is released or aborted (a PState store's pin, see {@link PStateStore#pin}). */
     synchronized void unpinOnRelease(String module, String cutId, Runnable unpin) {
-        unpins.computeIfAbsent(module + "\n" + cutId + "\n", k -> new ArrayList<>()).add(unpin);
+        unpins.computeIfAbsent(cutPrefix(module, cutId), k -> new ArrayList<>()).add(unpin);
     }
 
     void registerCut(String module, String cutId, int task, List<CapturedFile> files) {
@@ -158,16 +158,15 @@ public final class Supervisor implements SupervisorRuntime, AutoCloseable {
 
     /** Unpins a cut: its directory goes to the trash with one rename, and retired state no cut reads any more with it. */
     synchronized void releaseCut(String module, String cutId) {
-        String prefix = module + "\n" + cutId + "\n";
+        String prefix = cutPrefix(module, cutId);
         cutFiles.keySet().removeIf(key -> key.startsWith(prefix));
-        for (Runnable unpin : unpins.getOrDefault(prefix, List.of())) {
+        for (Runnable unpin : java.util.Objects.requireNonNullElse(unpins.remove(prefix), List.<Runnable>of())) {
             try {
                 unpin.run();
             } catch (RuntimeException e) {
                 log.warn("cut {} of {}: {}", cutId, module, e.getMessage());
             }
         }
-        unpins.remove(prefix);
         pinnedTasks.removeIf(key -> key.startsWith(prefix));
         for (var it = retiredButPinned.entrySet().iterator(); it.hasNext(); ) {
             var retired = it.next();
@@ -249,6 +248,11 @@ public final class Supervisor implements SupervisorRuntime, AutoCloseable {
     }
 
     private static String cutKey(String module, String cutId, int task) {
-        return module + "\n" + cutId + "\n" + task;
+        return cutPrefix(module, cutId) + task;
+    }
+
+    /** What every key of a cut's tasks starts with. */
+    private static String cutPrefix(String module, String cutId) {
+        return module + "\n" + cutId + "\n";
     }
 }

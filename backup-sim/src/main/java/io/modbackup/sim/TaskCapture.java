@@ -11,8 +11,8 @@ import java.util.TreeMap;
 
 /**
  * One Supervisor's part of a cut, task by task, in the order the runtime SPI demands: first each PState
- * (pinned in place, see {@link PStateStore#pin}) and its topology progress, taken with the topologies paused between steps, so
- * microbatch partitions share one commit ID; then the depots, so every depot end offset is at or past
+ * (pinned in place, see {@link PStateStore#pin}) and its topology progress, taken with the topologies
+ * paused between steps, so microbatch partitions share one commit ID; then the depots, so every depot end offset is at or past
  * every offset a topology had processed. The Conductor drives the two phases across Supervisors
  * ({@link ConductorRuntime#captureCut}); {@link SupervisorHost} runs these steps on its tasks.
  */

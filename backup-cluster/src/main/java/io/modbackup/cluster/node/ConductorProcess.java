@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Conductor process: runs the {@link ConductorRuntime} and the backup coordinator (the engine),
- * reaches each Supervisor's channel and task worker through the {@link SupervisorDirectory}, and serves {@link ConductorChannel} to Supervisors, {@link ClusterAdmin} to clients (the
- * CLI runs here), {@link ProcessProbe}, and the Cluster UI's backups page at
- * {@code /modules/<module>/backups}. Its state lives under {@code <cluster>/conductor}.
+ * reaches each Supervisor's channel and task worker through the {@link SupervisorDirectory}, and serves
+ * {@link ConductorChannel} to Supervisors, {@link ClusterAdmin} to clients (the CLI runs here),
+ * {@link ProcessProbe}, and the Cluster UI's backups page at {@code /modules/<module>/backups}. Its state lives under {@code <cluster>/conductor}.
  *
  * <pre>
  * java io.modbackup.cluster.node.ConductorProcess --cluster DIR --cluster-id ID --supervisors N
