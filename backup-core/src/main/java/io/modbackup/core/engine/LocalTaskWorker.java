@@ -18,6 +18,7 @@ import io.modbackup.core.store.SegmentStamp;
 import io.modbackup.core.store.KnownChunks;
 import io.modbackup.core.store.PackWriter;
 import io.modbackup.core.store.PathOrderedFiles;
+import io.modbackup.core.store.Restoring;
 import io.modbackup.core.store.TaskManifestWriter;
 import io.modbackup.core.store.TransferLimits;
 import io.modbackup.core.store.TransferStats;
@@ -282,31 +283,49 @@ public final class LocalTaskWorker implements TaskWorker {
             Path staging = supervisor.stagingDirectory(request.module(), request.restoreId(), request.task());
             PathOrderedFiles files = PathOrderedFiles.of(store, header, request.chunkSize(), what);
             long[] totals = new long[2];
-            return restoreRest(request, files, staging, what, totals)
+            return restoreRest(request, files, staging, what, totals, new java.util.TreeSet<>(),
+                    CompletableFuture.completedFuture(null))
                     .thenApply(v -> new TaskRestoreResult(request.task(), Math.toIntExact(totals[0]), totals[1]));
         }, executor);
     }
 
-    /** Restores the files left, a segment at a time: memory holds one segment's entries, whatever the task's size. */
+    /**
+     * Restores the files left, a segment at a time: memory holds one segment's entries and the fsyncs of the
+     * one before, whatever the task's size. A segment's files are written while the previous segment's are
+     * still being synced: waiting for every fsync of a segment before reading the next left the I/O threads
+     * idle through each segment's slowest fsync. The directories are synced once, after every file.
+     *
+     * @param directories the directories of the files restored so far (each synced once, at the end)
+     * @param previous    the previous segment's files durable
+     */
     private CompletableFuture<Void> restoreRest(TaskRestoreRequest request, PathOrderedFiles files, Path staging, String what,
-                                                long[] totals) {
+                                                long[] totals, Set<Path> directories, CompletableFuture<Void> previous) {
         return files.nextBatch().thenComposeAsync(batch -> {
             if (batch.isEmpty()) {
-                return CompletableFuture.completedFuture(null);
+                return previous.thenCompose(done -> {
+                    directories.add(staging);
+                    return chunks.syncRestored(List.of(), directories, filesInFlight);
+                });
             }
-            Set<Path> directories = new java.util.TreeSet<>();
+            Set<Path> created = new java.util.TreeSet<>();
             for (FileEntry file : batch) {
                 Path target = staging.resolve(file.path()).normalize();
                 if (!target.startsWith(staging) || target.equals(staging)) {
                     throw new CorruptBackupException(what + " has file path '" + file.path() + "' that leaves the task directory");
                 }
-                directories.add(target.getParent());
+                created.add(target.getParent());
             }
             requireStaging(request, staging);
             // Directories are made one level at a time below the staging directory, never the staging
             // directory itself: once the host removed the staging of an abandoned restore, nothing brings it back.
-            for (Path directory : directories) {
-                createBelow(staging, directory, request);
+            // Every level made is synced at the end, so that each new directory's entry is as durable as the files.
+            for (Path directory : created) {
+                if (!directories.contains(directory)) {
+                    createBelow(staging, directory, request);
+                    for (Path at = directory; !at.equals(staging); at = at.getParent()) {
+                        directories.add(at);
+                    }
+                }
             }
             // A pack's files are restored together, the pack read once, a few packs at a time (a sealed pack is
             // held whole while it is opened); every other file on its own. Each file is durable before the
@@ -321,28 +340,53 @@ public final class LocalTaskWorker implements TaskWorker {
                 }
             }
             java.util.function.Function<FileEntry, String> name = file -> "file " + file.path() + " of task " + request.task();
-            // Packs and the other files side by side, together never more than the files in flight.
+            // Packs and the other files side by side, together never more than the files in flight; each
+            // completes once written, with its fsyncs under way.
             int packReads = packed.isEmpty() ? 0 : Math.max(1, Math.min(PACKS_IN_FLIGHT, filesInFlight / 2));
-            CompletableFuture<List<Void>> packsRestored = BoundedFanOut.map(List.copyOf(packed.values()), Math.max(1, packReads),
-                    members -> {
+            CompletableFuture<List<CompletableFuture<Void>>> packsWritten = BoundedFanOut.map(List.copyOf(packed.values()),
+                    Math.max(1, packReads), members -> {
                         requireStaging(request, staging);
-                        return chunks.restorePackDurably(members, members.stream()
-                                .map(file -> staging.resolve(file.path()).normalize()).toList(), name);
+                        return writtenThenDurable(chunks.restorePackDurably(members, members.stream()
+                                .map(file -> staging.resolve(file.path()).normalize()).toList(), name));
                     });
-            CompletableFuture<List<Void>> othersRestored = BoundedFanOut.map(own, Math.max(1, filesInFlight - packReads), file -> {
-                requireStaging(request, staging);
-                return chunks.restoreDurably(file, request.chunkSize(), staging.resolve(file.path()).normalize(),
-                        name.apply(file));
+            CompletableFuture<List<CompletableFuture<Void>>> othersWritten = BoundedFanOut.map(own,
+                    Math.max(1, filesInFlight - packReads), file -> {
+                        requireStaging(request, staging);
+                        return writtenThenDurable(chunks.restoreDurably(file, request.chunkSize(),
+                                staging.resolve(file.path()).normalize(), name.apply(file)));
+                    });
+            CompletableFuture<CompletableFuture<Void>> written = packsWritten.thenCombine(othersWritten, (packs, others) -> {
+                List<CompletableFuture<Void>> all = new ArrayList<>(packs);
+                all.addAll(others);
+                return CompletableFuture.allOf(all.toArray(CompletableFuture<?>[]::new));
             });
-            return CompletableFuture.allOf(packsRestored, othersRestored).thenCompose(done -> {
-                directories.add(staging);
-                return chunks.syncRestored(List.of(), directories, filesInFlight);
-            }).thenCompose(done -> {
-                totals[0] += batch.size();
-                totals[1] += batch.stream().mapToLong(FileEntry::size).sum();
-                return restoreRest(request, files, staging, what, totals);
+            // The next segment starts once this one is written and the one before it is durable; a failure
+            // waits for the previous segment's fsyncs too, so that nothing of this restore runs on after it.
+            return written.handle((durable, failure) -> failure).thenCompose(failure -> {
+                if (failure != null) {
+                    return settledThenFail(previous, failure);
+                }
+                CompletableFuture<Void> durable = written.join();
+                return previous.handle((v, previousFailure) -> previousFailure).thenCompose(previousFailure -> {
+                    if (previousFailure != null) {
+                        return settledThenFail(durable, previousFailure);
+                    }
+                    totals[0] += batch.size();
+                    totals[1] += batch.stream().mapToLong(FileEntry::size).sum();
+                    return restoreRest(request, files, staging, what, totals, directories, durable);
+                });
             });
         }, executor);
+    }
+
+    /** Fails with {@code failure} once {@code running} ended either way. */
+    private static CompletableFuture<Void> settledThenFail(CompletableFuture<Void> running, Throwable failure) {
+        return running.handle((v, ignored) -> null).thenCompose(v -> CompletableFuture.failedFuture(failure));
+    }
+
+    /** Completes once {@code restoring}'s files are written, with the future of their being durable. */
+    private static CompletableFuture<CompletableFuture<Void>> writtenThenDurable(Restoring restoring) {
+        return restoring.written().thenApply(v -> restoring.durable());
     }
 
     /** The host removes the staging of a restore its Conductor gave up (crashed, timed out): stop there. */

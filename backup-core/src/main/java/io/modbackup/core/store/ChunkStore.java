@@ -404,7 +404,7 @@ public final class ChunkStore {
             }, io);
         }
         if (entry.pack() != null) {
-            return restorePacked(List.of(entry), List.of(target), file -> what, false);
+            return restorePacked(List.of(entry), List.of(target), file -> what, false).written();
         }
         if (entry.chunks().size() == 1 && entry.size() >= KERNEL_COPY_BYTES) {
             // A large chunk stored plain takes the provider's file path (a kernel-side copy for the local
@@ -424,9 +424,12 @@ public final class ChunkStore {
      * left the disk idle during the hashing and the processor idle during the syncs (staging 764 MB in 307
      * files took 0.93 s that way, 0.58 s this way; 12,201 files of 16 KiB were no slower). The
      * file's directory is not synced: {@link #syncRestored} does that once a batch's files exist.
+     *
+     * @return the file {@link Restoring#written} (verified), then {@link Restoring#durable}
      */
-    public CompletableFuture<Void> restoreDurably(FileEntry entry, int chunkSize, Path target, String what) {
-        return restore(entry, chunkSize, target, what).thenRunAsync(() -> FileSync.force(target), syncs);
+    public Restoring restoreDurably(FileEntry entry, int chunkSize, Path target, String what) {
+        CompletableFuture<Void> written = restore(entry, chunkSize, target, what);
+        return new Restoring(written, written.thenRunAsync(() -> FileSync.force(target), syncs));
     }
 
     /**
@@ -435,22 +438,23 @@ public final class ChunkStore {
      * at most a chunk) and writing its files side by side on the I/O threads, each verified by its hash before
      * it is written and fsynced on the sync threads once written whole. {@code what} names a file in errors.
      *
-     * @return completes exceptionally with {@link CorruptBackupException} when the pack is missing or a file's
-     *     bytes in it do not match
+     * @return the files {@link Restoring#written} and then {@link Restoring#durable}; both complete
+     *     exceptionally with {@link CorruptBackupException} when the pack is missing or a file's bytes in it do
+     *     not match
      */
-    public CompletableFuture<Void> restorePackDurably(List<FileEntry> entries, List<Path> targets,
-                                                      java.util.function.Function<FileEntry, String> what) {
+    public Restoring restorePackDurably(List<FileEntry> entries, List<Path> targets,
+                                       java.util.function.Function<FileEntry, String> what) {
         return restorePacked(entries, targets, what, true);
     }
 
     /** {@link #restorePackDurably} without the fsyncs: for files read back only to be stored elsewhere. */
     public CompletableFuture<Void> restorePack(List<FileEntry> entries, List<Path> targets,
                                                java.util.function.Function<FileEntry, String> what) {
-        return restorePacked(entries, targets, what, false);
+        return restorePacked(entries, targets, what, false).written();
     }
 
-    private CompletableFuture<Void> restorePacked(List<FileEntry> entries, List<Path> targets,
-                                                  java.util.function.Function<FileEntry, String> what, boolean durably) {
+    private Restoring restorePacked(List<FileEntry> entries, List<Path> targets,
+                                    java.util.function.Function<FileEntry, String> what, boolean durably) {
         String pack = entries.get(0).chunks().get(0);
         long end = 0;
         for (FileEntry entry : entries) {
@@ -464,7 +468,7 @@ public final class ChunkStore {
         // The pack is read once, as far as its last slice, in one request; its files are then verified and
         // written on the I/O threads side by side, as a task's unpacked files are, so that a task with few
         // packs left (the end of a restore) still spreads their hashing over the I/O threads.
-        return provider.getObject(StoreLayout.chunkKey(pack)).thenApplyAsync(in -> {
+        CompletableFuture<byte[]> packRead = provider.getObject(StoreLayout.chunkKey(pack)).thenApplyAsync(in -> {
             if (in == null) {
                 throw new CorruptBackupException(what.apply(entries.get(0)) + ": its pack " + pack + " is missing from the store");
             }
@@ -479,16 +483,22 @@ public final class ChunkStore {
                 throw new UncheckedIOException("cannot read pack " + pack + " for " + what.apply(entries.get(0)), e);
             }
             return bytes;
-        }, io).thenCompose(bytes -> {
-            CompletableFuture<?>[] restored = new CompletableFuture<?>[entries.size()];
-            for (int i = 0; i < restored.length; i++) {
+        }, io);
+        // Each file's fsync is requested as soon as that file is written, not once the whole pack is.
+        CompletableFuture<CompletableFuture<?>[][]> started = packRead.thenApply(bytes -> {
+            CompletableFuture<?>[] written = new CompletableFuture<?>[entries.size()];
+            CompletableFuture<?>[] synced = new CompletableFuture<?>[entries.size()];
+            for (int i = 0; i < written.length; i++) {
                 FileEntry entry = entries.get(i);
                 Path target = targets.get(i);
-                CompletableFuture<Void> written = CompletableFuture.runAsync(() -> writeSlice(bytes, entry, target, pack, what), io);
-                restored[i] = durably ? written.thenRunAsync(() -> FileSync.force(target), syncs) : written;
+                CompletableFuture<Void> file = CompletableFuture.runAsync(() -> writeSlice(bytes, entry, target, pack, what), io);
+                written[i] = file;
+                synced[i] = durably ? file.thenRunAsync(() -> FileSync.force(target), syncs) : file;
             }
-            return CompletableFuture.allOf(restored);
+            return new CompletableFuture<?>[][] {written, synced};
         });
+        return new Restoring(started.thenCompose(files -> CompletableFuture.allOf(files[0])),
+                started.thenCompose(files -> CompletableFuture.allOf(files[1])));
     }
 
     /** Writes {@code entry}'s slice of a pack's {@code bytes} to {@code target} once its size and hash match. */

@@ -559,7 +559,7 @@ class ChunkStoreTest {
         assertEquals(3, entry.chunks().size());
         Files.createDirectories(target.getParent());
 
-        durable.restoreDurably(entry, SMALL, target, "three").join();
+        durable.restoreDurably(entry, SMALL, target, "three").durable().join();
         assertArrayEquals(data, Files.readAllBytes(target));
         assertEquals(List.of(entry.sha256()), atSync, "one sync, asked for when the file was whole");
 
@@ -567,7 +567,7 @@ class ChunkStoreTest {
         flipped[0] ^= 1;
         put(entry.chunks().get(1), flipped);
         assertInstanceOf(CorruptBackupException.class, Futures.cause(assertThrows(CompletionException.class,
-                () -> durable.restoreDurably(entry, SMALL, target, "three").join())));
+                () -> durable.restoreDurably(entry, SMALL, target, "three").durable().join())));
         assertEquals(1, atSync.size(), "a file that failed its verification is never synced");
     }
 

@@ -132,7 +132,7 @@ class PackedFilesTest {
         Path restored = Files.createDirectories(dir.resolve("restored"));
         for (List<FileEntry> members : byPack.values()) {
             Futures.await(chunks.restorePackDurably(members, members.stream().map(e -> restored.resolve(e.path())).toList(),
-                    e -> "file " + e.path()), "restore a pack");
+                    e -> "file " + e.path()).durable(), "restore a pack");
         }
         FileEntry alone = stored.entries().get(17);
         Futures.await(chunks.restore(alone, CHUNK, restored.resolve("alone"), "file alone"), "restore one");
@@ -208,8 +208,9 @@ class PackedFilesTest {
 
         Path restored = Files.createDirectories(dir.resolve("restored"));
         Function<FileEntry, String> what = e -> "file " + e.path() + " of task 0";
-        CorruptBackupException damaged = corrupt(chunks.restorePackDurably(entries,
-                entries.stream().map(e -> restored.resolve(e.path())).toList(), what));
+        Restoring damagedPack = chunks.restorePackDurably(entries, entries.stream().map(e -> restored.resolve(e.path())).toList(), what);
+        CorruptBackupException damaged = corrupt(damagedPack.written());
+        assertEquals(damaged.getMessage(), corrupt(damagedPack.durable()).getMessage(), "not durable when not written");
         assertTrue(damaged.getMessage().startsWith("file f002 of task 0: its slice of pack " + pack), damaged.getMessage());
         assertTrue(Files.notExists(restored.resolve("f002")), "the damaged file is not written");
 
@@ -217,7 +218,7 @@ class PackedFilesTest {
         memory.putObject(StoreLayout.chunkKey(pack), new ByteArrayInputStream(truncated), truncated.length).join();
         long needed = entries.stream().mapToLong(e -> e.pack().offset() + e.size()).max().orElseThrow();
         CorruptBackupException shortPack = corrupt(chunks.restorePackDurably(entries,
-                entries.stream().map(e -> restored.resolve("short-" + e.path())).toList(), what));
+                entries.stream().map(e -> restored.resolve("short-" + e.path())).toList(), what).durable());
         assertEquals("file f000 of task 0: pack " + pack + " is corrupt in the store: it holds " + truncated.length
                 + " bytes, fewer than the " + needed + " its files' slices need", shortPack.getMessage());
         assertTrue(entries.stream().allMatch(e -> Files.notExists(restored.resolve("short-" + e.path()))),
