@@ -3,6 +3,7 @@ package io.modbackup.sim;
 import io.modbackup.api.runtime.RestoreMarker;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What a module's topologies read from the rest of the cluster: other modules' task counts, depot
@@ -13,11 +14,12 @@ import java.util.Optional;
 public interface ClusterView {
 
     /**
-     * The number of tasks of a module.
-     *
-     * @throws IllegalArgumentException when the cluster knows no such module
+     * The number of tasks of a module, or empty when this process does not know the module (yet: a
+     * Supervisor process learns of a module deployed elsewhere with its Conductor's next heartbeat
+     * answer, and may be asked to host its tasks before that). A topology reads nothing from a module it
+     * does not know, and looks again at its next step.
      */
-    int taskCount(String module);
+    OptionalInt taskCount(String module);
 
     /**
      * Up to {@code max} entries of a depot partition from offset {@code from}; empty when the

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -272,8 +273,11 @@ final class ModuleInstance implements AutoCloseable {
         PStateStore.Progress progress = store.progress();
         Step step = new Step();
         for (DepotRef subscription : topology.subscriptions()) {
-            int depotTasks = cluster.taskCount(subscription.module());
-            for (int partition : definition.partitionsFor(task.task(), depotTasks)) {
+            OptionalInt depotTasks = cluster.taskCount(subscription.module());
+            if (depotTasks.isEmpty()) {
+                continue; // a module this process learns of with the Conductor's next answer
+            }
+            for (int partition : definition.partitionsFor(task.task(), depotTasks.getAsInt())) {
                 String offsetKey = PStateStore.offsetKey(subscription.module(), subscription.depot(), partition);
                 RestoreMarker marker = cluster.restoreMarker(subscription.module()).orElse(null);
                 Recalibration.Decision decision = Recalibration.reconcile(

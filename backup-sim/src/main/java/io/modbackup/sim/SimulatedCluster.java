@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -360,9 +361,8 @@ public final class SimulatedCluster implements ClusterRuntime, AutoCloseable {
         volatile ConductorRuntime conductor;
 
         @Override
-        public int taskCount(String module) {
-            return conductor.describe(module).orElseThrow(() -> new IllegalArgumentException("unknown module " + module))
-                    .taskCount();
+        public OptionalInt taskCount(String module) {
+            return conductor.describe(module).map(d -> OptionalInt.of(d.taskCount())).orElse(OptionalInt.empty());
         }
 
         @Override

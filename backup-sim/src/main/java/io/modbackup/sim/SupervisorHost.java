@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.Set;
@@ -47,7 +48,7 @@ public final class SupervisorHost implements SupervisorChannel, SupervisorRuntim
     /** What this Supervisor's topologies see: the cluster view, with the markers of hosting orders when newer. */
     private final ClusterView topologyView = new ClusterView() {
         @Override
-        public int taskCount(String module) {
+        public OptionalInt taskCount(String module) {
             return view.taskCount(module);
         }
 

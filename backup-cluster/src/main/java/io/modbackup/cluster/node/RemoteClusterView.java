@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,13 +44,10 @@ final class RemoteClusterView implements ClusterView {
     }
 
     @Override
-    public int taskCount(String module) {
+    public OptionalInt taskCount(String module) {
         ClusterSnapshot cluster = cluster();
         Integer count = cluster == null ? null : cluster.taskCounts().get(module);
-        if (count == null) {
-            throw new IllegalArgumentException("unknown module " + module + " (not in the Conductor's last answer)");
-        }
-        return count;
+        return count == null ? OptionalInt.empty() : OptionalInt.of(count);
     }
 
     @Override

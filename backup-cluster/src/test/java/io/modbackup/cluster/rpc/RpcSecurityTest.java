@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,8 +55,8 @@ class RpcSecurityTest {
         host = new SupervisorHost("supervisor-0", cluster.resolve("supervisor-0"), 64 * 1024,
                 new ModuleCode(Catalogs.named("sample")), new ClusterView() {
                     @Override
-                    public int taskCount(String module) {
-                        return 0;
+                    public OptionalInt taskCount(String module) {
+                        return OptionalInt.empty();
                     }
 
                     @Override
