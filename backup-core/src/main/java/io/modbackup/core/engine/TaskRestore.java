@@ -141,26 +141,19 @@ final class TaskRestore {
             // The next segment starts once this one is written and the one before it is durable. A failure is
             // reported once the previous segment's fsyncs ended too (a fsync left running on a staged file the
             // host then discards fails unseen, which is harmless).
-            return written.handle((durable, failure) -> failure).thenCompose(failure -> {
-                if (failure != null) {
-                    return settledThenFail(previous, failure);
-                }
-                CompletableFuture<Void> durable = written.join();
-                return previous.handle((v, previousFailure) -> previousFailure).thenCompose(previousFailure -> {
-                    if (previousFailure != null) {
-                        return settledThenFail(durable, previousFailure);
-                    }
+            // allOf waits for both either way, and reports this segment's failure before the previous one's.
+            return CompletableFuture.allOf(written, previous).handle((v, failure) -> failure).thenCompose(failure -> {
+                if (failure == null) {
                     totals[0] += batch.size();
                     totals[1] += batch.stream().mapToLong(FileEntry::size).sum();
-                    return restoreRest(request, files, staging, what, totals, directories, durable);
-                });
+                    return restoreRest(request, files, staging, what, totals, directories, written.join());
+                }
+                // This segment written and the previous one failed: its fsyncs end before the failure is reported.
+                CompletableFuture<Void> running = written.isCompletedExceptionally()
+                        ? CompletableFuture.completedFuture(null) : written.join();
+                return running.handle((done, ignored) -> null).thenCompose(done -> CompletableFuture.<Void>failedFuture(failure));
             });
         }, executor);
-    }
-
-    /** Fails with {@code failure} once {@code running} ended either way. */
-    private static CompletableFuture<Void> settledThenFail(CompletableFuture<Void> running, Throwable failure) {
-        return running.handle((v, ignored) -> null).thenCompose(v -> CompletableFuture.failedFuture(failure));
     }
 
     /** Completes once {@code restoring}'s files are written, with the future of their being durable. */
