@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,11 +87,13 @@ final class TaskRestore {
                 });
             }
             Set<Path> created = new TreeSet<>();
+            Map<FileEntry, Path> targets = new IdentityHashMap<>(batch.size() * 2);
             for (FileEntry file : batch) {
                 Path target = staging.resolve(file.path()).normalize();
                 if (!target.startsWith(staging) || target.equals(staging)) {
                     throw new CorruptBackupException(what + " has file path '" + file.path() + "' that leaves the task directory");
                 }
+                targets.put(file, target);
                 created.add(target.getParent());
             }
             requireStaging(request, staging);
@@ -124,14 +127,14 @@ final class TaskRestore {
             CompletableFuture<List<CompletableFuture<Void>>> packsWritten = BoundedFanOut.map(List.copyOf(packed.values()),
                     Math.max(1, packReads), members -> {
                         requireStaging(request, staging);
-                        return writtenThenDurable(chunks.restorePackDurably(members, members.stream()
-                                .map(file -> staging.resolve(file.path()).normalize()).toList(), name));
+                        return writtenThenDurable(chunks.restorePackDurably(members, members.stream().map(targets::get).toList(),
+                                name));
                     });
             CompletableFuture<List<CompletableFuture<Void>>> othersWritten = BoundedFanOut.map(own,
                     Math.max(1, filesInFlight - packReads), file -> {
                         requireStaging(request, staging);
-                        return writtenThenDurable(chunks.restoreDurably(file, request.chunkSize(),
-                                staging.resolve(file.path()).normalize(), name.apply(file)));
+                        return writtenThenDurable(chunks.restoreDurably(file, request.chunkSize(), targets.get(file),
+                                name.apply(file)));
                     });
             CompletableFuture<CompletableFuture<Void>> written = packsWritten.thenCombine(othersWritten, (packs, others) -> {
                 List<CompletableFuture<Void>> all = new ArrayList<>(packs);
