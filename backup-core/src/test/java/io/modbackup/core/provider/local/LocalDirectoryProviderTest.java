@@ -23,6 +23,87 @@ class LocalDirectoryProviderTest {
     @TempDir
     Path root;
 
+    /**
+     * Names are sorted before they are stat'ed, and a directory's key ({@code a/}) sorts after files whose
+     * names extend its name with a character before {@code /} ({@code a-1}, {@code a.b}) and before
+     * {@code a0}: every page, at every page size and from every token, must still be in key order.
+     */
+    @Test
+    void pagesOfNamesWhoseKeysSortOtherwiseThanTheirNamesAreInKeyOrder() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        List<String> parts = List.of("a", "a-", "a.", "a0", "a-1", "b");
+        // At the root, a directory a between the file a- and the directory a. before it and a0 after it.
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(List.of("a/a", "a-", "a./a0", "a0"));
+        for (int attempt = 0; attempt < 300; attempt++) {
+            StringBuilder key = new StringBuilder(parts.get(random.nextInt(parts.size())));
+            for (int depth = random.nextInt(3); depth > 0; depth--) {
+                key.append('/').append(parts.get(random.nextInt(parts.size())));
+            }
+            String candidate = key.toString();
+            // A file system cannot hold a key that is also a directory of other keys.
+            boolean clashes = keys.stream().anyMatch(k -> k.startsWith(candidate + "/") || candidate.startsWith(k + "/"));
+            if (!clashes) {
+                keys.add(candidate);
+            }
+        }
+        assertTrue(keys.size() >= 30, keys.toString());
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            for (String key : keys) {
+                provider.putObject(key, new ByteArrayInputStream(new byte[] {1}), 1).get();
+            }
+            assertEquals(List.copyOf(keys), provider.listKeysRecursive("", null).get().keys());
+            java.util.Set<String> directories = new java.util.TreeSet<>();
+            directories.add("");
+            keys.forEach(key -> {
+                for (int slash = key.indexOf('/'); slash >= 0; slash = key.indexOf('/', slash + 1)) {
+                    directories.add(key.substring(0, slash + 1));
+                }
+            });
+            for (String directory : directories) {
+                List<String> expected = keys.stream().filter(key -> key.startsWith(directory))
+                        .map(key -> key.substring(directory.length()))
+                        .map(rest -> rest.contains("/") ? rest.substring(0, rest.indexOf('/') + 1) : rest)
+                        .distinct().sorted().toList();
+                for (int pageSize = 1; pageSize <= 4; pageSize++) {
+                    List<String> paged = new java.util.ArrayList<>();
+                    String token = null;
+                    do {
+                        var page = provider.listKeysNonRecursive(directory, token, pageSize).get();
+                        assertTrue(page.keys().size() <= pageSize, directory + " " + page);
+                        paged.addAll(page.keys());
+                        token = page.nextPageToken();
+                    } while (token != null);
+                    assertEquals(expected, paged, "'" + directory + "' in pages of " + pageSize);
+                }
+                assertEquals(keys.stream().filter(key -> key.startsWith(directory)).toList(),
+                        provider.listKeysRecursive(directory, null).get().keys(), "'" + directory + "' recursively");
+            }
+        }
+    }
+
+    /** Pages of 1,000 keys that end inside directories: the next page resumes inside them, every key once in order. */
+    @Test
+    void recursivePagesResumeInsideTheDirectoryWherePreviousOnesEnded() throws Exception {
+        List<String> parts = List.of("a", "a-", "a0");
+        List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 2500; i++) {
+            keys.add("n/" + parts.get(i % 3) + "/" + parts.get(i / 3 % 3) + "/" + i);
+        }
+        try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
+            for (String key : keys) {
+                provider.putObject(key, new ByteArrayInputStream(new byte[0]), 0).get();
+            }
+            List<String> listed = new java.util.ArrayList<>();
+            String token = null;
+            do {
+                var page = provider.listKeysRecursive("n/", token).get();
+                listed.addAll(page.keys());
+                token = page.nextPageToken();
+            } while (token != null);
+            assertEquals(keys.stream().sorted().toList(), listed);
+        }
+    }
+
     @Test
     void objectsAreFilesUnderTheRootAtTheirKeyPath() throws Exception {
         try (LocalDirectoryProvider provider = new LocalDirectoryProvider(root.toString())) {
