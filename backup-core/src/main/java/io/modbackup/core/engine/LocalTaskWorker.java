@@ -205,7 +205,8 @@ public final class LocalTaskWorker implements TaskWorker {
         FileListSegments.Boundaries boundaries = new FileListSegments.Boundaries();
         int start = 0;
         for (int i = 0; i < files.size(); i++) {
-            if (i == files.size() - 1 || boundaries.endsSegment(i - start + 1, files.get(i).path())) {
+            if (i == files.size() - 1 || FileListSegments.kindsSplit(files.get(i).kind(), files.get(i + 1).kind())
+                    || boundaries.endsSegment(i - start + 1, files.get(i).path())) {
                 List<CapturedFile> run = files.subList(start, i + 1);
                 String stamp = SegmentStamp.ofCaptured(chunks.contentHash(), run);
                 Integer index = stamp == null ? null : byStamp.get(stamp);

@@ -1,5 +1,6 @@
 package io.modbackup.core.store;
 
+import io.modbackup.api.runtime.FileKind;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
 import java.nio.charset.StandardCharsets;
@@ -22,16 +23,21 @@ public final class FileListSegments {
     public static final int SEGMENT_DIVISOR = 128;
 
     /**
-     * Cuts a path-ordered file list into segments whose boundaries depend on the paths alone (a
-     * segment ends after a path whose hash is 0 modulo {@link #SEGMENT_DIVISOR}, or at
-     * {@link #MAX_SEGMENT_FILES}), so adding or removing a file changes only its own segment and a
-     * changed file (a depot segment that grew) rewrites only the segment it is in.
+     * Cuts a path-ordered file list into segments whose boundaries depend on the paths and kinds alone (a
+     * segment ends after a path whose hash is 0 modulo {@link #SEGMENT_DIVISOR}, at
+     * {@link #MAX_SEGMENT_FILES}, and between a mutable file and an immutable or append-only one), so
+     * adding or removing a file changes only its own segment and a changed file (a depot segment that
+     * grew) rewrites only the segment it is in.
      */
     public static List<List<FileEntry>> cut(List<FileEntry> files) {
         Boundaries boundaries = new Boundaries();
         List<List<FileEntry>> segments = new ArrayList<>();
         List<FileEntry> current = new ArrayList<>();
         for (FileEntry file : files) {
+            if (!current.isEmpty() && kindsSplit(current.get(current.size() - 1).kind(), file.kind())) {
+                segments.add(current);
+                current = new ArrayList<>();
+            }
             current.add(file);
             if (boundaries.endsSegment(current.size(), file.path())) {
                 segments.add(current);
@@ -42,6 +48,17 @@ public final class FileListSegments {
             segments.add(current);
         }
         return segments;
+    }
+
+    /**
+     * Whether a segment ends between neighbouring files of kinds {@code before} and {@code after}: where one
+     * is mutable and the other is not. Mutable files (a store's {@code CURRENT}, {@code MANIFEST} and
+     * {@code OPTIONS}) are read and get new entries at every backup, so a segment holding one is written
+     * again each time: kept apart, they rewrite a segment of a few entries, and the files around them
+     * (thousands of SSTs) stay in segments a no-change backup refers to unread.
+     */
+    public static boolean kindsSplit(FileKind before, FileKind after) {
+        return (before == FileKind.MUTABLE) != (after == FileKind.MUTABLE);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.modbackup.core.store;
 
 import io.modbackup.api.provider.BackupProvider;
+import io.modbackup.api.runtime.FileKind;
 import io.modbackup.core.error.CorruptBackupException;
 import io.modbackup.core.hash.Hashing;
 import io.modbackup.core.manifest.FileEntry;
@@ -73,6 +74,9 @@ public final class TaskManifestWriter {
         if (files >= ManifestCodec.MAX_FILES) {
             throw new CorruptBackupException("task " + meta.task() + " has more than " + ManifestCodec.MAX_FILES + " files");
         }
+        if (!current.isEmpty() && FileListSegments.kindsSplit(current.get(current.size() - 1).kind(), file.kind())) {
+            flush();
+        }
         lastPath = file.path();
         files++;
         bytes += file.size();
@@ -85,13 +89,17 @@ public final class TaskManifestWriter {
     /**
      * Adds a whole segment of the manifest this one is built on, by reference, unread: the next files of the
      * task, from {@code firstPath} to {@code lastPath}, are the ones it lists (the stamps of the segment and
-     * of the cut's files agree). Must come where a segment ends: the files before it completed one.
+     * of the cut's files agree). Must come where a segment ends: the files before it completed one, or are
+     * mutable (a reused segment holds none, and a segment ends between mutable files and others).
      *
      * @throws IllegalStateException when files added since the last segment's end are waiting
      * @throws IllegalArgumentException when its paths do not come after the previous file's, or the store
      *     does not hold it
      */
     public void addSegment(SegmentRef segment, String firstPath, String lastPath) {
+        if (!current.isEmpty() && current.get(current.size() - 1).kind() == FileKind.MUTABLE) {
+            flush(); // a segment reused whole has no mutable file (its stamp says so): the mutable run ends here
+        }
         if (!current.isEmpty()) {
             throw new IllegalStateException("task " + meta.task() + " of backup " + meta.backupId() + ": segment "
                     + segment.sha256() + " added after " + current.size() + " files of an unfinished segment");

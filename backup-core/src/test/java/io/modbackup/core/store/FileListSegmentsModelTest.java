@@ -92,4 +92,32 @@ class FileListSegmentsModelTest {
                     + " at most: " + afterAdd);
         }
     }
+
+    /**
+     * Mutable files (read at every backup) are segments of their own: no segment mixes them with other
+     * files, and a segment ends wherever the kind changes, so the rest stay shared unread.
+     */
+    @Test
+    void mutableFilesAreNeverInASegmentWithOtherFiles() {
+        for (long seed : seeds()) {
+            Random random = new Random(seed);
+            List<FileEntry> files = new ArrayList<>();
+            for (FileEntry file : randomList(random)) {
+                files.add(random.nextInt(20) == 0 ? new FileEntry(file.path(), FileKind.MUTABLE, file.size(), 1, file.sha256(),
+                        file.chunks(), null) : file);
+            }
+            String what = "seed " + seed + " (replay: -Dmodbackup.model.seed=" + seed + "), " + files.size() + " files";
+            List<List<FileEntry>> cut = FileListSegments.cut(files);
+            assertEquals(files, cut.stream().flatMap(List::stream).toList(), what + ": the segments hold the list, in order");
+            for (List<FileEntry> segment : cut) {
+                assertTrue(segment.stream().allMatch(f -> (f.kind() == FileKind.MUTABLE) == (segment.get(0).kind() == FileKind.MUTABLE)),
+                        what + ": a segment mixes mutable files with others");
+            }
+            long kindChanges = 0;
+            for (int i = 1; i < files.size(); i++) {
+                kindChanges += (files.get(i).kind() == FileKind.MUTABLE) != (files.get(i - 1).kind() == FileKind.MUTABLE) ? 1 : 0;
+            }
+            assertTrue(cut.size() >= kindChanges + (files.isEmpty() ? 0 : 1), what);
+        }
+    }
 }
