@@ -52,6 +52,8 @@ public final class Envelope {
     /** What encryption adds to an object: the nonce and the tag. */
     public static final int ENCRYPTION_OVERHEAD = NONCE + TAG;
     private static final String CIPHER = "AES/GCM/NoPadding";
+    /** Bytes given to the cipher at a time when sealing (see {@link #seal}). */
+    static final int ENCRYPT_SLICE = 4096;
     /** The most a sample may keep of its size for its content to be compressed. */
     static final double TRY_RATIO = 0.7;
     /**
@@ -183,7 +185,14 @@ public final class Envelope {
         System.arraycopy(nonce, 0, out, HEADER, NONCE);
         try {
             Cipher cipher = cipher(Cipher.ENCRYPT_MODE, nonce, out, objectKey);
-            cipher.doFinal(body, bodyOffset, bodyLength, out, HEADER + NONCE);
+            // In slices: the same bytes as one doFinal, but the JDK's AES-GCM reaches its compiled (AES-NI,
+            // CLMUL) code only through methods called often, and one call per 8 MiB chunk calls them too
+            // seldom: a fresh process sealed 8 MiB chunks at 52 MB/s a thread, 100 in a row, against 2.5 GB/s.
+            int written = HEADER + NONCE;
+            for (int at = 0; at < bodyLength; at += ENCRYPT_SLICE) {
+                written += cipher.update(body, bodyOffset + at, Math.min(ENCRYPT_SLICE, bodyLength - at), out, written);
+            }
+            cipher.doFinal(out, written);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot encrypt " + objectKey + ": " + e, e);
         }
