@@ -25,7 +25,6 @@ import io.modbackup.sim.SimulatedCluster;
 import io.modbackup.sim.WorkloadEntry;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -303,7 +302,7 @@ public final class Benchmark {
         }
         rows.addAll(TextWorkloadRows.rows(o, log));
         if (o.heapCheck()) {
-            rows.add(heapRow(clusterDir, o.dir().resolve("store-heap"), log));
+            rows.add(HeapCheck.row(clusterDir, o.dir().resolve("store-heap"), log));
         }
         return rows;
     }
@@ -382,21 +381,6 @@ public final class Benchmark {
     }
 
 
-
-    /** Backup and restore in a JVM with -Xmx64m; reports whether they completed and the peak heap. */
-    private static Row heapRow(Path clusterDir, Path store, PrintStream log) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                HeapCheck.class.getName(), clusterDir.toString(), store.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        int code = p.waitFor();
-        log.println("heap check: " + out);
-        // The module's topologies may still log after the peak is printed: the line is found, not taken as the last.
-        String peak = out.lines().filter(line -> line.startsWith("peak heap ")).reduce((a, b) -> b).orElse("");
-        return new Row("peak heap, full backup + restore", peak.isEmpty() ? "-" : peak.substring(10),
-                "-Xmx64m", Double.NaN, "completes", code == 0 ? "met (completed)" : "MISSED (exit " + code + ")");
-    }
 
     static String size(long bytes) {
         return bytes >= 1024 * MIB ? String.format(Locale.ROOT, "%.2f GiB", bytes / (1024.0 * MIB))
